@@ -1,0 +1,40 @@
+"""What every model backend offers the runner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bench.schema import Generation, SamplingOptions
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A model's answer: its text (empty when the call failed) and how the call went."""
+
+    text: str
+    generation: Generation  # call wall, throughput and its source, tokens, error
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    params_b: float | None = None
+    quantization: str | None = None
+    digest: str | None = None
+
+
+class Backend(Protocol):
+    """A model server. Server faults never raise: they come back as `generation.error`."""
+
+    name: str  # "ollama", "openai", "llama-cpp-inprocess"
+    url: str
+
+    def generate(
+        self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
+    ) -> Reply: ...
+
+    def model_facts(self, model: str) -> ModelFacts: ...
+
+    def server_version(self) -> str | None: ...
+
+    def close(self) -> None: ...
