@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SCHEMA_VERSION = 1
+METHODOLOGY_VERSION = 2  # the current one; the changelog is site_src/methodology.md
 RECORD_FILENAME = "run.json"
 
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -234,18 +235,20 @@ class RunRecord(_Strict):
                         f"cascade {role} model {tag!r} is not one of the direct models ({', '.join(tags)})"
                     )
         known = {c.name for c in self.checks}
-        for where, evaluation in self._evaluations():
+        for where, evaluation in self.evaluations():
             unknown = [c.name for c in evaluation.checks if c.name not in known]
             if unknown:
                 raise ValueError(f"{where} has checks not in the run's check list: {unknown}")
         return self
 
-    def _evaluations(self) -> list[tuple[str, Evaluation]]:
+    def evaluations(self) -> list[tuple[str, Evaluation]]:
+        """Every evaluated candidate, named for error messages."""
         found: list[tuple[str, Evaluation]] = []
         for d in self.direct:
             found += [(f"direct {d.model.tag}", s.evaluation) for s in d.samples]
         for c in self.cascades:
             found += [(f"cascade {c.small} -> {c.large}", s.evaluation) for s in c.samples]
+            found += [(f"draft of {c.small}", s.draft.evaluation) for s in c.samples if s.draft]
         return found
 
     def model(self, tag: str) -> ModelInfo:

@@ -1,0 +1,362 @@
+"""Everything a report shows that is not stored: medians, deltas, bests, KPIs, hotspots.
+
+Each figure is computed here, once, and used by the run page, the index and the tests.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+
+from bench import fmt
+from bench.schema import (
+    CandidateFile,
+    CascadeResult,
+    CheckOutcome,
+    DirectResult,
+    Evaluation,
+    ModelInfo,
+    RunRecord,
+    Sample,
+    ThroughputSource,
+)
+
+TOP_FAILED_CHECKS = 3
+HOTSPOT_EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Median of a figure over a candidate's samples, with its range."""
+
+    median: float
+    low: float
+    high: float
+    n: int
+
+    @classmethod
+    def of(cls, values: list[float]) -> Stat | None:
+        if not values:
+            return None
+        return cls(statistics.median(values), min(values), max(values), len(values))
+
+    def overlaps(self, other: Stat) -> bool:
+        """True when repeated samples leave the two ranges touching: not a clear difference."""
+        repeated = self.n > 1 or other.n > 1
+        return repeated and self.low <= other.high and other.low <= self.high
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What a candidate's evaluations say, over all its samples."""
+
+    evaluations: tuple[Evaluation, ...]
+    check_order: tuple[str, ...]
+
+    @cached_property
+    def score(self) -> Stat:
+        stat = Stat.of([e.score for e in self.evaluations])
+        assert stat is not None  # a result has at least one sample
+        return stat
+
+    @cached_property
+    def failures(self) -> Counter[str]:
+        return Counter(
+            c.name for e in self.evaluations for c in e.checks if c.outcome is CheckOutcome.FAILED
+        )
+
+    @property
+    def failed_checks(self) -> tuple[str, ...]:
+        """Failed checks in the task's order (the seed's 'Top Failed Checks' order)."""
+        return tuple(name for name in self.check_order if self.failures[name])
+
+    @property
+    def top_failed_checks(self) -> tuple[str, ...]:
+        return self.failed_checks[:TOP_FAILED_CHECKS]
+
+    @property
+    def eval_wall_s(self) -> Stat | None:
+        return Stat.of([e.eval_wall_s for e in self.evaluations if e.eval_wall_s is not None])
+
+    @property
+    def candidates(self) -> tuple[CandidateFile | None, ...]:
+        return tuple(e.candidate for e in self.evaluations)
+
+
+@dataclass(frozen=True)
+class DirectSummary:
+    result: DirectResult
+    outcomes: Outcomes
+
+    @property
+    def model(self) -> ModelInfo:
+        return self.result.model
+
+    @property
+    def tag(self) -> str:
+        return self.result.model.tag
+
+    @property
+    def score(self) -> Stat:
+        return self.outcomes.score
+
+    @cached_property
+    def call_wall_s(self) -> Stat | None:
+        return Stat.of([s.generation.call_wall_s for s in self._answered])
+
+    @cached_property
+    def throughput_tok_s(self) -> Stat | None:
+        return Stat.of(
+            [
+                s.generation.throughput_tok_s
+                for s in self._answered
+                if s.generation.throughput_tok_s is not None
+            ]
+        )
+
+    @property
+    def throughput_sources(self) -> tuple[ThroughputSource, ...]:
+        found = {s.generation.throughput_source for s in self.result.samples}
+        return tuple(sorted(source for source in found if source is not None))
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return tuple(s.generation.error for s in self.result.samples if s.generation.error)
+
+    @property
+    def _answered(self) -> list[Sample]:
+        return [s for s in self.result.samples if s.generation.error is None]
+
+
+@dataclass(frozen=True)
+class CascadeSummary:
+    result: CascadeResult
+    small: DirectSummary
+    large: DirectSummary
+    outcomes: Outcomes
+
+    @property
+    def label(self) -> str:
+        return f"{self.small.model.label} -> {self.large.model.label}"
+
+    @property
+    def tags(self) -> str:
+        return f"{self.small.tag} -> {self.large.tag}"
+
+    @property
+    def axis_label(self) -> str:
+        small, large = self.small.model.params_b, self.large.model.params_b
+        if small is None or large is None:
+            return self.label
+        return f"{fmt.number(small, 2)}->{fmt.size_label(large)}"
+
+    @property
+    def score(self) -> Stat:
+        return self.outcomes.score
+
+    @cached_property
+    def pipeline_wall_s(self) -> Stat:
+        stat = Stat.of([s.pipeline_wall_s for s in self.result.samples])
+        assert stat is not None
+        return stat
+
+    @property
+    def delta_vs_large_pts(self) -> float:
+        return self.score.median - self.large.score.median
+
+    @property
+    def delta_vs_small_pts(self) -> float:
+        return self.score.median - self.small.score.median
+
+    @property
+    def delta_wall_s(self) -> float | None:
+        """Latency tax: pipeline wall minus the large model's direct call wall."""
+        if self.large.call_wall_s is None:
+            return None
+        return self.pipeline_wall_s.median - self.large.call_wall_s.median
+
+    @property
+    def quality_win(self) -> bool:
+        return self.delta_vs_large_pts > 0
+
+    @property
+    def speed_win(self) -> bool:
+        return self.delta_wall_s is not None and self.delta_wall_s < 0
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        found: list[str] = []
+        for sample in self.result.samples:
+            for call in (sample.draft.generation if sample.draft else None, sample.refine):
+                if call is not None and call.error:
+                    found.append(call.error)
+        return tuple(found)
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    check: str
+    failures: int
+    share: float
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label: str
+    value: str
+    note: str
+
+
+class RunAnalysis:
+    """The derived view of one run record."""
+
+    def __init__(self, record: RunRecord) -> None:
+        self.record = record
+        order = tuple(c.name for c in record.checks)
+        self.direct = tuple(
+            DirectSummary(d, Outcomes(tuple(s.evaluation for s in d.samples), order))
+            for d in record.direct
+        )
+        by_tag = {d.tag: d for d in self.direct}
+        self.cascades = tuple(
+            CascadeSummary(
+                c,
+                by_tag[c.small],
+                by_tag[c.large],
+                Outcomes(tuple(s.evaluation for s in c.samples), order),
+            )
+            for c in record.cascades
+        )
+
+    @cached_property
+    def best_direct(self) -> DirectSummary | None:
+        return min(self.direct, key=_direct_rank, default=None)
+
+    @cached_property
+    def best_cascade(self) -> CascadeSummary | None:
+        return min(
+            self.cascades,
+            key=lambda c: (-c.score.median, c.pipeline_wall_s.median),
+            default=None,
+        )
+
+    @cached_property
+    def fastest_direct(self) -> DirectSummary | None:
+        timed = [d for d in self.direct if d.call_wall_s is not None]
+        return min(timed, key=lambda d: (_wall(d), -d.score.median), default=None)
+
+    @property
+    def quality_wins(self) -> int:
+        return sum(c.quality_win for c in self.cascades)
+
+    @property
+    def speed_wins(self) -> int:
+        return sum(c.speed_win for c in self.cascades)
+
+    @property
+    def latency_taxes_s(self) -> list[float]:
+        return [c.delta_wall_s for c in self.cascades if c.delta_wall_s is not None]
+
+    @property
+    def avg_latency_tax_s(self) -> float | None:
+        taxes = self.latency_taxes_s
+        return statistics.fmean(taxes) if taxes else None
+
+    @property
+    def candidates(self) -> list[tuple[str, Outcomes]]:
+        """Every evaluated candidate group: direct models by tag, then pairs by label."""
+        return [(d.tag, d.outcomes) for d in self.direct] + [
+            (c.label, c.outcomes) for c in self.cascades
+        ]
+
+    @cached_property
+    def hotspots(self) -> list[Hotspot]:
+        counts: Counter[str] = Counter()
+        examples: dict[str, list[str]] = {}
+        for name, outcomes in self.candidates:
+            for check, failures in outcomes.failures.items():
+                counts[check] += failures
+                examples.setdefault(check, []).append(name)
+        total = sum(counts.values())
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return [
+            Hotspot(check, n, n / total, tuple(examples[check][:HOTSPOT_EXAMPLES]))
+            for check, n in ranked
+        ]
+
+    @property
+    def total_failures(self) -> int:
+        return sum(h.failures for h in self.hotspots)
+
+    @property
+    def kpis(self) -> list[Kpi]:
+        best = self.best_direct
+        pairs = len(self.cascades)
+        tax = self.avg_latency_tax_s
+        return [
+            Kpi(
+                "Best Direct",
+                best.tag if best else fmt.DASH,
+                f"Score {fmt.stat(best.score)}" if best else "No direct model finished",
+            ),
+            Kpi("Models", str(len(self.direct)), "Direct baselines in this run"),
+            Kpi("Pairs", str(pairs), "Smaller -> larger handoff comparisons"),
+            Kpi(
+                "Cascade Quality Wins",
+                f"{self.quality_wins}/{pairs}",
+                "Pairs that beat direct larger-model quality",
+            ),
+            Kpi(
+                "Cascade Speed Wins",
+                f"{self.speed_wins}/{pairs}",
+                "Pairs faster than direct larger-model prompts",
+            ),
+            Kpi(
+                "Avg Latency Tax",
+                fmt.DASH if tax is None else _tax(tax),
+                "Extra wall time added by the cascade pipeline",
+            ),
+        ]
+
+    @property
+    def best_direct_text(self) -> str:
+        best = self.best_direct
+        return f"{best.tag} ({fmt.stat(best.score)})" if best else fmt.DASH
+
+    @property
+    def best_cascade_text(self) -> str:
+        best = self.best_cascade
+        return f"{best.tags} ({fmt.stat(best.score)})" if best else fmt.DASH
+
+    @property
+    def calls_failed(self) -> int:
+        return sum(len(d.errors) for d in self.direct) + sum(len(c.errors) for c in self.cascades)
+
+    def axis_labels(self) -> dict[str, str]:
+        """Direct model tag -> chart label: its size (`0.6B`) when sizes tell models apart."""
+        sizes = [d.model.params_b for d in self.direct]
+        unique = None not in sizes and len(set(sizes)) == len(sizes)
+        return {
+            d.tag: fmt.size_label(d.model.params_b)
+            if unique and d.model.params_b is not None
+            else d.model.label
+            for d in self.direct
+        }
+
+    def by_size(self) -> list[DirectSummary]:
+        return sorted(self.direct, key=lambda d: (d.model.params_b or 0.0, d.model.label))
+
+
+def _wall(direct: DirectSummary) -> float:
+    return direct.call_wall_s.median if direct.call_wall_s else float("inf")
+
+
+def _direct_rank(direct: DirectSummary) -> tuple[float, float]:
+    return (-direct.score.median, _wall(direct))
+
+
+def _tax(seconds: float) -> str:
+    return f"{seconds:.1f}s" if round(seconds, 1) >= 0 else f"-{abs(seconds):.1f}s"

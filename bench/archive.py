@@ -1,0 +1,195 @@
+"""Load run records from the archive folder, with errors a user can act on."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bench.schema import RECORD_FILENAME, SCHEMA_VERSION, RunRecord
+
+_FOUND_MAX_CHARS = 80
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """One thing wrong with one record file."""
+
+    file: Path
+    field: str
+    expected: str
+    found: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: expected {self.expected}, found {self.found}"
+
+
+class ArchiveError(Exception):
+    """Every problem found in the archive, one per line."""
+
+    def __init__(self, problems: list[RecordProblem]) -> None:
+        self.problems = problems
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__(
+            f"invalid run records ({count}):\n" + "\n".join(f"  {p}" for p in problems)
+        )
+
+
+@dataclass(frozen=True)
+class ArchivedRun:
+    record: RunRecord
+    path: Path  # the run.json file
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def candidate_paths(self) -> list[str]:
+        """Archived candidate files the record names, relative to the run folder."""
+        found: dict[str, None] = {}
+        for _, evaluation in self.record.evaluations():
+            if evaluation.candidate is not None and evaluation.candidate.path is not None:
+                found[evaluation.candidate.path] = None
+        return list(found)
+
+
+def record_paths(root: Path) -> list[Path]:
+    """Every run record below `root` (a record file, a run folder or an archive folder)."""
+    if root.is_file():
+        return [root]
+    return sorted(root.rglob(RECORD_FILENAME))
+
+
+def load_record(path: Path) -> RunRecord:
+    record, problems = _parse(path)
+    if record is None:
+        raise ArchiveError(problems)
+    return record
+
+
+def load_archive(root: Path) -> list[ArchivedRun]:
+    """Load every record below `root`; raise one ArchiveError naming every bad file."""
+    if not root.exists():
+        raise ArchiveError([RecordProblem(root, "(archive)", "an archive folder", "nothing")])
+    runs: list[ArchivedRun] = []
+    problems: list[RecordProblem] = []
+    for path in record_paths(root):
+        record, found = _parse(path)
+        problems += found
+        if record is not None:
+            runs.append(ArchivedRun(record, path))
+    problems += _duplicate_ids(runs)
+    problems += _missing_candidates(runs)
+    problems += _misplaced(runs, root)
+    if problems:
+        raise ArchiveError(problems)
+    return runs
+
+
+def validate_paths(root: Path) -> list[RecordProblem]:
+    try:
+        load_archive(root)
+    except ArchiveError as error:
+        return error.problems
+    return []
+
+
+def _parse(path: Path) -> tuple[RunRecord | None, list[RecordProblem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [RecordProblem(path, "(file)", "a readable UTF-8 JSON file", str(error))]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        where = f"(line {error.lineno}, column {error.colno})"
+        return None, [RecordProblem(path, where, "valid JSON", error.msg)]
+    if not isinstance(data, dict):
+        return None, [RecordProblem(path, "(document)", "a JSON object", type(data).__name__)]
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        return None, [
+            RecordProblem(
+                path, "schema_version", f"{SCHEMA_VERSION} (this tool's)", _found(version)
+            )
+        ]
+    try:
+        return RunRecord.model_validate(data), []
+    except ValidationError as error:
+        return None, [_problem(path, e) for e in error.errors(include_url=False)]
+
+
+def _problem(path: Path, error: Any) -> RecordProblem:
+    field = _field_path(error["loc"])
+    kind = error["type"]
+    if kind == "missing":
+        return RecordProblem(path, field, "a value (the field is required)", "nothing")
+    if kind == "extra_forbidden":
+        return RecordProblem(path, field, "no such field", _found(error["input"]))
+    message = str(error["msg"])
+    expected = message.removeprefix("Value error, ").removeprefix("Input should be ")
+    return RecordProblem(path, field, expected, _found(error["input"]))
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(record)"
+
+
+def _found(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object" if value else "an empty object"
+    text = json.dumps(value, default=str)
+    return text if len(text) <= _FOUND_MAX_CHARS else text[: _FOUND_MAX_CHARS - 1] + "…"
+
+
+def _duplicate_ids(runs: list[ArchivedRun]) -> list[RecordProblem]:
+    seen: dict[tuple[str, str], Path] = {}
+    problems = []
+    for run in runs:
+        key = (run.record.benchmark_id, run.record.run_id)
+        if key in seen:
+            problems.append(
+                RecordProblem(
+                    run.path,
+                    "run_id",
+                    "a run id unique in its benchmark",
+                    f"{run.record.run_id!r}, also used by {seen[key]}",
+                )
+            )
+        else:
+            seen[key] = run.path
+    return problems
+
+
+def _misplaced(runs: list[ArchivedRun], root: Path) -> list[RecordProblem]:
+    """A record must live at <archive>/<benchmark>/<run id>/run.json so links stay stable."""
+    if root.is_file():
+        return []
+    problems = []
+    for run in runs:
+        expected = (run.record.benchmark_id, run.record.run_id, RECORD_FILENAME)
+        actual = run.path.relative_to(root).parts
+        if len(actual) > len(expected) or expected[-len(actual) :] != actual:
+            problems.append(
+                RecordProblem(
+                    run.path, "(location)", f"<archive>/{'/'.join(expected)}", "/".join(actual)
+                )
+            )
+    return problems
+
+
+def _missing_candidates(runs: list[ArchivedRun]) -> list[RecordProblem]:
+    return [
+        RecordProblem(
+            run.path, "candidate.path", "a file in the run folder", f"{path!r}, which is missing"
+        )
+        for run in runs
+        for path in run.candidate_paths()
+        if not (run.folder / path).is_file()
+    ]

@@ -1,0 +1,70 @@
+"""Everything the site needs for one run: the page, its charts and the files it links.
+
+This is the seam between the core and a site generator: it knows nothing of MkDocs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.analysis import RunAnalysis
+from bench.archive import ArchivedRun
+from bench.charts import Chart, charts_for, spec_path_for, svg_path_for
+from bench.index import IndexEntry
+from bench.render import REPORT_NAME, RenderedPage, render_report
+from bench.schema import RECORD_FILENAME
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    """A file of the built site, copied from `source`."""
+
+    site_path: str
+    source: Path
+
+
+@dataclass(frozen=True)
+class RunSite:
+    archived: ArchivedRun
+    analysis: RunAnalysis
+    charts: tuple[Chart, ...]
+
+    @property
+    def folder(self) -> str:
+        r = self.archived.record
+        return f"{r.benchmark_id}/{r.run_id}"
+
+    @property
+    def page_src(self) -> str:
+        """Source path of the generated page (`report.md` becomes `report.html`)."""
+        return f"{self.folder}/{REPORT_NAME.removesuffix('.html')}.md"
+
+    @property
+    def title(self) -> str:
+        r = self.archived.record
+        return f"{r.title} · {r.run_id}"
+
+    def index_entry(self) -> IndexEntry:
+        return IndexEntry.of(self.analysis)
+
+    def page(self) -> RenderedPage:
+        return render_report(self.analysis, self.charts)
+
+    def files(self, cache_dir: Path) -> list[SiteFile]:
+        """The raw record, each archived candidate, and each chart as SVG and as spec."""
+        found = [SiteFile(f"{self.folder}/{RECORD_FILENAME}", self.archived.path)]
+        for path in self.archived.candidate_paths():
+            found.append(SiteFile(f"{self.folder}/{path}", self.archived.folder / path))
+        for chart in self.charts:
+            if chart.rows:
+                charts = f"{self.folder}/charts/{chart.name}"
+                found.append(SiteFile(f"{charts}.svg", svg_path_for(chart, cache_dir)))
+                found.append(SiteFile(f"{charts}.vl.json", spec_path_for(chart, cache_dir)))
+        return found
+
+
+def run_site(archived: ArchivedRun) -> RunSite:
+    analysis = RunAnalysis(archived.record)
+    return RunSite(archived, analysis, tuple(charts_for(analysis)))
+
