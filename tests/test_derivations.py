@@ -1,0 +1,242 @@
+"""KPIs, findings, hotspots and deltas on runs that differ from the seed."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.analysis import RunAnalysis
+from bench.archive import load_record
+from bench.findings import findings_for
+from tests.support.runs import cascade, direct, record, sample
+from tests.support.sitebuild import REPO, SEED_RUN
+
+ALL_BUT_COMPILE = (
+    "parse_events_rejects_invalid_window",
+    "merge_overlaps_expected_windows",
+    "build_report_expected_metrics",
+    "cli_prints_json_with_top",
+    "cli_output_file",
+)
+MERGE = ("merge_overlaps_expected_windows",)
+
+
+def finding(run: RunAnalysis, title: str) -> str:
+    return {f.title: f.text for f in findings_for(run)}[title]
+
+
+def kpis(run: RunAnalysis) -> dict[str, tuple[str, str]]:
+    return {k.label: (k.value, k.note) for k in run.kpis}
+
+
+@pytest.fixture
+def seed() -> RunAnalysis:
+    return RunAnalysis(load_record(REPO / "archive" / SEED_RUN / "run.json"))
+
+
+def test_seed_kpis_and_deltas(seed: RunAnalysis) -> None:
+    assert kpis(seed) == {
+        "Best Direct": ("qwen2.5-coder:1.5b", "Score 50"),
+        "Models": ("2", "Direct baselines in this run"),
+        "Pairs": ("1", "Smaller -> larger handoff comparisons"),
+        "Cascade Quality Wins": ("0/1", "Pairs that beat direct larger-model quality"),
+        "Cascade Speed Wins": ("0/1", "Pairs faster than direct larger-model prompts"),
+        "Avg Latency Tax": ("45.6s", "Extra wall time added by the cascade pipeline"),
+    }
+    (pair,) = seed.cascades
+    assert (pair.delta_vs_large_pts, pair.delta_vs_small_pts) == (-10, 40)
+    assert pair.delta_wall_s == pytest.approx(45.6)
+    assert not pair.speed_win and not pair.quality_win
+
+
+def test_seed_hotspots_count_failures_not_skips(seed: RunAnalysis) -> None:
+    rows = [(h.check, h.failures, round(h.share, 3)) for h in seed.hotspots]
+    assert rows == [
+        ("build_report_expected_metrics", 2, 0.2),
+        ("cli_output_file", 2, 0.2),
+        ("cli_prints_json_with_top", 2, 0.2),
+        ("merge_overlaps_expected_windows", 2, 0.2),
+        ("parse_events_rejects_invalid_window", 1, 0.1),
+        ("python_compile", 1, 0.1),
+    ]
+    assert seed.total_failures == 10
+
+
+def test_cascade_that_wins_on_quality() -> None:
+    run = RunAnalysis(
+        record(
+            [
+                direct("small:1b", 1, sample(10, ALL_BUT_COMPILE)),
+                direct("big:7b", 7, sample(30, MERGE + ("cli_output_file",))),
+            ],
+            [cascade("small:1b", "big:7b", (45.0, MERGE))],
+        )
+    )
+    assert kpis(run)["Cascade Quality Wins"][0] == "1/1"
+    assert finding(run, "Cascade verdict") == (
+        "Small 1B -> Big 7B beat its direct larger-model baseline in this run, at +12.5 pts "
+        "versus direct."
+    )
+    assert finding(run, "Small-model salvage").endswith(
+        "with +47.5 pts relative to the smaller direct score."
+    )
+    assert run.best_cascade_text == "small:1b -> big:7b (87.5)"
+
+
+def test_cascade_that_wins_on_speed() -> None:
+    run = RunAnalysis(
+        record(
+            [direct("small:1b", 1, sample(4, MERGE)), direct("big:7b", 7, sample(60))],
+            [cascade("small:1b", "big:7b", (40.0, MERGE))],
+        )
+    )
+    assert kpis(run)["Cascade Speed Wins"][0] == "1/1"
+    assert kpis(run)["Avg Latency Tax"][0] == "-20.0s"
+    assert finding(run, "Latency tax") == (
+        "The average cascade pipeline saved 20.0s versus asking the larger refiner directly. "
+        "Even the slowest pair saved 20.0s."
+    )
+    assert finding(run, "Small-model salvage") == (
+        "No cascade improved on the smaller model's own direct score; the best was "
+        "Small 1B -> Big 7B at +0 pts relative to the smaller direct score."
+    )
+
+
+def test_several_models_and_pairs() -> None:
+    run = RunAnalysis(
+        record(
+            [
+                direct("a:0.5b", 0.5, sample(5, compiled=False)),
+                direct("b:3b", 3, sample(20)),
+                direct("c:7b", 7, sample(50, ALL_BUT_COMPILE)),
+            ],
+            [
+                cascade("a:0.5b", "c:7b", (70.0, MERGE)),
+                cascade("b:3b", "c:7b", (75.0, ())),
+                cascade("a:0.5b", "b:3b", (30.0, MERGE)),
+            ],
+        )
+    )
+    assert kpis(run)["Pairs"][0] == "3"
+    assert kpis(run)["Cascade Quality Wins"][0] == "2/3"
+    assert finding(run, "Cascade verdict") == (
+        "2 of 3 cascades beat their direct larger-model baselines in this run. The strongest "
+        "was B 3B -> C 7B at +60 pts versus direct."
+    )
+    assert finding(run, "Scale payoff") == (
+        "Across the direct ladder, quality moved from 0 at 0.5B to 40 at 7B, which is a +40 pt "
+        "change. The peak was 100 at 3B."
+    )
+    assert finding(run, "Direct quality leader") == (
+        "b:3b led this run with a score of 100 out of 100, at 20.0s of wall time."
+    )
+    assert finding(run, "Speed frontier") == (
+        "a:0.5b was the quickest direct model at 5.0s. Its quality landed -100 pts against the "
+        "top direct score."
+    )
+    # (70-50) + (75-50) + (30-20) over three pairs
+    assert kpis(run)["Avg Latency Tax"][0] == "18.3s"
+    assert finding(run, "Latency tax").endswith("The worst penalty was 25.0s.")
+
+
+def test_tied_direct_models_share_the_lead() -> None:
+    run = RunAnalysis(
+        record(
+            [
+                direct("x:1b", 1, sample(30, MERGE)),
+                direct("y:1b", 1.2, sample(20, ("cli_output_file",))),
+            ]
+        )
+    )
+    assert run.best_direct is not None and run.best_direct.tag == "y:1b"
+    assert finding(run, "Direct quality leader") == (
+        "y:1b and x:1b shared the lead with a score of 87.5 out of 100; y:1b got there fastest, "
+        "at 20.0s of wall time."
+    )
+    assert finding(run, "Cascade verdict") == (
+        "This run has no handoff pairs, so there is no cascade to compare."
+    )
+    assert kpis(run)["Cascade Quality Wins"][0] == "0/0"
+
+
+def test_failed_call_scores_zero_and_is_left_out_of_wall_time() -> None:
+    refused = sample(0.01, error="http://127.0.0.1:11434: connection refused")
+    run = RunAnalysis(record([direct("up:1b", 1, sample(12)), direct("down:3b", 3, refused)]))
+    down = next(d for d in run.direct if d.tag == "down:3b")
+    assert down.score.median == 0
+    assert down.call_wall_s is None
+    assert down.errors == ("http://127.0.0.1:11434: connection refused",)
+    assert run.calls_failed == 1
+    assert run.fastest_direct is not None and run.fastest_direct.tag == "up:1b"
+
+
+def test_several_samples_give_median_and_range() -> None:
+    run = RunAnalysis(
+        record(
+            [
+                direct(
+                    "m:1b",
+                    1,
+                    sample(10, MERGE, seed=1),
+                    sample(14, (), seed=2),
+                    sample(30, ALL_BUT_COMPILE, seed=3),
+                ),
+                direct(
+                    "n:3b",
+                    3,
+                    sample(20, MERGE, seed=1),
+                    sample(22, MERGE, seed=2),
+                    sample(21, ("cli_output_file",), seed=3),
+                ),
+            ],
+            repeats=3,
+        )
+    )
+    m = next(d for d in run.direct if d.tag == "m:1b")
+    assert (m.score.median, m.score.low, m.score.high) == (87.5, 40, 100)
+    assert m.call_wall_s is not None and m.call_wall_s.median == 14
+    from bench import fmt
+
+    assert fmt.stat(m.score) == "87.5 (40–100)"
+    assert fmt.stat(m.call_wall_s, "seconds") == "14.0s (10.0s–30.0s)"
+    text = finding(run, "Direct quality leader")
+    assert text.startswith("m:1b and n:3b shared the lead") or "not clear" in text
+    failures = {h.check: h.failures for h in run.hotspots}
+    assert failures["merge_overlaps_expected_windows"] == 4
+
+
+def test_lead_within_spread_is_called_unclear() -> None:
+    run = RunAnalysis(
+        record(
+            [
+                direct(
+                    "m:1b",
+                    1,
+                    sample(10, (), seed=1),
+                    sample(14, ALL_BUT_COMPILE, seed=2),
+                    sample(12, (), seed=3),
+                ),
+                direct(
+                    "n:3b",
+                    3,
+                    sample(20, MERGE, seed=1),
+                    sample(22, MERGE, seed=2),
+                    sample(21, MERGE, seed=3),
+                ),
+            ],
+            repeats=3,
+        )
+    )
+    assert finding(run, "Direct quality leader") == (
+        "m:1b led this run with a score of 100 (40–100) out of 100, at 12.0s (10.0s–14.0s) of "
+        "wall time. Across repeats its score range overlaps n:3b's, so the lead is not clear."
+    )
+
+
+def test_index_entry_uses_the_same_figures(seed: RunAnalysis) -> None:
+    from bench.index import IndexEntry
+
+    entry = IndexEntry.of(seed)
+    assert entry.best_direct == seed.best_direct_text == "qwen2.5-coder:1.5b (50)"
+    assert entry.best_cascade == "qwen3:0.6b -> qwen2.5-coder:1.5b (40)"
+    assert entry.href == f"{SEED_RUN}/report.html"
+    assert entry.host == "vps-81"
