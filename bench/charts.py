@@ -139,7 +139,7 @@ def _spec(
     values = [r.__dict__ for r in rows]
     y_title = SCORE_AXIS if unit == "score" else WALL_AXIS
     y_scale = alt.Scale(domain=[0, 100]) if unit == "score" else alt.Scale(zero=True)
-    base = alt.Chart(alt.Data(values=values))
+    base = alt.Chart(alt.Data(values=values))  # type: ignore[no-untyped-call]
     x = alt.X("x:N", sort=order, title=None, axis=alt.Axis(labelAngle=0))
     y = alt.Y("value:Q", title=y_title, scale=y_scale)
     color = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
@@ -150,9 +150,7 @@ def _spec(
         )
         spread = base.mark_rule().encode(x=x, y="low:Q", y2="high:Q", color=color)
     else:
-        marks = base.mark_bar().encode(
-            x=x, xOffset="series:N", y=y, color=color, tooltip=tooltip
-        )
+        marks = base.mark_bar().encode(x=x, xOffset="series:N", y=y, color=color, tooltip=tooltip)
         spread = base.mark_rule().encode(
             x=x, xOffset="series:N", y="low:Q", y2="high:Q", color=alt.value("#333")
         )

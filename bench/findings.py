@@ -52,8 +52,7 @@ def _leader(run: RunAnalysis) -> str:
     runner_up = _runner_up(run, best)
     if runner_up is not None and not tied and best.score.overlaps(runner_up.score):
         text += (
-            f" Across repeats its score range overlaps {runner_up.tag}'s, "
-            "so the lead is not clear."
+            f" Across repeats its score range overlaps {runner_up.tag}'s, so the lead is not clear."
         )
     return text
 
@@ -63,8 +62,9 @@ def _speed(run: RunAnalysis) -> str:
     if fastest is None or best is None or fastest.call_wall_s is None:
         return "No direct model answered in this run, so there is no speed frontier."
     gap = fastest.score.median - best.score.median
+    wall = fmt.stat(fastest.call_wall_s, "seconds")
     return (
-        f"{fastest.tag} was the quickest direct model at {fmt.stat(fastest.call_wall_s, 'seconds')}."
+        f"{fastest.tag} was the quickest direct model at {wall}."
         f" Its quality landed {fmt.signed_pts(gap)} against the top direct score."
     )
 
@@ -175,4 +175,3 @@ def _runner_up(run: RunAnalysis, best: DirectSummary) -> DirectSummary | None:
 
 def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-

@@ -46,7 +46,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         docs = Path(config.docs_dir).resolve()
         site = Path(config.site_dir).resolve()
         for name, folder in (("archive_dir", self.archive_dir), ("cache_dir", self.cache_dir)):
-            if folder == docs or docs in folder.parents or folder == site or site in folder.parents:
+            if folder in (docs, site) or docs in folder.parents or site in folder.parents:
                 raise PluginError(f"bench-archive: {name} must be outside docs_dir and site_dir")
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)

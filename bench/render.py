@@ -96,8 +96,12 @@ def _banner(record: RunRecord) -> str:
         parts.append(f"Archive · {e(record.host)} telemetry · {e(path)}.")
         if tool:
             commit = record.provenance.git_commit
-            parts.append(f"Recorded by bench {e(tool)}" + (f" ({e(commit[:12])})." if commit else "."))
-        parts.append(f'See <a href="{up}methodology.html">/methodology.html</a> for how it was measured.')
+            parts.append(
+                f"Recorded by bench {e(tool)}" + (f" ({e(commit[:12])})." if commit else ".")
+            )
+        parts.append(
+            f'See <a href="{up}methodology.html">/methodology.html</a> for how it was measured.'
+        )
     if record.methodology_version < METHODOLOGY_VERSION:
         parts.append(
             f"This run used methodology v{record.methodology_version}; "
@@ -162,7 +166,10 @@ def _findings(run: RunAnalysis) -> str:
 
 def _charts(charts: Sequence[Chart]) -> str:
     figures = "".join(_figure(c) for c in charts)
-    return f'<section class="bench-section" id="charts"><div class="bench-charts">{figures}</div></section>'
+    return (
+        f'<section class="bench-section" id="charts"><div class="bench-charts">{figures}</div>'
+        "</section>"
+    )
 
 
 def _figure(chart: Chart) -> str:
@@ -171,12 +178,19 @@ def _figure(chart: Chart) -> str:
         f"<p>{e(chart.description)}</p>"
     )
     if not chart.rows:
-        return f'<figure class="bench-chart">{head}<p class="bench-empty">No data in this run.</p></figure>'
+        empty = '<p class="bench-empty">No data in this run.</p>'
+        return f'<figure class="bench-chart">{head}{empty}</figure>'
     legend = "".join(f"<li>{e(s)}</li>" for s in chart.series)
     rows = _table(
         ["Series", "Label", "Value", "Min", "Max"],
         [
-            [e(r.series), e(r.x), chart.value_text(r.value), chart.value_text(r.low), chart.value_text(r.high)]
+            [
+                e(r.series),
+                e(r.x),
+                chart.value_text(r.value),
+                chart.value_text(r.low),
+                chart.value_text(r.high),
+            ]
             for r in chart.rows
         ],
     )
@@ -194,7 +208,12 @@ def _hotspots(run: RunAnalysis) -> str:
         body = _table(
             ["Check", "Failures", "Share", "Examples"],
             [
-                [f"<code>{e(h.check)}</code>", str(h.failures), fmt.percent(h.share), e(", ".join(h.examples))]
+                [
+                    f"<code>{e(h.check)}</code>",
+                    str(h.failures),
+                    fmt.percent(h.share),
+                    e(", ".join(h.examples)),
+                ]
                 for h in run.hotspots
             ],
         )
@@ -213,7 +232,16 @@ def _hotspots(run: RunAnalysis) -> str:
 def _direct_table(run: RunAnalysis) -> str:
     rows = [_direct_row(d) for d in run.direct]
     body = _table(
-        ["Model", "Size (B)", "Score", "Call Wall", "Throughput", "Eval Wall", "Top Failed Checks", "Candidate"],
+        [
+            "Model",
+            "Size (B)",
+            "Score",
+            "Call Wall",
+            "Throughput",
+            "Eval Wall",
+            "Top Failed Checks",
+            "Candidate",
+        ],
         rows,
     )
     return _section(
@@ -243,8 +271,17 @@ def _cascade_table(run: RunAnalysis) -> str:
     rows = [_cascade_row(c) for c in run.cascades]
     body = _table(
         [
-            "Pair", "Small Direct", "Large Direct", "Cascade", "Δ vs Large", "Δ vs Small",
-            "Pipeline Wall", "Large Direct Wall", "Δ Wall", "Faster?", "Top Failed Checks",
+            "Pair",
+            "Small Direct",
+            "Large Direct",
+            "Cascade",
+            "Δ vs Large",
+            "Δ vs Small",
+            "Pipeline Wall",
+            "Large Direct Wall",
+            "Δ Wall",
+            "Faster?",
+            "Top Failed Checks",
             "Candidate",
         ],
         rows,
@@ -287,7 +324,9 @@ def _candidates(files: Iterable[CandidateFile | None]) -> str:
         if candidate is None:
             links.append(fmt.DASH)
         elif candidate.path is None:
-            links.append(f'{e(candidate.name)} <span class="bench-note">(source not archived)</span>')
+            links.append(
+                f'{e(candidate.name)} <span class="bench-note">(source not archived)</span>'
+            )
         else:
             links.append(f'<a href="{e(candidate.path)}">{e(candidate.name)}</a>')
     if len(links) == 1:
@@ -297,7 +336,14 @@ def _candidates(files: Iterable[CandidateFile | None]) -> str:
 
 def _check_matrix(run: RunAnalysis) -> str:
     names = [c.name for c in run.record.checks]
-    header = ["Candidate", *[f"<code>{e(n)}</code> ({fmt.number(c.weight)})" for n, c in zip(names, run.record.checks, strict=True)], "Score"]
+    header = [
+        "Candidate",
+        *[
+            f"<code>{e(n)}</code> ({fmt.number(c.weight)})"
+            for n, c in zip(names, run.record.checks, strict=True)
+        ],
+        "Score",
+    ]
     rows = []
     for label, outcomes in run.candidates:
         for n, evaluation in enumerate(outcomes.evaluations, start=1):
@@ -330,7 +376,9 @@ def _errors(run: RunAnalysis) -> str:
     items += [(c.label, err) for c in run.cascades for err in c.errors]
     if not items:
         return ""
-    body = "".join(f"<li><strong>{e(who)}</strong>: <code>{e(err)}</code></li>" for who, err in items)
+    body = "".join(
+        f"<li><strong>{e(who)}</strong>: <code>{e(err)}</code></li>" for who, err in items
+    )
     return _section(
         "call-errors",
         "Call Errors",
@@ -342,9 +390,7 @@ def _errors(run: RunAnalysis) -> str:
 
 def _provenance(record: RunRecord) -> str:
     p = record.provenance
-    sampling = ", ".join(
-        f"{k}={v}" for k, v in p.sampling.model_dump().items() if v is not None
-    )
+    sampling = ", ".join(f"{k}={v}" for k, v in p.sampling.model_dump().items() if v is not None)
     facts = [
         ("Benchmark", record.benchmark_id),
         ("Run", record.run_id),
@@ -359,11 +405,14 @@ def _provenance(record: RunRecord) -> str:
         ("Sampling", sampling or "not recorded"),
         ("Sandbox isolation", p.isolation or "not recorded"),
     ]
-    items = "".join(f"<tr><th scope=\"row\">{e(k)}</th><td>{e(v)}</td></tr>" for k, v in facts)
+    items = "".join(f'<tr><th scope="row">{e(k)}</th><td>{e(v)}</td></tr>' for k, v in facts)
     notes = ""
     if p.legacy and p.legacy.notes:
         notes = "<ul>" + "".join(f"<li>{e(n)}</li>" for n in p.legacy.notes) + "</ul>"
-    link = f'<p><a class="bench-raw" href="{RECORD_FILENAME}" download>Download the raw run record ({RECORD_FILENAME})</a></p>'
+    link = (
+        f'<p><a class="bench-raw" href="{RECORD_FILENAME}" download>'
+        f"Download the raw run record ({RECORD_FILENAME})</a></p>"
+    )
     return _section(
         "provenance",
         "Provenance",
@@ -376,7 +425,10 @@ def _provenance(record: RunRecord) -> str:
 def _table(header: list[str], rows: list[list[str]], raw_header: bool = False) -> str:
     head = "".join(f"<th>{h if raw_header else e(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f'<div class="bench-table"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return (
+        f'<div class="bench-table"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def _strip_tags(html: str) -> str:

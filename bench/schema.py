@@ -197,7 +197,7 @@ class Provenance(_Strict):
 class RunRecord(_Strict):
     """One benchmark run: everything the runner measured, nothing derived."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     benchmark_id: Identifier
     run_id: Identifier
     title: str = Field(min_length=1)
@@ -231,8 +231,10 @@ class RunRecord(_Strict):
         for pair in self.cascades:
             for role, tag in (("small", pair.small), ("large", pair.large)):
                 if tag not in tags:
+                    known_tags = ", ".join(tags)
                     raise ValueError(
-                        f"cascade {role} model {tag!r} is not one of the direct models ({', '.join(tags)})"
+                        f"cascade {role} model {tag!r} is not one of the direct models "
+                        f"({known_tags})"
                     )
         known = {c.name for c in self.checks}
         for where, evaluation in self.evaluations():

@@ -67,4 +67,3 @@ class RunSite:
 def run_site(archived: ArchivedRun) -> RunSite:
     analysis = RunAnalysis(archived.record)
     return RunSite(archived, analysis, tuple(charts_for(analysis)))
-

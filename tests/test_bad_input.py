@@ -125,7 +125,7 @@ def test_missing_candidate_file_is_an_error(tmp_path: Path) -> None:
     data = json.loads(path.read_text())
     data["direct"][0]["samples"][0]["evaluation"]["candidate"]["path"] = "candidates/a.py"
     path.write_text(json.dumps(data))
-    with pytest.raises(ArchiveError, match="candidate.path: expected a file in the run folder"):
+    with pytest.raises(ArchiveError, match=r"candidate\.path: expected a file in the run folder"):
         load_archive(archive)
 
 

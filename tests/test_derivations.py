@@ -66,7 +66,7 @@ def test_cascade_that_wins_on_quality() -> None:
         record(
             [
                 direct("small:1b", 1, sample(10, ALL_BUT_COMPILE)),
-                direct("big:7b", 7, sample(30, MERGE + ("cli_output_file",))),
+                direct("big:7b", 7, sample(30, (*MERGE, "cli_output_file"))),
             ],
             [cascade("small:1b", "big:7b", (45.0, MERGE))],
         )
