@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.archive import ArchiveError, load_archive
-from tests.support.runs import direct, record, sample
+from tests.support.varied import direct, record, sample
 from tests.support.sitebuild import (
     REPO,
     SEED_RUN,

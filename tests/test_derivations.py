@@ -7,7 +7,7 @@ import pytest
 from bench.analysis import RunAnalysis
 from bench.archive import load_record
 from bench.findings import findings_for
-from tests.support.runs import cascade, direct, record, sample
+from tests.support.varied import cascade, direct, record, sample
 from tests.support.sitebuild import REPO, SEED_RUN
 
 ALL_BUT_COMPILE = (
