@@ -1,0 +1,5 @@
+"""Hostile candidate: hangs on import."""
+
+import time
+
+time.sleep(3600)
