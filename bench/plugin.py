@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
 from bench.archive import ArchiveError, load_archive
+from bench.charts import Drawing
+from bench.feed import FEED_PATH, render_feed
 from bench.index import render_index
 from bench.render import e
-from bench.site import RunSite, run_site
+from bench.site import RunSite, SiteFile, run_site
+from bench.trends import BenchmarkTrends, render_trends, trends_for
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.livereload import LiveReloadServer
+    from mkdocs.structure.nav import Navigation
     from mkdocs.structure.pages import Page
+    from mkdocs.utils.templates import TemplateContext
 
 ASSETS = Path(__file__).parent / "assets"
 CSS_URI = "assets/bench/bench.css"
+JS_URI = "assets/bench/index.js"
 
 
 class ArchiveConfig(Config):
@@ -33,11 +40,18 @@ class ArchiveConfig(Config):
     """Rendered charts, keyed by content; relative to mkdocs.yml; safe to delete."""
     index_page = c.Type(str, default="index.md")
     """The page that lists every run; generated unless docs_dir has it, then appended to."""
+    search_run_pages = c.Type(bool, default=False)
+    """Index run pages in the site search. Off: with thousands of runs their text would make
+    search/search_index.json tens of MB, which the browser loads on the first search; the runs
+    index filters runs instead."""
 
 
 class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def __init__(self) -> None:
         self.runs: dict[str, RunSite] = {}
+        self.trends: dict[str, BenchmarkTrends] = {}
+        self.drawing = Drawing()
+        self.drawn_later: list[SiteFile] = []
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -50,6 +64,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                 raise PluginError(f"bench-archive: {name} must be outside docs_dir and site_dir")
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
+        if JS_URI not in map(str, config.extra_javascript):
+            config.extra_javascript.append(JS_URI)
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
@@ -58,6 +74,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         except ArchiveError as error:
             raise PluginError(f"bench-archive: {error}") from None
         self.runs = {}
+        self.drawing.close()
+        self.drawn_later = []
         for run in archived:
             site = run_site(run)
             self.runs[site.page_src] = site
@@ -66,9 +84,27 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                     config, site.page_src, content="", inclusion=InclusionLevel.NOT_IN_NAV
                 )
             )
-            for item in site.files(self.cache_dir):
+            for item in site.files(self.cache_dir, draw=self.drawing.path_for):
+                if item.source in self.drawing.pending:
+                    self.drawn_later.append(item)  # copied in on_post_build, once drawn
+                else:
+                    files.append(
+                        File.generated(config, item.site_path, abs_src_path=str(item.source))
+                    )
+        self.trends = {t.page_src: t for t in trends_for(s.analysis for s in self.runs.values())}
+        for trends in self.trends.values():
+            files.append(
+                File.generated(
+                    config, trends.page_src, content="", inclusion=InclusionLevel.NOT_IN_NAV
+                )
+            )
+            for item in trends.files(self.cache_dir):
                 files.append(File.generated(config, item.site_path, abs_src_path=str(item.source)))
+        entries = [s.index_entry() for s in self.runs.values()]
+        feed = render_feed(entries, title=config.site_name, site_url=config.site_url or "")
+        files.append(File.generated(config, FEED_PATH, content=feed))
         files.append(File.generated(config, CSS_URI, abs_src_path=str(ASSETS / "bench.css")))
+        files.append(File.generated(config, JS_URI, abs_src_path=str(ASSETS / "index.js")))
         if files.get_file_from_path(self.config.index_page) is None:
             files.append(File.generated(config, self.config.index_page, content="# Runs\n"))
         return files
@@ -80,11 +116,35 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         if site is not None:
             page.meta["title"] = e(site.title)
             page.meta.setdefault("hide", ["navigation"])
+            if not self.config.search_run_pages:
+                page.meta.setdefault("search", {"exclude": True})
+        trends = self.trends.get(page.file.src_uri)
+        if trends is not None:
+            page.meta["title"] = e(f"{trends.title}: trends")
+            page.meta.setdefault("hide", ["navigation"])
         return markdown
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
+        if page.file.src_uri in self.runs:
+            return ""  # rendered in on_page_context, as late as can be: see there
+        trends = self.trends.get(page.file.src_uri)
+        if trends is not None:
+            return render_trends(trends)
+        if page.file.src_uri == self.config.index_page:
+            entries = [s.index_entry() for s in self.runs.values()]
+            links = {t.benchmark_id: t.page_path for t in self.trends.values()}
+            index = render_index(entries, trends=links, feed=FEED_PATH)
+            return html + '\n<div class="bench-runs">' + index + "</div>"
+        return html
+
+    # A run page is rendered just before its template and dropped once written: MkDocs renders
+    # every page's Markdown before writing any, and 10,000 run pages would hold ~300 MB.
+    @event_priority(100)  # before the search plugin reads the page
+    def on_page_context(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext | None:
         site = self.runs.get(page.file.src_uri)
         if site is not None:
             rendered = site.page()
@@ -94,11 +154,27 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                     for h in rendered.headings
                 ]
             )
-            return rendered.html
-        if page.file.src_uri == self.config.index_page:
-            entries = [s.index_entry() for s in self.runs.values()]
-            return html + '\n<div class="bench-runs">' + render_index(entries) + "</div>"
-        return html
+            page.content = rendered.html
+        return context
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        if page.file.src_uri in self.runs:
+            page.content = None
+        return output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        try:
+            self.drawing.wait()
+        except Exception as error:
+            raise PluginError(f"bench-archive: drawing a chart failed: {error}") from error
+        site_dir = Path(config.site_dir)
+        for item in self.drawn_later:
+            (site_dir / item.site_path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(item.source, site_dir / item.site_path)
+        self.drawn_later = []
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self.drawing.close()
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any

@@ -1,0 +1,325 @@
+"""Per-model trends across the runs of one benchmark: score, call wall and throughput over time.
+
+One page per benchmark (`<benchmark>/trends.html`) with one chart per figure and one line per
+direct model, so the number of charts does not grow with the number of runs. Each point links
+its run's report; a dashed rule marks a run whose methodology version differs from the run
+before it. The figures are the run page's own: `DirectSummary.score`, `.call_wall_s`,
+`.throughput_tok_s` (medians over repeats).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+
+from bench import fmt
+from bench.analysis import DirectSummary, RunAnalysis, Stat
+from bench.charts import SCORE_AXIS, WALL_AXIS, Drawable, spec_path_for, svg_path_for
+from bench.render import REPORT_NAME, e
+from bench.site import SiteFile
+
+TREND_MAX_RUNS = 250  # the newest runs a trend chart draws; keeps each SVG small and quick
+WIDTH_PX = 640
+HEIGHT_PX = 240
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+PAGE_NAME = "trends"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A direct model's figure a trend follows."""
+
+    name: str
+    title: str
+    column: str  # its column in the trend data table
+    axis: str
+    render: str  # a `fmt.stat` renderer
+    of: Callable[[DirectSummary], Stat | None]
+
+
+def _score(d: DirectSummary) -> Stat | None:
+    return d.score
+
+
+def _call_wall(d: DirectSummary) -> Stat | None:
+    return d.call_wall_s
+
+
+def _throughput(d: DirectSummary) -> Stat | None:
+    return d.throughput_tok_s
+
+
+METRICS = (
+    Metric("score", "Direct score per run", "Score", SCORE_AXIS, "score", _score),
+    Metric("call-wall", "Direct call wall per run", "Call wall", WALL_AXIS, "seconds", _call_wall),
+    Metric(
+        "throughput", "Throughput per run", "Throughput", "Throughput (tok/s)", "tok_s", _throughput
+    ),
+)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    started_at: str  # ISO 8601, UTC
+    run_id: str
+    href: str  # the run's report, relative to the benchmark's folder
+    model: str
+    methodology: str
+    value: float
+
+
+@dataclass(frozen=True)
+class MethodologyChange:
+    started_at: str
+    run_id: str
+    href: str
+    previous: int
+    version: int
+
+    @property
+    def label(self) -> str:
+        return f"methodology v{self.version}"
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    name: str  # file stem: <benchmark>/trends-<name>.svg and .vl.json
+    title: str
+    points: tuple[TrendPoint, ...]
+    spec: dict[str, Any]
+
+    @functools.cached_property
+    def spec_json(self) -> str:
+        return json.dumps(self.spec, indent=2, sort_keys=True)
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.model for p in self.points))
+
+
+@dataclass(frozen=True)
+class BenchmarkTrends:
+    benchmark_id: str
+    title: str
+    runs: tuple[RunAnalysis, ...]  # oldest first, the newest TREND_MAX_RUNS
+    total_runs: int
+    changes: tuple[MethodologyChange, ...]
+    charts: tuple[TrendChart, ...]
+
+    @property
+    def page_src(self) -> str:
+        return f"{self.benchmark_id}/{PAGE_NAME}.md"
+
+    @property
+    def page_path(self) -> str:
+        return f"{self.benchmark_id}/{PAGE_NAME}.html"
+
+    def chart_file(self, chart: TrendChart, suffix: str) -> str:
+        """A chart's file in the site: next to the page, so links inside it read the same."""
+        return f"{self.benchmark_id}/{PAGE_NAME}-{chart.name}{suffix}"
+
+    def files(
+        self, cache_dir: Path, draw: Callable[[Drawable, Path], Path] = svg_path_for
+    ) -> list[SiteFile]:
+        """Each chart that has points, as SVG and as spec; `draw` as in `RunSite.files`."""
+        found = []
+        for chart in self.charts:
+            if chart.points:
+                found.append(SiteFile(self.chart_file(chart, ".svg"), draw(chart, cache_dir)))
+                found.append(
+                    SiteFile(self.chart_file(chart, ".vl.json"), spec_path_for(chart, cache_dir))
+                )
+        return found
+
+
+def trends_for(runs: Iterable[RunAnalysis]) -> list[BenchmarkTrends]:
+    """The trends of every benchmark in `runs`, by benchmark id."""
+    groups: dict[str, list[RunAnalysis]] = defaultdict(list)
+    for run in runs:
+        groups[run.record.benchmark_id].append(run)
+    return [benchmark_trends(groups[b]) for b in sorted(groups)]
+
+
+def benchmark_trends(runs: Sequence[RunAnalysis]) -> BenchmarkTrends:
+    ordered = sorted(runs, key=lambda r: (r.record.started_at, r.record.run_id))
+    shown = tuple(ordered[-TREND_MAX_RUNS:])
+    changes = tuple(methodology_changes(shown))
+    newest = shown[-1].record
+    return BenchmarkTrends(
+        benchmark_id=newest.benchmark_id,
+        title=newest.title,
+        runs=shown,
+        total_runs=len(ordered),
+        changes=changes,
+        charts=tuple(_chart(metric, shown, changes) for metric in METRICS),
+    )
+
+
+def methodology_changes(runs: Sequence[RunAnalysis]) -> list[MethodologyChange]:
+    """Each run (oldest first) whose methodology version differs from the run before it."""
+    found = []
+    for before, run in itertools.pairwise(runs):
+        previous, version = before.record.methodology_version, run.record.methodology_version
+        if version != previous:
+            found.append(
+                MethodologyChange(_time(run), run.record.run_id, _href(run), previous, version)
+            )
+    return found
+
+
+def _time(run: RunAnalysis) -> str:
+    return run.record.started_at.strftime(TIME_FORMAT)
+
+
+def _href(run: RunAnalysis) -> str:
+    return f"{run.record.run_id}/{REPORT_NAME}"
+
+
+def _chart(
+    metric: Metric, runs: Sequence[RunAnalysis], changes: Sequence[MethodologyChange]
+) -> TrendChart:
+    points = []
+    for run in runs:
+        for d in run.direct:
+            stat = metric.of(d)
+            if stat is not None:
+                points.append(
+                    TrendPoint(
+                        started_at=_time(run),
+                        run_id=run.record.run_id,
+                        href=_href(run),
+                        model=d.tag,
+                        methodology=f"v{run.record.methodology_version}",
+                        value=stat.median,
+                    )
+                )
+    return TrendChart(metric.name, metric.title, tuple(points), _spec(metric, points, changes))
+
+
+def _spec(
+    metric: Metric, points: Sequence[TrendPoint], changes: Sequence[MethodologyChange]
+) -> dict[str, Any]:
+    x = alt.X(
+        "started_at:T",
+        title="Run start (UTC)",
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(format="%Y-%m-%d", labelAngle=0, labelOverlap=True),
+    )
+    y_scale = alt.Scale(domain=[0, 100]) if metric.name == "score" else alt.Scale(zero=True)
+    y = alt.Y("value:Q", title=metric.axis, scale=y_scale)
+    color = alt.Color(
+        "model:N",
+        title="Model",
+        scale=alt.Scale(scheme="tableau20"),
+        legend=alt.Legend(orient="bottom"),
+    )
+    runs = alt.Chart(alt.InlineData(values=[p.__dict__ for p in points]))
+    layers: list[alt.Chart] = [
+        runs.mark_line(strokeWidth=1.5).encode(x=x, y=y, color=color, detail="model:N"),
+        runs.mark_point(filled=True, size=40, opacity=1).encode(
+            x=x,
+            y=y,
+            color=color,
+            href="href:N",
+            tooltip=["model:N", "run_id:N", "started_at:N", "methodology:N", "value:Q"],
+        ),
+    ]
+    if changes:
+        marks = alt.Chart(
+            alt.InlineData(values=[{**c.__dict__, "label": c.label} for c in changes])
+        )
+        layers.append(marks.mark_rule(strokeDash=[5, 3], color="#555").encode(x=x, href="href:N"))
+        layers.append(
+            marks.mark_text(align="left", baseline="top", dx=4, dy=2, color="#333").encode(
+                x=x, y=alt.value(0), text="label:N", href="href:N"
+            )
+        )
+    chart = alt.layer(*layers).properties(width=WIDTH_PX, height=HEIGHT_PX, title=metric.title)
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+def render_trends(trends: BenchmarkTrends) -> str:
+    """The body of a benchmark's trends page; links are relative to the benchmark's folder."""
+    shown = len(trends.runs)
+    if shown == 1:
+        scope = "the one run"
+    elif shown == trends.total_runs:
+        scope = f"all {shown} runs"
+    else:
+        scope = f"the newest {shown} of {trends.total_runs} runs"
+    intro = (
+        f"Each direct model's figures across {scope} of this benchmark, oldest to newest "
+        "(medians over repeats, as on each run page). Each point links its run's report; a "
+        "dashed rule marks a run whose methodology version differs from the run before it."
+    )
+    return (
+        '<div class="bench-banner" role="note"><p>'
+        '<a class="bench-back" href="../index.html">← back to all benchmarks</a></p></div>\n'
+        f"<h1>{e(trends.title)}: trends</h1>\n"
+        f'<p class="bench-lede">{e(intro)}</p>\n'
+        f"{_changes(trends.changes)}"
+        f'<div class="bench-trends">{"".join(_figure(trends, c) for c in trends.charts)}</div>\n'
+        f"{_data_table(trends)}"
+    )
+
+
+def _changes(changes: Sequence[MethodologyChange]) -> str:
+    if not changes:
+        return '<p class="bench-note">Every run shown used the same methodology version.</p>\n'
+    items = "".join(
+        f"<li><time>{e(c.started_at)}</time>: v{c.previous} → v{c.version}, from run "
+        f'<a href="{e(c.href)}">{e(c.run_id)}</a></li>'
+        for c in changes
+    )
+    return (
+        '<section class="bench-section" id="methodology-changes"><h2>Methodology changes</h2>'
+        f'<p>See <a href="../methodology.html">the methodology</a> for what changed.</p>'
+        f"<ul>{items}</ul></section>\n"
+    )
+
+
+def _figure(trends: BenchmarkTrends, chart: TrendChart) -> str:
+    head = f"<h3>{e(chart.title)}</h3>"
+    if not chart.points:
+        empty = '<p class="bench-empty">No run recorded this figure.</p>'
+        return f'<figure class="bench-chart">{head}{empty}</figure>'
+    svg = e(trends.chart_file(chart, ".svg").rpartition("/")[2])
+    spec = e(trends.chart_file(chart, ".vl.json").rpartition("/")[2])
+    legend = "".join(f"<li>{e(m)}</li>" for m in chart.models)
+    return (
+        f'<figure class="bench-chart">{head}'
+        f'<object data="{svg}" type="image/svg+xml" aria-label="{e(chart.title)}" '
+        'style="max-width:100%;height:auto">'
+        f'<a href="{svg}">{e(chart.title)} (SVG)</a></object>'
+        f'<figcaption><ul class="bench-legend">{legend}</ul>'
+        f'<a href="{spec}" download>Vega-Lite spec (JSON)</a></figcaption></figure>'
+    )
+
+
+def _data_table(trends: BenchmarkTrends) -> str:
+    header = ["Run start (UTC)", "Run", "Methodology", "Model", *(m.column for m in METRICS)]
+    rows = []
+    for run in reversed(trends.runs):
+        for d in run.direct:
+            figures = "".join(f"<td>{e(fmt.stat(m.of(d), m.render))}</td>" for m in METRICS)
+            rows.append(
+                f"<tr><td><time>{e(_time(run))}</time></td>"
+                f'<td><a href="{e(_href(run))}">{e(run.record.run_id)}</a></td>'
+                f"<td>v{run.record.methodology_version}</td><td>{e(d.tag)}</td>{figures}</tr>"
+            )
+    head = "".join(f"<th>{e(h)}</th>" for h in header)
+    return (
+        '<section class="bench-section" id="trend-data"><h2>Trend data</h2>'
+        "<details><summary>Every point of the charts, newest first</summary>"
+        f'<div class="bench-table"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></details></section>"
+    )

@@ -1,0 +1,147 @@
+"""Per-model trends across runs: one line per model, methodology changes marked, points linked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import trends as trends_module
+from bench.analysis import RunAnalysis
+from bench.trends import METRICS, BenchmarkTrends, TrendChart, benchmark_trends, trends_for
+from tests.support.records import make_series, two_benchmarks, write_archive
+from tests.support.sitebuild import build_site, make_project
+
+SERIES = make_series(8, methodology_change_at=3)
+SVG_LINK = re.compile(r'<a ([^>]*)xlink:href="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def trends() -> BenchmarkTrends:
+    return benchmark_trends([RunAnalysis(r) for r in SERIES])
+
+
+def _chart(trends: BenchmarkTrends, name: str) -> TrendChart:
+    return next(c for c in trends.charts if c.name == name)
+
+
+def _layers(chart: TrendChart) -> list[dict[str, Any]]:
+    layers: list[dict[str, Any]] = chart.spec["layer"]
+    return layers
+
+
+def _values(chart: TrendChart, layer: dict[str, Any]) -> list[dict[str, Any]]:
+    """A layer's data rows; altair keeps them in the spec's named datasets."""
+    data = layer["data"]
+    values: list[dict[str, Any]] = data.get("values") or chart.spec["datasets"][data["name"]]
+    return values
+
+
+def _marks(chart: TrendChart) -> list[str]:
+    return [layer["mark"]["type"] for layer in _layers(chart)]
+
+
+def test_one_chart_per_figure_with_one_series_per_model(trends: BenchmarkTrends) -> None:
+    assert [c.name for c in trends.charts] == ["score", "call-wall", "throughput"]
+    every_model = {d.model.tag for r in SERIES for d in r.direct}
+    for chart in trends.charts:
+        line = _layers(chart)[_marks(chart).index("line")]
+        assert line["encoding"]["color"]["field"] == "model"
+        assert set(chart.models) == every_model
+        values = _values(chart, line)
+        for tag in every_model:
+            runs_with_it = [r for r in SERIES if tag in [d.model.tag for d in r.direct]]
+            assert len([v for v in values if v["model"] == tag]) == len(runs_with_it)
+
+
+def test_points_are_the_run_pages_figures(trends: BenchmarkTrends) -> None:
+    record = SERIES[3]  # repeated twice: a trend point is the median, as on the run page
+    run = RunAnalysis(record)
+    points = {
+        (c.name, p.model): p.value
+        for c in trends.charts
+        for p in c.points
+        if p.run_id == record.run_id
+    }
+    for d in run.direct:
+        for metric in METRICS:
+            stat = metric.of(d)
+            assert stat is not None
+            assert points[(metric.name, d.tag)] == stat.median
+    assert points[("call-wall", "big:8b")] == 40.25  # 37 + 3, samples 40.0 and 40.5
+
+
+def test_the_methodology_change_is_marked(trends: BenchmarkTrends) -> None:
+    (change,) = trends.changes
+    assert (change.previous, change.version) == (1, 2)
+    assert change.run_id == SERIES[3].run_id
+    for chart in trends.charts:
+        assert "rule" in _marks(chart)
+        rule = _layers(chart)[_marks(chart).index("rule")]
+        assert _values(chart, rule)[0]["started_at"] == "2026-03-04T09:00:00Z"
+        text = _layers(chart)[_marks(chart).index("text")]
+        assert _values(chart, text)[0]["label"] == "methodology v2"
+
+
+def test_a_benchmark_with_one_methodology_has_no_mark() -> None:
+    trends = benchmark_trends([RunAnalysis(r) for r in make_series(4)])
+    assert trends.changes == ()
+    assert "rule" not in _marks(trends.charts[0])
+
+
+def test_charts_stay_bounded_as_runs_pile_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(trends_module, "TREND_MAX_RUNS", 5)
+    (trends,) = trends_for(RunAnalysis(r) for r in SERIES)
+
+    assert len(trends.charts) == len(METRICS)
+    assert trends.total_runs == 8
+    assert [r.record.run_id for r in trends.runs] == [r.run_id for r in SERIES[3:]]
+    assert {p.run_id for p in trends.charts[0].points} == {r.run_id for r in SERIES[3:]}
+
+
+# The built site
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("trends")
+    return build_site(make_project(tmp, write_archive(tmp / "archive", two_benchmarks())))
+
+
+def test_every_point_links_an_existing_run_page(site: Path, trends: BenchmarkTrends) -> None:
+    folder = site / "synthetic-codegen"
+    for chart in trends.charts:
+        hrefs = {p.href for p in chart.points}
+        assert len(hrefs) == len(SERIES)
+        for href in hrefs:
+            assert (folder / href).is_file(), href
+        point = _layers(chart)[_marks(chart).index("point")]
+        assert point["encoding"]["href"]["field"] == "href"
+
+
+def test_the_drawn_charts_keep_their_links(site: Path) -> None:
+    folder = site / "synthetic-codegen"
+    for metric in METRICS:
+        svg = (folder / f"trends-{metric.name}.svg").read_text(encoding="utf-8")
+        links = SVG_LINK.findall(svg)
+        run_links = {href for _, href in links}
+        assert len(run_links) == len(SERIES)
+        for attributes, href in links:
+            assert (folder / href).is_file(), href
+            assert 'target="_top"' in attributes
+        assert "vega.github.io" not in svg
+        assert "methodology v2" in svg
+
+
+def test_the_trends_page_embeds_charts_and_lists_the_change(site: Path) -> None:
+    page = (site / "synthetic-codegen" / "trends.html").read_text(encoding="utf-8")
+    for metric in METRICS:
+        assert f'<object data="trends-{metric.name}.svg" type="image/svg+xml"' in page
+        assert f'href="trends-{metric.name}.vl.json"' in page
+    change = SERIES[3].run_id
+    assert f'v1 → v2, from run <a href="{change}/report.html">{change}</a>' in page
+    assert 'href="../index.html"' in page
+    other = (site / "other-codegen" / "trends.html").read_text(encoding="utf-8")
+    assert "Every run shown used the same methodology version." in other
