@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bench.archive import ArchiveError, load_archive
-from tests.support.varied import direct, record, sample
 from tests.support.sitebuild import (
     REPO,
     SEED_RUN,
@@ -18,6 +17,7 @@ from tests.support.sitebuild import (
     mkdocs_build,
     page_text,
 )
+from tests.support.varied import direct, record, sample
 
 SEED = REPO / "archive" / SEED_RUN / "run.json"
 

@@ -7,8 +7,8 @@ import pytest
 from bench.analysis import RunAnalysis
 from bench.archive import load_record
 from bench.findings import findings_for
-from tests.support.varied import cascade, direct, record, sample
 from tests.support.sitebuild import REPO, SEED_RUN
+from tests.support.varied import cascade, direct, record, sample
 
 ALL_BUT_COMPILE = (
     "parse_events_rejects_invalid_window",

@@ -1,0 +1,103 @@
+"""What the HTTP backends share: turning server faults into messages a user can act on."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+
+from bench.runner.backends._base import Reply
+from bench.schema import Generation
+
+FACTS_TIMEOUT_S = 10.0
+_EXCERPT_CHARS = 200
+
+
+def failed(started_s: float, error: str) -> Reply:
+    """The reply of a call that went wrong: no text, the wall time so far, the reason."""
+    return error_reply(since(started_s), error)
+
+
+def error_reply(call_wall_s: float, error: str) -> Reply:
+    return Reply(text="", generation=Generation(call_wall_s=call_wall_s, error=error))
+
+
+def since(started_s: float) -> float:
+    return max(0.0, time.perf_counter() - started_s)
+
+
+def transport_error(exc: httpx.HTTPError, *, where: str, model: str, timeout_s: float) -> str:
+    """Say what went wrong talking to `where` (a URL) about `model`."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"could not connect to {where} for model {model!r} within {timeout_s:g} s"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect to {where} for model {model!r}: {exc} (is the server running?)"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no reply from {where} for model {model!r} within {timeout_s:g} s (timeout)"
+    return f"request to {where} for model {model!r} failed: {type(exc).__name__}: {exc}"
+
+
+def status_error(response: httpx.Response, *, where: str, model: str) -> str:
+    detail = error_detail(response)
+    if response.status_code == 404 and ("model" in detail.lower() or model in detail):
+        return f"model {model!r} not found on {where} (HTTP 404): {detail}"
+    if response.status_code == 404:
+        detail += " (no such endpoint: is this the right kind of server for this backend?)"
+    return f"HTTP {response.status_code} from {where} for model {model!r}: {detail}"
+
+
+def error_detail(response: httpx.Response) -> str:
+    """The server's own words: `error`, `error.message`, `message` or `detail`, else the body."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return excerpt(response.text) or "(empty body)"
+    found = _message_in(body)
+    return found if found is not None else excerpt(response.text)
+
+
+def _message_in(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    if isinstance(error, dict):
+        return _message_in(error)
+    for value in (error, body.get("message"), body.get("detail")):
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def malformed(where: str, model: str, problem: str, body: str) -> str:
+    return f"malformed reply from {where} for model {model!r}: {problem}; body {excerpt(body)!r}"
+
+
+def excerpt(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _EXCERPT_CHARS else text[:_EXCERPT_CHARS] + "..."
+
+
+def fetch_json(client: httpx.Client, method: str, path: str, body: Any = None) -> Any:
+    """The JSON a lookup answers, or None on any fault: lookups never raise."""
+    try:
+        response = client.request(method, path, json=body, timeout=FACTS_TIMEOUT_S)
+        if response.status_code != 200:
+            return None
+        return response.json()
+    except (httpx.HTTPError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def as_count(value: object) -> int | None:
+    """A token count from a JSON field: a non-negative int, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return int(value)
+
+
+def as_positive(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return float(value)

