@@ -111,7 +111,6 @@ def _feed_link(feed: str | None) -> str:
     )
 
 
-_FORM_LAYOUT = "display:flex;flex-wrap:wrap;gap:0.4rem 1rem;align-items:center;margin:1rem 0"
 
 
 def _filters(entries: Sequence[IndexEntry]) -> str:
@@ -121,7 +120,7 @@ def _filters(entries: Sequence[IndexEntry]) -> str:
     hosts = sorted({x.host for x in entries})
     return (
         '<form class="bench-filters" hidden role="search" aria-label="Filter runs">'
-        f'<div style="{_FORM_LAYOUT}">'
+        '<div class="bench-filter-row">'
         f"{_select('benchmark', 'Benchmark', benchmarks)}"
         f"{_select('model', 'Model', models)}"
         f"{_select('host', 'Host', hosts)}"

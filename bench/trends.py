@@ -297,8 +297,7 @@ def _figure(trends: BenchmarkTrends, chart: TrendChart) -> str:
     legend = "".join(f"<li>{e(m)}</li>" for m in chart.models)
     return (
         f'<figure class="bench-chart">{head}'
-        f'<object data="{svg}" type="image/svg+xml" aria-label="{e(chart.title)}" '
-        'style="max-width:100%;height:auto">'
+        f'<object data="{svg}" type="image/svg+xml" aria-label="{e(chart.title)}">'
         f'<a href="{svg}">{e(chart.title)} (SVG)</a></object>'
         f'<figcaption><ul class="bench-legend">{legend}</ul>'
         f'<a href="{spec}" download>Vega-Lite spec (JSON)</a></figcaption></figure>'

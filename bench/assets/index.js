@@ -156,7 +156,6 @@
       button.type = "button";
       button.className = "bench-sort";
       button.title = "Sort by " + th.textContent.trim();
-      button.style.cssText = "font:inherit;color:inherit;cursor:pointer;padding:0;text-align:inherit";
       while (th.firstChild) button.appendChild(th.firstChild);
       var mark = document.createElement("span");
       mark.className = "bench-sort-mark";
