@@ -67,6 +67,22 @@ class Outcomes:
             c.name for e in self.evaluations for c in e.checks if c.outcome is CheckOutcome.FAILED
         )
 
+    @cached_property
+    def check_states(self) -> dict[str, CheckOutcome]:
+        """Each check's outcome over the samples: failed if any sample failed it, passed if
+        every sample that ran it passed it; a check only ever skipped has no state."""
+        ran: dict[str, list[CheckOutcome]] = {}
+        for evaluation in self.evaluations:
+            for check in evaluation.checks:
+                ran.setdefault(check.name, []).append(check.outcome)
+        states: dict[str, CheckOutcome] = {}
+        for name in self.check_order:
+            if self.failures[name]:
+                states[name] = CheckOutcome.FAILED
+            elif ran.get(name) and all(o is CheckOutcome.PASSED for o in ran[name]):
+                states[name] = CheckOutcome.PASSED
+        return states
+
     @property
     def failed_checks(self) -> tuple[str, ...]:
         """Failed checks in the task's order (the seed's 'Top Failed Checks' order)."""

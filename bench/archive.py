@@ -9,9 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bench.errors import expected_and_found, field_path, shorten
 from bench.schema import RECORD_FILENAME, SCHEMA_VERSION, RunRecord
-
-_FOUND_MAX_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -123,29 +122,14 @@ def _parse(path: Path) -> tuple[RunRecord | None, list[RecordProblem]]:
 
 
 def _problem(path: Path, error: Any) -> RecordProblem:
-    field = _field_path(error["loc"])
-    kind = error["type"]
-    if kind == "missing":
-        return RecordProblem(path, field, "a value (the field is required)", "nothing")
-    if kind == "extra_forbidden":
-        return RecordProblem(path, field, "no such field", _found(error["input"]))
-    message = str(error["msg"])
-    expected = message.removeprefix("Value error, ").removeprefix("Input should be ")
-    return RecordProblem(path, field, expected, _found(error["input"]))
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(record)"
+    expected, found = expected_and_found(error, _found)
+    return RecordProblem(path, field_path(error["loc"]), expected, found)
 
 
 def _found(value: object) -> str:
     if isinstance(value, dict):
         return "an object" if value else "an empty object"
-    text = json.dumps(value, default=str)
-    return text if len(text) <= _FOUND_MAX_CHARS else text[: _FOUND_MAX_CHARS - 1] + "…"
+    return shorten(json.dumps(value, default=str))
 
 
 def _duplicate_ids(runs: list[ArchivedRun]) -> list[RecordProblem]:

@@ -13,7 +13,6 @@ import argparse
 import glob
 import re
 import sys
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,23 +138,8 @@ def _delta(a: Stat | None, b: Stat | None) -> float | None:
     return None if a is None or b is None else b.median - a.median
 
 
-def check_states(outcomes: Outcomes) -> dict[str, CheckOutcome]:
-    """Each check's outcome for a candidate over its samples: failed if any sample failed it."""
-    ran: dict[str, list[CheckOutcome]] = defaultdict(list)
-    for evaluation in outcomes.evaluations:
-        for check in evaluation.checks:
-            ran[check.name].append(check.outcome)
-    states: dict[str, CheckOutcome] = {}
-    for name in outcomes.check_order:
-        if outcomes.failures[name]:
-            states[name] = CheckOutcome.FAILED
-        elif ran[name] and all(o is CheckOutcome.PASSED for o in ran[name]):
-            states[name] = CheckOutcome.PASSED
-    return states
-
-
 def _flips(candidate: str, a: Outcomes, b: Outcomes) -> list[Flip]:
-    before, after = check_states(a), check_states(b)
+    before, after = a.check_states, b.check_states
     return [
         Flip(candidate, name, before[name], after[name])
         for name in b.check_order

@@ -111,8 +111,6 @@ def _feed_link(feed: str | None) -> str:
     )
 
 
-
-
 def _filters(entries: Sequence[IndexEntry]) -> str:
     """The filter form; hidden until the script, which makes it work, shows it."""
     benchmarks = sorted({x.benchmark_id for x in entries})

@@ -1,88 +1,105 @@
-"""Small builders for run records that differ from the seed, for derivation tests."""
+"""What the runner's tests share: a timed fake Ollama server, run configs, the `bench` command."""
 
 from __future__ import annotations
 
-import datetime as dt
+import io
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
-from bench.schema import CheckResult, RunRecord, score_from_checks
+from fakes._loopback import Answer
+from fakes.ollama_server import FakeModel, FakeOllama
+from ruamel.yaml import YAML
 
-CHECKS = [
-    ("python_compile", 40.0),
-    ("parse_events_rejects_invalid_window", 10.0),
-    ("merge_overlaps_expected_windows", 12.5),
-    ("build_report_expected_metrics", 12.5),
-    ("cli_prints_json_with_top", 12.5),
-    ("cli_output_file", 12.5),
-]
+REPO = Path(__file__).resolve().parents[2]
+TASK_ID = "deployment_window_analyzer"
+BENCHMARK = "test-bench"
+BASE_SEED = 7
 
 
-def evaluation(failed: tuple[str, ...] = (), compiled: bool = True) -> dict[str, Any]:
-    """An evaluation whose score follows from which checks failed."""
-    checks = []
-    for name, weight in CHECKS:
-        if name == "python_compile":
-            outcome = "passed" if compiled else "failed"
-        elif not compiled:
-            outcome = "skipped"
-        else:
-            outcome = "failed" if name in failed else "passed"
-        checks.append({"name": name, "outcome": outcome, "weight": weight})
-    score = score_from_checks([CheckResult.model_validate(c) for c in checks])
-    return {"score": score, "eval_wall_s": 0.2, "checks": checks}
+class TimedOllama(FakeOllama):
+    """A fake Ollama whose chat answers take `delay_s`; it notes when each one was served."""
+
+    def __init__(self, *models: FakeModel, delay_s: float = 0.0) -> None:
+        super().__init__(*models)
+        self.delay_s = delay_s
+        self.served: list[tuple[float, float]] = []  # (start, end), monotonic seconds
+        self._served_lock = threading.Lock()
+
+    def route(self, method: str, path: str, body: Any) -> Answer:
+        if path != "/api/chat":
+            return super().route(method, path, body)
+        started = time.monotonic()
+        time.sleep(self.delay_s)
+        answer = super().route(method, path, body)
+        with self._served_lock:
+            self.served.append((started, time.monotonic()))
+        return answer
+
+    def chats(self) -> list[dict[str, Any]]:
+        """The bodies of the chat requests received, in order."""
+        return [r.body for r in self.requests_to("/api/chat")]
 
 
-def sample(wall_s: float, failed: tuple[str, ...] = (), **kw: Any) -> dict[str, Any]:
-    generation: dict[str, Any] = {
-        "call_wall_s": wall_s,
-        "throughput_tok_s": kw.pop("tok_s", 20.0),
-        "throughput_source": "server_counters",
-    }
-    if "error" in kw:
-        generation["error"] = kw.pop("error")
-        return {"seed": kw.get("seed"), "generation": generation, "evaluation": {"score": 0}}
-    compiled = kw.pop("compiled", True)
-    return {
-        "seed": kw.get("seed"),
-        "generation": generation,
-        "evaluation": evaluation(failed, compiled),
-    }
+def fenced(code: str) -> str:
+    """A model-like reply: a sentence, then the code in a Markdown fence."""
+    return f"Here is the script.\n\n```python\n{code}```\n"
 
 
-def direct(tag: str, size_b: float | None, *samples: dict[str, Any]) -> dict[str, Any]:
-    label = tag.replace(":", " ").title()
-    return {"model": {"tag": tag, "label": label, "params_b": size_b}, "samples": list(samples)}
+def ollama_model(tag: str, url: str, **extra: Any) -> dict[str, Any]:
+    return {"tag": tag, "backend": "ollama", "url": url, **extra}
 
 
-def cascade(small: str, large: str, *samples: tuple[float, tuple[str, ...]]) -> dict[str, Any]:
-    return {
-        "small": small,
-        "large": large,
-        "samples": [{"pipeline_wall_s": w, "evaluation": evaluation(f)} for w, f in samples],
-    }
-
-
-def record(
-    direct_results: list[dict[str, Any]],
-    cascades: list[dict[str, Any]] | None = None,
-    run_id: str = "bench-2026-05-01_10-00-00",
-    benchmark_id: str = "bench",
-    started: dt.datetime | None = None,
-    **extra: Any,
-) -> RunRecord:
-    started = started or dt.datetime(2026, 5, 1, 10, tzinfo=dt.UTC)
+def write_config(
+    folder: Path,
+    models: list[dict[str, Any]],
+    pairs: tuple[tuple[str, str], ...] = (),
+    **settings: Any,
+) -> Path:
+    """A run config in `folder`/run.yaml whose archive is `folder`/archive."""
     data: dict[str, Any] = {
-        "benchmark_id": benchmark_id,
-        "run_id": run_id,
-        "title": "Prompt Handoff Benchmark",
-        "host": "lab-1",
-        "methodology_version": 2,
-        "task_id": "deployment_window_analyzer",
-        "started_at": started.isoformat(),
-        "finished_at": (started + dt.timedelta(minutes=5)).isoformat(),
-        "checks": [{"name": n, "weight": w, "gate": n == "python_compile"} for n, w in CHECKS],
-        "direct": direct_results,
-        "cascades": cascades or [],
-        **extra,
+        "benchmark": BENCHMARK,
+        "title": "Runner test",
+        "task": TASK_ID,
+        "repeats": 1,
+        "timeout_s": 30,
+        "archive": "archive",
+        "sampling": {"temperature": 0, "seed": BASE_SEED, "max_tokens": 256},
+        "models": models,
+        "pairs": [{"small": small, "large": large} for small, large in pairs],
+        **settings,
     }
-    return RunRecord.model_validate(data)
+    text = io.StringIO()
+    YAML().dump(data, text)
+    path = folder / "run.yaml"
+    path.write_text(text.getvalue(), encoding="utf-8")
+    return path
+
+
+def run_dirs(archive: Path) -> list[Path]:
+    return sorted(p for p in (archive / BENCHMARK).iterdir() if p.is_dir())
+
+
+def bench(*args: str, cwd: Path, timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
+    """The `bench` command in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "bench.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+
+
+def bench_process(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.cli", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

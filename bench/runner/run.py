@@ -1,0 +1,299 @@
+"""Start or resume a run: check everything a run needs before the first model call.
+
+prepared = prepare(load_config(path))          # or prepare(loaded, resume=run_dir)
+record = prepared.orchestrator.run(observer)   # observer: e.g. progress.RichProgress
+prepared.close()
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.archive import load_record
+from bench.runner.backends import Backend, ModelFacts, make_backend, resolve_gguf
+from bench.runner.config import ConfigError, LoadedConfig, RunConfig
+from bench.runner.extract import extract_code
+from bench.runner.orchestrator import Orchestrator, ServerKey
+from bench.runner.sandbox import isolation_level
+from bench.runner.store import (
+    CONFIG_FILENAME,
+    Pair,
+    ResumeError,
+    RunState,
+    atomic_write_text,
+    create_run_dir,
+    resume_state,
+    utc_now,
+)
+from bench.runner.tasks import Task, get_task, task_ids
+from bench.schema import (
+    METHODOLOGY_VERSION,
+    RECORD_FILENAME,
+    CascadeSample,
+    ModelInfo,
+    Provenance,
+    RunRecord,
+    RunStatus,
+)
+
+DISTRIBUTION = "bench-archive"
+BACKEND_NAMES = {"ollama": "ollama", "openai": "openai", "llama-inprocess": "llama-cpp-inprocess"}
+BackendFactory = Callable[[str, str | None], Backend]  # (backend name, url or None) -> Backend
+
+
+@dataclass
+class PreparedRun:
+    orchestrator: Orchestrator
+    state: RunState
+    backends: dict[ServerKey, Backend]
+
+    @property
+    def record_path(self) -> Path:
+        return self.state.record_path
+
+    def close(self) -> None:
+        for backend in self.backends.values():
+            backend.close()
+
+
+def prepare(
+    loaded: LoadedConfig,
+    *,
+    resume: Path | None = None,
+    archive: Path | None = None,
+    backend_factory: BackendFactory = make_backend,
+) -> PreparedRun:
+    """Check the config against what this machine has, open the backends, start or resume.
+
+    Nothing here calls a model (the servers are asked only their version and model facts), so
+    a config that cannot run is refused first.
+
+    Raises:
+        ConfigError: an unknown task, an in-process model that cannot be loaded.
+        ResumeError: a run that cannot be resumed with this config.
+        bench.archive.ArchiveError: the record to resume is not valid.
+    """
+    task = _task(loaded)
+    _check_in_process_models(loaded)
+    backends = open_backends(loaded.config, backend_factory)
+    try:
+        if resume is None:
+            folder = archive if archive is not None else loaded.config.archive
+            state = new_state(loaded, task, backends, archive=folder, isolation=isolation_level())
+        else:
+            record = load_record(resume / RECORD_FILENAME)
+            state = continued_state(loaded, record, resume, backends)
+    except BaseException:
+        for backend in backends.values():
+            backend.close()
+        raise
+    orchestrator = Orchestrator(loaded.config, task, backends, state, extract_code)
+    return PreparedRun(orchestrator, state, backends)
+
+
+def open_backends(config: RunConfig, factory: BackendFactory) -> dict[ServerKey, Backend]:
+    """One backend per server: the models of one server share it and its call slots."""
+    backends: dict[ServerKey, Backend] = {}
+    for model in config.models:
+        if model.server not in backends:
+            url = model.url if model.backend != "llama-inprocess" else None
+            backends[model.server] = factory(BACKEND_NAMES[model.backend], url)
+    return backends
+
+
+def _check_in_process_models(loaded: LoadedConfig) -> None:
+    problems: list[str] = []
+    for index, model in enumerate(loaded.config.models):
+        if model.backend != "llama-inprocess":
+            continue
+        if importlib.util.find_spec("llama_cpp") is None:
+            problems.append(
+                loaded.problem(
+                    ("models", index, "backend"),
+                    'expected llama-cpp-python installed (pip install -e ".[llama]"), '
+                    "found no module llama_cpp",
+                )
+            )
+        try:
+            resolve_gguf(model.tag)
+        except LookupError as error:
+            problems.append(
+                loaded.problem(
+                    ("models", index, "tag"),
+                    f"expected a GGUF file or package:NAME, found {model.tag!r} ({error})",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
+
+
+def new_state(
+    loaded: LoadedConfig,
+    task: Task,
+    backends: dict[ServerKey, Backend],
+    *,
+    archive: Path,
+    isolation: str | None,
+) -> RunState:
+    """A new run folder holding the config it ran with, and the state of a run with no calls."""
+    config = loaded.config
+    started_at = utc_now()
+    models = model_infos(config, backends, known={})
+    run_dir = create_run_dir(archive, config.benchmark, started_at)
+    atomic_write_text(run_dir / CONFIG_FILENAME, loaded.text)
+    header = RunRecord(
+        benchmark_id=config.benchmark,
+        run_id=run_dir.name,
+        title=config.title,
+        host=config.host,
+        methodology_version=METHODOLOGY_VERSION,
+        task_id=config.task,
+        started_at=started_at,
+        status=RunStatus.PARTIAL,
+        repeats=config.repeats,
+        checks=task.checks,
+        provenance=provenance(config, models.values(), isolation),
+    )
+    state = RunState(run_dir, header, config.sampling.seed, models, cascades=_pair_slots(config))
+    state.save()
+    return state
+
+
+def continued_state(
+    loaded: LoadedConfig, record: RunRecord, run_dir: Path, backends: dict[ServerKey, Backend]
+) -> RunState:
+    """The state of a partial run, checked against the config that is to finish it."""
+    config = loaded.config
+    problems = list(_resume_mismatches(config, record))
+    if problems:
+        raise ResumeError(f"cannot resume {run_dir} with {loaded.path}: " + "; ".join(problems))
+    state = resume_state(run_dir, record, config.sampling.seed)
+    state.models = model_infos(config, backends, known=state.models)
+    state.cascades = {**_pair_slots(config), **state.cascades}
+    return state
+
+
+def _pair_slots(config: RunConfig) -> dict[Pair, dict[int, CascadeSample]]:
+    """An empty slot per pair, so that pairs appear in the record in config order."""
+    return {(pair.small, pair.large): {} for pair in config.pairs}
+
+
+def _resume_mismatches(config: RunConfig, record: RunRecord) -> Iterable[str]:
+    if record.status is RunStatus.COMPLETE:
+        yield "the run is complete already"
+    wanted = {
+        "benchmark": (record.benchmark_id, config.benchmark),
+        "task": (record.task_id, config.task),
+        "repeats": (record.repeats, config.repeats),
+        "sampling": (record.provenance.sampling, config.sampling.as_options()),
+    }
+    for name, (recorded, configured) in wanted.items():
+        if recorded != configured:
+            yield f"{name}: expected {recorded!r} as recorded, found {configured!r}"
+    tags = {m.tag for m in config.models}
+    for result in record.direct:
+        if result.model.tag not in tags:
+            yield f"models: expected {result.model.tag!r} as recorded, found no such model"
+    pairs = {(p.small, p.large) for p in config.pairs}
+    for cascade in record.cascades:
+        if (cascade.small, cascade.large) not in pairs:
+            yield f"pairs: expected {cascade.small} -> {cascade.large} as recorded, found none"
+
+
+def model_infos(
+    config: RunConfig, backends: dict[ServerKey, Backend], known: dict[str, ModelInfo]
+) -> dict[str, ModelInfo]:
+    """What the servers say about each model, in config order; `known` ones are kept."""
+    versions = {key: _server_version(b) for key, b in backends.items()}
+    infos: dict[str, ModelInfo] = {}
+    for model in config.models:
+        if model.tag in known:
+            infos[model.tag] = known[model.tag]
+            continue
+        backend = backends[model.server]
+        facts = _facts(backend, model.tag)
+        infos[model.tag] = ModelInfo(
+            tag=model.tag,
+            label=model.display_label,
+            params_b=model.params_b or (facts.params_b if facts else None),
+            backend=backend.name,
+            server_url=backend.url,
+            server_version=versions[model.server],
+            quantization=facts.quantization if facts else None,
+            digest=facts.digest if facts else None,
+        )
+    return infos
+
+
+# Lookups must not stop a run: a server that cannot answer them gets its calls failed instead.
+
+
+def _facts(backend: Backend, tag: str) -> ModelFacts | None:
+    try:
+        return backend.model_facts(tag)
+    except Exception:
+        return None
+
+
+def _server_version(backend: Backend) -> str | None:
+    try:
+        return backend.server_version()
+    except Exception:
+        return None
+
+
+def provenance(config: RunConfig, models: Iterable[ModelInfo], isolation: str | None) -> Provenance:
+    infos = list(models)
+    return Provenance(
+        tool_version=tool_version(),
+        git_commit=git_commit(),
+        backend=_joined(m.backend for m in infos),
+        server_version=_joined(m.server_version for m in infos),
+        sampling=config.sampling.as_options(),
+        isolation=isolation,
+    )
+
+
+def _joined(values: Iterable[str | None]) -> str | None:
+    unique = list(dict.fromkeys(v for v in values if v))
+    return ", ".join(unique) if unique else None
+
+
+def tool_version() -> str | None:
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def git_commit() -> str | None:
+    """The commit of the checkout this `bench` package runs from; None when not in one."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--show-toplevel", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if len(found) != 2 or Path(found[0]).resolve() != root:
+        return None  # installed into a venv that happens to sit in some other repository
+    return found[1]
+
+
+def _task(loaded: LoadedConfig) -> Task:
+    task_id = loaded.config.task
+    if task_id not in task_ids():
+        known = ", ".join(task_ids())
+        raise ConfigError(
+            [loaded.problem(("task",), f"expected one of {known}, found {task_id!r}")]
+        )
+    return get_task(task_id)

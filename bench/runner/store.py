@@ -1,0 +1,192 @@
+"""A run's folder in the archive: the record, rewritten atomically after every call, and resume.
+
+    <archive>/<benchmark>/<run id>/run.json         the record (status "partial" until the end)
+    <archive>/<benchmark>/<run id>/config.yaml      the configuration the run started with
+    <archive>/<benchmark>/<run id>/candidates/<slot>/<candidate name>   what a call produced
+    <archive>/<benchmark>/<run id>/candidates/<slot>/reply.md           the model's whole reply
+
+The record on disk is always a valid `RunRecord`: an interrupted run (Ctrl-C, crash, kill)
+leaves the calls finished so far, which is all `--resume` needs to go on. Samples are keyed by
+repeat through their seed (`seed = base seed + repeat`). A run only ever writes inside its own
+folder, which it creates exclusively.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from bench.schema import (
+    RECORD_FILENAME,
+    CascadeResult,
+    CascadeSample,
+    DirectResult,
+    ModelInfo,
+    RunRecord,
+    RunStatus,
+    Sample,
+)
+
+CONFIG_FILENAME = "config.yaml"
+CANDIDATES_DIR = "candidates"
+REPLY_FILENAME = "reply.md"
+Pair = tuple[str, str]
+
+
+class ResumeError(Exception):
+    """A run that cannot be resumed, and why."""
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never a part."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def utc_now() -> dt.datetime:
+    """Now, in UTC, to the second (the precision of a run id)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def run_id_base(benchmark_id: str, started_at: dt.datetime) -> str:
+    return f"{benchmark_id}-{started_at.astimezone(dt.UTC):%Y-%m-%d_%H-%M-%S}"
+
+
+def create_run_dir(archive: Path, benchmark_id: str, started_at: dt.datetime) -> Path:
+    """A new, empty run folder; `-2`, `-3`, ... is added to the run id when it is taken."""
+    parent = archive / benchmark_id
+    parent.mkdir(parents=True, exist_ok=True)
+    base = run_id_base(benchmark_id, started_at)
+    for number in itertools.count(1):
+        run_dir = parent / (base if number == 1 else f"{base}-{number}")
+        try:
+            run_dir.mkdir()
+        except FileExistsError:
+            continue
+        return run_dir
+    raise AssertionError("unreachable")
+
+
+def find_run_dir(run: str, archive: Path) -> Path:
+    """The folder of RUN: a run folder, its run.json, or a run id found under `archive`."""
+    given = Path(run)
+    if given.name == RECORD_FILENAME and given.is_file():
+        return given.parent
+    if (given / RECORD_FILENAME).is_file():
+        return given
+    found = sorted(archive.glob(f"*/{run}/{RECORD_FILENAME}")) if "/" not in run else []
+    if len(found) == 1:
+        return found[0].parent
+    if len(found) > 1:
+        places = ", ".join(str(p.parent) for p in found)
+        raise ResumeError(f"run id {run!r} is in several benchmarks: {places}; name the folder")
+    raise ResumeError(
+        f"expected a run folder, its {RECORD_FILENAME} or a run id under {archive}, found {run!r}"
+    )
+
+
+def write_candidate(run_dir: Path, slot: str, name: str, source: str, reply: str) -> str:
+    """Archive a call's candidate and whole reply; the candidate's path relative to the run."""
+    folder = run_dir / CANDIDATES_DIR / slot
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / REPLY_FILENAME, reply)
+    atomic_write_text(folder / name, source)
+    return f"{CANDIDATES_DIR}/{slot}/{name}"
+
+
+@dataclass
+class RunState:
+    """What a run has measured so far; `record()` turns it into a valid RunRecord."""
+
+    run_dir: Path
+    header: RunRecord  # every field but the results, status and finish time
+    base_seed: int
+    models: dict[str, ModelInfo]  # in config order
+    direct: dict[str, dict[int, Sample]] = field(default_factory=dict)
+    cascades: dict[Pair, dict[int, CascadeSample]] = field(default_factory=dict)
+
+    @property
+    def record_path(self) -> Path:
+        return self.run_dir / RECORD_FILENAME
+
+    def add_direct(self, tag: str, repeat: int, sample: Sample) -> None:
+        self.direct.setdefault(tag, {})[repeat] = sample
+
+    def add_cascade(self, pair: Pair, repeat: int, sample: CascadeSample) -> None:
+        self.cascades.setdefault(pair, {})[repeat] = sample
+
+    def record(self, *, finished_at: dt.datetime | None = None) -> RunRecord:
+        """The record; complete when `finished_at` is given, partial otherwise."""
+        direct = tuple(
+            DirectResult(model=info, samples=_in_order(self.direct[tag]))
+            for tag, info in self.models.items()
+            if self.direct.get(tag)
+        )
+        cascades = tuple(
+            CascadeResult(small=small, large=large, samples=_in_order(samples))
+            for (small, large), samples in self.cascades.items()
+            if samples
+        )
+        fields = {name: getattr(self.header, name) for name in RunRecord.model_fields}
+        fields.update(
+            direct=direct,
+            cascades=cascades,
+            finished_at=finished_at,
+            status=RunStatus.PARTIAL if finished_at is None else RunStatus.COMPLETE,
+        )
+        return RunRecord(**fields)
+
+    def save(self, *, finished_at: dt.datetime | None = None) -> RunRecord:
+        record = self.record(finished_at=finished_at)
+        atomic_write_text(self.record_path, record.model_dump_json(indent=2) + "\n")
+        return record
+
+
+_S = TypeVar("_S", Sample, CascadeSample)
+
+
+def _in_order(by_repeat: dict[int, _S]) -> tuple[_S, ...]:
+    return tuple(by_repeat[repeat] for repeat in sorted(by_repeat))
+
+
+def resume_state(run_dir: Path, record: RunRecord, base_seed: int) -> RunState:
+    """The state a partial record holds, keyed by repeat through each sample's seed."""
+    state = RunState(
+        run_dir=run_dir,
+        header=record,
+        base_seed=base_seed,
+        models={d.model.tag: d.model for d in record.direct},
+    )
+    for result in record.direct:
+        for sample in result.samples:
+            state.add_direct(result.model.tag, _repeat(sample.seed, base_seed, record), sample)
+    for pair in record.cascades:
+        for cascade in pair.samples:
+            repeat = _repeat(cascade.seed, base_seed, record)
+            state.add_cascade((pair.small, pair.large), repeat, cascade)
+    return state
+
+
+def _repeat(seed: int | None, base_seed: int, record: RunRecord) -> int:
+    repeat = None if seed is None else seed - base_seed
+    if repeat is None or not 0 <= repeat < record.repeats:
+        raise ResumeError(
+            f"{record.run_id}: expected sample seeds {base_seed}..{base_seed + record.repeats - 1}"
+            f" (base seed + repeat), found {seed}"
+        )
+    return repeat

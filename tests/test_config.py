@@ -1,0 +1,186 @@
+"""`bench run CONFIG`: the config is read with line numbers and refused, before any model call,
+with the file, the line and what is wrong."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fakes.ollama_server import FakeOllama
+
+from bench import cli
+from bench.runner.config import ConfigError, RunConfig, load_config
+from tests.support.runs import REPO
+
+EXAMPLES = sorted((REPO / "configs").glob("*.yaml"))
+
+
+@pytest.fixture
+def ollama() -> Iterator[FakeOllama]:
+    with FakeOllama.running() as server:
+        yield server
+
+
+def _problems(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    return [p.removeprefix(f"{path}:") for p in raised.value.problems]
+
+
+GOOD = """\
+benchmark: bench-one
+title: One
+task: deployment_window_analyzer
+models:
+  - tag: a
+    backend: ollama
+    url: http://127.0.0.1:11434
+  - tag: b
+    backend: openai
+    url: http://127.0.0.1:8080
+pairs:
+  - {small: a, large: b}
+"""
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_config_loads(path: Path) -> None:
+    config = load_config(path).config
+
+    assert config.models and config.task == "deployment_window_analyzer"
+    assert config.archive.resolve() == (REPO / "archive").resolve()
+
+
+def test_the_seed_example_names_the_seed_models_and_pair() -> None:
+    config = load_config(REPO / "configs" / "ollama-seed.yaml").config
+
+    assert [(m.tag, m.label, m.backend) for m in config.models] == [
+        ("qwen3:0.6b", "Qwen3 0.6b", "ollama"),
+        ("qwen2.5-coder:1.5b", "Qwen2.5-C 1.5b", "ollama"),
+    ]
+    assert [(p.small, p.large) for p in config.pairs] == [("qwen3:0.6b", "qwen2.5-coder:1.5b")]
+
+
+def test_the_local_example_needs_no_model_server() -> None:
+    config = load_config(REPO / "configs" / "smollm2-local.yaml").config
+
+    assert {m.backend for m in config.models} == {"llama-inprocess"}
+
+
+def test_defaults_host_to_this_machine_and_archive_to_beside_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+
+    config: RunConfig = load_config(path).config
+
+    assert config.host == socket.gethostname()
+    assert config.archive == tmp_path / "archive"
+    assert (config.repeats, config.sampling.seed) == (1, 0)
+
+
+def test_a_bad_url_is_named_with_its_line(tmp_path: Path) -> None:
+    text = GOOD.replace("url: http://127.0.0.1:8080", "url: localhost")
+
+    assert _problems(tmp_path, text) == [
+        "10: models[1].url: expected an http(s) URL, found 'localhost'"
+    ]
+
+
+def test_every_problem_of_shape_and_type_is_listed_at_once(tmp_path: Path) -> None:
+    text = (
+        GOOD.replace("title: One\n", "")
+        .replace("backend: openai", "backend: vllm")
+        .replace("models:", "repeats: twice\nmodels:")
+    )
+
+    assert _problems(tmp_path, text) == [
+        "1: title: expected a value (the field is required), found nothing",
+        "3: repeats: expected a valid integer, unable to parse string as an integer, found 'twice'",
+        "9: models[1].backend: expected 'ollama', 'openai' or 'llama-inprocess', found 'vllm'",
+    ]
+
+
+def test_unknown_fields_are_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("  - tag: a\n", "  - tag: a\n    lable: A\n")
+
+    assert _problems(tmp_path, text) == ["6: models[0].lable: expected no such field, found 'A'"]
+
+
+def test_pairs_must_name_models_of_the_list(tmp_path: Path) -> None:
+    text = GOOD.replace("{small: a, large: b}", "{small: a, large: c}")
+
+    assert _problems(tmp_path, text) == [
+        "12: pairs[0].large: expected one of the models' tags (a, b), found 'c'"
+    ]
+
+
+def test_a_tag_may_appear_once(tmp_path: Path) -> None:
+    text = GOOD.replace("  - tag: b\n", "  - tag: a\n")
+
+    problems = _problems(tmp_path, text)
+
+    assert (
+        "8: models[1].tag: expected a tag not used before, found 'a' (models[0] has it)" in problems
+    )
+
+
+def test_models_of_one_server_agree_on_its_concurrency(tmp_path: Path) -> None:
+    text = (
+        GOOD.replace("url: http://127.0.0.1:8080", "url: http://127.0.0.1:11434")
+        .replace("backend: openai", "backend: ollama\n    concurrency: 2")
+        .replace("  - tag: a\n", "  - tag: a\n    concurrency: 3\n")
+    )
+
+    assert _problems(tmp_path, text) == [
+        "11: models[1].concurrency: expected 3, as models[0] on the same server, found 2"
+    ]
+
+
+def test_yaml_syntax_errors_carry_their_line(tmp_path: Path) -> None:
+    text = GOOD.replace("title: One", "title: [One")
+
+    [problem] = _problems(tmp_path, text)
+
+    assert problem.startswith("3: expected valid YAML, found ")
+
+
+def test_a_bad_config_is_refused_before_any_model_is_called(
+    tmp_path: Path, ollama: FakeOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.yaml"
+    text = GOOD.replace("http://127.0.0.1:11434", ollama.url).replace(
+        "http://127.0.0.1:8080", "localhost"
+    )
+    path.write_text(f"{text}archive: runs\n", encoding="utf-8")
+
+    code = cli.main(["run", str(path)])
+
+    assert code == cli.EXIT_USAGE
+    assert f"{path}:10: models[1].url: expected an http(s) URL, found 'localhost'" in (
+        capsys.readouterr().err
+    )
+    assert ollama.requests == []
+    assert not (tmp_path / "runs").exists()
+
+
+def test_an_unknown_task_is_refused_before_any_model_is_called(
+    tmp_path: Path, ollama: FakeOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.yaml"
+    text = GOOD.replace("http://127.0.0.1:11434", ollama.url).replace(
+        "deployment_window_analyzer", "no_such_task"
+    )
+    path.write_text(text, encoding="utf-8")
+
+    code = cli.main(["run", str(path)])
+
+    assert code == cli.EXIT_USAGE
+    assert (
+        f"{path}:3: task: expected one of deployment_window_analyzer, found 'no_such_task'"
+        in capsys.readouterr().err
+    )
+    assert ollama.requests == []

@@ -1,0 +1,242 @@
+"""`bench run`: direct models and handoff pairs against a fake Ollama server, recorded whole;
+server faults become recorded call errors and the run goes on; per-server concurrency."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fakes._loopback import Fault
+from fakes.ollama_server import FakeModel
+
+from bench import cli
+from bench.archive import load_record
+from bench.runner.store import create_run_dir
+from bench.runner.tasks import get_task
+from bench.schema import METHODOLOGY_VERSION, RECORD_FILENAME, RunRecord, RunStatus
+from tests.support.runs import (
+    BASE_SEED,
+    BENCHMARK,
+    REPO,
+    TimedOllama,
+    fenced,
+    ollama_model,
+    run_dirs,
+    write_config,
+)
+
+TASK = get_task("deployment_window_analyzer")
+REFERENCE = TASK.reference_source()
+SMALL = FakeModel(
+    name="small:0.5b", reply=fenced("def broken(:\n    pass\n"), parameter_size="500M"
+)
+LARGE = FakeModel(name="large:1.5b", reply=fenced(REFERENCE))
+
+
+def _run(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[RunRecord, Path, str]:
+    code = cli.main(["run", str(config)])
+    out = capsys.readouterr().out
+    assert code == cli.EXIT_OK, out
+    [run_dir] = run_dirs(config.parent / "archive")
+    return load_record(run_dir / RECORD_FILENAME), run_dir, out
+
+
+@pytest.fixture
+def ollama() -> Iterator[TimedOllama]:
+    with TimedOllama.running(SMALL, LARGE) as server:
+        yield server
+
+
+def test_direct_models_and_a_pair_are_recorded_whole(
+    tmp_path: Path, ollama: TimedOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(
+        tmp_path,
+        [
+            ollama_model(SMALL.name, ollama.url, label="Small"),
+            ollama_model(LARGE.name, ollama.url, label="Large", params_b=1.5),
+        ],
+        pairs=((SMALL.name, LARGE.name),),
+        repeats=2,
+    )
+
+    record, run_dir, out = _run(config, capsys)
+
+    assert record.status is RunStatus.COMPLETE and record.finished_at is not None
+    assert re.fullmatch(rf"{BENCHMARK}-\d{{4}}-\d\d-\d\d_\d\d-\d\d-\d\d", record.run_id)
+    assert run_dir == tmp_path / "archive" / BENCHMARK / record.run_id
+    assert record.methodology_version == METHODOLOGY_VERSION == 2
+    assert record.checks == TASK.checks
+    small, large = record.direct
+    assert [s.seed for s in small.samples] == [BASE_SEED, BASE_SEED + 1]
+    assert [s.evaluation.score for s in large.samples] == [100, 100]
+    assert [s.evaluation.score for s in small.samples] == [0, 0]
+    assert (small.model.label, small.model.params_b) == ("Small", 0.5)  # size from the server
+    assert (large.model.server_version, large.model.digest) == ("0.12.6", LARGE.digest)
+    assert large.model.quantization == "Q4_K_M"
+    assert len(ollama.chats()) == 2 * 2 + 2  # direct: 2 models x 2 repeats; refine: 2 repeats
+    assert sorted(c["options"]["seed"] for c in ollama.chats()) == [7, 7, 7, 8, 8, 8]
+    assert "Large" in out and "Small -> Large" in out and str(run_dir) in out
+
+
+def test_a_handoff_reuses_the_small_models_direct_sample_as_its_draft(
+    tmp_path: Path, ollama: TimedOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(
+        tmp_path,
+        [ollama_model(SMALL.name, ollama.url), ollama_model(LARGE.name, ollama.url)],
+        pairs=((SMALL.name, LARGE.name),),
+    )
+
+    record, _, _ = _run(config, capsys)
+
+    [pair] = record.cascades
+    [handoff] = pair.samples
+    [draft] = record.direct[0].samples
+    assert handoff.draft == draft and handoff.seed == draft.seed
+    assert handoff.refine is not None and handoff.refine.error is None
+    assert handoff.pipeline_wall_s == pytest.approx(
+        draft.generation.call_wall_s + handoff.refine.call_wall_s
+    )
+    refine_prompt = ollama.chats()[-1]["messages"][0]["content"]
+    assert "def broken(:" in refine_prompt
+    assert refine_prompt == TASK.refine_prompt("def broken(:\n    pass\n")
+    assert handoff.evaluation.score == 100
+
+
+def test_candidates_are_archived_under_the_run_folder(
+    tmp_path: Path, ollama: TimedOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(
+        tmp_path,
+        [ollama_model(SMALL.name, ollama.url), ollama_model(LARGE.name, ollama.url)],
+        pairs=((SMALL.name, LARGE.name),),
+    )
+
+    record, run_dir, _ = _run(config, capsys)
+
+    evaluations = [s.evaluation for d in record.direct for s in d.samples]
+    evaluations += [s.evaluation for c in record.cascades for s in c.samples]
+    paths = [e.candidate.path for e in evaluations if e.candidate is not None]
+    assert len(set(paths)) == len(evaluations) == 3
+    for path in paths:
+        assert path is not None
+        assert re.fullmatch(r"candidates/[^/]+/deployment_window_analyzer\.py", path)
+    assert (run_dir / paths[1]).read_text(encoding="utf-8") == REFERENCE
+    assert all(e.eval_wall_s is not None and e.eval_wall_s > 0 for e in evaluations)
+
+
+def test_provenance_names_the_tool_the_servers_and_the_sandbox(
+    tmp_path: Path, ollama: TimedOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, [ollama_model(LARGE.name, ollama.url)])
+
+    record, _, _ = _run(config, capsys)
+
+    provenance = record.provenance
+    assert provenance.tool_version == importlib.metadata.version("bench-archive")
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    assert provenance.git_commit == (head.stdout.strip() if head.returncode == 0 else None)
+    assert (provenance.backend, provenance.server_version) == ("ollama", "0.12.6")
+    assert provenance.sampling.seed == BASE_SEED and provenance.sampling.temperature == 0
+    assert provenance.isolation and "rlimits" in provenance.isolation
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ("refused", "could not connect"),
+        ("timeout", "timeout"),
+        ("http_500", "HTTP 500"),
+        ("malformed_json", "malformed reply"),
+        ("unknown_model", "not found"),
+    ],
+)
+def test_server_faults_become_recorded_call_errors_and_the_run_goes_on(
+    tmp_path: Path,
+    ollama: TimedOllama,
+    capsys: pytest.CaptureFixture[str],
+    fault: str,
+    error: str,
+) -> None:
+    delay_s = 3.0 if fault == "timeout" else 0.0  # the model answers after the call's timeout
+    with TimedOllama.running(FakeModel(name="flaky:1b"), delay_s=delay_s) as flaky:
+        tag = "missing:1b" if fault == "unknown_model" else "flaky:1b"
+        if fault == "refused":
+            flaky.go_down()
+        elif fault in ("http_500", "malformed_json"):
+            flaky.fault = Fault(fault)
+        config = write_config(
+            tmp_path,
+            [ollama_model(tag, flaky.url), ollama_model(LARGE.name, ollama.url)],
+            pairs=((tag, LARGE.name),),
+            timeout_s=1,
+        )
+
+        record, _, out = _run(config, capsys)
+
+    failed, healthy = record.direct
+    [sample] = failed.samples
+    assert sample.generation.error is not None and error in sample.generation.error
+    assert sample.evaluation.score == 0 and sample.evaluation.candidate is None
+    assert healthy.samples[0].evaluation.score == 100
+    [handoff] = record.cascades[0].samples
+    assert handoff.evaluation.score == 0 and handoff.refine is None
+    assert len(ollama.chats()) == 1  # a failed draft is not sent for refinement
+    assert f"{tag} #1: {sample.generation.error}" in out
+    assert f"{tag} -> {LARGE.name} #1: draft failed: " in out
+
+
+def test_calls_to_one_server_wait_for_each_other_and_servers_run_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with (
+        TimedOllama.running(FakeModel(name="a"), delay_s=0.4) as one,
+        TimedOllama.running(FakeModel(name="b"), delay_s=0.4) as two,
+    ):
+        config = write_config(
+            tmp_path, [ollama_model("a", one.url), ollama_model("b", two.url)], repeats=2
+        )
+        _run(config, capsys)
+
+    for server in (one, two):
+        first, second = sorted(server.served)
+        assert first[1] <= second[0]
+    assert _overlap(one.served, two.served)
+
+
+def test_a_server_may_take_several_calls_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with TimedOllama.running(FakeModel(name="a"), delay_s=0.5) as server:
+        config = write_config(tmp_path, [ollama_model("a", server.url, concurrency=2)], repeats=2)
+        _run(config, capsys)
+
+    assert _overlap(server.served[:1], server.served[1:])
+
+
+def _overlap(first: list[tuple[float, float]], second: list[tuple[float, float]]) -> bool:
+    return any(a < d and c < b for a, b in first for c, d in second)
+
+
+def test_a_run_id_already_taken_gets_a_suffix_and_the_other_run_is_untouched(
+    tmp_path: Path,
+) -> None:
+    import datetime as dt
+
+    started = dt.datetime(2026, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
+    first = create_run_dir(tmp_path, "b", started)
+    (first / RECORD_FILENAME).write_text("{}", encoding="utf-8")
+
+    second = create_run_dir(tmp_path, "b", started)
+
+    assert first.name == "b-2026-05-01_12-00-00"
+    assert second.name == "b-2026-05-01_12-00-00-2"
+    assert (first / RECORD_FILENAME).read_text(encoding="utf-8") == "{}"
+    assert list(second.iterdir()) == []
