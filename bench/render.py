@@ -58,7 +58,7 @@ def render_report(run: RunAnalysis, charts: Sequence[Chart]) -> RenderedPage:
         _cascade_table(run),
         _check_matrix(run),
         _errors(run),
-        _provenance(run.record),
+        _provenance(run),
     ]
     headings = (
         Heading("findings", "Findings", 2),
@@ -388,7 +388,8 @@ def _errors(run: RunAnalysis) -> str:
     )
 
 
-def _provenance(record: RunRecord) -> str:
+def _provenance(run: RunAnalysis) -> str:
+    record = run.record
     p = record.provenance
     sampling = ", ".join(f"{k}={v}" for k, v in p.sampling.model_dump().items() if v is not None)
     facts = [
@@ -404,6 +405,7 @@ def _provenance(record: RunRecord) -> str:
         ("Server version", p.server_version or "not recorded"),
         ("Sampling", sampling or "not recorded"),
         ("Sandbox isolation", p.isolation or "not recorded"),
+        *_model_facts(run),
     ]
     items = "".join(f'<tr><th scope="row">{e(k)}</th><td>{e(v)}</td></tr>' for k, v in facts)
     notes = ""
@@ -420,6 +422,21 @@ def _provenance(record: RunRecord) -> str:
         "The run record behind this page, and what produced it.",
         f'<table class="bench-facts">{items}</table>{notes}{link}',
     )
+
+
+def _model_facts(run: RunAnalysis) -> list[tuple[str, str]]:
+    """Per model: where its throughput figures came from, and what the server said of it."""
+    facts = []
+    for d in run.direct:
+        m = d.model
+        sources = ", ".join(s.value for s in d.throughput_sources) or "none"
+        known = [("backend", m.backend), ("server", m.server_url), ("version", m.server_version)]
+        known += [("quantization", m.quantization), ("digest", m.digest)]
+        said = "; ".join(f"{k} {v}" for k, v in known if v)
+        facts.append(
+            (f"Model {m.tag}", f"throughput source: {sources}" + (f"; {said}" if said else ""))
+        )
+    return facts
 
 
 def _table(header: list[str], rows: list[list[str]], raw_header: bool = False) -> str:

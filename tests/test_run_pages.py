@@ -1,0 +1,146 @@
+"""Run pages for runs unlike the seed: repeats, partial runs, current methodology, mkdocs serve."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.analysis import RunAnalysis
+from bench.findings import findings_for
+from bench.render import report_path
+from bench.schema import RunRecord
+from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, page_text
+from tests.support.varied import cascade, direct, record, sample
+
+MERGE = ("merge_overlaps_expected_windows",)
+
+
+def write(archive: Path, run: RunRecord) -> Path:
+    folder = archive / run.benchmark_id / run.run_id
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(run.model_dump_json(indent=2), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunRecord, RunRecord]:
+    tmp = tmp_path_factory.mktemp("pages")
+    archive = tmp / "archive"
+    repeated = record(
+        [
+            direct(
+                "m:1b", 1, sample(10, MERGE, seed=1), sample(14, (), seed=2), sample(30, (), seed=3)
+            ),
+            direct("n:3b", 3, sample(20, seed=1), sample(22, seed=2), sample(26, MERGE, seed=3)),
+        ],
+        [cascade("m:1b", "n:3b", (30.0, ()), (40.0, MERGE), (35.0, ()))],
+        run_id="bench-2026-06-01_09-00-00",
+        repeats=3,
+        provenance={
+            "tool_version": "0.1.0",
+            "git_commit": "0123456789abcdef",
+            "isolation": "netns+pidns+uid+rlimits",
+        },
+    )
+    partial = record(
+        [direct("m:1b", 1, sample(10))],
+        run_id="bench-2026-06-02_09-00-00",
+        status="partial",
+        finished_at=None,
+    )
+    write(archive, repeated)
+    write(archive, partial)
+    site = build_site(make_project(tmp, archive))
+    return site, repeated, partial
+
+
+def test_repeats_show_median_with_min_max(built: tuple[Path, RunRecord, RunRecord]) -> None:
+    site, repeated, _ = built
+    text = page_text((site / report_path(repeated)).read_text(encoding="utf-8"))
+    assert "m:1b 1 100 (87.5–100) 14.0s (10.0s–30.0s)" in text
+    assert "35.0s (30.0s–40.0s)" in text  # pipeline wall of the pair
+    for finding in findings_for(RunAnalysis(repeated)):
+        assert finding.text in text
+    assert "m:1b #3" in text  # the check matrix lists every sample
+
+
+def test_current_methodology_run_has_no_legacy_banner(
+    built: tuple[Path, RunRecord, RunRecord],
+) -> None:
+    site, repeated, _ = built
+    text = page_text((site / report_path(repeated)).read_text(encoding="utf-8"))
+    assert "historical telemetry" not in text and "Re-hosted" not in text
+    assert "Recorded by bench 0.1.0 (0123456789ab)." in text
+    assert "methodology v2" not in text.split("Provenance")[0]  # current: no warning
+    assert "netns+pidns+uid+rlimits" in text
+    assert "throughput source: server_counters" in text
+
+
+def test_partial_run_says_so_on_its_page_and_in_the_index(
+    built: tuple[Path, RunRecord, RunRecord],
+) -> None:
+    site, _, partial = built
+    text = page_text((site / report_path(partial)).read_text(encoding="utf-8"))
+    assert "Partial run: it stopped before every call finished" in text
+    assert "Finished: —" in text
+    index = page_text((site / "index.html").read_text(encoding="utf-8"))
+    assert "partial" in index
+
+
+def test_index_lists_newest_first(built: tuple[Path, RunRecord, RunRecord]) -> None:
+    site, repeated, partial = built
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert index.index(partial.run_id) < index.index(repeated.run_id)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_mkdocs_serve_reloads_when_a_run_lands(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    new_run = "prompt-handoff-codegen/prompt-handoff-codegen-2026-07-01_12-00-00"
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert _wait_for(f"{base}/{SEED_RUN}/report.html", 200)
+        assert httpx.get(f"{base}/{new_run}/report.html").status_code == 404
+        data = json.loads((REPO / "archive" / SEED_RUN / "run.json").read_text(encoding="utf-8"))
+        data["run_id"] = new_run.split("/")[1]
+        folder = project / "archive" / new_run
+        folder.mkdir(parents=True)
+        (folder / "run.json").write_text(json.dumps(data), encoding="utf-8")
+        assert _wait_for(f"{base}/{new_run}/report.html", 200), "no rebuild after a run landed"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    shutil.rmtree(project / "archive" / new_run.split("/")[0] / new_run.split("/")[1])
+
+
+def _wait_for(url: str, status: int, timeout_s: float = 90) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=5).status_code == status:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    return False
