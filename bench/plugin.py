@@ -62,6 +62,11 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         for name, folder in (("archive_dir", self.archive_dir), ("cache_dir", self.cache_dir)):
             if folder in (docs, site) or docs in folder.parents or site in folder.parents:
                 raise PluginError(f"bench-archive: {name} must be outside docs_dir and site_dir")
+        if self.cache_dir == self.archive_dir or self.archive_dir in self.cache_dir.parents:
+            raise PluginError(
+                f"bench-archive: cache_dir must be outside archive_dir ({self.archive_dir}), "
+                f"found {self.cache_dir}"
+            )
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
         if JS_URI not in map(str, config.extra_javascript):

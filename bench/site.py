@@ -5,12 +5,13 @@ This is the seam between the core and a site generator: it knows nothing of MkDo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.analysis import RunAnalysis
 from bench.archive import ArchivedRun
-from bench.charts import Chart, charts_for, spec_path_for, svg_path_for
+from bench.charts import Chart, Drawable, charts_for, spec_path_for, svg_path_for
 from bench.index import IndexEntry
 from bench.render import REPORT_NAME, RenderedPage, render_report
 from bench.schema import RECORD_FILENAME
@@ -28,7 +29,11 @@ class SiteFile:
 class RunSite:
     archived: ArchivedRun
     analysis: RunAnalysis
-    charts: tuple[Chart, ...]
+
+    @property
+    def charts(self) -> tuple[Chart, ...]:
+        """Built when asked (~1 ms), not kept: a site build holds every run's RunSite."""
+        return tuple(charts_for(self.analysis))
 
     @property
     def folder(self) -> str:
@@ -51,19 +56,23 @@ class RunSite:
     def page(self) -> RenderedPage:
         return render_report(self.analysis, self.charts)
 
-    def files(self, cache_dir: Path) -> list[SiteFile]:
-        """The raw record, each archived candidate, and each chart as SVG and as spec."""
+    def files(
+        self, cache_dir: Path, draw: Callable[[Drawable, Path], Path] = svg_path_for
+    ) -> list[SiteFile]:
+        """The raw record, each archived candidate, and each chart as SVG and as spec.
+
+        `draw` gives a chart's SVG in `cache_dir`; `Drawing.path_for` may draw it later.
+        """
         found = [SiteFile(f"{self.folder}/{RECORD_FILENAME}", self.archived.path)]
         for path in self.archived.candidate_paths():
             found.append(SiteFile(f"{self.folder}/{path}", self.archived.folder / path))
         for chart in self.charts:
             if chart.rows:
                 charts = f"{self.folder}/charts/{chart.name}"
-                found.append(SiteFile(f"{charts}.svg", svg_path_for(chart, cache_dir)))
+                found.append(SiteFile(f"{charts}.svg", draw(chart, cache_dir)))
                 found.append(SiteFile(f"{charts}.vl.json", spec_path_for(chart, cache_dir)))
         return found
 
 
 def run_site(archived: ArchivedRun) -> RunSite:
-    analysis = RunAnalysis(archived.record)
-    return RunSite(archived, analysis, tuple(charts_for(analysis)))
+    return RunSite(archived, RunAnalysis(archived.record))

@@ -1,0 +1,817 @@
+"""Benchmark the site build at scale against plain MkDocs with mkdocs-material.
+
+For each size N this generates N synthetic, valid, varied run records (seeded, so every run of
+the script sees the same archive), then measures, for the project's site and for a baseline:
+
+- cold build: `mkdocs build` with a fresh chart cache;
+- warm build: one more run added, cache kept;
+- peak memory of the build (the build process and any workers it starts);
+- site size and largest page.
+
+The baseline is plain MkDocs with mkdocs-material building the same number of equivalent static
+pages: each run's report as hand-written Markdown of similar size, kept out of the navigation
+(`not_in_nav`), next to the same files the run page links (record, charts), plus an index page
+with one Markdown table row per run. It prints the figures, the ratios project / baseline, and
+PASS or FAIL per target.
+
+    python scripts/bench_site_scale.py                      # 100 and 1,000 runs
+    python scripts/bench_site_scale.py --sizes 100,1000,10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench import fmt  # noqa: E402
+from bench.analysis import RunAnalysis  # noqa: E402
+from bench.charts import charts_for  # noqa: E402
+from bench.findings import findings_for  # noqa: E402
+from bench.render import REPORT_NAME, banner_text  # noqa: E402
+from bench.schema import (  # noqa: E402
+    METHODOLOGY_VERSION,
+    RECORD_FILENAME,
+    CandidateFile,
+    CascadeResult,
+    CascadeSample,
+    CheckOutcome,
+    CheckResult,
+    CheckSpec,
+    DirectResult,
+    Evaluation,
+    Generation,
+    LegacyImport,
+    ModelInfo,
+    Provenance,
+    RunRecord,
+    RunStatus,
+    Sample,
+    SamplingOptions,
+    ThroughputSource,
+    score_from_checks,
+    slug,
+)
+
+# Targets of issue 5, on a 2-core machine.
+COLD_RATIO_MAX = 2.0  # at 1,000 runs
+COLD_RATIO_AT_RUNS = 1000
+WARM_RATIO_MAX = 1.2
+COLD_10K_MAX_S = 15 * 60
+SITE_10K_MAX_BYTES = 10**9
+SITE_WELL_UNDER = 0.5  # "well under 1 GB": at most half of it
+
+SAMPLE_EVERY_S = 0.05
+MB = 10**6
+
+
+# --- synthetic archive -----------------------------------------------------------------------
+
+MODELS = (
+    ("qwen3:0.6b", "Qwen3 0.6b", 0.6),
+    ("qwen2.5-coder:1.5b", "Qwen2.5-C 1.5b", 1.5),
+    ("llama3.2:3b", "Llama3.2 3b", 3.0),
+    ("phi4-mini:3.8b", "Phi4-mini 3.8b", 3.8),
+    ("qwen2.5-coder:7b", "Qwen2.5-C 7b", 7.0),
+    ("gemma3:12b", "Gemma3 12b", 12.0),
+    ("phi4:14b", "Phi4 14b", 14.0),
+    ("mistral-small:24b", "Mistral-S 24b", 24.0),
+)
+HOSTS = ("vps-81", "vps-82", "workstation", "laptop-m2", "gpu-box")
+BENCHMARKS = (
+    ("prompt-handoff-codegen", "Prompt Handoff Benchmark", "deployment_window_analyzer"),
+    ("prompt-handoff-parsing", "Prompt Handoff Parsing Benchmark", "log_line_parser"),
+)
+CHECKS = (
+    CheckSpec(name="python_compile", weight=40, gate=True, description="The candidate compiles."),
+    CheckSpec(name="parses_valid_input", weight=10, description="Valid input parses."),
+    CheckSpec(name="rejects_invalid_input", weight=12.5, description="Bad input is rejected."),
+    CheckSpec(name="expected_metrics", weight=12.5, description="The report has the metrics."),
+    CheckSpec(name="cli_prints_json", weight=12.5, description="The CLI prints JSON."),
+    CheckSpec(name="cli_output_file", weight=12.5, description="The CLI writes its file."),
+)
+CALL_ERRORS = (
+    "HTTP 500 from http://127.0.0.1:11434/api/generate: model runner crashed",
+    "timed out after 600.0s waiting for the first byte",
+    "connection refused by http://127.0.0.1:8080/v1/chat/completions",
+)
+FIRST_RUN = dt.datetime(2025, 5, 1, 8, 0, 0, tzinfo=dt.UTC)
+YEAR_S = 365 * 24 * 3600
+
+
+def synthetic_record(i: int, n: int, seed: int) -> tuple[RunRecord, dict[str, str]]:
+    """Run number `i` of `n`, and the candidate sources it archives (path -> text)."""
+    rng = random.Random(f"{seed}-{i}")
+    benchmark_id, title, task_id = BENCHMARKS[0] if rng.random() < 0.7 else BENCHMARKS[1]
+    spacing_s = YEAR_S / max(n, 1)
+    started = FIRST_RUN + dt.timedelta(seconds=int(i * spacing_s + rng.random() * spacing_s / 2))
+    run_id = f"{benchmark_id}-{started:%Y-%m-%d_%H-%M-%S}"
+    methodology = 1 if rng.random() < 0.3 else METHODOLOGY_VERSION
+    partial = rng.random() < 0.1
+    repeats = rng.randint(1, 3)
+    archive_sources = methodology > 1 and rng.random() < 0.3
+    models = sorted(rng.sample(MODELS, rng.randint(2, 5)), key=lambda m: m[2])
+    sources: dict[str, str] = {}
+    direct = []
+    for k, (tag, label, params_b) in enumerate(models):
+        if partial and k == len(models) - 1 and rng.random() < 0.5:
+            break
+        info = ModelInfo(
+            tag=tag,
+            label=label,
+            params_b=None if rng.random() < 0.05 else params_b,
+            backend="ollama",
+            quantization=rng.choice(("Q4_K_M", "Q8_0", None)),
+        )
+        count = rng.randint(1, repeats) if partial else repeats
+        samples = tuple(
+            _sample(rng, tag, params_b, j, task_id, archive_sources, sources) for j in range(count)
+        )
+        direct.append(DirectResult(model=info, samples=samples))
+    cascades = _cascades(rng, [d.model.tag for d in direct], repeats, task_id)
+    if len(direct) < 2 or len({d.model.tag for d in direct}) < len(direct):
+        cascades = []
+    record = RunRecord(
+        benchmark_id=benchmark_id,
+        run_id=run_id,
+        title=title,
+        host=rng.choice(HOSTS),
+        methodology_version=methodology,
+        task_id=task_id,
+        started_at=started,
+        finished_at=None if partial else started + dt.timedelta(seconds=rng.randint(60, 5400)),
+        status=RunStatus.PARTIAL if partial else RunStatus.COMPLETE,
+        repeats=repeats,
+        checks=CHECKS,
+        direct=tuple(direct),
+        cascades=tuple(cascades),
+        provenance=_provenance(rng, methodology, started),
+    )
+    return record, sources
+
+
+def _sample(
+    rng: random.Random,
+    tag: str,
+    params_b: float,
+    j: int,
+    task_id: str,
+    archive_sources: bool,
+    sources: dict[str, str],
+) -> Sample:
+    failed = rng.random() < 0.06
+    wall_s = round(rng.uniform(5, 40) * (1 + params_b / 4), 1)
+    generation = Generation(
+        call_wall_s=wall_s,
+        throughput_tok_s=None if failed else round(rng.uniform(60, 300) / (1 + params_b / 3), 2),
+        throughput_source=None if failed else rng.choice(list(ThroughputSource)),
+        prompt_tokens=rng.randint(300, 900),
+        generated_tokens=None if failed else rng.randint(200, 2500),
+        error=rng.choice(CALL_ERRORS) if failed else None,
+    )
+    if failed:
+        return Sample(seed=j, generation=generation, evaluation=Evaluation(score=0))
+    candidate = CandidateFile(name=f"{task_id}.py")
+    if archive_sources:
+        path = f"candidates/{slug(tag)}-{j + 1}.py"
+        sources[path] = f"# {tag} sample {j + 1}\nprint({rng.randint(0, 10**6)})\n"
+        candidate = CandidateFile(name=candidate.name, path=path)
+    quality = min(0.95, 0.3 + params_b / 30)
+    return Sample(seed=j, generation=generation, evaluation=_evaluation(rng, quality, candidate))
+
+
+def _evaluation(rng: random.Random, quality: float, candidate: CandidateFile) -> Evaluation:
+    """Checks pass with probability `quality`; a failed compile gate skips the rest."""
+    compiles = rng.random() < quality + 0.3
+    checks = []
+    for spec in CHECKS:
+        if spec.gate:
+            passed: bool | None = compiles
+        else:
+            passed = rng.random() < quality if compiles else None
+        outcome = (
+            CheckOutcome.SKIPPED
+            if passed is None
+            else CheckOutcome.PASSED
+            if passed
+            else CheckOutcome.FAILED
+        )
+        detail = "AssertionError: unexpected output" if passed is False else None
+        checks.append(
+            CheckResult(name=spec.name, weight=spec.weight, outcome=outcome, detail=detail)
+        )
+    return Evaluation(
+        score=score_from_checks(checks),
+        eval_wall_s=round(rng.uniform(0.05, 2.0), 2),
+        checks=tuple(checks),
+        candidate=candidate,
+    )
+
+
+def _cascades(
+    rng: random.Random, tags: list[str], repeats: int, task_id: str
+) -> list[CascadeResult]:
+    pairs = [(s, large) for k, s in enumerate(tags) for large in tags[k + 1 :]]
+    chosen = rng.sample(pairs, min(len(pairs), rng.randint(0, 3)))
+    sizes = {tag: params_b for tag, _, params_b in MODELS}
+    found = []
+    for small, large in chosen:
+        samples = []
+        for j in range(repeats):
+            draft_wall_s = round(rng.uniform(5, 40) * (1 + sizes[small] / 4), 1)
+            refine = Generation(
+                call_wall_s=round(rng.uniform(5, 40) * (1 + sizes[large] / 4), 1),
+                error=rng.choice(CALL_ERRORS) if rng.random() < 0.04 else None,
+            )
+            quality = min(0.95, 0.3 + sizes[large] / 30 + rng.uniform(-0.1, 0.1))
+            evaluation = (
+                Evaluation(score=0)
+                if refine.error
+                else _evaluation(rng, quality, CandidateFile(name=f"{task_id}.py"))
+            )
+            samples.append(
+                CascadeSample(
+                    seed=j,
+                    refine=refine,
+                    pipeline_wall_s=round(draft_wall_s + refine.call_wall_s, 1),
+                    evaluation=evaluation,
+                )
+            )
+        found.append(CascadeResult(small=small, large=large, samples=tuple(samples)))
+    return found
+
+
+def _provenance(rng: random.Random, methodology: int, started: dt.datetime) -> Provenance:
+    if methodology == 1:
+        return Provenance(
+            backend="ollama",
+            legacy=LegacyImport(
+                originally_rendered=started.date(),
+                rehosted_from="MyServers",
+                rehosted_on=started.date() + dt.timedelta(days=rng.randint(1, 60)),
+                notes=("Transcribed from the legacy report page.",),
+            ),
+        )
+    return Provenance(
+        tool_version=f"0.{rng.randint(1, 4)}.{rng.randint(0, 9)}",
+        git_commit=f"{rng.getrandbits(160):040x}",
+        backend=rng.choice(("ollama", "openai", "llama-cpp-inprocess")),
+        server_version=rng.choice(("0.6.8", "0.7.1", "b5535")),
+        sampling=SamplingOptions(temperature=0.2, seed=rng.randint(0, 99), num_ctx=8192),
+        isolation=rng.choice(("bubblewrap", "subprocess")),
+    )
+
+
+def write_run(archive: Path, record: RunRecord, sources: dict[str, str]) -> Path:
+    folder = archive / record.benchmark_id / record.run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, text in sources.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(text, encoding="utf-8")
+    (folder / RECORD_FILENAME).write_text(
+        record.model_dump_json(indent=2, exclude_none=False) + "\n", encoding="utf-8"
+    )
+    return folder
+
+
+def write_archive(archive: Path, n: int, seed: int) -> list[RunRecord]:
+    records = []
+    for i in range(n):
+        record, sources = synthetic_record(i, n, seed)
+        write_run(archive, record, sources)
+        records.append(record)
+    return records
+
+
+# --- the baseline: the same pages as plain Markdown ------------------------------------------
+
+
+def baseline_markdown(record: RunRecord) -> str:
+    """A run's report as an author would write it by hand: headings, paragraphs, tables."""
+    run = RunAnalysis(record)
+    lines = [
+        f"# {record.title} · {record.run_id}",
+        "",
+        banner_text(record),
+        "",
+        f"Started: {record.started_at:%Y-%m-%dT%H:%M:%SZ}. Best direct: {run.best_direct_text}. "
+        f"Best cascade: {run.best_cascade_text}.",
+        "",
+        *(f"- **{k.label}**: {k.value}. {k.note}." for k in run.kpis),
+        "",
+        "## Findings",
+        "",
+    ]
+    for finding in findings_for(run):
+        lines += [f"### {finding.title}", "", finding.text, ""]
+    lines += ["## Charts", ""]
+    for chart in charts_for(run):
+        lines += [f"### {chart.title}", "", chart.description, ""]
+        if chart.rows:
+            lines += [
+                f"![{chart.title}](charts/{chart.name}.svg)",
+                "",
+                f"[Vega-Lite spec (JSON)](charts/{chart.name}.vl.json)",
+                "",
+                *_md_table(
+                    ["Series", "Label", "Value", "Min", "Max"],
+                    [
+                        [r.series, r.x, *(chart.value_text(v) for v in (r.value, r.low, r.high))]
+                        for r in chart.rows
+                    ],
+                ),
+            ]
+    lines += ["## Failure hotspots", ""]
+    lines += _md_table(
+        ["Check", "Failures", "Share", "Examples"],
+        [
+            [f"`{h.check}`", str(h.failures), fmt.percent(h.share), ", ".join(h.examples)]
+            for h in run.hotspots
+        ],
+    )
+    lines += ["## Direct models", ""]
+    lines += _md_table(
+        ["Model", "Size (B)", "Score", "Call Wall", "Throughput", "Eval Wall", "Top Failed Checks"],
+        [
+            [
+                d.tag,
+                fmt.size_b(d.model.params_b),
+                fmt.stat(d.score),
+                fmt.stat(d.call_wall_s, "seconds"),
+                fmt.stat(d.throughput_tok_s, "tok_s"),
+                fmt.stat(d.outcomes.eval_wall_s, "seconds2"),
+                ", ".join(d.outcomes.top_failed_checks),
+            ]
+            for d in run.direct
+        ],
+    )
+    lines += ["## Handoff pairs", ""]
+    lines += _md_table(
+        ["Pair", "Small Direct", "Large Direct", "Cascade", "Δ vs Large", "Pipeline Wall"],
+        [
+            [
+                c.label,
+                fmt.stat(c.small.score),
+                fmt.stat(c.large.score),
+                fmt.stat(c.score),
+                fmt.signed_pts(c.delta_vs_large_pts),
+                fmt.stat(c.pipeline_wall_s, "seconds"),
+            ]
+            for c in run.cascades
+        ],
+    )
+    names = [c.name for c in record.checks]
+    matrix = []
+    for label, outcomes in run.candidates:
+        for evaluation in outcomes.evaluations:
+            got = {c.name: c.outcome.value for c in evaluation.checks}
+            matrix.append(
+                [label, *(got.get(n, fmt.DASH) for n in names), fmt.score(evaluation.score)]
+            )
+    lines += ["## Check matrix", ""]
+    lines += _md_table(["Candidate", *(f"`{n}`" for n in names), "Score"], matrix)
+    lines += ["## Provenance", ""]
+    lines += _md_table(
+        ["Fact", "Value"],
+        [
+            ["Benchmark", record.benchmark_id],
+            ["Run", record.run_id],
+            ["Task", record.task_id],
+            ["Methodology version", f"v{record.methodology_version}"],
+            ["Repeats", str(record.repeats)],
+            ["Status", record.status.value],
+            ["Backend", record.provenance.backend or "not recorded"],
+        ],
+    )
+    lines += [f"[Download the raw run record ({RECORD_FILENAME})]({RECORD_FILENAME})", ""]
+    return "\n".join(lines)
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return ["Nothing recorded.", ""]
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows),
+        "",
+    ]
+
+
+def baseline_index_rows(records: list[RunRecord]) -> str:
+    rows = []
+    for record in sorted(records, key=lambda r: r.started_at, reverse=True):
+        run = RunAnalysis(record)
+        page = f"{record.benchmark_id}/{record.run_id}/report.md"
+        notes = [record.status.value] if record.status is RunStatus.PARTIAL else []
+        rows.append(
+            [
+                f"{record.started_at:%Y-%m-%d %H:%M}",
+                f"[{record.run_id}]({page})",
+                record.host,
+                run.best_direct_text,
+                run.best_cascade_text,
+                ", ".join(notes),
+            ]
+        )
+    header = ["Date (UTC)", "Run", "Host", "Best direct", "Best cascade", "Notes"]
+    return "\n".join(_md_table(header, rows))
+
+
+def write_baseline(
+    baseline: Path, project: Path, records: list[RunRecord], built_site: Path
+) -> None:
+    """The baseline project: plain mkdocs-material, the project's theme and Markdown settings."""
+    shutil.rmtree(baseline, ignore_errors=True)
+    docs = baseline / "site_src"
+    shutil.copytree(project / "site_src", docs)
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    config = re.sub(r"  - bench-archive:\n(      .*\n)*", "", config)
+    assert "bench-archive" not in config, "the baseline must not load the project's plugin"
+    (baseline / "mkdocs.yml").write_text(config + "not_in_nav: |\n  report.md\n", "utf-8")
+    for record in records:
+        add_baseline_page(docs, record, built_site)
+    with (docs / "index.md").open("a", encoding="utf-8") as index:
+        index.write("\n" + baseline_index_rows(records))
+
+
+def add_baseline_page(docs: Path, record: RunRecord, built_site: Path) -> None:
+    """The run's page as Markdown, next to the same files the project's page links."""
+    folder = docs / record.benchmark_id / record.run_id
+    shutil.copytree(built_site / record.benchmark_id / record.run_id, folder)
+    (folder / REPORT_NAME).unlink()
+    (folder / "report.md").write_text(baseline_markdown(record), encoding="utf-8")
+
+
+# --- measuring a build -----------------------------------------------------------------------
+
+
+@dataclass
+class Build:
+    wall_s: float
+    cpu_s: float  # user + system, the build's process and the workers it started
+    peak_rss_bytes: int  # the build's process tree, summed, sampled every SAMPLE_EVERY_S
+    max_rss_bytes: int  # the largest single process (getrusage of the waited child)
+    load_1m: float  # the machine's load average when the build started
+
+
+@dataclass
+class SiteSize:
+    total_bytes: int
+    files: int
+    largest_page: str
+    largest_page_bytes: int
+    search_index_bytes: int
+    mean_page_bytes: int
+
+
+@dataclass
+class Measured:
+    runs: int
+    cold: Build
+    warm: Build
+    size: SiteSize
+
+
+@dataclass
+class Row:
+    runs: int
+    project: Measured
+    baseline: Measured
+    notes: list[str] = field(default_factory=list)
+
+
+def mkdocs_build(project: Path) -> Build:
+    """`mkdocs build --strict` in `project` as a subprocess: wall time and peak memory."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet"]
+    load_1m = os.getloadavg()[0]
+    with tempfile.TemporaryFile("w+") as log:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=project, env=env, stdout=log, stderr=log)
+        sampler = _TreeSampler(child.pid)
+        sampler.start()
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not a running max
+        wall_s = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        sampler.stop()
+        if child.returncode != 0:
+            log.seek(0)
+            raise SystemExit(f"mkdocs build failed in {project}:\n{log.read()}")
+    cpu_s = usage.ru_utime + usage.ru_stime
+    return Build(wall_s, cpu_s, sampler.peak_bytes, usage.ru_maxrss * 1024, load_1m)
+
+
+class _TreeSampler(threading.Thread):
+    """Samples the summed RSS of a process and its descendants from /proc."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_bytes = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(SAMPLE_EVERY_S):
+            self.peak_bytes = max(self.peak_bytes, sum(_rss_bytes(p) for p in _tree(self.pid)))
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                text = Path(f"/proc/{current}/task/{task}/children").read_text()
+                todo += [int(c) for c in text.split()]
+        except OSError:
+            continue
+    return found
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def site_size(site: Path) -> SiteSize:
+    total = count = 0
+    pages: list[tuple[int, str]] = []
+    for path in _walk(site):
+        size = path.stat().st_size
+        total += size
+        count += 1
+        if path.suffix == ".html":
+            pages.append((size, str(path.relative_to(site))))
+    search = site / "search" / "search_index.json"
+    largest = max(pages)
+    return SiteSize(
+        total_bytes=total,
+        files=count,
+        largest_page=largest[1],
+        largest_page_bytes=largest[0],
+        search_index_bytes=search.stat().st_size if search.exists() else 0,
+        mean_page_bytes=sum(p[0] for p in pages) // len(pages),
+    )
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for folder, _, names in os.walk(root):
+        for name in names:
+            yield Path(folder) / name
+
+
+# --- one size, both sites --------------------------------------------------------------------
+
+
+def measure(runs: int, seed: int, workdir: Path, search_run_pages: bool = False) -> Row:
+    project = workdir / f"project-{runs}"
+    baseline = workdir / f"baseline-{runs}"
+    shutil.rmtree(project, ignore_errors=True)
+    project.mkdir(parents=True)
+    shutil.copytree(REPO / "site_src", project / "site_src")
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    if search_run_pages:
+        plugin = "  - bench-archive:\n"
+        assert plugin in config, "mkdocs.yml: the bench-archive plugin takes options"
+        config = config.replace(plugin, f"{plugin}      search_run_pages: true\n")
+    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    _say(f"[{runs} runs] writing the archive …")
+    records = write_archive(project / "archive", runs, seed)
+    cache = project / ".cache"
+
+    _say(f"[{runs} runs] project: cold build …")
+    shutil.rmtree(cache, ignore_errors=True)
+    project_cold = mkdocs_build(project)
+    project_size = site_size(project / "site")
+    _say(f"[{runs} runs] baseline: cold build …")
+    write_baseline(baseline, project, records, project / "site")
+    baseline_cold = mkdocs_build(baseline)
+    baseline_size = site_size(baseline / "site")
+
+    extra, sources = synthetic_record(runs, runs, seed)
+    write_run(project / "archive", extra, sources)
+    _say(f"[{runs} runs] project: warm build, one run added …")
+    project_warm = mkdocs_build(project)
+    _say(f"[{runs} runs] baseline: warm build, one page added …")
+    add_baseline_page(baseline / "site_src", extra, project / "site")
+    index = (project / "site_src" / "index.md").read_text(encoding="utf-8")
+    (baseline / "site_src" / "index.md").write_text(
+        index + "\n" + baseline_index_rows([*records, extra]), encoding="utf-8"
+    )
+    baseline_warm = mkdocs_build(baseline)
+    return Row(
+        runs,
+        Measured(runs, project_cold, project_warm, project_size),
+        Measured(runs, baseline_cold, baseline_warm, baseline_size),
+    )
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    target: str
+    ok: bool | None  # None: not measured
+    detail: str
+
+    def __str__(self) -> str:
+        mark = "PASS" if self.ok else "FAIL" if self.ok is not None else "N/A "
+        return f"{mark}  {self.target}: {self.detail}"
+
+
+def verdicts(rows: list[Row]) -> list[Verdict]:
+    by_runs = {r.runs: r for r in rows}
+    found = []
+    at = by_runs.get(COLD_RATIO_AT_RUNS)
+    if at is None:
+        found.append(Verdict("cold build <= 2x baseline at 1,000 runs", None, "1,000 not run"))
+    else:
+        ratio = at.project.cold.wall_s / at.baseline.cold.wall_s
+        found.append(
+            Verdict(
+                "cold build <= 2x baseline at 1,000 runs",
+                ratio <= COLD_RATIO_MAX,
+                f"{ratio:.2f}x ({at.project.cold.wall_s:.1f}s vs {at.baseline.cold.wall_s:.1f}s)",
+            )
+        )
+    for row in rows:
+        ratio = row.project.warm.wall_s / row.baseline.warm.wall_s
+        found.append(
+            Verdict(
+                f"warm build <= 1.2x baseline at {row.runs:,} runs",
+                ratio <= WARM_RATIO_MAX,
+                f"{ratio:.2f}x ({row.project.warm.wall_s:.1f}s vs {row.baseline.warm.wall_s:.1f}s)",
+            )
+        )
+    big = by_runs.get(10_000)
+    found.append(
+        Verdict("10,000 runs build cold in under 15 min", None, "10,000 not run")
+        if big is None
+        else Verdict(
+            "10,000 runs build cold in under 15 min",
+            big.project.cold.wall_s < COLD_10K_MAX_S,
+            f"{big.project.cold.wall_s / 60:.1f} min",
+        )
+    )
+    found += _memory_verdicts(rows)
+    found.append(_size_verdict(rows))
+    return found
+
+
+def _memory_verdicts(rows: list[Row]) -> list[Verdict]:
+    ordered = sorted(rows, key=lambda r: r.runs)
+    found = []
+    for small, large in itertools.pairwise(ordered):
+        runs_x = large.runs / small.runs
+        memory_x = large.project.cold.peak_rss_bytes / small.project.cold.peak_rss_bytes
+        found.append(
+            Verdict(
+                f"peak memory grows no faster than runs, {small.runs:,} -> {large.runs:,}",
+                memory_x <= runs_x,
+                f"x{memory_x:.2f} for x{runs_x:g} runs ({_mb(small.project.cold.peak_rss_bytes)}"
+                f" -> {_mb(large.project.cold.peak_rss_bytes)})",
+            )
+        )
+    if not found:
+        found.append(Verdict("peak memory grows no faster than runs", None, "needs two sizes"))
+    return found
+
+
+def _size_verdict(rows: list[Row]) -> Verdict:
+    target = "site for 10,000 runs well under 1 GB (<= 0.5 GB)"
+    limit = SITE_10K_MAX_BYTES * SITE_WELL_UNDER
+    largest = max(rows, key=lambda r: r.runs)
+    if largest.runs == 10_000:
+        size = largest.project.size.total_bytes
+        return Verdict(target, size <= limit, _mb(size))
+    projected = largest.project.size.total_bytes * 10_000 / largest.runs
+    return Verdict(
+        target, projected <= limit, f"{_mb(projected)} projected from {largest.runs:,} runs"
+    )
+
+
+def _mb(size: float) -> str:
+    return f"{size / 10**6:,.0f} MB"
+
+
+def table(rows: list[Row]) -> str:
+    """Times in seconds (wall, then CPU of the build and its workers); MB = 10^6 bytes."""
+    head = (
+        f"{'runs':>6} {'site':<8} {'cold':>7} {'cpu':>6} {'warm':>7} {'cpu':>6} {'load':>5} "
+        f"{'peak MB':>8} {'main MB':>8} {'site MB':>8} {'files':>7} {'search MB':>9} "
+        f"{'page kB':>8} {'largest page':>14}"
+    )
+    lines = [head, "-" * len(head)]
+    for row in rows:
+        for name, m in (("project", row.project), ("baseline", row.baseline)):
+            lines.append(
+                f"{row.runs:>6} {name:<8} {m.cold.wall_s:>7.1f} {m.cold.cpu_s:>6.0f} "
+                f"{m.warm.wall_s:>7.1f} {m.warm.cpu_s:>6.0f} {m.cold.load_1m:>5.1f} "
+                f"{m.cold.peak_rss_bytes / MB:>8.0f} {m.cold.max_rss_bytes / MB:>8.0f} "
+                f"{m.size.total_bytes / MB:>8.1f} {m.size.files:>7} "
+                f"{m.size.search_index_bytes / MB:>9.1f} {m.size.mean_page_bytes / 1000:>8.1f} "
+                f"{m.size.largest_page_bytes / 1000:>11.0f} kB  {m.size.largest_page}"
+            )
+        p, b = row.project, row.baseline
+        lines.append(
+            f"{row.runs:>6} {'ratio':<8} {p.cold.wall_s / b.cold.wall_s:>6.2f}x "
+            f"{p.cold.cpu_s / b.cold.cpu_s:>5.1f}x {p.warm.wall_s / b.warm.wall_s:>6.2f}x "
+            f"{p.warm.cpu_s / b.warm.cpu_s:>5.1f}x {'':>5} "
+            f"{p.cold.peak_rss_bytes / b.cold.peak_rss_bytes:>7.2f}x "
+            f"{p.cold.max_rss_bytes / b.cold.max_rss_bytes:>7.2f}x "
+            f"{p.size.total_bytes / b.size.total_bytes:>7.2f}x"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes", default="100,1000", help="comma-separated run counts (default: 100,1000)"
+    )
+    parser.add_argument("--seed", type=int, default=5, help="seed of the synthetic archive")
+    parser.add_argument("--workdir", type=Path, help="keep the generated projects here")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--search-run-pages",
+        action="store_true",
+        help="build the project with run pages in the search index (plugin option)",
+    )
+    parser.add_argument(
+        "--report", type=Path, help="print the figures of an earlier --json file; build nothing"
+    )
+    args = parser.parse_args(argv)
+    if args.report:
+        rows = read_rows(args.report)
+    else:
+        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+        rows = measure_all(sizes, args.seed, args.workdir, args.search_run_pages)
+        if args.json:
+            text = json.dumps([asdict(r) for r in rows], indent=2)
+            args.json.write_text(text + "\n", encoding="utf-8")
+    print()
+    print(table(rows))
+    print()
+    found = verdicts(rows)
+    for verdict in found:
+        print(verdict)
+    return 1 if any(v.ok is False for v in found) else 0
+
+
+def measure_all(
+    sizes: list[int], seed: int, workdir: Path | None, search_run_pages: bool
+) -> list[Row]:
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()}")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-site-scale-") as scratch:
+        for runs in sizes:
+            rows.append(measure(runs, seed, workdir or Path(scratch), search_run_pages))
+            print(table(rows[-1:]), flush=True)
+    return rows
+
+
+def read_rows(path: Path) -> list[Row]:
+    def measured(data: dict[str, Any]) -> Measured:
+        return Measured(
+            data["runs"], Build(**data["cold"]), Build(**data["warm"]), SiteSize(**data["size"])
+        )
+
+    return [
+        Row(row["runs"], measured(row["project"]), measured(row["baseline"]), row["notes"])
+        for row in json.loads(path.read_text(encoding="utf-8"))
+    ]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,203 @@
+"""The chart cache: keyed by content, outside the folders a build reads or writes, deletable."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bench import charts
+from bench.analysis import RunAnalysis
+from bench.charts import POOL_MIN_CHARTS, altair_spec, charts_for, svg_path_for
+from bench.schema import RunRecord
+from tests.support.records import make_record, make_series, write_archive
+from tests.support.sitebuild import build_site, make_project, mkdocs_build
+
+SERIES_RUNS = 12  # enough distinct charts that a cold build draws them in worker processes
+
+Tree = dict[str, tuple[str, int, str]]  # path -> (kind, mtime_ns, sha256 of a file's bytes)
+
+
+def _tree(root: Path) -> Tree:
+    """Every file and folder below `root`, with its mtime and, for a file, its content."""
+    found: Tree = {}
+    for path in sorted(root.rglob("*")):
+        stat = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        found[path.relative_to(root).as_posix()] = (
+            "file" if path.is_file() else "dir",
+            stat.st_mtime_ns,
+            digest,
+        )
+    found["."] = ("dir", root.stat().st_mtime_ns, "")
+    return found
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@dataclass(frozen=True)
+class Builds:
+    project: Path
+    cache: Path
+    inputs_before: dict[str, Tree]
+    inputs_after: dict[str, Tree]
+    cold: dict[str, bytes]
+    warm: dict[str, bytes]
+    cache_files_cold: Tree
+    cache_files_warm: Tree
+    rebuilt: dict[str, bytes]
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    """A cold build, a warm one, and one more after deleting the cache, of the same archive."""
+    tmp = tmp_path_factory.mktemp("cache")
+    archive = write_archive(tmp / "archive", make_series(SERIES_RUNS))
+    project = make_project(tmp, archive)
+    cache = project / ".cache" / "bench"
+    inputs = ("archive", "site_src")
+    before = {name: _tree(project / name) for name in inputs}
+    cold = _files(build_site(project))
+    cache_files_cold = _tree(cache)
+    warm = _files(build_site(project))
+    cache_files_warm = _tree(cache)
+    after = {name: _tree(project / name) for name in inputs}
+    shutil.rmtree(project / ".cache")
+    rebuilt = _files(build_site(project))
+    return Builds(
+        project, cache, before, after, cold, warm, cache_files_cold, cache_files_warm, rebuilt
+    )
+
+
+def test_a_cold_build_draws_enough_charts_to_use_worker_processes(builds: Builds) -> None:
+    drawn = [p for p in builds.cache_files_cold if p.endswith(".svg")]
+    assert len(drawn) >= POOL_MIN_CHARTS
+    run_charts = [p for p in builds.cold if "/charts/" in p and p.endswith(".svg")]
+    assert len(run_charts) == SERIES_RUNS * 4
+
+
+def test_charts_drawn_by_workers_match_charts_drawn_in_process(
+    builds: Builds, tmp_path: Path
+) -> None:
+    record = make_series(SERIES_RUNS)[-1]
+    folder = f"{record.benchmark_id}/{record.run_id}/charts"
+    for chart in charts_for(RunAnalysis(record)):
+        drawn_here = svg_path_for(chart, tmp_path).read_bytes()
+        assert builds.cold[f"{folder}/{chart.name}.svg"] == drawn_here, chart.name
+
+
+def test_deleting_the_cache_builds_the_same_site(builds: Builds) -> None:
+    assert builds.rebuilt.keys() == builds.cold.keys()
+    changed = [path for path, data in builds.rebuilt.items() if builds.cold[path] != data]
+    assert changed == []
+    assert (builds.cache / "charts").is_dir(), "the rebuild made the cache again"
+
+
+def test_a_warm_build_draws_nothing_and_builds_the_same_site(builds: Builds) -> None:
+    assert builds.cache_files_warm == builds.cache_files_cold
+    assert builds.warm == builds.cold
+
+
+def test_the_cache_lives_outside_docs_site_and_archive(builds: Builds) -> None:
+    assert any(builds.cache.rglob("*.svg"))
+    for folder in ("site_src", "site", "archive"):
+        assert not builds.cache.is_relative_to(builds.project / folder), folder
+    cached_names = {Path(p).name for p in builds.cache_files_cold}
+    for folder in ("site_src", "archive"):
+        names = {p.name for p in (builds.project / folder).rglob("*")}
+        assert not names & cached_names, f"a cache file in {folder}/"
+
+
+def test_a_build_never_writes_into_the_archive_or_the_docs(builds: Builds) -> None:
+    for name, before in builds.inputs_before.items():
+        assert builds.inputs_after[name] == before, name
+
+
+@pytest.mark.parametrize("inside", ["archive/.cache", "site_src/.cache", "site/.cache"])
+def test_a_cache_inside_an_input_or_the_output_is_refused(tmp_path: Path, inside: str) -> None:
+    project = make_project(tmp_path)
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    setting = f"archive_dir: archive\n      cache_dir: {inside}\n"
+    config.write_text(text.replace("archive_dir: archive\n", setting), encoding="utf-8")
+    result = mkdocs_build(project)
+    assert result.returncode != 0
+    assert "cache_dir must be outside" in result.stderr
+    assert not (project / inside).exists()
+
+
+def _single_run(tmp_path: Path, record: RunRecord) -> Path:
+    return make_project(tmp_path, write_archive(tmp_path / "archive", [record]))
+
+
+def test_a_changed_record_redraws_its_changed_charts_only(tmp_path: Path) -> None:
+    walls = {"tiny:0.5b": 7.0, "mid:3b": 17.0, "big:8b": 37.0}
+    record = make_record(call_wall_s=walls)
+    project = _single_run(tmp_path, record)
+    charts_dir = project / "site" / record.benchmark_id / record.run_id / "charts"
+    site = build_site(project)
+    before = {p.name: p.read_bytes() for p in charts_dir.glob("*.svg")}
+    cached = {p.name: p.stat().st_mtime_ns for p in (project / ".cache").rglob("*.svg")}
+
+    changed = make_record(call_wall_s={**walls, "big:8b": 61.0})
+    write_archive(project / "archive", [changed])
+    page = (build_site(project) / record.benchmark_id / record.run_id / "report.html").read_text()
+    after = {p.name: p.read_bytes() for p in charts_dir.glob("*.svg")}
+
+    assert site.is_dir() and "61.0s" in page
+    assert after["direct-wall.svg"] != before["direct-wall.svg"]
+    assert after["cascade-wall.svg"] != before["cascade-wall.svg"]
+    assert after["direct-score.svg"] == before["direct-score.svg"]
+    assert after["cascade-score.svg"] == before["cascade-score.svg"]
+    now = {p.name: p.stat().st_mtime_ns for p in (project / ".cache").rglob("*.svg")}
+    assert {name: now[name] for name in cached} == cached, "unchanged charts were redrawn"
+    folder = project / ".cache" / "bench" / "charts"
+    drawn = {(folder / name).read_bytes() for name in now.keys() - cached}
+    assert {after["direct-wall.svg"], after["cascade-wall.svg"]} <= drawn
+
+
+@pytest.fixture
+def fresh_templates() -> Iterator[None]:
+    charts._template_json.cache_clear()
+    yield
+    charts._template_json.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_templates")
+def test_a_changed_chart_style_redraws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    chart = charts_for(RunAnalysis(make_record()))[0]
+    drawn = svg_path_for(chart, tmp_path)
+    monkeypatch.setattr(charts, "WIDTH_PX", charts.WIDTH_PX + 100)
+    charts._template_json.cache_clear()
+    restyled = charts_for(RunAnalysis(make_record()))[0]
+    redrawn = svg_path_for(restyled, tmp_path)
+    assert redrawn != drawn
+    assert f'"width": {charts.WIDTH_PX}' in restyled.spec_json
+    assert redrawn.read_bytes() != drawn.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        make_record(),
+        make_record(repeats=2, pairs=()),
+        make_record(models=("a:1b", "b:1b", "c:latest"), pairs=(("a:1b", "c:latest"),)),
+    ],
+    ids=["pairs", "no-pairs-repeated", "same-sizes"],
+)
+def test_each_chart_spec_is_the_one_altair_builds(record: RunRecord) -> None:
+    run = RunAnalysis(record)
+    labels = run.axis_labels()
+    sizes = [labels[d.tag] for d in run.by_size()]
+    pairs = [c.axis_label for c in run.cascades]
+    for chart in charts_for(run):
+        order = sizes if chart.name.startswith("direct") else pairs
+        values = [dict(r.__dict__) for r in chart.rows]
+        expected = altair_spec(chart.kind, chart.title, values, order, chart.unit)
+        assert chart.spec == expected, chart.name

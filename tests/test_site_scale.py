@@ -1,0 +1,91 @@
+"""Building the site at scale: the synthetic archive of the scale benchmark, the search index."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from bench.archive import load_archive
+from bench.schema import RunStatus
+from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project
+
+RUNS = 60
+
+
+def _scale_script() -> ModuleType:
+    path = REPO / "scripts" / "bench_site_scale.py"
+    spec = importlib.util.spec_from_file_location("bench_site_scale", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while building
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def scale() -> ModuleType:
+    return _scale_script()
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_the_synthetic_archive_is_valid_and_varied(scale: ModuleType, tmp_path: Path) -> None:
+    scale.write_archive(tmp_path, RUNS, seed=1)
+    records = [run.record for run in load_archive(tmp_path)]
+    assert len(records) == RUNS
+    complete = [r for r in records if r.status is RunStatus.COMPLETE]
+    assert {len(r.direct) for r in complete} == {2, 3, 4, 5}
+    assert {len(r.cascades) for r in records} == {0, 1, 2, 3}
+    assert {r.repeats for r in records} == {1, 2, 3}
+    assert {r.methodology_version for r in records} == {1, 2}
+    assert len({r.host for r in records}) >= 3
+    assert len({r.benchmark_id for r in records}) == 2
+    statuses = Counter(r.status for r in records)
+    assert (
+        statuses[RunStatus.PARTIAL] > 0
+        and statuses[RunStatus.COMPLETE] > statuses[RunStatus.PARTIAL]
+    )
+    errors = [s.generation.error for r in records for d in r.direct for s in d.samples]
+    assert any(errors) and not all(errors)
+    days = max(r.started_at for r in records) - min(r.started_at for r in records)
+    assert days.days > 300
+
+
+def test_the_synthetic_archive_is_the_same_for_the_same_seed(
+    scale: ModuleType, tmp_path: Path
+) -> None:
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        scale.write_archive(tmp_path / name, 20, seed=seed)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert _files(tmp_path / "a") != _files(tmp_path / "c")
+
+
+def _search_locations(site: Path) -> set[str]:
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    return {doc["location"].partition("#")[0] for doc in index["docs"]}
+
+
+@pytest.mark.parametrize("searched", [False, True], ids=["default", "search_run_pages"])
+def test_run_pages_stay_out_of_the_search_index_unless_asked(
+    tmp_path: Path, searched: bool
+) -> None:
+    project = make_project(tmp_path)
+    if searched:
+        config = project / "mkdocs.yml"
+        text = config.read_text(encoding="utf-8")
+        plugin = "  - bench-archive:\n"
+        config.write_text(text.replace(plugin, f"{plugin}      search_run_pages: true\n"), "utf-8")
+    site = build_site(project)
+    pages = _search_locations(site)
+    assert {"index.html", "methodology.html"} <= pages
+    run_page = f"{SEED_RUN}/report.html"
+    assert (run_page in pages) is searched
+    assert 'id="failure-hotspots"' in (site / run_page).read_text(encoding="utf-8")
