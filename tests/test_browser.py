@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     BrowserLog,
+    chromium,
     draw_images,
     screenshot,
     serve_site,
@@ -20,10 +19,6 @@ from tests.support.sitebuild import SEED_RUN, build_site, make_project
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright is not installed: pip install playwright"
-)
 
 SEED_REPORT = f"{SEED_RUN}/report.html"
 BACK_LINK = "back to all benchmarks"
@@ -36,12 +31,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no system Chromium at {CHROMIUM}: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

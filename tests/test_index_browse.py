@@ -17,7 +17,7 @@ from bench import fmt
 from bench.analysis import RunAnalysis
 from bench.index import IndexEntry, render_index
 from bench.schema import RunRecord
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, BrowserLog
+from tests.support.browser import BrowserLog, chromium
 from tests.support.records import make_record, two_benchmarks, write_archive
 from tests.support.sitebuild import REPO, build_site, make_project
 
@@ -193,15 +193,8 @@ def test_an_index_of_ten_thousand_runs_renders_quickly() -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright is not installed: pip install playwright"
-    )
-    if not CHROMIUM.exists():
-        pytest.skip(f"no system Chromium at {CHROMIUM}: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
