@@ -304,10 +304,6 @@ class RunAnalysis:
         ]
 
     @property
-    def total_failures(self) -> int:
-        return sum(h.failures for h in self.hotspots)
-
-    @property
     def kpis(self) -> list[Kpi]:
         best = self.best_direct
         pairs = len(self.cascades)

@@ -88,14 +88,6 @@ def load_archive(root: Path) -> list[ArchivedRun]:
     return runs
 
 
-def validate_paths(root: Path) -> list[RecordProblem]:
-    try:
-        load_archive(root)
-    except ArchiveError as error:
-        return error.problems
-    return []
-
-
 def _parse(path: Path) -> tuple[RunRecord | None, list[RecordProblem]]:
     try:
         text = path.read_text(encoding="utf-8")

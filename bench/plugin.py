@@ -16,7 +16,7 @@ from mkdocs.structure.toc import get_toc
 from bench.archive import ArchiveError, load_archive
 from bench.charts import Drawing
 from bench.feed import FEED_PATH, render_feed
-from bench.index import render_index
+from bench.index import IndexEntry, render_index
 from bench.render import e
 from bench.site import RunSite, SiteFile, run_site
 from bench.trends import BenchmarkTrends, render_trends, trends_for
@@ -50,6 +50,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def __init__(self) -> None:
         self.runs: dict[str, RunSite] = {}
         self.trends: dict[str, BenchmarkTrends] = {}
+        self.entries: list[IndexEntry] = []
         self.drawing = Drawing()
         self.drawn_later: list[SiteFile] = []
 
@@ -105,8 +106,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             )
             for item in trends.files(self.cache_dir):
                 files.append(File.generated(config, item.site_path, abs_src_path=str(item.source)))
-        entries = [s.index_entry() for s in self.runs.values()]
-        feed = render_feed(entries, title=config.site_name, site_url=config.site_url or "")
+        self.entries = [s.index_entry() for s in self.runs.values()]
+        feed = render_feed(self.entries, title=config.site_name, site_url=config.site_url or "")
         files.append(File.generated(config, FEED_PATH, content=feed))
         files.append(File.generated(config, CSS_URI, abs_src_path=str(ASSETS / "bench.css")))
         files.append(File.generated(config, JS_URI, abs_src_path=str(ASSETS / "index.js")))
@@ -138,9 +139,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         if trends is not None:
             return render_trends(trends)
         if page.file.src_uri == self.config.index_page:
-            entries = [s.index_entry() for s in self.runs.values()]
             links = {t.benchmark_id: t.page_path for t in self.trends.values()}
-            index = render_index(entries, trends=links, feed=FEED_PATH)
+            index = render_index(self.entries, trends=links, feed=FEED_PATH)
             return html + '\n<div class="bench-runs">' + index + "</div>"
         return html
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 
 from bench import fmt
 from bench.analysis import CascadeSummary, DirectSummary, Outcomes, RunAnalysis
@@ -449,7 +450,4 @@ def _table(header: list[str], rows: list[list[str]], raw_header: bool = False) -
 
 
 def _strip_tags(html: str) -> str:
-    import re
-    from html import unescape
-
     return unescape(re.sub(r"<[^>]+>", "", html))

@@ -253,12 +253,6 @@ class RunRecord(_Strict):
             found += [(f"draft of {c.small}", s.draft.evaluation) for s in c.samples if s.draft]
         return found
 
-    def model(self, tag: str) -> ModelInfo:
-        for d in self.direct:
-            if d.model.tag == tag:
-                return d.model
-        raise KeyError(tag)
-
 
 def score_from_checks(checks: tuple[CheckResult, ...] | list[CheckResult]) -> float:
     """Score 0-100: the weight of passed checks over the weight of all checks."""

@@ -58,7 +58,7 @@ def test_seed_hotspots_count_failures_not_skips(seed: RunAnalysis) -> None:
         ("parse_events_rejects_invalid_window", 1, 0.1),
         ("python_compile", 1, 0.1),
     ]
-    assert seed.total_failures == 10
+    assert sum(h.failures for h in seed.hotspots) == 10
 
 
 def test_cascade_that_wins_on_quality() -> None:
