@@ -1,21 +1,24 @@
-"""The report's four charts: Vega-Lite specs built with altair, drawn to SVG offline."""
+"""The report's four charts: Vega-Lite specs built with altair, drawn to SVG offline.
+
+A run chart's SVG is drawn by `bench.svgchart` from the chart's rows, as Vega draws its spec;
+the spec itself is published next to it.
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import json
-import os
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol
 
 import altair as alt
 
-from bench import fmt
+from bench import fmt, svgchart
 from bench.analysis import RunAnalysis, Stat
+from bench.cache import cached
+from bench.svgchart import draw_svg
 
 WIDTH_PX = 360
 HEIGHT_PX = 220
@@ -52,12 +55,13 @@ class Chart:
     description: str
     series: tuple[str, ...]
     rows: tuple[ChartRow, ...]
+    order: tuple[str, ...]  # the x axis's categories, in order
     unit: str  # "score" or "seconds"
     spec: dict[str, Any]
 
-    @property
+    @functools.cached_property
     def spec_json(self) -> str:
-        return json.dumps(self.spec, indent=2, sort_keys=True)
+        return spec_text(self.spec)
 
     def value_text(self, value: float) -> str:
         return fmt.score(value) if self.unit == "score" else fmt.seconds(value)
@@ -144,7 +148,7 @@ def _chart(
     rows = tuple(r for r in maybe_rows if r is not None)
     series = tuple(dict.fromkeys(r.series for r in rows))
     spec = _spec(kind, title, rows, order, unit)
-    return Chart(name, kind, title, description, series, rows, unit, spec)
+    return Chart(name, kind, title, description, series, rows, tuple(order), unit, spec)
 
 
 def _spec(
@@ -205,11 +209,14 @@ def altair_spec(
 
 
 def svg_path_for(chart: Drawable, cache_dir: Path) -> Path:
-    """The chart drawn to SVG by vl-convert, cached by the content of its spec."""
-    path = svg_cache_path(chart, cache_dir)
-    if not path.exists():
-        _draw(chart.spec, path)
-    return path
+    """The chart's SVG in the cache, drawn first if missing; cached by the content of its spec.
+
+    A run chart is drawn by `bench.svgchart` (well under 1 ms); any other chart, a trend chart,
+    by vl-convert (20-100 ms).
+    """
+    if isinstance(chart, Chart):
+        return cached(svg_cache_path(chart, cache_dir), lambda: draw_svg(chart))
+    return cached(svg_cache_path(chart, cache_dir), lambda: _vega_svg(chart.spec))
 
 
 def svg_cache_path(chart: Drawable, cache_dir: Path) -> Path:
@@ -217,90 +224,10 @@ def svg_cache_path(chart: Drawable, cache_dir: Path) -> Path:
     return cache_dir / "charts" / f"{_key(chart)}.svg"
 
 
-def _draw(spec: dict[str, Any], path: Path) -> None:
+def _vega_svg(spec: dict[str, Any]) -> str:
     import vl_convert
 
-    _write_atomic(path, _local_links(vl_convert.vegalite_to_svg(spec)))
-
-
-class Drawing:
-    """Charts drawn to SVG into the cache, in parallel worker processes when many miss.
-
-    `path_for` (called like `svg_path_for`) returns where a chart's SVG is cached and, if it
-    is missing, lists it in `pending`; `wait()` returns once every pending SVG is drawn. A few
-    are drawn in this process; from POOL_MIN_CHARTS on, a pool of processes (one per CPU)
-    draws them while the caller goes on: vl-convert draws one chart at a time per process,
-    at 10-30 ms a chart.
-    """
-
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or _cpus()
-        self.pending: set[Path] = set()
-        self._few: list[tuple[Drawable, Path]] = []
-        self._batch: list[tuple[str, str]] = []
-        self._futures: list[Future[None]] = []
-        self._pool: ProcessPoolExecutor | None = None
-
-    def path_for(self, chart: Drawable, cache_dir: Path) -> Path:
-        path = svg_cache_path(chart, cache_dir)
-        if path in self.pending or path.exists():
-            return path
-        self.pending.add(path)
-        self._few.append((chart, path))
-        if self._pool is None and len(self._few) >= POOL_MIN_CHARTS:
-            # spawn, not fork: this process may run threads (vl-convert's, `mkdocs serve`'s)
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
-        if self._pool is not None:
-            for few_chart, few_path in self._few:
-                spec_path = spec_path_for(few_chart, cache_dir)
-                self._batch.append((str(spec_path), str(few_path)))
-            self._few = []
-            if len(self._batch) >= _POOL_BATCH:
-                self._submit()
-        return path
-
-    def _submit(self) -> None:
-        if self._pool is not None and self._batch:
-            self._futures.append(self._pool.submit(_draw_files, self._batch))
-            self._batch = []
-
-    def wait(self) -> None:
-        """Return once every pending chart is in the cache; raise what drawing one raised."""
-        try:
-            for chart, path in self._few:
-                _draw(chart.spec, path)
-            self._submit()
-            for future in self._futures:
-                future.result()
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        """Stop drawing; charts not drawn yet stay missing from the cache."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-        self._pool = None
-        self._futures = []
-        self._few = []
-        self._batch = []
-        self.pending.clear()
-
-
-def _cpus() -> int:
-    if hasattr(os, "sched_getaffinity"):  # the CPUs this process may use, on Linux
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-POOL_MIN_CHARTS = 24  # fewer missing charts draw faster here than in freshly started processes
-_POOL_BATCH = 16
-
-
-def _draw_files(batch: list[tuple[str, str]]) -> None:
-    """In a worker: draw each spec file (the spec, keys sorted: drawn the same) to its SVG."""
-    for spec_path, svg_path in batch:
-        spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-        _draw(spec, Path(svg_path))
+    return _local_links(vl_convert.vegalite_to_svg(spec))
 
 
 def _local_links(svg: str) -> str:
@@ -309,27 +236,25 @@ def _local_links(svg: str) -> str:
 
 
 def spec_path_for(chart: Drawable, cache_dir: Path) -> Path:
-    path = cache_dir / "charts" / f"{_key(chart)}.vl.json"
-    if not path.exists():
-        _write_atomic(path, chart.spec_json + "\n")
-    return path
+    return cached(cache_dir / "charts" / f"{_key(chart)}.vl.json", lambda: chart.spec_json + "\n")
+
+
+def spec_text(spec: dict[str, Any]) -> str:
+    """A spec as published: compact JSON, keys sorted (half the bytes of indented JSON)."""
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"))
 
 
 def _key(chart: Drawable) -> str:
-    # The spec as compact JSON: json.dumps with `indent` runs in pure Python, ~10x slower.
-    spec = json.dumps(chart.spec, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{_renderer_version()}\n{spec}".encode()).hexdigest()
+    drawer = _SVGCHART_VERSION if isinstance(chart, Chart) else _vl_convert_version()
+    return hashlib.sha256(f"{drawer}\n{chart.spec_json}".encode()).hexdigest()
+
+
+# A change to how run charts are drawn (code or style) changes the key: they are drawn anew.
+_SVGCHART_VERSION = hashlib.sha256(Path(svgchart.__file__).read_bytes()).hexdigest()
 
 
 @functools.cache
-def _renderer_version() -> str:
+def _vl_convert_version() -> str:
     from importlib.metadata import version
 
     return f"vl-convert {version('vl-convert-python')} altair {alt.__version__}"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)

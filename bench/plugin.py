@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +13,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
 from bench.archive import ArchiveError, load_archive
-from bench.charts import Drawing
 from bench.feed import FEED_PATH, render_feed
 from bench.index import IndexEntry, render_index
+from bench.minify import strip_indentation
 from bench.render import e
-from bench.site import RunSite, SiteFile, run_site
+from bench.site import RunSite, run_site
 from bench.trends import BenchmarkTrends, render_trends, trends_for
 
 if TYPE_CHECKING:
@@ -37,7 +36,8 @@ class ArchiveConfig(Config):
     archive_dir = c.Type(str, default="archive")
     """Folder of run records, relative to mkdocs.yml; read, never written."""
     cache_dir = c.Type(str, default=".cache/bench")
-    """Rendered charts, keyed by content; relative to mkdocs.yml; safe to delete."""
+    """Drawn charts, their specs and the published record copies, keyed by content; relative
+    to mkdocs.yml; safe to delete."""
     index_page = c.Type(str, default="index.md")
     """The page that lists every run; generated unless docs_dir has it, then appended to."""
     search_run_pages = c.Type(bool, default=False)
@@ -51,8 +51,6 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self.runs: dict[str, RunSite] = {}
         self.trends: dict[str, BenchmarkTrends] = {}
         self.entries: list[IndexEntry] = []
-        self.drawing = Drawing()
-        self.drawn_later: list[SiteFile] = []
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -80,8 +78,6 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         except ArchiveError as error:
             raise PluginError(f"bench-archive: {error}") from None
         self.runs = {}
-        self.drawing.close()
-        self.drawn_later = []
         for run in archived:
             site = run_site(run)
             self.runs[site.page_src] = site
@@ -90,13 +86,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                     config, site.page_src, content="", inclusion=InclusionLevel.NOT_IN_NAV
                 )
             )
-            for item in site.files(self.cache_dir, draw=self.drawing.path_for):
-                if item.source in self.drawing.pending:
-                    self.drawn_later.append(item)  # copied in on_post_build, once drawn
-                else:
-                    files.append(
-                        File.generated(config, item.site_path, abs_src_path=str(item.source))
-                    )
+            for item in site.files(self.cache_dir):
+                files.append(File.generated(config, item.site_path, abs_src_path=str(item.source)))
         self.trends = {t.page_src: t for t in trends_for(s.analysis for s in self.runs.values())}
         for trends in self.trends.values():
             files.append(
@@ -165,21 +156,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         if page.file.src_uri in self.runs:
             page.content = None
-        return output
-
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
-        try:
-            self.drawing.wait()
-        except Exception as error:
-            raise PluginError(f"bench-archive: drawing a chart failed: {error}") from error
-        site_dir = Path(config.site_dir)
-        for item in self.drawn_later:
-            (site_dir / item.site_path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(item.source, site_dir / item.site_path)
-        self.drawn_later = []
-
-    def on_build_error(self, *, error: Exception) -> None:
-        self.drawing.close()
+        return strip_indentation(output)
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any

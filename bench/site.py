@@ -5,13 +5,13 @@ This is the seam between the core and a site generator: it knows nothing of MkDo
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.analysis import RunAnalysis
 from bench.archive import ArchivedRun
-from bench.charts import Chart, Drawable, charts_for, spec_path_for, svg_path_for
+from bench.cache import compact_record
+from bench.charts import Chart, charts_for, spec_path_for, svg_path_for
 from bench.index import IndexEntry
 from bench.render import REPORT_NAME, RenderedPage, render_report
 from bench.schema import RECORD_FILENAME
@@ -56,20 +56,19 @@ class RunSite:
     def page(self) -> RenderedPage:
         return render_report(self.analysis, self.charts)
 
-    def files(
-        self, cache_dir: Path, draw: Callable[[Drawable, Path], Path] = svg_path_for
-    ) -> list[SiteFile]:
+    def files(self, cache_dir: Path) -> list[SiteFile]:
         """The raw record, each archived candidate, and each chart as SVG and as spec.
 
-        `draw` gives a chart's SVG in `cache_dir`; `Drawing.path_for` may draw it later.
+        Charts not yet in `cache_dir` are drawn into it.
         """
-        found = [SiteFile(f"{self.folder}/{RECORD_FILENAME}", self.archived.path)]
+        record = compact_record(self.archived.path, cache_dir)
+        found = [SiteFile(f"{self.folder}/{RECORD_FILENAME}", record)]
         for path in self.archived.candidate_paths():
             found.append(SiteFile(f"{self.folder}/{path}", self.archived.folder / path))
         for chart in self.charts:
             if chart.rows:
                 charts = f"{self.folder}/charts/{chart.name}"
-                found.append(SiteFile(f"{charts}.svg", draw(chart, cache_dir)))
+                found.append(SiteFile(f"{charts}.svg", svg_path_for(chart, cache_dir)))
                 found.append(SiteFile(f"{charts}.vl.json", spec_path_for(chart, cache_dir)))
         return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from bench import charts
+from bench import charts, svgchart
 from bench.analysis import RunAnalysis
-from bench.charts import POOL_MIN_CHARTS, altair_spec, charts_for, svg_path_for
+from bench.charts import altair_spec, charts_for, svg_path_for
 from bench.schema import RunRecord
+from bench.svgchart import draw_svg
 from tests.support.records import make_record, make_series, write_archive
 from tests.support.sitebuild import build_site, make_project, mkdocs_build
 
-SERIES_RUNS = 12  # enough distinct charts that a cold build draws them in worker processes
+SERIES_RUNS = 12
 
 Tree = dict[str, tuple[str, int, str]]  # path -> (kind, mtime_ns, sha256 of a file's bytes)
 
@@ -75,21 +77,22 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     )
 
 
-def test_a_cold_build_draws_enough_charts_to_use_worker_processes(builds: Builds) -> None:
-    drawn = [p for p in builds.cache_files_cold if p.endswith(".svg")]
-    assert len(drawn) >= POOL_MIN_CHARTS
+def test_a_cold_build_draws_every_chart_into_the_cache(builds: Builds) -> None:
     run_charts = [p for p in builds.cold if "/charts/" in p and p.endswith(".svg")]
     assert len(run_charts) == SERIES_RUNS * 4
+    trend_charts = [p for p in builds.cold if "/trends-" in p and p.endswith(".svg")]
+    assert trend_charts
+    cached = [p for p in builds.cache_files_cold if p.endswith(".svg")]
+    assert len(cached) == len({builds.cold[p] for p in run_charts + trend_charts})
 
 
-def test_charts_drawn_by_workers_match_charts_drawn_in_process(
-    builds: Builds, tmp_path: Path
-) -> None:
+def test_charts_in_the_site_are_the_charts_the_core_draws(builds: Builds, tmp_path: Path) -> None:
     record = make_series(SERIES_RUNS)[-1]
     folder = f"{record.benchmark_id}/{record.run_id}/charts"
     for chart in charts_for(RunAnalysis(record)):
         drawn_here = svg_path_for(chart, tmp_path).read_bytes()
         assert builds.cold[f"{folder}/{chart.name}.svg"] == drawn_here, chart.name
+        assert drawn_here.decode() == draw_svg(chart)
 
 
 def test_deleting_the_cache_builds_the_same_site(builds: Builds) -> None:
@@ -178,8 +181,18 @@ def test_a_changed_chart_style_redraws(tmp_path: Path, monkeypatch: pytest.Monke
     restyled = charts_for(RunAnalysis(make_record()))[0]
     redrawn = svg_path_for(restyled, tmp_path)
     assert redrawn != drawn
-    assert f'"width": {charts.WIDTH_PX}' in restyled.spec_json
+    assert json.loads(restyled.spec_json)["width"] == charts.WIDTH_PX
     assert redrawn.read_bytes() != drawn.read_bytes()
+
+
+def test_a_changed_chart_drawing_redraws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Editing bench/svgchart.py (code or style) changes the key of every run chart."""
+    chart = charts_for(RunAnalysis(make_record()))[0]
+    drawn = svg_path_for(chart, tmp_path)
+    source = Path(svgchart.__file__).read_bytes()
+    assert hashlib.sha256(source).hexdigest() == charts._SVGCHART_VERSION
+    monkeypatch.setattr(charts, "_SVGCHART_VERSION", hashlib.sha256(source + b"#").hexdigest())
+    assert svg_path_for(chart, tmp_path) != drawn
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,15 @@ import pytest
 
 from bench import trends as trends_module
 from bench.analysis import RunAnalysis
-from bench.trends import METRICS, BenchmarkTrends, TrendChart, benchmark_trends, trends_for
+from bench.schema import RunRecord
+from bench.trends import (
+    METRICS,
+    BenchmarkTrends,
+    TrendChart,
+    altair_spec,
+    benchmark_trends,
+    trends_for,
+)
 from tests.support.records import make_series, two_benchmarks, write_archive
 from tests.support.sitebuild import build_site, make_project
 
@@ -99,6 +107,15 @@ def test_charts_stay_bounded_as_runs_pile_up(monkeypatch: pytest.MonkeyPatch) ->
     assert trends.total_runs == 8
     assert [r.record.run_id for r in trends.runs] == [r.run_id for r in SERIES[3:]]
     assert {p.run_id for p in trends.charts[0].points} == {r.run_id for r in SERIES[3:]}
+
+
+@pytest.mark.parametrize("records", [SERIES, two_benchmarks()[:1]], ids=["a-change", "no-change"])
+def test_each_trend_spec_is_the_one_altair_builds(records: list[RunRecord]) -> None:
+    (trends, *_) = trends_for(RunAnalysis(r) for r in records)
+    for metric, chart in zip(METRICS, trends.charts, strict=True):
+        points = [p.__dict__ for p in chart.points]
+        changes = [{**c.__dict__, "label": c.label} for c in trends.changes]
+        assert chart.spec == altair_spec(metric, points, changes), metric.name
 
 
 # The built site
