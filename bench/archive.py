@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bench.errors import expected_and_found, field_path, shorten
+from bench.errors import error_loc, expected_and_found, field_path, shorten
 from bench.schema import RECORD_FILENAME, SCHEMA_VERSION, RunRecord
 
 
@@ -115,7 +115,7 @@ def _parse(path: Path) -> tuple[RunRecord | None, list[RecordProblem]]:
 
 def _problem(path: Path, error: Any) -> RecordProblem:
     expected, found = expected_and_found(error, _found)
-    return RecordProblem(path, field_path(error["loc"]), expected, found)
+    return RecordProblem(path, field_path(error_loc(error)), expected, found)
 
 
 def _found(value: object) -> str:

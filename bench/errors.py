@@ -11,6 +11,33 @@ from typing import Any
 
 FOUND_MAX_CHARS = 80
 
+Loc = tuple[int | str, ...]
+
+
+class FieldError(ValueError):
+    """A check across fields, raised by a model validator, that blames one field.
+
+    pydantic reports a model validator's error at the model itself; this carries the path of
+    the field at fault (relative to the model), what it should hold and what it held.
+    """
+
+    def __init__(self, loc: Loc, expected: str, found: str) -> None:
+        super().__init__(f"{'.'.join(map(str, loc))}: expected {expected}, found {found}")
+        self.loc = loc
+        self.expected = expected
+        self.found = found
+
+
+def error_loc(error: Any) -> Loc:
+    """Where a pydantic error is: its own loc, then the field a FieldError blames."""
+    blamed = _field_error(error)
+    return tuple(error["loc"]) + (blamed.loc if blamed else ())
+
+
+def _field_error(error: Any) -> FieldError | None:
+    cause = (error.get("ctx") or {}).get("error")
+    return cause if isinstance(cause, FieldError) else None
+
 
 def field_path(loc: tuple[int | str, ...], empty: str = "(record)") -> str:
     """`direct[1].samples[0].evaluation.score` from pydantic's loc tuple."""
@@ -27,6 +54,9 @@ def expected_and_found(error: Any, found: Callable[[object], str]) -> tuple[str,
         return "a value (the field is required)", "nothing"
     if kind == "extra_forbidden":
         return "no such field", found(error["input"])
+    blamed = _field_error(error)
+    if blamed is not None:
+        return blamed.expected, blamed.found
     message = str(error["msg"])
     return message.removeprefix("Value error, ").removeprefix("Input should be "), found(
         error["input"]

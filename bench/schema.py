@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bench.errors import FieldError
+
 SCHEMA_VERSION = 1
 METHODOLOGY_VERSION = 2  # the current one; the changelog is site_src/methodology.md
 RECORD_FILENAME = "run.json"
@@ -116,8 +118,8 @@ class Evaluation(_Strict):
             return self
         expected = score_from_checks(self.checks)
         if abs(expected - self.score) > _SCORE_TOLERANCE_PTS:
-            raise ValueError(
-                f"score {self.score:g} does not match its checks, which give {expected:g}"
+            raise FieldError(
+                ("score",), f"{expected:g}, the score its checks give", f"{self.score:g}"
             )
         return self
 
@@ -223,28 +225,56 @@ class RunRecord(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> RunRecord:
         if self.finished_at is not None and self.finished_at < self.started_at:
-            raise ValueError("finished_at is before started_at")
+            raise FieldError(
+                ("finished_at",),
+                f"a time at or after started_at ({self.started_at:%Y-%m-%dT%H:%M:%SZ})",
+                f"{self.finished_at:%Y-%m-%dT%H:%M:%SZ}",
+            )
         tags = [d.model.tag for d in self.direct]
-        duplicates = sorted({t for t in tags if tags.count(t) > 1})
-        if duplicates:
-            raise ValueError(f"direct models must be unique, found {', '.join(duplicates)} twice")
-        for pair in self.cascades:
+        for i, tag in enumerate(tags):
+            if tag in tags[:i]:
+                raise FieldError(
+                    ("direct", i, "model", "tag"),
+                    "a model not already in direct",
+                    f"{tag!r}, also direct[{tags.index(tag)}]",
+                )
+        for i, pair in enumerate(self.cascades):
             for role, tag in (("small", pair.small), ("large", pair.large)):
                 if tag not in tags:
-                    known_tags = ", ".join(tags)
-                    raise ValueError(
-                        f"cascade {role} model {tag!r} is not one of the direct models "
-                        f"({known_tags})"
+                    raise FieldError(
+                        ("cascades", i, role),
+                        f"one of the direct models ({', '.join(tags)})",
+                        repr(tag),
                     )
-        known = {c.name for c in self.checks}
-        for where, evaluation in self.evaluations():
-            unknown = [c.name for c in evaluation.checks if c.name not in known]
-            if unknown:
-                raise ValueError(f"{where} has checks not in the run's check list: {unknown}")
+        known = [c.name for c in self.checks]
+        for loc, evaluation in self._evaluation_locs():
+            for k, check in enumerate(evaluation.checks):
+                if check.name not in known:
+                    raise FieldError(
+                        (*loc, "checks", k, "name"),
+                        f"a check in the run's checks ({', '.join(known)})",
+                        repr(check.name),
+                    )
         return self
 
+    def _evaluation_locs(self) -> list[tuple[tuple[int | str, ...], Evaluation]]:
+        found: list[tuple[tuple[int | str, ...], Evaluation]] = []
+        for i, d in enumerate(self.direct):
+            found += [
+                (("direct", i, "samples", j, "evaluation"), s.evaluation)
+                for j, s in enumerate(d.samples)
+            ]
+        for i, c in enumerate(self.cascades):
+            for j, s in enumerate(c.samples):
+                found.append((("cascades", i, "samples", j, "evaluation"), s.evaluation))
+                if s.draft is not None:
+                    found.append(
+                        (("cascades", i, "samples", j, "draft", "evaluation"), s.draft.evaluation)
+                    )
+        return found
+
     def evaluations(self) -> list[tuple[str, Evaluation]]:
-        """Every evaluated candidate, named for error messages."""
+        """Every evaluated candidate, with whose it is ("direct qwen3:0.6b", "draft of …")."""
         found: list[tuple[str, Evaluation]] = []
         for d in self.direct:
             found += [(f"direct {d.model.tag}", s.evaluation) for s in d.samples]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,26 +99,50 @@ def test_unknown_schema_version_and_unknown_field(tmp_path: Path) -> None:
     assert 'typo/run.json: hots: expected no such field, found "vps-81"' in text
 
 
-def test_cascade_must_name_direct_models(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("edit", "line"),
+    [
+        (
+            lambda d: d["cascades"][0].update(large="llama3:8b"),
+            "cascades[0].large: expected one of the direct models (qwen3:0.6b, "
+            "qwen2.5-coder:1.5b), found 'llama3:8b'",
+        ),
+        (
+            lambda d: d["direct"][1]["samples"][0]["evaluation"].update(score=60),
+            "direct[1].samples[0].evaluation.score: expected 50, the score its checks give, "
+            "found 60",
+        ),
+        (
+            lambda d: d.update(finished_at="2026-04-20T12:00:00Z"),
+            "finished_at: expected a time at or after started_at (2026-04-20T13:08:27Z), "
+            "found 2026-04-20T12:00:00Z",
+        ),
+        (
+            lambda d: d["direct"].append(d["direct"][0]),
+            "direct[2].model.tag: expected a model not already in direct, "
+            "found 'qwen3:0.6b', also direct[0]",
+        ),
+        (
+            lambda d: d["cascades"][0]["samples"][0]["evaluation"]["checks"][1].update(
+                name="parse_events"
+            ),
+            "cascades[0].samples[0].evaluation.checks[1].name: expected a check in the run's "
+            "checks (python_compile, ",
+        ),
+    ],
+    ids=["cascade-model", "score", "finished-at", "duplicate-model", "check-name"],
+)
+def test_a_check_across_fields_names_the_field_at_fault(
+    tmp_path: Path, edit: Callable[[dict[str, Any]], object], line: str
+) -> None:
     archive = tmp_path / "archive"
-    path = seed_copy(archive, "pair")
+    path = seed_copy(archive, "cross")
     data = json.loads(path.read_text())
-    data["cascades"][0]["large"] = "llama3:8b"
+    edit(data)
     path.write_text(json.dumps(data))
-    with pytest.raises(
-        ArchiveError, match="cascade large model 'llama3:8b' is not one of the direct"
-    ):
+    with pytest.raises(ArchiveError) as caught:
         load_archive(archive)
-
-
-def test_score_must_follow_from_checks(tmp_path: Path) -> None:
-    archive = tmp_path / "archive"
-    path = seed_copy(archive, "score")
-    data = json.loads(path.read_text())
-    data["direct"][1]["samples"][0]["evaluation"]["score"] = 60
-    path.write_text(json.dumps(data))
-    with pytest.raises(ArchiveError, match="score 60 does not match its checks, which give 50"):
-        load_archive(archive)
+    assert f"cross/run.json: {line}" in str(caught.value)
 
 
 def test_missing_candidate_file_is_an_error(tmp_path: Path) -> None:

@@ -18,14 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
-from bench.errors import expected_and_found, field_path, shorten
+from bench.errors import Loc, error_loc, expected_and_found, field_path, shorten
 from bench.schema import SamplingOptions
 
 BackendKind = Literal["ollama", "openai", "llama-inprocess"]
 HTTP_BACKENDS = ("ollama", "openai")
 IN_PROCESS = "in-process"
 _ID = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=120)]
-Loc = tuple[int | str, ...]
 
 
 class _Strict(BaseModel):
@@ -150,7 +149,7 @@ def parse_config(text: str, path: Path) -> LoadedConfig:
     except ValidationError as error:
         raise ConfigError(
             [
-                _located(path, lines, tuple(e["loc"]), _pydantic_message(e))
+                _located(path, lines, error_loc(e), _pydantic_message(e))
                 for e in error.errors(include_url=False)
             ]
         ) from None
