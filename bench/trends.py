@@ -236,6 +236,14 @@ def _template_json(metric_name: str, with_changes: bool) -> str:
     return json.dumps(altair_spec(metric, _POINTS, _CHANGES if with_changes else []))
 
 
+# A tick at midnight shows its date, any other its time: runs an hour apart get ticks every few
+# hours, and a date-only format would print one date at several ticks.
+_TIME_LABEL = (
+    "utcFormat(datum.value, "
+    "utchours(datum.value) || utcminutes(datum.value) ? '%H:%M' : '%Y-%m-%d')"
+)
+
+
 def altair_spec(
     metric: Metric, points: list[dict[str, Any]], changes: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -244,7 +252,7 @@ def altair_spec(
         "started_at:T",
         title="Run start (UTC)",
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%Y-%m-%d", labelAngle=0, labelOverlap=True),
+        axis=alt.Axis(labelExpr=_TIME_LABEL, labelAngle=0, labelOverlap=True),
     )
     y_scale = alt.Scale(domain=[0, 100]) if metric.name == "score" else alt.Scale(zero=True)
     y = alt.Y("value:Q", title=metric.axis, scale=y_scale)

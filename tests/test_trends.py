@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from bench import trends as trends_module
 from bench.analysis import RunAnalysis
+from bench.charts import svg_path_for
 from bench.schema import RunRecord
 from bench.trends import (
     METRICS,
@@ -116,6 +118,20 @@ def test_each_trend_spec_is_the_one_altair_builds(records: list[RunRecord]) -> N
         points = [p.__dict__ for p in chart.points]
         changes = [{**c.__dict__, "label": c.label} for c in trends.changes]
         assert chart.spec == altair_spec(metric, points, changes), metric.name
+
+
+@pytest.mark.parametrize("every_h", [1, 24, 24 * 9], ids=["hourly", "daily", "every-9-days"])
+def test_time_axis_labels_never_repeat(every_h: int, tmp_path: Path) -> None:
+    series = make_series(30, every=dt.timedelta(hours=every_h))
+    (trends,) = trends_for(RunAnalysis(r) for r in series)
+    svg = svg_path_for(trends.charts[0], tmp_path).read_text(encoding="utf-8")
+    shown = re.findall(r'<text text-anchor="middle" [^>]*opacity="1">([^<]+)</text>', svg)
+    dates = [t for t in shown if re.fullmatch(r"\d{4}-\d\d-\d\d", t)]
+    times = [t for t in shown if re.fullmatch(r"\d\d:\d\d", t)]
+    assert len(dates) + len(times) >= 3, shown
+    assert len(dates) == len(set(dates)), shown
+    if every_h == 1:
+        assert times and dates == ["2026-03-02"], shown  # 09:00 on day 1 to 14:00 on day 2
 
 
 # The built site
