@@ -162,10 +162,11 @@ class CascadeSummary:
         return f"{self.small.tag} -> {self.large.tag}"
 
     @property
-    def axis_label(self) -> str:
+    def size_label(self) -> str | None:
+        """`0.6->1.5B`, when both sizes are known."""
         small, large = self.small.model.params_b, self.large.model.params_b
         if small is None or large is None:
-            return self.label
+            return None
         return f"{fmt.number(small, 2)}->{fmt.size_label(large)}"
 
     @property
@@ -348,18 +349,35 @@ class RunAnalysis:
         return sum(len(d.errors) for d in self.direct) + sum(len(c.errors) for c in self.cascades)
 
     def axis_labels(self) -> dict[str, str]:
-        """Direct model tag -> chart label: its size (`0.6B`) when sizes tell models apart."""
-        sizes = [d.model.params_b for d in self.direct]
-        unique = None not in sizes and len(set(sizes)) == len(sizes)
-        return {
-            d.tag: fmt.size_label(d.model.params_b)
-            if unique and d.model.params_b is not None
-            else d.model.label
+        """Direct model tag -> chart label: its size (`0.6B`) when sizes tell models apart,
+        else its label, else its tag."""
+        sizes = [
+            fmt.size_label(d.model.params_b) if d.model.params_b is not None else None
             for d in self.direct
-        }
+        ]
+        labels = [d.model.label for d in self.direct]
+        tags = [d.tag for d in self.direct]
+        return dict(zip(tags, _distinct(sizes, labels, tags), strict=True))
+
+    def pair_labels(self) -> dict[str, str]:
+        """Pair (`small -> large` tags) -> chart label: sizes (`0.6->1.5B`) when they tell
+        pairs apart, else model labels, else tags."""
+        tags = [c.tags for c in self.cascades]
+        sizes = [c.size_label for c in self.cascades]
+        labels = [c.label for c in self.cascades]
+        return dict(zip(tags, _distinct(sizes, labels, tags), strict=True))
 
     def by_size(self) -> list[DirectSummary]:
         return sorted(self.direct, key=lambda d: (d.model.params_b or 0.0, d.model.label))
+
+
+def _distinct(*choices: list[str | None] | list[str]) -> list[str]:
+    """The first of `choices` (lists of labels, one per item) whose labels are all known and
+    all different; else the last."""
+    for labels in choices:
+        if None not in labels and len(set(labels)) == len(labels):
+            return [label for label in labels if label is not None]
+    return [str(label) for label in choices[-1]]
 
 
 def _wall(direct: DirectSummary) -> float:

@@ -22,6 +22,8 @@ from bench.svgchart import draw_svg
 
 WIDTH_PX = 360
 HEIGHT_PX = 220
+SLANT_DEG = -30  # x labels too wide for their band; apart by step * sin(30°) >= the font size
+LABEL_GAP_PX = 6  # the least room between two level x labels
 SCORE_AXIS = "Score (0-100)"
 WALL_AXIS = "Wall time (s)"
 # vl-convert resolves a mark's `href` against Vega's default base URL; links stay in the site.
@@ -56,6 +58,7 @@ class Chart:
     series: tuple[str, ...]
     rows: tuple[ChartRow, ...]
     order: tuple[str, ...]  # the x axis's categories, in order
+    label_angle: int  # of the x axis's labels: 0, or SLANT_DEG when they would overlap
     unit: str  # "score" or "seconds"
     spec: dict[str, Any]
 
@@ -71,7 +74,8 @@ def charts_for(run: RunAnalysis) -> list[Chart]:
     labels = run.axis_labels()
     ladder = run.by_size()
     order = [labels[d.tag] for d in ladder]
-    pairs = [c.axis_label for c in run.cascades]
+    pair_labels = run.pair_labels()
+    pairs = [pair_labels[c.tags] for c in run.cascades]
     return [
         _chart(
             "direct-score",
@@ -103,8 +107,8 @@ def charts_for(run: RunAnalysis) -> list[Chart]:
                 row
                 for c in run.cascades
                 for row in (
-                    _row(c.axis_label, "Cascade score", c.score),
-                    _row(c.axis_label, "Direct refiner score", c.large.score),
+                    _row(pair_labels[c.tags], "Cascade score", c.score),
+                    _row(pair_labels[c.tags], "Direct refiner score", c.large.score),
                 )
             ],
             pairs,
@@ -120,8 +124,8 @@ def charts_for(run: RunAnalysis) -> list[Chart]:
                 row
                 for c in run.cascades
                 for row in (
-                    _row(c.axis_label, "Cascade pipeline wall", c.pipeline_wall_s),
-                    _row(c.axis_label, "Direct refiner wall", c.large.call_wall_s),
+                    _row(pair_labels[c.tags], "Cascade pipeline wall", c.pipeline_wall_s),
+                    _row(pair_labels[c.tags], "Direct refiner wall", c.large.call_wall_s),
                 )
             ],
             pairs,
@@ -147,12 +151,22 @@ def _chart(
 ) -> Chart:
     rows = tuple(r for r in maybe_rows if r is not None)
     series = tuple(dict.fromkeys(r.series for r in rows))
-    spec = _spec(kind, title, rows, order, unit)
-    return Chart(name, kind, title, description, series, rows, tuple(order), unit, spec)
+    angle = label_angle(kind, [x for x in order if any(r.x == x for r in rows)])
+    spec = _spec(kind, title, rows, order, unit, angle)
+    return Chart(name, kind, title, description, series, rows, tuple(order), angle, unit, spec)
+
+
+def label_angle(kind: str, labels: list[str]) -> int:
+    """0 when every x label fits its band, else SLANT_DEG: slanted, neighbours never overlap."""
+    if not labels:
+        return 0
+    step = svgchart.x_band(kind, len(labels), WIDTH_PX).step
+    widest = max(svgchart.text_width(x) for x in labels)
+    return 0 if widest + LABEL_GAP_PX <= step else SLANT_DEG
 
 
 def _spec(
-    kind: str, title: str, rows: tuple[ChartRow, ...], order: list[str], unit: str
+    kind: str, title: str, rows: tuple[ChartRow, ...], order: list[str], unit: str, angle: int
 ) -> dict[str, Any]:
     """altair's spec for this data: its template for `kind` and `unit`, with the data put in.
 
@@ -161,7 +175,7 @@ def _spec(
     """
     values = [r.__dict__ for r in rows]
     text = (
-        _template_json(kind, unit)
+        _template_json(kind, unit, angle)
         .replace(_TITLE_JSON, json.dumps(title))
         .replace(_VALUES_JSON, json.dumps(values))
         .replace(_ORDER_JSON, json.dumps(order))
@@ -178,18 +192,23 @@ _TITLE_JSON, _ORDER_JSON, _VALUES_JSON = (json.dumps(x) for x in (_TITLE, _ORDER
 
 
 @functools.cache
-def _template_json(kind: str, unit: str) -> str:
-    return json.dumps(altair_spec(kind, _TITLE, _VALUES, _ORDER, unit))
+def _template_json(kind: str, unit: str, angle: int) -> str:
+    return json.dumps(altair_spec(kind, _TITLE, _VALUES, _ORDER, unit, angle))
 
 
 def altair_spec(
-    kind: str, title: str, values: list[dict[str, Any]], order: list[str], unit: str
+    kind: str,
+    title: str,
+    values: list[dict[str, Any]],
+    order: list[str],
+    unit: str,
+    label_angle: int = 0,
 ) -> dict[str, Any]:
     """The chart's Vega-Lite spec, built and validated by altair."""
     y_title = SCORE_AXIS if unit == "score" else WALL_AXIS
     y_scale = alt.Scale(domain=[0, 100]) if unit == "score" else alt.Scale(zero=True)
     base = alt.Chart(alt.Data(values=values))  # type: ignore[no-untyped-call]
-    x = alt.X("x:N", sort=order, title=None, axis=alt.Axis(labelAngle=0))
+    x = alt.X("x:N", sort=order, title=None, axis=alt.Axis(labelAngle=label_angle))
     y = alt.Y("value:Q", title=y_title, scale=y_scale)
     color = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
     tooltip = [alt.Tooltip("series:N"), alt.Tooltip("x:N"), alt.Tooltip("value:Q")]

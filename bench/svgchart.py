@@ -63,7 +63,7 @@ class _Scale:
 
 
 @dataclass(frozen=True)
-class _Band:
+class Band:
     start: float
     step: float
     bandwidth: float
@@ -84,27 +84,37 @@ def draw_svg(chart: Chart) -> str:
     ticks = _ticks(y.top, math.ceil(height / 40))
     labels = _tick_labels(ticks)
 
+    band = x_band(chart.kind, len(xs), width)
     if chart.kind == "Area Chart":
-        band = _band(len(xs), width, 0.0, 0.0)
         marks = _area_marks(chart.rows, xs, band, y, colour)
     else:
-        band = _band(len(xs), width, BAR_PADDING, BAR_PADDING)
         offsets = _band(len(series), band.bandwidth, 0.0, 0.0)
         marks = _bar_marks(chart.rows, xs, series, band, offsets, y, colour)
+    angle = int(chart.spec["layer"][0]["encoding"]["x"]["axis"]["labelAngle"])
 
-    label_w = max(_text_width(t, LABEL_FONT_PX) for t in labels)
+    label_w = max(text_width(t) for t in labels)
     title_x = TICK_PX + LABEL_PAD_PX + label_w + TITLE_PAD_PX
+    x_widths = [text_width(x) for x in xs]
+    x_centres = [band.at(i) + band.bandwidth / 2 for i in range(len(xs))]
+    slant = math.radians(-angle)
     left = math.ceil(PADDING + title_x + AXIS_TITLE_FONT_PX)
+    if angle:  # a slanted label runs down and left from its tick
+        reach = max(
+            (w * math.cos(slant) - c for w, c in zip(x_widths, x_centres, strict=True)), default=0.0
+        )
+        left = max(left, math.ceil(PADDING + reach))
     sticking_out = max(0, math.ceil(LABEL_FONT_PX / 2 - y(ticks[-1])))
     title_top = TITLE_OFFSET_PX + sticking_out
     top = PADDING + title_top
-    legend_y = height + TICK_PX + LABEL_PAD_PX + LABEL_FONT_PX + LEGEND_OFFSET_PX
+    x_labels_h = (
+        max(x_widths, default=0.0) * math.sin(slant) + LABEL_FONT_PX * math.cos(slant)
+        if angle
+        else LABEL_FONT_PX
+    )
+    legend_y = height + TICK_PX + LABEL_PAD_PX + x_labels_h + LEGEND_OFFSET_PX
     legend, legend_w = _legend(series, colour, chart.kind)
     x_overhang = max(
-        (
-            band.at(i) + band.bandwidth / 2 + _text_width(x, LABEL_FONT_PX) / 2 - width
-            for i, x in enumerate(xs)
-        ),
+        (c + (0 if angle else w / 2) - width for w, c in zip(x_widths, x_centres, strict=True)),
         default=0.0,
     )
     svg_w = left + math.ceil(max(width, legend_w, width + x_overhang)) + PADDING
@@ -119,7 +129,7 @@ def draw_svg(chart: Chart) -> str:
         f'<path class="background" d="M0.5,0.5h{_n(width)}v{_n(height)}h-{_n(width)}Z" '
         f'stroke="{GRID}"/>',
         _grid(ticks, y, width),
-        _x_axis(xs, band, height, width),
+        _x_axis(xs, band, height, width, angle),
         _y_axis(ticks, labels, y, height, title_x, y_title),
         *marks,
         f'<g class="mark-group role-legend" transform="translate(0,{_n(legend_y)})">{legend}</g>',
@@ -189,11 +199,17 @@ def _tick_labels(ticks: Sequence[float]) -> list[str]:
     return [f"{t:,.{decimals}f}" for t in ticks]
 
 
-def _band(count: int, extent: float, inner: float, outer: float) -> _Band:
+def x_band(kind: str, count: int, width: float) -> Band:
+    """The x scale: points for an area chart, bar groups (padded) for a bar chart."""
+    padding = 0.0 if kind == "Area Chart" else BAR_PADDING
+    return _band(count, width, padding, padding)
+
+
+def _band(count: int, extent: float, inner: float, outer: float) -> Band:
     """d3's band scale over [0, extent], centred."""
     step = extent / max(1.0, count - inner + outer * 2)
     start = (extent - step * (count - inner)) * 0.5
-    return _Band(start, step, step * (1 - inner))
+    return Band(start, step, step * (1 - inner))
 
 
 def _grid(ticks: Sequence[float], y: _Scale, width: float) -> str:
@@ -201,17 +217,26 @@ def _grid(ticks: Sequence[float], y: _Scale, width: float) -> str:
     return f'<path class="role-axis-grid" d="{lines}" stroke="{GRID}"/>'
 
 
-def _x_axis(xs: Sequence[str], band: _Band, height: float, width: float) -> str:
+def _x_axis(xs: Sequence[str], band: Band, height: float, width: float, angle: int) -> str:
     centres = [band.at(i) + band.bandwidth / 2 + 0.5 for i in range(len(xs))]
+    if angle:  # as Vega slants them: right-aligned at the tick, hanging below it
+        below = height + 0.5 + TICK_PX + LABEL_PAD_PX
+        texts = (
+            f'<text transform="translate({_n(c)},{_n(below)}) rotate({angle % 360}) '
+            f'translate(0,8)">{escape(x)}</text>'
+            for c, x in zip(centres, xs, strict=True)
+        )
+    else:
+        texts = (
+            f'<text x="{_n(c)}" y="{_n(height + 0.5 + 15)}">{escape(x)}</text>'
+            for c, x in zip(centres, xs, strict=True)
+        )
     return _axis(
         "x",
         f"M0.5,{_n(height + 0.5)}h{_n(width)}",
         "".join(f"M{_n(c)},{_n(height + 0.5)}v{TICK_PX}" for c in centres),
-        "middle",
-        "".join(
-            f'<text x="{_n(c)}" y="{_n(height + 0.5 + 15)}">{escape(x)}</text>'
-            for c, x in zip(centres, xs, strict=True)
-        ),
+        "end" if angle else "middle",
+        "".join(texts),
     )
 
 
@@ -257,7 +282,7 @@ def _axis(name: str, domain: str, ticks: str, anchor: str, labels: str) -> str:
 def _area_marks(
     rows: Sequence[ChartRow],
     xs: Sequence[str],
-    band: _Band,
+    band: Band,
     y: _Scale,
     colour: dict[str, str],
 ) -> list[str]:
@@ -294,8 +319,8 @@ def _bar_marks(
     rows: Sequence[ChartRow],
     xs: Sequence[str],
     series: Sequence[str],
-    band: _Band,
-    offsets: _Band,
+    band: Band,
+    offsets: Band,
     y: _Scale,
     colour: dict[str, str],
 ) -> list[str]:
@@ -349,7 +374,7 @@ def _legend(series: Sequence[str], colour: dict[str, str], kind: str) -> tuple[s
             f'<g class="role-legend-entry">{symbol}<text x="{_n(x + 16)}" y="9" {FONT} '
             f'font-size="{LABEL_FONT_PX}px" fill="#000">{escape(name)}</text></g>'
         )
-        x += 16 + _text_width(name, LABEL_FONT_PX) + LEGEND_GAP_PX
+        x += 16 + text_width(name) + LEGEND_GAP_PX
     return "".join(entries), max(0.0, x - LEGEND_GAP_PX)
 
 
@@ -370,6 +395,7 @@ _WIDTHS = (
 _ADVANCE = [int(w) for w in _WIDTHS.split()]
 
 
-def _text_width(text: str, font_px: float) -> float:
+def text_width(text: str, font_px: float = LABEL_FONT_PX) -> float:
+    """About how wide `text` is in a sans-serif font of `font_px` (Helvetica's widths)."""
     em = sum(_ADVANCE[ord(c) - 32] if 32 <= ord(c) <= 126 else 556 for c in text)
     return em * font_px / 1000

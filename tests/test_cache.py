@@ -13,7 +13,7 @@ import pytest
 
 from bench import charts, svgchart
 from bench.analysis import RunAnalysis
-from bench.charts import altair_spec, charts_for, svg_path_for
+from bench.charts import altair_spec, charts_for, label_angle, svg_path_for
 from bench.schema import RunRecord
 from bench.svgchart import draw_svg
 from tests.support.records import make_record, make_series, write_archive
@@ -201,16 +201,24 @@ def test_a_changed_chart_drawing_redraws(tmp_path: Path, monkeypatch: pytest.Mon
         make_record(),
         make_record(repeats=2, pairs=()),
         make_record(models=("a:1b", "b:1b", "c:latest"), pairs=(("a:1b", "c:latest"),)),
+        make_record(
+            models=("qwen2.5-coder:7b", "mistral:7b", "llama3.1:8b", "gemma2:9b"),
+            pairs=(("qwen2.5-coder:7b", "gemma2:9b"), ("mistral:7b", "gemma2:9b")),
+        ),
     ],
-    ids=["pairs", "no-pairs-repeated", "same-sizes"],
+    ids=["pairs", "no-pairs-repeated", "same-sizes", "slanted-labels"],
 )
 def test_each_chart_spec_is_the_one_altair_builds(record: RunRecord) -> None:
     run = RunAnalysis(record)
     labels = run.axis_labels()
     sizes = [labels[d.tag] for d in run.by_size()]
-    pairs = [c.axis_label for c in run.cascades]
+    pairs = list(run.pair_labels().values())
     for chart in charts_for(run):
         order = sizes if chart.name.startswith("direct") else pairs
         values = [dict(r.__dict__) for r in chart.rows]
-        expected = altair_spec(chart.kind, chart.title, values, order, chart.unit)
+        angle = label_angle(chart.kind, [r.x for r in chart.rows if r.series == chart.series[0]])
+        expected = altair_spec(chart.kind, chart.title, values, order, chart.unit, angle)
         assert chart.spec == expected, chart.name
+        assert chart.label_angle == angle
+    slanted = [c.name for c in charts_for(run) if c.label_angle]
+    assert bool(slanted) == ("mistral:7b" in run.axis_labels()), slanted

@@ -240,3 +240,40 @@ def test_index_entry_uses_the_same_figures(seed: RunAnalysis) -> None:
     assert entry.best_cascade == "qwen3:0.6b -> qwen2.5-coder:1.5b (40)"
     assert entry.href == f"{SEED_RUN}/report.html"
     assert entry.host == "vps-81"
+
+
+def test_chart_labels_are_sizes_when_they_tell_models_and_pairs_apart(seed: RunAnalysis) -> None:
+    assert seed.axis_labels() == {"qwen3:0.6b": "0.6B", "qwen2.5-coder:1.5b": "1.5B"}
+    assert seed.pair_labels() == {"qwen3:0.6b -> qwen2.5-coder:1.5b": "0.6->1.5B"}
+
+
+def test_chart_labels_fall_back_to_model_labels_when_sizes_repeat() -> None:
+    run = RunAnalysis(
+        record(
+            [
+                direct("qwen2.5-coder:7b", 7, sample(30)),
+                direct("mistral:7b", 7, sample(28)),
+                direct("gemma2:9b", 9, sample(40)),
+            ],
+            [
+                cascade("qwen2.5-coder:7b", "gemma2:9b", (70, ())),
+                cascade("mistral:7b", "gemma2:9b", (68, ())),
+            ],
+        )
+    )
+    labels = run.axis_labels()
+    assert labels == {
+        "qwen2.5-coder:7b": "Qwen2.5-Coder 7B",
+        "mistral:7b": "Mistral 7B",
+        "gemma2:9b": "Gemma2 9B",
+    }
+    pairs = run.pair_labels()
+    assert sorted(pairs.values()) == ["Mistral 7B -> Gemma2 9B", "Qwen2.5-Coder 7B -> Gemma2 9B"]
+
+
+def test_chart_labels_fall_back_to_tags_when_labels_repeat() -> None:
+    models = [direct("a:latest", None, sample(3)), direct("a:v2", None, sample(4))]
+    for model in models:
+        model["model"]["label"] = "A"
+    run = RunAnalysis(record(models))
+    assert run.axis_labels() == {"a:latest": "a:latest", "a:v2": "a:v2"}

@@ -44,7 +44,7 @@ class Drawn:
     rules: list[Geometry] = field(default_factory=list)  # x, top, bottom
     paths: list[tuple[str, list[Geometry]]] = field(default_factory=list)  # area, line
     texts: list[tuple[str, float, float]] = field(default_factory=list)
-    rotated: list[str] = field(default_factory=list)  # the value axis title
+    rotated: list[tuple[str, float, float]] = field(default_factory=list)  # and where
 
     def moved(self, ox: float, oy: float) -> Drawn:
         def at(points: list[Geometry]) -> list[Geometry]:
@@ -56,7 +56,7 @@ class Drawn:
             rules=sorted((x - ox, top - oy, bottom - oy) for x, top, bottom in self.rules),
             paths=sorted((kind, [(x - ox, y - oy) for x, y in p]) for kind, p in self.paths),
             texts=sorted((t, x - ox, y - oy) for t, x, y in self.texts),
-            rotated=self.rotated,
+            rotated=sorted((t, x - ox, y - oy) for t, x, y in self.rotated),
         )
 
 
@@ -98,8 +98,10 @@ def _read(svg: str) -> Drawn:
                 drawn.paths.append((mark, points))
         if tag == "text":
             text = "".join(node.itertext())
-            if "rotate" in transform:
-                drawn.rotated.append(text)
+            if "rotate" in transform:  # where it turns: the translate before the rotate
+                at = _TRANSLATE.match(transform)
+                assert at is not None, transform
+                drawn.rotated.append((text, dx + float(at.group(1)), dy + float(at.group(2))))
             else:
                 drawn.texts.append(
                     (text, dx + float(node.get("x", "0")), dy + float(node.get("y", "0")))
@@ -140,8 +142,13 @@ def _records() -> dict[str, RunRecord]:
         ],
         [varied.cascade("a:1b", "c:13b", (30.0, ()))],
     )
+    same_sizes = ("qwen2.5-coder:7b", "mistral:7b", "llama3.1:8b", "gemma2:9b")
     return {
         "seed": seed,
+        "long-labels": make_record(
+            models=same_sizes,
+            pairs=tuple((small, "gemma2:9b") for small in same_sizes[:3]),
+        ),
         "three-models-two-pairs": make_record(),
         "repeats-with-spread": make_record(repeats=3),
         "thousands-of-seconds": make_record(call_wall_s=walls),
@@ -178,7 +185,14 @@ def test_marks_ticks_and_labels_are_where_vega_draws_them(chart: Chart) -> None:
     for (kind, points), (_, vega_points) in zip(ours.paths, vega.paths, strict=True):
         assert _same(points, vega_points, MARK_PX), kind
 
-    assert ours.rotated == vega.rotated == [chart.spec["layer"][0]["encoding"]["y"]["title"]]
+    y_title = chart.spec["layer"][0]["encoding"]["y"]["title"]
+    assert [t for t, _, _ in ours.rotated] == [t for t, _, _ in vega.rotated]
+    assert y_title in [t for t, _, _ in ours.rotated]
+    slanted = len(ours.rotated) - 1
+    assert slanted == (len(chart.order) if chart.label_angle else 0)
+    for (text, x, y), (_, vx, vy) in zip(ours.rotated, vega.rotated, strict=True):
+        if text != y_title:  # its distance from the axis follows the tick labels' width
+            assert _close((x, y), (vx, vy), TEXT_PX), text
     legend = _legend_words(chart)
     assert [t for t, _, _ in ours.texts] == [t for t, _, _ in vega.texts]
     for (text, x, y), (_, vx, vy) in zip(ours.texts, vega.texts, strict=True):
