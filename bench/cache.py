@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from importlib.metadata import version
 from pathlib import Path
 
 
@@ -39,3 +40,28 @@ def compact_record(record_path: Path, cache_dir: Path) -> Path:
         cache_dir / "records" / f"{key}.json",
         lambda: json.dumps(json.loads(raw), ensure_ascii=False, separators=(",", ":")) + "\n",
     )
+
+
+_templates: Path | None = None
+
+
+def keep_templates_in(folder: Path | None) -> None:
+    """Keep spec templates in `folder` between builds (the plugin's cache), or nowhere."""
+    global _templates
+    _templates = folder
+
+
+def template(name: str, made_by: Sequence[str], build: Callable[[], str]) -> str:
+    """A spec template as JSON text: `build()` (altair, ~0.4 s with its import), or kept.
+
+    Kept under a key of altair's version and the source of `made_by`, the modules whose code
+    and constants build it, so a changed chart style or a new altair builds it again.
+    """
+    if _templates is None:
+        return build()
+    digest = hashlib.sha256(version("altair").encode())
+    for module in made_by:
+        digest.update(Path(module).read_bytes())
+    key = digest.hexdigest()[:16]
+    path = _templates / f"{name.replace(' ', '-').lower()}-{key}.json"
+    return cached(path, build).read_text(encoding="utf-8")

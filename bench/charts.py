@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import altair as alt
-
 from bench import fmt, svgchart
 from bench.analysis import RunAnalysis, Stat
-from bench.cache import cached
+from bench.cache import cached, template
 from bench.svgchart import draw_svg
 
 WIDTH_PX = 360
@@ -193,7 +191,11 @@ _TITLE_JSON, _ORDER_JSON, _VALUES_JSON = (json.dumps(x) for x in (_TITLE, _ORDER
 
 @functools.cache
 def _template_json(kind: str, unit: str, angle: int) -> str:
-    return json.dumps(altair_spec(kind, _TITLE, _VALUES, _ORDER, unit, angle))
+    return template(
+        f"run-{kind}-{unit}-{angle}",
+        [__file__],
+        lambda: json.dumps(altair_spec(kind, _TITLE, _VALUES, _ORDER, unit, angle)),
+    )
 
 
 def altair_spec(
@@ -205,6 +207,8 @@ def altair_spec(
     label_angle: int = 0,
 ) -> dict[str, Any]:
     """The chart's Vega-Lite spec, built and validated by altair."""
+    import altair as alt  # ~0.2 s; a build with every template kept never imports it
+
     y_title = SCORE_AXIS if unit == "score" else WALL_AXIS
     y_scale = alt.Scale(domain=[0, 100]) if unit == "score" else alt.Scale(zero=True)
     base = alt.Chart(alt.Data(values=values))  # type: ignore[no-untyped-call]
@@ -276,4 +280,4 @@ _SVGCHART_VERSION = hashlib.sha256(Path(svgchart.__file__).read_bytes()).hexdige
 def _vl_convert_version() -> str:
     from importlib.metadata import version
 
-    return f"vl-convert {version('vl-convert-python')} altair {alt.__version__}"
+    return f"vl-convert {version('vl-convert-python')} altair {version('altair')}"

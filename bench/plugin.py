@@ -13,6 +13,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
 from bench.archive import ArchiveError, load_archive
+from bench.cache import keep_templates_in
 from bench.feed import FEED_PATH, render_feed
 from bench.index import IndexEntry, render_index
 from bench.minify import strip_indentation
@@ -66,6 +67,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                 f"bench-archive: cache_dir must be outside archive_dir ({self.archive_dir}), "
                 f"found {self.cache_dir}"
             )
+        keep_templates_in(self.cache_dir / "templates")
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
         if JS_URI not in map(str, config.extra_javascript):

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import altair as alt
-
+from bench import charts as charts_module
 from bench import fmt
 from bench.analysis import DirectSummary, RunAnalysis, Stat
+from bench.cache import template
 from bench.charts import SCORE_AXIS, WALL_AXIS, spec_path_for, spec_text, svg_path_for
 from bench.render import REPORT_NAME, e
 from bench.site import SiteFile
@@ -233,7 +233,11 @@ _POINTS_JSON, _CHANGES_JSON = json.dumps(_POINTS), json.dumps(_CHANGES)
 @functools.cache
 def _template_json(metric_name: str, with_changes: bool) -> str:
     metric = next(m for m in METRICS if m.name == metric_name)
-    return json.dumps(altair_spec(metric, _POINTS, _CHANGES if with_changes else []))
+    return template(
+        f"trend-{metric_name}-{'changes' if with_changes else 'plain'}",
+        [__file__, charts_module.__file__],  # its axis titles are defined there
+        lambda: json.dumps(altair_spec(metric, _POINTS, _CHANGES if with_changes else [])),
+    )
 
 
 # A tick at midnight shows its date, any other its time: runs an hour apart get ticks every few
@@ -248,6 +252,8 @@ def altair_spec(
     metric: Metric, points: list[dict[str, Any]], changes: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The trend chart's Vega-Lite spec, built and validated by altair."""
+    import altair as alt  # ~0.2 s; a build with every template kept never imports it
+
     x = alt.X(
         "started_at:T",
         title="Run start (UTC)",

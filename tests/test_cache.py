@@ -13,6 +13,7 @@ import pytest
 
 from bench import charts, svgchart
 from bench.analysis import RunAnalysis
+from bench.cache import keep_templates_in
 from bench.charts import altair_spec, charts_for, label_angle, svg_path_for
 from bench.schema import RunRecord
 from bench.svgchart import draw_svg
@@ -222,3 +223,34 @@ def test_each_chart_spec_is_the_one_altair_builds(record: RunRecord) -> None:
         assert chart.label_angle == angle
     slanted = [c.name for c in charts_for(run) if c.label_angle]
     assert bool(slanted) == ("mistral:7b" in run.axis_labels()), slanted
+
+
+@pytest.mark.usefixtures("fresh_templates")
+def test_spec_templates_are_kept_in_the_cache_and_fill_the_same_specs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm build reads altair's templates from the cache instead of building them."""
+    run = RunAnalysis(make_record())
+    built = [c.spec for c in charts_for(run)]
+    keep_templates_in(tmp_path)
+    try:
+        charts._template_json.cache_clear()
+        kept_first = [c.spec for c in charts_for(run)]
+        files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+        charts._template_json.cache_clear()
+        monkeypatch.setattr(charts, "altair_spec", _must_not_build)
+        kept_again = [c.spec for c in charts_for(run)]
+    finally:
+        keep_templates_in(None)
+    assert built == kept_first == kept_again
+    assert {n.rsplit("-", 1)[0] for n in files} == {
+        "run-area-chart-score-0",
+        "run-area-chart-seconds-0",
+        "run-bar-chart-score-0",
+        "run-bar-chart-seconds-0",
+    }
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == files
+
+
+def _must_not_build(*args: object, **kwargs: object) -> dict[str, object]:
+    raise AssertionError("a kept template was built again")
