@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ class ArchiveError(Exception):
 class ArchivedRun:
     record: RunRecord
     path: Path  # the run.json file
+    digest: str  # SHA-256 of the file's bytes, as loaded
 
     @property
     def folder(self) -> Path:
@@ -63,10 +65,10 @@ def record_paths(root: Path) -> list[Path]:
 
 
 def load_record(path: Path) -> RunRecord:
-    record, problems = _parse(path)
-    if record is None:
+    run, problems = _load(path)
+    if run is None:
         raise ArchiveError(problems)
-    return record
+    return run.record
 
 
 def load_archive(root: Path) -> list[ArchivedRun]:
@@ -76,10 +78,10 @@ def load_archive(root: Path) -> list[ArchivedRun]:
     runs: list[ArchivedRun] = []
     problems: list[RecordProblem] = []
     for path in record_paths(root):
-        record, found = _parse(path)
+        run, found = _load(path)
         problems += found
-        if record is not None:
-            runs.append(ArchivedRun(record, path))
+        if run is not None:
+            runs.append(run)
     problems += _duplicate_ids(runs)
     problems += _missing_candidates(runs)
     problems += _misplaced(runs, root)
@@ -88,10 +90,21 @@ def load_archive(root: Path) -> list[ArchivedRun]:
     return runs
 
 
-def _parse(path: Path) -> tuple[RunRecord | None, list[RecordProblem]]:
+def _load(path: Path) -> tuple[ArchivedRun | None, list[RecordProblem]]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, [RecordProblem(path, "(file)", "a readable UTF-8 JSON file", str(error))]
+    record, problems = _parse(path, raw)
+    if record is None:
+        return None, problems
+    return ArchivedRun(record, path, hashlib.sha256(raw).hexdigest()), []
+
+
+def _parse(path: Path, raw: bytes) -> tuple[RunRecord | None, list[RecordProblem]]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
         return None, [RecordProblem(path, "(file)", "a readable UTF-8 JSON file", str(error))]
     try:
         data = json.loads(text)

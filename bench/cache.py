@@ -29,17 +29,20 @@ def write_atomic(path: Path, text: str) -> None:
     partial.replace(path)
 
 
-def compact_record(record_path: Path, cache_dir: Path) -> Path:
-    """The run record as compact JSON (the same data, about half the bytes), cached by content.
+def compact_record(record_path: Path, digest: str, cache_dir: Path) -> Path:
+    """The run record as compact JSON (the same data, about half the bytes), cached under
+    `digest`, the SHA-256 of the file's bytes.
 
-    The site publishes this copy; the archived file is only read.
+    The site publishes this copy; the archived file is only read, and only when not cached.
     """
-    raw = record_path.read_bytes()
-    key = hashlib.sha256(raw).hexdigest()
     return cached(
-        cache_dir / "records" / f"{key}.json",
-        lambda: json.dumps(json.loads(raw), ensure_ascii=False, separators=(",", ":")) + "\n",
+        cache_dir / "records" / f"{digest}.json",
+        lambda: _compact_json(record_path.read_bytes()),
     )
+
+
+def _compact_json(raw: bytes) -> str:
+    return json.dumps(json.loads(raw), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 _templates: Path | None = None

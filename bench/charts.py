@@ -55,7 +55,7 @@ class Chart:
     description: str
     series: tuple[str, ...]
     rows: tuple[ChartRow, ...]
-    order: tuple[str, ...]  # the x axis's categories, in order
+    order: tuple[str, ...]  # the x axis's categories that have rows, in order
     label_angle: int  # of the x axis's labels: 0, or SLANT_DEG when they would overlap
     unit: str  # "score" or "seconds"
     spec: dict[str, Any]
@@ -149,9 +149,10 @@ def _chart(
 ) -> Chart:
     rows = tuple(r for r in maybe_rows if r is not None)
     series = tuple(dict.fromkeys(r.series for r in rows))
-    angle = label_angle(kind, [x for x in order if any(r.x == x for r in rows)])
+    shown = tuple(x for x in order if any(r.x == x for r in rows))
+    angle = label_angle(kind, list(shown))
     spec = _spec(kind, title, rows, order, unit, angle)
-    return Chart(name, kind, title, description, series, rows, tuple(order), angle, unit, spec)
+    return Chart(name, kind, title, description, series, rows, shown, angle, unit, spec)
 
 
 def label_angle(kind: str, labels: list[str]) -> int:

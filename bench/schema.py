@@ -247,7 +247,7 @@ class RunRecord(_Strict):
                         repr(tag),
                     )
         known = [c.name for c in self.checks]
-        for loc, evaluation in self._evaluation_locs():
+        for loc, evaluation in self.evaluations():
             for k, check in enumerate(evaluation.checks):
                 if check.name not in known:
                     raise FieldError(
@@ -257,7 +257,9 @@ class RunRecord(_Strict):
                     )
         return self
 
-    def _evaluation_locs(self) -> list[tuple[tuple[int | str, ...], Evaluation]]:
+    def evaluations(self) -> list[tuple[tuple[int | str, ...], Evaluation]]:
+        """Every evaluated candidate, with where it sits in the record
+        (`("direct", 0, "samples", 1, "evaluation")`)."""
         found: list[tuple[tuple[int | str, ...], Evaluation]] = []
         for i, d in enumerate(self.direct):
             found += [
@@ -271,16 +273,6 @@ class RunRecord(_Strict):
                     found.append(
                         (("cascades", i, "samples", j, "draft", "evaluation"), s.draft.evaluation)
                     )
-        return found
-
-    def evaluations(self) -> list[tuple[str, Evaluation]]:
-        """Every evaluated candidate, with whose it is ("direct qwen3:0.6b", "draft of …")."""
-        found: list[tuple[str, Evaluation]] = []
-        for d in self.direct:
-            found += [(f"direct {d.model.tag}", s.evaluation) for s in d.samples]
-        for c in self.cascades:
-            found += [(f"cascade {c.small} -> {c.large}", s.evaluation) for s in c.samples]
-            found += [(f"draft of {c.small}", s.draft.evaluation) for s in c.samples if s.draft]
         return found
 
 

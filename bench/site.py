@@ -61,7 +61,7 @@ class RunSite:
 
         Charts not yet in `cache_dir` are drawn into it.
         """
-        record = compact_record(self.archived.path, cache_dir)
+        record = compact_record(self.archived.path, self.archived.digest, cache_dir)
         found = [SiteFile(f"{self.folder}/{RECORD_FILENAME}", record)]
         for path in self.archived.candidate_paths():
             found.append(SiteFile(f"{self.folder}/{path}", self.archived.folder / path))

@@ -77,7 +77,7 @@ def draw_svg(chart: Chart) -> str:
     width = float(chart.spec["width"])
     height = float(chart.spec["height"])
     y_title = str(chart.spec["layer"][0]["encoding"]["y"]["title"])
-    xs = [x for x in chart.order if any(r.x == x for r in chart.rows)]
+    xs = chart.order
     series = sorted(chart.series)  # Vega sorts the colour and offset domains
     colour = {s: CATEGORY[i % len(CATEGORY)] for i, s in enumerate(series)}
     y = _Scale(_value_top(chart), height)

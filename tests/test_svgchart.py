@@ -126,10 +126,6 @@ def _same(ours: list[Geometry], vega: list[Geometry], tolerance: float) -> bool:
     )
 
 
-def _legend_words(chart: Chart) -> set[str]:
-    return set(chart.series)
-
-
 def _records() -> dict[str, RunRecord]:
     seed = load_record(REPO / "archive" / SEED_RUN / "run.json")
     walls = {"tiny:0.5b": 1234.5, "mid:3b": 2047.0, "big:8b": 4321.25}
@@ -193,7 +189,7 @@ def test_marks_ticks_and_labels_are_where_vega_draws_them(chart: Chart) -> None:
     for (text, x, y), (_, vx, vy) in zip(ours.rotated, vega.rotated, strict=True):
         if text != y_title:  # its distance from the axis follows the tick labels' width
             assert _close((x, y), (vx, vy), TEXT_PX), text
-    legend = _legend_words(chart)
+    legend = set(chart.series)
     assert [t for t, _, _ in ours.texts] == [t for t, _, _ in vega.texts]
     for (text, x, y), (_, vx, vy) in zip(ours.texts, vega.texts, strict=True):
         if text in legend:
