@@ -1,8 +1,9 @@
 """bench: benchmark local language models on code generation and publish every run.
 
-The archive site's core (`bench.schema` -> `bench.archive` -> `bench.analysis` ->
-`bench.charts` -> `bench.render`) knows nothing of MkDocs; `bench.plugin` wires it in.
-The runner (`bench.runner`) writes records with the same schema.
+Three packages and one seam each: `bench.record` (the run record: schema, loading, derived
+figures), `bench.runner` (asks models, evaluates candidates, writes records) and `bench.site`
+(pages, charts, the MkDocs plugin); `bench.cli` wires them for the command line. `record`
+imports neither of the others; `runner` and `site` import `record` and never each other.
 """
 
 from __future__ import annotations

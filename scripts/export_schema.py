@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.schema import SCHEMA_VERSION, json_schema
+from bench.record.schema import SCHEMA_VERSION, json_schema
 
 TARGET = (
     Path(__file__).resolve().parents[1] / "schema" / f"run-record.v{SCHEMA_VERSION}.schema.json"

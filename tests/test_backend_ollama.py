@@ -11,9 +11,9 @@ from fakes._loopback import Fault
 from fakes.ollama_server import FakeModel, FakeOllama
 from fakes.openai_server import FakeOpenAI
 
+from bench.record.schema import SamplingOptions, ThroughputSource
 from bench.runner.backends import ModelFacts, OllamaBackend, make_backend
 from bench.runner.backends.ollama import parse_parameter_size
-from bench.schema import SamplingOptions, ThroughputSource
 
 MODEL = FakeModel()
 OPTIONS = SamplingOptions(temperature=0.2, seed=7, num_ctx=4096, max_tokens=512, top_p=0.9)

@@ -12,8 +12,8 @@ from fakes._loopback import Fault
 from fakes.llama_server import LlamaServer, free_port, llama_server_missing, running_llama_server
 from fakes.openai_server import FakeCompletion, FakeOpenAI
 
+from bench.record.schema import SamplingOptions, ThroughputSource
 from bench.runner.backends import Backend, ModelFacts, make_backend
-from bench.schema import SamplingOptions, ThroughputSource
 
 TINY = SamplingOptions(temperature=0.0, seed=42, max_tokens=16)
 PROMPT = "Write a Python function add(a, b) that returns a + b."

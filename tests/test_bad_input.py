@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bench.archive import ArchiveError, load_archive
+from bench.record.archive import ArchiveError, load_archive
 from tests.support.sitebuild import (
     REPO,
     SEED_RUN,

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bench import charts, svgchart
-from bench.analysis import RunAnalysis
-from bench.cache import keep_templates_in
-from bench.charts import altair_spec, charts_for, label_angle, svg_path_for
-from bench.schema import RunRecord
-from bench.svgchart import draw_svg
+from bench.record.analysis import RunAnalysis
+from bench.record.schema import RunRecord
+from bench.site.cache import keep_templates_in
+from bench.site.charts import model as charts
+from bench.site.charts import svg as svgchart
+from bench.site.charts.model import altair_spec, charts_for, label_angle, svg_path_for
+from bench.site.charts.svg import draw_svg
 from tests.support.records import make_record, make_series, write_archive
 from tests.support.sitebuild import build_site, make_project, mkdocs_build
 

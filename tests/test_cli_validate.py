@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench import cli
-from bench.archive import ArchiveError, load_archive
+from bench.record.archive import ArchiveError, load_archive
 from tests.support.runs import REPO, bench
 
 SEED = "prompt-handoff-codegen/prompt-handoff-codegen-2026-04-20_13-08-27"

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import compare
-from bench.analysis import RunAnalysis
+from bench.cli import compare
+from bench.record.analysis import RunAnalysis
+from bench.record.compare import compare_runs
 from tests.support.records import START, make_record, write_archive
 from tests.support.sitebuild import REPO
 
@@ -96,7 +97,7 @@ def test_the_terminal_table_shows_the_same_figures(
 
 def test_same_run_twice_flips_nothing() -> None:
     a = RunAnalysis(RUN_A)
-    comparison = compare.compare_runs(a, a)
+    comparison = compare_runs(a, a)
     assert comparison.flips == ()
     assert all(c.score_delta_pts == 0 for c in comparison.models)
     assert "No check flipped between passed and failed." in compare.render_markdown(comparison)
@@ -128,7 +129,7 @@ def test_an_invalid_record_is_reported(archive: Path, capsys: pytest.CaptureFixt
 def test_runs_as_a_command(archive: Path) -> None:
     argv = [RUN_A.run_id, RUN_B.run_id, "--archive", str(archive), "--format", "markdown"]
     result = subprocess.run(
-        [sys.executable, "-m", "bench.compare", *argv],
+        [sys.executable, "-m", "bench.cli", "compare", *argv],
         capture_output=True,
         text=True,
         cwd=REPO,

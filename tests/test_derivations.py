@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.analysis import RunAnalysis
-from bench.archive import load_record
-from bench.findings import findings_for
+from bench.record.analysis import RunAnalysis
+from bench.record.archive import load_record
+from bench.site.findings import findings_for
 from tests.support.sitebuild import REPO, SEED_RUN
 from tests.support.varied import cascade, direct, record, sample
 
@@ -194,7 +194,7 @@ def test_several_samples_give_median_and_range() -> None:
     m = next(d for d in run.direct if d.tag == "m:1b")
     assert (m.score.median, m.score.low, m.score.high) == (87.5, 40, 100)
     assert m.call_wall_s is not None and m.call_wall_s.median == 14
-    from bench import fmt
+    from bench.site import fmt
 
     assert fmt.stat(m.score) == "87.5 (40–100)"
     assert fmt.stat(m.call_wall_s, "seconds") == "14.0s (10.0s–30.0s)"
@@ -233,7 +233,7 @@ def test_lead_within_spread_is_called_unclear() -> None:
 
 
 def test_index_entry_uses_the_same_figures(seed: RunAnalysis) -> None:
-    from bench.index import IndexEntry
+    from bench.site.index import IndexEntry
 
     entry = IndexEntry.of(seed)
     assert entry.best_direct == seed.best_direct_text == "qwen2.5-coder:1.5b (50)"

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bench import cli, fmt
-from bench.analysis import RunAnalysis
-from bench.archive import load_record
-from bench.findings import findings_for
-from bench.render import report_path
-from bench.schema import RECORD_FILENAME, RunStatus, ThroughputSource
+from bench import cli
+from bench.record.analysis import RunAnalysis
+from bench.record.archive import load_record
+from bench.record.schema import RECORD_FILENAME, RunStatus, ThroughputSource
+from bench.site import fmt
+from bench.site.findings import findings_for
+from bench.site.report import report_path
 from tests.support.runs import BENCHMARK, bench, run_dirs, write_config
 from tests.support.sitebuild import build_site, make_project, page_text
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bench import feed as feed_module
-from bench.analysis import RunAnalysis
-from bench.feed import entry_summary, render_feed
-from bench.index import IndexEntry
+from bench.record.analysis import RunAnalysis
+from bench.site import feed as feed_module
+from bench.site.feed import entry_summary, render_feed
+from bench.site.index import IndexEntry
 from tests.support.records import make_record, make_series, two_benchmarks, write_archive
 from tests.support.sitebuild import build_site, make_project
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bench import fmt
-from bench.analysis import RunAnalysis
-from bench.index import IndexEntry, render_index
-from bench.schema import RunRecord
+from bench.record.analysis import RunAnalysis
+from bench.record.schema import RunRecord
+from bench.site import fmt
+from bench.site.index import IndexEntry, render_index
 from tests.support.browser import BrowserLog, chromium
 from tests.support.records import make_record, two_benchmarks, write_archive
 from tests.support.sitebuild import REPO, build_site, make_project
@@ -146,7 +146,7 @@ def test_sort_values_are_the_run_pages_figures(index_html: str) -> None:
 
 def test_the_script_is_shipped_and_linked(site: Path, index_html: str) -> None:
     shipped = site / SCRIPT
-    assert shipped.read_bytes() == (REPO / "bench" / "assets" / "index.js").read_bytes()
+    assert shipped.read_bytes() == (REPO / "bench" / "site" / "assets" / "index.js").read_bytes()
     assert f'<script src="{SCRIPT}"></script>' in index_html
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.record.schema import METHODOLOGY_VERSION
 from bench.runner.tasks import get_task
-from bench.schema import METHODOLOGY_VERSION
 from tests.support.sitebuild import build_site, make_project, page_text
 
 

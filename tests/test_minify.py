@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.minify import strip_indentation
+from bench.site.minify import strip_indentation
 from tests.support.sitebuild import SEED_RUN, build_site, make_project, page_text
 
 CODE = "def f():\n    return {\n        'a': 1,\n    }\n"

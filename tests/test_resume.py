@@ -15,12 +15,12 @@ import pytest
 from fakes.ollama_server import FakeModel
 
 from bench import cli
-from bench.archive import load_archive, load_record
+from bench.record.archive import load_archive, load_record
+from bench.record.schema import RECORD_FILENAME, RunRecord, RunStatus, SamplingOptions
 from bench.runner.backends import Backend, ModelFacts, Reply, make_backend
 from bench.runner.config import load_config
 from bench.runner.run import prepare
 from bench.runner.tasks import get_task
-from bench.schema import RECORD_FILENAME, RunRecord, RunStatus, SamplingOptions
 from tests.support.runs import (
     BENCHMARK,
     TimedOllama,

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.analysis import RunAnalysis
-from bench.findings import findings_for
-from bench.render import report_path
-from bench.schema import RunRecord
+from bench.record.analysis import RunAnalysis
+from bench.record.schema import RunRecord
+from bench.site.findings import findings_for
+from bench.site.report import report_path
 from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, page_text
 from tests.support.varied import cascade, direct, record, sample
 

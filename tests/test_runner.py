@@ -14,10 +14,10 @@ from fakes._loopback import Fault
 from fakes.ollama_server import FakeModel
 
 from bench import cli
-from bench.archive import load_record
+from bench.record.archive import load_record
+from bench.record.schema import METHODOLOGY_VERSION, RECORD_FILENAME, RunRecord, RunStatus
 from bench.runner.store import create_run_dir
 from bench.runner.tasks import get_task
-from bench.schema import METHODOLOGY_VERSION, RECORD_FILENAME, RunRecord, RunStatus
 from tests.support.runs import (
     BASE_SEED,
     BENCHMARK,

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.record.schema import CheckOutcome, Evaluation
 from bench.runner import sandbox
 from bench.runner.tasks.deployment_window_analyzer import DeploymentWindowAnalyzer
-from bench.schema import CheckOutcome, Evaluation
 
 HOSTILE = Path(__file__).parent / "hostile"
 ROOT = os.geteuid() == 0

@@ -11,15 +11,15 @@ from types import ModuleType
 
 import pytest
 
-from bench.archive import load_archive
-from bench.schema import RunStatus
+from bench.record.archive import load_archive
+from bench.record.schema import RunStatus
 from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project
 
 RUNS = 60
 
 
 def _scale_script() -> ModuleType:
-    path = REPO / "scripts" / "bench_site_scale.py"
+    path = REPO / "benchmarks" / "bench_site_scale.py"
     spec = importlib.util.spec_from_file_location("bench_site_scale", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

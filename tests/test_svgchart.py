@@ -1,4 +1,4 @@
-"""Run charts drawn by bench.svgchart show what Vega draws from the same Vega-Lite spec.
+"""Run charts drawn by bench.site.charts.svg show what Vega draws from the same Vega-Lite spec.
 
 Each chart is drawn twice: by `draw_svg` (what the site publishes) and by vl-convert from the
 chart's downloadable spec. Every mark (bar, point, area, line, spread rule), matched by what it
@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import vl_convert
 
-from bench.analysis import RunAnalysis
-from bench.archive import load_record
-from bench.charts import Chart, charts_for
-from bench.schema import RunRecord
-from bench.svgchart import draw_svg
+from bench.record.analysis import RunAnalysis
+from bench.record.archive import load_record
+from bench.record.schema import RunRecord
+from bench.site.charts.model import Chart, charts_for
+from bench.site.charts.svg import draw_svg
 from tests.support import varied
 from tests.support.records import make_record
 from tests.support.sitebuild import REPO, SEED_RUN

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
+from bench.record.schema import CheckOutcome, Evaluation
 from bench.runner.tasks import get_task, task_ids
 from bench.runner.tasks.deployment_window_analyzer import CHECKS, DeploymentWindowAnalyzer
-from bench.schema import CheckOutcome, Evaluation
 
 TASK = DeploymentWindowAnalyzer()
 REFERENCE = TASK.reference_source()

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from bench import trends as trends_module
-from bench.analysis import RunAnalysis
-from bench.charts import svg_path_for
-from bench.schema import RunRecord
-from bench.trends import (
+from bench.record.analysis import RunAnalysis
+from bench.record.schema import RunRecord
+from bench.site import trends as trends_module
+from bench.site.charts.model import svg_path_for
+from bench.site.trends import (
     METRICS,
     BenchmarkTrends,
     TrendChart,

@@ -1,5 +1,5 @@
 """The runner: asks local models for code, evaluates it in a sandbox, writes run records.
 
-Nothing in the site (`bench.archive`, `bench.analysis`, `bench.render`, `bench.plugin`)
-imports this package; the two halves meet only at `bench.schema.RunRecord`.
+Imports `bench.record` (the schema it writes, the figures its summary shows), never
+`bench.site`; nothing in `bench.site` imports this package.
 """

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
-from bench.errors import Loc, error_loc, expected_and_found, field_path, shorten
-from bench.schema import SamplingOptions
+from bench.record.errors import Loc, error_loc, expected_and_found, field_path, shorten
+from bench.record.schema import SamplingOptions
 
 BackendKind = Literal["ollama", "openai", "llama-inprocess"]
 HTTP_BACKENDS = ("ollama", "openai")

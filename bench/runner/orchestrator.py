@@ -19,13 +19,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
-from bench.runner.backends import Backend, Reply
-from bench.runner.config import RunConfig
-from bench.runner.store import Pair, RunState, utc_now, write_candidate
-from bench.runner.tasks._base import Task
-from bench.schema import (
+from bench.record.schema import (
     CascadeSample,
     Evaluation,
     Generation,
@@ -34,6 +30,11 @@ from bench.schema import (
     SamplingOptions,
     slug,
 )
+from bench.runner.backends import Backend, Reply
+from bench.runner.config import RunConfig
+from bench.runner.progress import Observer, Silent
+from bench.runner.store import Pair, RunState, utc_now, write_candidate
+from bench.runner.tasks._base import Task
 
 ServerKey = tuple[str, str]  # (config backend kind, url)
 
@@ -57,22 +58,6 @@ class Call:
             return ()
         small, large = self.pair
         return (Call("direct", small, self.repeat), Call("direct", large, self.repeat))
-
-
-class Observer(Protocol):
-    """Hears how the run goes (the progress bar)."""
-
-    def planned(self, total: int, done: int) -> None: ...
-
-    def finished(self, call: Call, error: str | None) -> None: ...
-
-
-class _Silent:
-    def planned(self, total: int, done: int) -> None:
-        pass
-
-    def finished(self, call: Call, error: str | None) -> None:
-        pass
 
 
 def plan(config: RunConfig) -> list[Call]:
@@ -118,7 +103,7 @@ class Orchestrator:
         self._backends = backends
         self._state = state
         self._extract = extract
-        self._observer: Observer = _Silent()
+        self._observer: Observer = Silent()
         self._slots = slots(config)
         self._calls = plan(config)
         self._pending = [c for c in self._calls if not self._holds(c)]
@@ -131,7 +116,7 @@ class Orchestrator:
 
     def run(self, observer: Observer | None = None) -> RunRecord:
         """Run what is left; the complete record. Re-raises what stopped a worker."""
-        self._observer = observer or _Silent()
+        self._observer = observer or Silent()
         self._observer.planned(len(self._calls), len(self._calls) - len(self._pending))
         self._workers = [
             threading.Thread(target=self._work, args=(key,), name=f"bench {key[1]}", daemon=True)

@@ -14,7 +14,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.archive import load_record
+from bench.record.archive import load_record
+from bench.record.schema import (
+    METHODOLOGY_VERSION,
+    RECORD_FILENAME,
+    CascadeSample,
+    ModelInfo,
+    Provenance,
+    RunRecord,
+    RunStatus,
+)
 from bench.runner.backends import Backend, ModelFacts, make_backend, resolve_gguf
 from bench.runner.config import ConfigError, LoadedConfig, RunConfig
 from bench.runner.extract import extract_code
@@ -31,15 +40,6 @@ from bench.runner.store import (
     utc_now,
 )
 from bench.runner.tasks import Task, get_task, task_ids
-from bench.schema import (
-    METHODOLOGY_VERSION,
-    RECORD_FILENAME,
-    CascadeSample,
-    ModelInfo,
-    Provenance,
-    RunRecord,
-    RunStatus,
-)
 
 DISTRIBUTION = "bench-archive"
 BACKEND_NAMES = {"ollama": "ollama", "openai": "openai", "llama-inprocess": "llama-cpp-inprocess"}
@@ -76,7 +76,7 @@ def prepare(
     Raises:
         ConfigError: an unknown task, an in-process model that cannot be loaded.
         ResumeError: a run that cannot be resumed with this config.
-        bench.archive.ArchiveError: the record to resume is not valid.
+        bench.record.archive.ArchiveError: the record to resume is not valid.
     """
     task = _task(loaded)
     _check_in_process_models(loaded)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from bench.schema import (
+from bench.record.schema import (
     RECORD_FILENAME,
     CascadeResult,
     CascadeSample,
@@ -80,24 +80,6 @@ def create_run_dir(archive: Path, benchmark_id: str, started_at: dt.datetime) ->
             continue
         return run_dir
     raise AssertionError("unreachable")
-
-
-def find_run_dir(run: str, archive: Path) -> Path:
-    """The folder of RUN: a run folder, its run.json, or a run id found under `archive`."""
-    given = Path(run)
-    if given.name == RECORD_FILENAME and given.is_file():
-        return given.parent
-    if (given / RECORD_FILENAME).is_file():
-        return given
-    found = sorted(archive.glob(f"*/{run}/{RECORD_FILENAME}")) if "/" not in run else []
-    if len(found) == 1:
-        return found[0].parent
-    if len(found) > 1:
-        places = ", ".join(str(p.parent) for p in found)
-        raise ResumeError(f"run id {run!r} is in several benchmarks: {places}; name the folder")
-    raise ResumeError(
-        f"expected a run folder, its {RECORD_FILENAME} or a run id under {archive}, found {run!r}"
-    )
 
 
 def write_candidate(run_dir: Path, slot: str, name: str, source: str, reply: str) -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bench.schema import (
+from bench.record.schema import (
     METHODOLOGY_VERSION,
     RECORD_FILENAME,
     CascadeResult,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bench.schema import CheckResult, RunRecord, score_from_checks
+from bench.record.schema import CheckResult, RunRecord, score_from_checks
 
 CHECKS = [
     ("python_compile", 40.0),

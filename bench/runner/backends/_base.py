@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bench.schema import Generation, SamplingOptions
+from bench.record.schema import Generation, SamplingOptions
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
+from bench.record.schema import Generation
 from bench.runner.backends._base import Reply
-from bench.schema import Generation
 
 FACTS_TIMEOUT_S = 10.0
 _EXCERPT_CHARS = 200

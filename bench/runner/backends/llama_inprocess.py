@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench.record.schema import Generation, SamplingOptions, ThroughputSource
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import error_reply, failed, since
-from bench.schema import Generation, SamplingOptions, ThroughputSource
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

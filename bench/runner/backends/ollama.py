@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from bench.record.schema import Generation, SamplingOptions, ThroughputSource
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import (
     as_count,
@@ -30,7 +31,6 @@ from bench.runner.backends._http import (
     status_error,
     transport_error,
 )
-from bench.schema import Generation, SamplingOptions, ThroughputSource
 
 DEFAULT_URL = "http://127.0.0.1:11434"
 _NS_PER_S = 1e9

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from bench.record.schema import Generation, SamplingOptions, ThroughputSource
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import (
     as_count,
@@ -38,7 +39,6 @@ from bench.runner.backends._http import (
     status_error,
     transport_error,
 )
-from bench.schema import Generation, SamplingOptions, ThroughputSource
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 _GGUF_QUANT = re.compile(r"[-_.]((?:I?Q\d[A-Z0-9_]*)|BF16|F16|F32)\.gguf$", re.IGNORECASE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from bench.schema import CheckSpec, Evaluation
+from bench.record.schema import CheckSpec, Evaluation
 
 
 class Task(Protocol):

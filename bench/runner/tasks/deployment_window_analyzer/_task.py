@@ -7,9 +7,7 @@ import re
 import time
 from pathlib import Path
 
-from bench.runner import sandbox
-from bench.runner.tasks.deployment_window_analyzer.checks import CHECKS
-from bench.schema import (
+from bench.record.schema import (
     CandidateFile,
     CheckOutcome,
     CheckResult,
@@ -17,6 +15,8 @@ from bench.schema import (
     Evaluation,
     score_from_checks,
 )
+from bench.runner import sandbox
+from bench.runner.tasks.deployment_window_analyzer.checks import CHECKS
 
 _HERE = Path(__file__).parent
 _HARNESS_NAME = "bench_harness.py"  # its name inside the sandbox, apart from the candidate's

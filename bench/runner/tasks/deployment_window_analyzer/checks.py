@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.schema import CheckSpec
+from bench.record.schema import CheckSpec
 
 CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(

@@ -6,8 +6,8 @@ For context it also times an empty sandbox run (start, namespaces, teardown), an
 isolation level achieved, the CPU time one evaluation costs (every process it started) and the
 load average: a busy machine inflates the wall figures, not the CPU time.
 
-    python scripts/bench_eval.py
-    python scripts/bench_eval.py --repeats 50 --task deployment_window_analyzer
+    python benchmarks/bench_eval.py
+    python benchmarks/bench_eval.py --repeats 50 --task deployment_window_analyzer
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How a pydantic validation error reads to a user: the field's path and what was expected.
 
-Shared by the run record loader (`bench.archive`) and the runner's config loader, so a bad
+Shared by the run record loader (`bench.record.archive`) and the runner's config loader, so a bad
 record and a bad config speak the same way.
 """
 

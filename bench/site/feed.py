@@ -12,7 +12,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from bench.index import IndexEntry, newest_first
+from bench.site.index import IndexEntry, newest_first
 
 FEED_PATH = "feed.xml"
 FEED_MAX_ENTRIES = 100

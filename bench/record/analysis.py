@@ -10,8 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
-from bench import fmt
-from bench.schema import (
+from bench.record.schema import (
     CandidateFile,
     CascadeResult,
     CheckOutcome,
@@ -22,6 +21,7 @@ from bench.schema import (
     Sample,
     ThroughputSource,
 )
+from bench.site import fmt
 
 TOP_FAILED_CHECKS = 3
 HOTSPOT_EXAMPLES = 3
@@ -178,6 +178,17 @@ class CascadeSummary:
         stat = Stat.of([s.pipeline_wall_s for s in self.result.samples])
         assert stat is not None
         return stat
+
+    @cached_property
+    def refine_tok_s(self) -> Stat | None:
+        """The refine call's throughput over the samples that recorded one."""
+        return Stat.of(
+            [
+                s.refine.throughput_tok_s
+                for s in self.result.samples
+                if s.refine is not None and s.refine.throughput_tok_s is not None
+            ]
+        )
 
     @property
     def delta_vs_large_pts(self) -> float:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bench import fmt
-from bench.analysis import DirectSummary, RunAnalysis
+from bench.record.analysis import DirectSummary, RunAnalysis
+from bench.site import fmt
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The report's four charts: Vega-Lite specs built with altair, drawn to SVG offline.
 
-A run chart's SVG is drawn by `bench.svgchart` from the chart's rows, as Vega draws its spec;
+A run chart's SVG is drawn by `bench.site.charts.svg` from the chart's rows, as Vega draws its spec;
 the spec itself is published next to it.
 """
 
@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from bench import fmt, svgchart
-from bench.analysis import RunAnalysis, Stat
-from bench.cache import cached, template
-from bench.svgchart import draw_svg
+from bench.record.analysis import RunAnalysis, Stat
+from bench.site import fmt
+from bench.site.cache import cached, template
+from bench.site.charts import svg as svgchart
+from bench.site.charts.svg import draw_svg
 
 WIDTH_PX = 360
 HEIGHT_PX = 220
@@ -235,8 +236,8 @@ def altair_spec(
 def svg_path_for(chart: Drawable, cache_dir: Path) -> Path:
     """The chart's SVG in the cache, drawn first if missing; cached by the content of its spec.
 
-    A run chart is drawn by `bench.svgchart` (well under 1 ms); any other chart, a trend chart,
-    by vl-convert (20-100 ms).
+    A run chart is drawn by `bench.site.charts.svg` (well under 1 ms); any other chart, a
+    trend chart, by vl-convert (20-100 ms).
     """
     if isinstance(chart, Chart):
         return cached(svg_cache_path(chart, cache_dir), lambda: draw_svg(chart))

@@ -12,14 +12,14 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
-from bench.archive import ArchiveError, load_archive
-from bench.cache import keep_templates_in
-from bench.feed import FEED_PATH, render_feed
-from bench.index import IndexEntry, render_index
-from bench.minify import strip_indentation
-from bench.render import e
-from bench.site import RunSite, run_site
-from bench.trends import BenchmarkTrends, render_trends, trends_for
+from bench.record.archive import ArchiveError, load_archive
+from bench.site.cache import keep_templates_in
+from bench.site.feed import FEED_PATH, render_feed
+from bench.site.index import IndexEntry, render_index
+from bench.site.minify import strip_indentation
+from bench.site.report import e
+from bench.site.runsite import RunSite, run_site
+from bench.site.trends import BenchmarkTrends, render_trends, trends_for
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bench.analysis import Stat
+    from bench.record.analysis import Stat
 
 DASH = "—"
 

@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bench import fmt
-from bench.analysis import RunAnalysis
-from bench.render import e, report_path
-from bench.schema import METHODOLOGY_VERSION
+from bench.record.analysis import RunAnalysis
+from bench.record.schema import METHODOLOGY_VERSION
+from bench.site import fmt
+from bench.site.report import e, report_path
 
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 

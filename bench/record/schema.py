@@ -1,7 +1,7 @@
 """The run record: one JSON file per benchmark run, shared by the runner and the site.
 
 Only what was measured is stored here. Every derived number (medians, deltas, KPIs,
-findings, hotspots) is computed from a record by `bench.analysis`.
+findings, hotspots) is computed from a record by `bench.record.analysis`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bench.errors import FieldError
+from bench.record.errors import FieldError
 
 SCHEMA_VERSION = 1
 METHODOLOGY_VERSION = 2  # the current one; the changelog is site_src/methodology.md

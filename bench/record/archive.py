@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 from dataclasses import dataclass
@@ -10,8 +11,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bench.errors import error_loc, expected_and_found, field_path, shorten
-from bench.schema import RECORD_FILENAME, SCHEMA_VERSION, RunRecord
+from bench.record.errors import error_loc, expected_and_found, field_path, shorten
+from bench.record.schema import RECORD_FILENAME, SCHEMA_VERSION, RunRecord
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,35 @@ class ArchivedRun:
             if evaluation.candidate is not None and evaluation.candidate.path is not None:
                 found[evaluation.candidate.path] = None
         return list(found)
+
+
+class RunNotFound(Exception):
+    """A RUN argument that names no run record."""
+
+
+def find_run(argument: str, archive: Path) -> Path:
+    """The run.json of RUN: a run.json path, a run folder, or a run id (`RUN` or
+    `BENCHMARK/RUN`) in `archive`. The one run lookup of `bench compare` and `bench run
+    --resume`."""
+    path = Path(argument)
+    if path.is_file():
+        return path
+    if (path / RECORD_FILENAME).is_file():
+        return path / RECORD_FILENAME
+    pattern = f"{glob.escape(argument)}/{RECORD_FILENAME}"
+    found = sorted(archive.glob(pattern if "/" in argument else f"*/{pattern}"))
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise RunNotFound(
+            f"{argument}: expected a run.json, a run folder or a run id in {archive}/, "
+            "found none of these"
+        )
+    where = ", ".join(str(p.parent) for p in found)
+    raise RunNotFound(
+        f"{argument}: expected one run with this id in {archive}/, found {len(found)} "
+        f"({where}); name it as BENCHMARK/RUN"
+    )
 
 
 def record_paths(root: Path) -> list[Path]:

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import charts as charts_module
-from bench import fmt
-from bench.analysis import DirectSummary, RunAnalysis, Stat
-from bench.cache import template
-from bench.charts import SCORE_AXIS, WALL_AXIS, spec_path_for, spec_text, svg_path_for
-from bench.render import REPORT_NAME, e
-from bench.site import SiteFile
+from bench.record.analysis import DirectSummary, RunAnalysis, Stat
+from bench.site import fmt
+from bench.site.cache import template
+from bench.site.charts import model as charts_module
+from bench.site.charts.model import SCORE_AXIS, WALL_AXIS, spec_path_for, spec_text, svg_path_for
+from bench.site.report import REPORT_NAME, e
+from bench.site.runsite import SiteFile
 
 TREND_MAX_RUNS = 250  # the newest runs a trend chart draws; keeps each SVG small and quick
 WIDTH_PX = 640

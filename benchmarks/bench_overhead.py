@@ -11,8 +11,8 @@ against the target (under 2 %), split into start-up (before the first call) and 
 call, the call wall from which a run of this shape meets the target, and the sandbox's eval
 wall per candidate. Exit status 0 when the target is met, 1 otherwise.
 
-    python scripts/bench_overhead.py                   # 1 s per call, 3 repeats: 9 calls
-    python scripts/bench_overhead.py --delay 0.2 --repeats 5
+    python benchmarks/bench_overhead.py                   # 1 s per call, 3 repeats: 9 calls
+    python benchmarks/bench_overhead.py --delay 0.2 --repeats 5
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from fakes.ollama_server import FakeModel  # noqa: E402
 
+from bench.record.schema import RunRecord  # noqa: E402
 from bench.runner.config import load_config  # noqa: E402
 from bench.runner.run import prepare  # noqa: E402
 from bench.runner.tasks import get_task  # noqa: E402
-from bench.schema import RunRecord  # noqa: E402
 from tests.support.runs import TimedOllama, fenced, ollama_model, write_config  # noqa: E402
 
 TARGET_SHARE = 0.02

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.analysis import RunAnalysis
-from bench.archive import ArchivedRun
-from bench.cache import compact_record
-from bench.charts import Chart, charts_for, spec_path_for, svg_path_for
-from bench.index import IndexEntry
-from bench.render import REPORT_NAME, RenderedPage, render_report
-from bench.schema import RECORD_FILENAME
+from bench.record.analysis import RunAnalysis
+from bench.record.archive import ArchivedRun
+from bench.record.schema import RECORD_FILENAME
+from bench.site.cache import compact_record
+from bench.site.charts.model import Chart, charts_for, spec_path_for, svg_path_for
+from bench.site.index import IndexEntry
+from bench.site.report import REPORT_NAME, RenderedPage, render_report
 
 
 @dataclass(frozen=True)

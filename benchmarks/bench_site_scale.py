@@ -14,8 +14,8 @@ pages: each run's report as hand-written Markdown of similar size, kept out of t
 with one Markdown table row per run. It prints the figures, the ratios project / baseline, and
 PASS or FAIL per target.
 
-    python scripts/bench_site_scale.py                      # 100 and 1,000 runs
-    python scripts/bench_site_scale.py --sizes 100,1000,10000
+    python benchmarks/bench_site_scale.py                      # 100 and 1,000 runs
+    python benchmarks/bench_site_scale.py --sizes 100,1000,10000
 """
 
 from __future__ import annotations
@@ -41,12 +41,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench import fmt  # noqa: E402
-from bench.analysis import RunAnalysis  # noqa: E402
-from bench.charts import charts_for  # noqa: E402
-from bench.findings import findings_for  # noqa: E402
-from bench.render import REPORT_NAME, banner_text  # noqa: E402
-from bench.schema import (  # noqa: E402
+from bench.record.analysis import RunAnalysis  # noqa: E402
+from bench.record.schema import (  # noqa: E402
     METHODOLOGY_VERSION,
     RECORD_FILENAME,
     CandidateFile,
@@ -69,6 +65,10 @@ from bench.schema import (  # noqa: E402
     score_from_checks,
     slug,
 )
+from bench.site import fmt  # noqa: E402
+from bench.site.charts.model import charts_for  # noqa: E402
+from bench.site.findings import findings_for  # noqa: E402
+from bench.site.report import REPORT_NAME, banner_text  # noqa: E402
 
 # Targets of issue 5, on a 2-core machine.
 COLD_RATIO_MAX = 2.0  # at 1,000 runs

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape, unescape
 
-from bench import fmt
-from bench.analysis import CascadeSummary, DirectSummary, Outcomes, RunAnalysis
-from bench.charts import Chart
-from bench.findings import findings_for
-from bench.schema import METHODOLOGY_VERSION, RECORD_FILENAME, CandidateFile, RunRecord
+from bench.record.analysis import CascadeSummary, DirectSummary, Outcomes, RunAnalysis
+from bench.record.schema import METHODOLOGY_VERSION, RECORD_FILENAME, CandidateFile, RunRecord
+from bench.site import fmt
+from bench.site.charts.model import Chart
+from bench.site.findings import findings_for
 
 REPORT_NAME = "report.html"
 TAGLINE = "Direct vs cascade codegen, with actual takeaways"

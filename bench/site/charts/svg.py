@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 if TYPE_CHECKING:
-    from bench.charts import Chart, ChartRow
+    from bench.site.charts.model import Chart, ChartRow
 
 # Vega's defaults (vega/src/config.js, vega-lite/src/config.ts) for what these charts use.
 CATEGORY = (

@@ -1,0 +1,17 @@
+"""What every subcommand shares: the exit codes and the default archive."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+DEFAULT_ARCHIVE = Path("archive")
+
+
+class ExitCode(IntEnum):
+    """The one table of `bench`'s exit codes."""
+
+    OK = 0
+    INVALID = 1  # bad records, or a run that failed
+    USAGE = 2  # bad arguments or config: nothing was run
+    INTERRUPTED = 130  # Ctrl-C: the record so far is kept

@@ -1,0 +1,125 @@
+"""What changed from run A to run B: the data `bench compare` and the site show.
+
+Per direct model: score and call wall in A and in B, and the change; per handoff pair: score
+and pipeline wall, likewise; and every check that flipped between passed and failed, per model
+or pair. Every figure is `RunAnalysis`'s, the one the run pages show. A check counts as failed
+for a candidate when any of its samples failed it (as in the failure hotspots), as passed when
+every sample that ran it passed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bench.record.analysis import Outcomes, RunAnalysis, Stat
+from bench.record.schema import CheckOutcome
+
+
+@dataclass(frozen=True)
+class Change:
+    """One model or pair in run A and in run B; None where a run does not have it."""
+
+    label: str
+    score_a: Stat | None
+    score_b: Stat | None
+    wall_a_s: Stat | None
+    wall_b_s: Stat | None
+
+    @property
+    def score_delta_pts(self) -> float | None:
+        return _delta(self.score_a, self.score_b)
+
+    @property
+    def wall_delta_s(self) -> float | None:
+        return _delta(self.wall_a_s, self.wall_b_s)
+
+
+@dataclass(frozen=True)
+class Flip:
+    """A check whose outcome for one model or pair went from passed to failed, or back."""
+
+    candidate: str
+    check: str
+    before: CheckOutcome
+    after: CheckOutcome
+
+
+@dataclass(frozen=True)
+class Comparison:
+    a: RunAnalysis
+    b: RunAnalysis
+    models: tuple[Change, ...]
+    pairs: tuple[Change, ...]
+    flips: tuple[Flip, ...]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        ra, rb = self.a.record, self.b.record
+        found = []
+        if ra.benchmark_id != rb.benchmark_id:
+            found.append(
+                f"The runs are of different benchmarks ({ra.benchmark_id}, {rb.benchmark_id})."
+            )
+        if ra.task_id != rb.task_id:
+            found.append(f"The runs asked for different tasks ({ra.task_id}, {rb.task_id}).")
+        if ra.methodology_version != rb.methodology_version:
+            found.append(
+                f"The runs used different methodology versions (v{ra.methodology_version}, "
+                f"v{rb.methodology_version}): their figures may not be comparable."
+            )
+        return tuple(found)
+
+
+def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
+    models_a = {d.tag: d for d in a.direct}
+    models_b = {d.tag: d for d in b.direct}
+    pairs_a = {c.tags: c for c in a.cascades}
+    pairs_b = {c.tags: c for c in b.cascades}
+    models = tuple(
+        Change(
+            tag,
+            models_a[tag].score if tag in models_a else None,
+            models_b[tag].score if tag in models_b else None,
+            models_a[tag].call_wall_s if tag in models_a else None,
+            models_b[tag].call_wall_s if tag in models_b else None,
+        )
+        for tag in _union(models_a, models_b)
+    )
+    pairs = tuple(
+        Change(
+            tags,
+            pairs_a[tags].score if tags in pairs_a else None,
+            pairs_b[tags].score if tags in pairs_b else None,
+            pairs_a[tags].pipeline_wall_s if tags in pairs_a else None,
+            pairs_b[tags].pipeline_wall_s if tags in pairs_b else None,
+        )
+        for tags in _union(pairs_a, pairs_b)
+    )
+    outcomes_a = {d.tag: d.outcomes for d in a.direct} | {c.tags: c.outcomes for c in a.cascades}
+    outcomes_b = {d.tag: d.outcomes for d in b.direct} | {c.tags: c.outcomes for c in b.cascades}
+    flips = tuple(
+        flip
+        for name in _union(outcomes_a, outcomes_b)
+        if name in outcomes_a and name in outcomes_b
+        for flip in _flips(name, outcomes_a[name], outcomes_b[name])
+    )
+    return Comparison(a, b, models, pairs, flips)
+
+
+def _union(a: Iterable[str], b: Iterable[str]) -> list[str]:
+    """Keys of A in A's order, then the ones only B has, in B's order."""
+    return list(dict.fromkeys([*a, *b]))
+
+
+def _delta(a: Stat | None, b: Stat | None) -> float | None:
+    return None if a is None or b is None else b.median - a.median
+
+
+def _flips(candidate: str, a: Outcomes, b: Outcomes) -> list[Flip]:
+    before, after = a.check_states, b.check_states
+    return [
+        Flip(candidate, name, before[name], after[name])
+        for name in b.check_order
+        if name in before and name in after and before[name] is not after[name]
+    ]
