@@ -65,7 +65,7 @@ from bench.record.schema import (  # noqa: E402
     score_from_checks,
     slug,
 )
-from bench.site import fmt  # noqa: E402
+from bench.site import fmt, summary  # noqa: E402
 from bench.site.charts.model import charts_for  # noqa: E402
 from bench.site.findings import findings_for  # noqa: E402
 from bench.site.report import REPORT_NAME, banner_text  # noqa: E402
@@ -311,10 +311,11 @@ def baseline_markdown(record: RunRecord) -> str:
         "",
         banner_text(record),
         "",
-        f"Started: {record.started_at:%Y-%m-%dT%H:%M:%SZ}. Best direct: {run.best_direct_text}. "
-        f"Best cascade: {run.best_cascade_text}.",
+        f"Started: {record.started_at:%Y-%m-%dT%H:%M:%SZ}. "
+        f"Best direct: {summary.best_direct_text(run)}. "
+        f"Best cascade: {summary.best_cascade_text(run)}.",
         "",
-        *(f"- **{k.label}**: {k.value}. {k.note}." for k in run.kpis),
+        *(f"- **{k.label}**: {k.value}. {k.note}." for k in summary.kpis(run)),
         "",
         "## Findings",
         "",
@@ -426,8 +427,8 @@ def baseline_index_rows(records: list[RunRecord]) -> str:
                 f"{record.started_at:%Y-%m-%d %H:%M}",
                 f"[{record.run_id}]({page})",
                 record.host,
-                run.best_direct_text,
-                run.best_cascade_text,
+                summary.best_direct_text(run),
+                summary.best_cascade_text(run),
                 ", ".join(notes),
             ]
         )

@@ -13,6 +13,7 @@ import pytest
 
 from bench.record.analysis import RunAnalysis
 from bench.record.schema import RunRecord
+from bench.site import summary
 from bench.site.cache import keep_templates_in
 from bench.site.charts import model as charts
 from bench.site.charts import svg as svgchart
@@ -212,9 +213,9 @@ def test_a_changed_chart_drawing_redraws(tmp_path: Path, monkeypatch: pytest.Mon
 )
 def test_each_chart_spec_is_the_one_altair_builds(record: RunRecord) -> None:
     run = RunAnalysis(record)
-    labels = run.axis_labels()
+    labels = summary.axis_labels(run)
     sizes = [labels[d.tag] for d in run.by_size()]
-    pairs = list(run.pair_labels().values())
+    pairs = list(summary.pair_labels(run).values())
     for chart in charts_for(run):
         order = sizes if chart.name.startswith("direct") else pairs
         values = [dict(r.__dict__) for r in chart.rows]
@@ -223,7 +224,7 @@ def test_each_chart_spec_is_the_one_altair_builds(record: RunRecord) -> None:
         assert chart.spec == expected, chart.name
         assert chart.label_angle == angle
     slanted = [c.name for c in charts_for(run) if c.label_angle]
-    assert bool(slanted) == ("mistral:7b" in run.axis_labels()), slanted
+    assert bool(slanted) == ("mistral:7b" in summary.axis_labels(run)), slanted
 
 
 @pytest.mark.usefixtures("fresh_templates")

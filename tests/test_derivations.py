@@ -6,6 +6,7 @@ import pytest
 
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import load_record
+from bench.site import summary
 from bench.site.findings import findings_for
 from tests.support.sitebuild import REPO, SEED_RUN
 from tests.support.varied import cascade, direct, record, sample
@@ -25,7 +26,7 @@ def finding(run: RunAnalysis, title: str) -> str:
 
 
 def kpis(run: RunAnalysis) -> dict[str, tuple[str, str]]:
-    return {k.label: (k.value, k.note) for k in run.kpis}
+    return {k.label: (k.value, k.note) for k in summary.kpis(run)}
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def test_cascade_that_wins_on_quality() -> None:
     assert finding(run, "Small-model salvage").endswith(
         "with +47.5 pts relative to the smaller direct score."
     )
-    assert run.best_cascade_text == "small:1b -> big:7b (87.5)"
+    assert summary.best_cascade_text(run) == "small:1b -> big:7b (87.5)"
 
 
 def test_cascade_that_wins_on_speed() -> None:
@@ -236,15 +237,15 @@ def test_index_entry_uses_the_same_figures(seed: RunAnalysis) -> None:
     from bench.site.index import IndexEntry
 
     entry = IndexEntry.of(seed)
-    assert entry.best_direct == seed.best_direct_text == "qwen2.5-coder:1.5b (50)"
+    assert entry.best_direct == summary.best_direct_text(seed) == "qwen2.5-coder:1.5b (50)"
     assert entry.best_cascade == "qwen3:0.6b -> qwen2.5-coder:1.5b (40)"
     assert entry.href == f"{SEED_RUN}/report.html"
     assert entry.host == "vps-81"
 
 
 def test_chart_labels_are_sizes_when_they_tell_models_and_pairs_apart(seed: RunAnalysis) -> None:
-    assert seed.axis_labels() == {"qwen3:0.6b": "0.6B", "qwen2.5-coder:1.5b": "1.5B"}
-    assert seed.pair_labels() == {"qwen3:0.6b -> qwen2.5-coder:1.5b": "0.6->1.5B"}
+    assert summary.axis_labels(seed) == {"qwen3:0.6b": "0.6B", "qwen2.5-coder:1.5b": "1.5B"}
+    assert summary.pair_labels(seed) == {"qwen3:0.6b -> qwen2.5-coder:1.5b": "0.6->1.5B"}
 
 
 def test_chart_labels_fall_back_to_model_labels_when_sizes_repeat() -> None:
@@ -261,13 +262,13 @@ def test_chart_labels_fall_back_to_model_labels_when_sizes_repeat() -> None:
             ],
         )
     )
-    labels = run.axis_labels()
+    labels = summary.axis_labels(run)
     assert labels == {
         "qwen2.5-coder:7b": "Qwen2.5-Coder 7B",
         "mistral:7b": "Mistral 7B",
         "gemma2:9b": "Gemma2 9B",
     }
-    pairs = run.pair_labels()
+    pairs = summary.pair_labels(run)
     assert sorted(pairs.values()) == ["Mistral 7B -> Gemma2 9B", "Qwen2.5-Coder 7B -> Gemma2 9B"]
 
 
@@ -276,4 +277,4 @@ def test_chart_labels_fall_back_to_tags_when_labels_repeat() -> None:
     for model in models:
         model["model"]["label"] = "A"
     run = RunAnalysis(record(models))
-    assert run.axis_labels() == {"a:latest": "a:latest", "a:v2": "a:v2"}
+    assert summary.axis_labels(run) == {"a:latest": "a:latest", "a:v2": "a:v2"}

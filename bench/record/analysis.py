@@ -1,4 +1,4 @@
-"""Everything a report shows that is not stored: medians, deltas, bests, KPIs, hotspots.
+"""Everything a report shows that is not stored: medians, deltas, bests, hotspots.
 
 Each figure is computed here, once, and used by the run page, the index and the tests.
 """
@@ -21,7 +21,6 @@ from bench.record.schema import (
     Sample,
     ThroughputSource,
 )
-from bench.site import fmt
 
 TOP_FAILED_CHECKS = 3
 HOTSPOT_EXAMPLES = 3
@@ -162,14 +161,6 @@ class CascadeSummary:
         return f"{self.small.tag} -> {self.large.tag}"
 
     @property
-    def size_label(self) -> str | None:
-        """`0.6->1.5B`, when both sizes are known."""
-        small, large = self.small.model.params_b, self.large.model.params_b
-        if small is None or large is None:
-            return None
-        return f"{fmt.number(small, 2)}->{fmt.size_label(large)}"
-
-    @property
     def score(self) -> Stat:
         return self.outcomes.score
 
@@ -229,13 +220,6 @@ class Hotspot:
     failures: int
     share: float
     examples: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Kpi:
-    label: str
-    value: str
-    note: str
 
 
 class RunAnalysis:
@@ -316,79 +300,11 @@ class RunAnalysis:
         ]
 
     @property
-    def kpis(self) -> list[Kpi]:
-        best = self.best_direct
-        pairs = len(self.cascades)
-        tax = self.avg_latency_tax_s
-        return [
-            Kpi(
-                "Best Direct",
-                best.tag if best else fmt.DASH,
-                f"Score {fmt.stat(best.score)}" if best else "No direct model finished",
-            ),
-            Kpi("Models", str(len(self.direct)), "Direct baselines in this run"),
-            Kpi("Pairs", str(pairs), "Smaller -> larger handoff comparisons"),
-            Kpi(
-                "Cascade Quality Wins",
-                f"{self.quality_wins}/{pairs}",
-                "Pairs that beat direct larger-model quality",
-            ),
-            Kpi(
-                "Cascade Speed Wins",
-                f"{self.speed_wins}/{pairs}",
-                "Pairs faster than direct larger-model prompts",
-            ),
-            Kpi(
-                "Avg Latency Tax",
-                fmt.DASH if tax is None else _tax(tax),
-                "Extra wall time added by the cascade pipeline",
-            ),
-        ]
-
-    @property
-    def best_direct_text(self) -> str:
-        best = self.best_direct
-        return f"{best.tag} ({fmt.stat(best.score)})" if best else fmt.DASH
-
-    @property
-    def best_cascade_text(self) -> str:
-        best = self.best_cascade
-        return f"{best.tags} ({fmt.stat(best.score)})" if best else fmt.DASH
-
-    @property
     def calls_failed(self) -> int:
         return sum(len(d.errors) for d in self.direct) + sum(len(c.errors) for c in self.cascades)
 
-    def axis_labels(self) -> dict[str, str]:
-        """Direct model tag -> chart label: its size (`0.6B`) when sizes tell models apart,
-        else its label, else its tag."""
-        sizes = [
-            fmt.size_label(d.model.params_b) if d.model.params_b is not None else None
-            for d in self.direct
-        ]
-        labels = [d.model.label for d in self.direct]
-        tags = [d.tag for d in self.direct]
-        return dict(zip(tags, _distinct(sizes, labels, tags), strict=True))
-
-    def pair_labels(self) -> dict[str, str]:
-        """Pair (`small -> large` tags) -> chart label: sizes (`0.6->1.5B`) when they tell
-        pairs apart, else model labels, else tags."""
-        tags = [c.tags for c in self.cascades]
-        sizes = [c.size_label for c in self.cascades]
-        labels = [c.label for c in self.cascades]
-        return dict(zip(tags, _distinct(sizes, labels, tags), strict=True))
-
     def by_size(self) -> list[DirectSummary]:
         return sorted(self.direct, key=lambda d: (d.model.params_b or 0.0, d.model.label))
-
-
-def _distinct(*choices: list[str | None] | list[str]) -> list[str]:
-    """The first of `choices` (lists of labels, one per item) whose labels are all known and
-    all different; else the last."""
-    for labels in choices:
-        if None not in labels and len(set(labels)) == len(labels):
-            return [label for label in labels if label is not None]
-    return [str(label) for label in choices[-1]]
 
 
 def _wall(direct: DirectSummary) -> float:
@@ -397,7 +313,3 @@ def _wall(direct: DirectSummary) -> float:
 
 def _direct_rank(direct: DirectSummary) -> tuple[float, float]:
     return (-direct.score.median, _wall(direct))
-
-
-def _tax(seconds: float) -> str:
-    return f"{seconds:.1f}s" if round(seconds, 1) >= 0 else f"-{abs(seconds):.1f}s"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bench.record.analysis import RunAnalysis
 from bench.record.schema import METHODOLOGY_VERSION
-from bench.site import fmt
+from bench.site import fmt, summary
 from bench.site.report import e, report_path
 
 DATE_FORMAT = "%Y-%m-%d %H:%M"
@@ -51,8 +51,8 @@ class IndexEntry:
             title=r.title,
             date=r.started_at.strftime(DATE_FORMAT),
             host=r.host,
-            best_direct=run.best_direct_text,
-            best_cascade=run.best_cascade_text,
+            best_direct=summary.best_direct_text(run),
+            best_cascade=summary.best_cascade_text(run),
             href=report_path(r),
             status=r.status.value,
             methodology_version=r.methodology_version,

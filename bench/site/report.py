@@ -9,7 +9,7 @@ from html import escape, unescape
 
 from bench.record.analysis import CascadeSummary, DirectSummary, Outcomes, RunAnalysis
 from bench.record.schema import METHODOLOGY_VERSION, RECORD_FILENAME, CandidateFile, RunRecord
-from bench.site import fmt
+from bench.site import fmt, summary
 from bench.site.charts.model import Chart
 from bench.site.findings import findings_for
 
@@ -128,8 +128,8 @@ def _header(run: RunAnalysis) -> str:
         '<p class="bench-meta">'
         f"<span>Started: <time>{started}</time></span> "
         f"<span>Finished: <time>{finished}</time></span> "
-        f"<span>Best direct: {e(run.best_direct_text)}</span> "
-        f"<span>Best cascade: {e(run.best_cascade_text)}</span></p>"
+        f"<span>Best direct: {e(summary.best_direct_text(run))}</span> "
+        f"<span>Best cascade: {e(summary.best_cascade_text(run))}</span></p>"
     )
 
 
@@ -138,7 +138,7 @@ def _kpis(run: RunAnalysis) -> str:
         f'<div class="bench-kpi"><div class="bench-kpi-label">{e(k.label)}</div>'
         f'<div class="bench-kpi-value">{e(k.value)}</div>'
         f'<p class="bench-kpi-note">{e(k.note)}</p></div>'
-        for k in run.kpis
+        for k in summary.kpis(run)
     )
     return f'<div class="bench-kpis">{cards}</div>'
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bench.record.analysis import RunAnalysis, Stat
-from bench.site import fmt
+from bench.site import fmt, summary
 from bench.site.cache import cached, template
 from bench.site.charts import svg as svgchart
 from bench.site.charts.svg import draw_svg
@@ -70,10 +70,10 @@ class Chart:
 
 
 def charts_for(run: RunAnalysis) -> list[Chart]:
-    labels = run.axis_labels()
+    labels = summary.axis_labels(run)
     ladder = run.by_size()
     order = [labels[d.tag] for d in ladder]
-    pair_labels = run.pair_labels()
+    pair_labels = summary.pair_labels(run)
     pairs = [pair_labels[c.tags] for c in run.cascades]
     return [
         _chart(
