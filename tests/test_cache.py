@@ -246,10 +246,10 @@ def test_spec_templates_are_kept_in_the_cache_and_fill_the_same_specs(
         keep_templates_in(None)
     assert built == kept_first == kept_again
     assert {n.rsplit("-", 1)[0] for n in files} == {
-        "run-area-chart-score-0",
-        "run-area-chart-seconds-0",
-        "run-bar-chart-score-0",
-        "run-bar-chart-seconds-0",
+        "run-area-score-0",
+        "run-area-seconds-0",
+        "run-bar-score-0",
+        "run-bar-seconds-0",
     }
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == files
 

@@ -19,7 +19,7 @@ import vl_convert
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import load_record
 from bench.record.schema import RunRecord
-from bench.site.charts.model import Chart, charts_for
+from bench.site.charts.model import Chart, ChartKind, charts_for
 from bench.site.charts.svg import draw_svg
 from tests.support import varied
 from tests.support.records import make_record
@@ -177,7 +177,7 @@ def test_marks_ticks_and_labels_are_where_vega_draws_them(chart: Chart) -> None:
     assert _same(ours.points, vega.points, MARK_PX)
     assert _same(ours.rules, vega.rules, MARK_PX)
     assert [kind for kind, _ in ours.paths] == [kind for kind, _ in vega.paths]
-    assert bool(ours.paths) == (chart.kind == "Area Chart")
+    assert bool(ours.paths) == (chart.kind is ChartKind.AREA)
     for (kind, points), (_, vega_points) in zip(ours.paths, vega.paths, strict=True):
         assert _same(points, vega_points, MARK_PX), kind
 

@@ -175,7 +175,7 @@ def _charts(charts: Sequence[Chart]) -> str:
 
 def _figure(chart: Chart) -> str:
     head = (
-        f'<p class="bench-kicker">{e(chart.kind)}</p><h3>{e(chart.title)}</h3>'
+        f'<p class="bench-kicker">{e(chart.kicker)}</p><h3>{e(chart.title)}</h3>'
         f"<p>{e(chart.description)}</p>"
     )
     if not chart.rows:

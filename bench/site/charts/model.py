@@ -10,8 +10,9 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from bench.record.analysis import RunAnalysis, Stat
 from bench.site import fmt, summary
@@ -27,6 +28,19 @@ SCORE_AXIS = "Score (0-100)"
 WALL_AXIS = "Wall time (s)"
 # vl-convert resolves a mark's `href` against Vega's default base URL; links stay in the site.
 _VEGA_BASE_HREF = 'xlink:href="https://vega.github.io/vega-datasets/'
+
+
+class ChartKind(StrEnum):
+    AREA = "area"
+    BAR = "bar"
+
+    @property
+    def kicker(self) -> str:
+        """The line above the chart's title, as the seed report has it."""
+        return "Area Chart" if self is ChartKind.AREA else "Bar Chart"
+
+
+Unit = Literal["score", "seconds"]
 
 
 class Drawable(Protocol):
@@ -51,19 +65,40 @@ class ChartRow:
 @dataclass(frozen=True)
 class Chart:
     name: str  # file stem: charts/<name>.svg and charts/<name>.vl.json
-    kind: str  # "Area Chart" or "Bar Chart"
+    kind: ChartKind
     title: str
     description: str
     series: tuple[str, ...]
     rows: tuple[ChartRow, ...]
     order: tuple[str, ...]  # the x axis's categories that have rows, in order
     label_angle: int  # of the x axis's labels: 0, or SLANT_DEG when they would overlap
-    unit: str  # "score" or "seconds"
+    unit: Unit
     spec: dict[str, Any]
 
     @functools.cached_property
     def spec_json(self) -> str:
         return spec_text(self.spec)
+
+    @property
+    def kicker(self) -> str:
+        return self.kind.kicker
+
+    @property
+    def width_px(self) -> int:
+        return WIDTH_PX
+
+    @property
+    def height_px(self) -> int:
+        return HEIGHT_PX
+
+    @property
+    def y_title(self) -> str:
+        return _y_title(self.unit)
+
+    @property
+    def y_fixed_top(self) -> float | None:
+        """The value axis's fixed top (scores: 100), or None for Vega's nice top."""
+        return 100.0 if self.unit == "score" else None
 
     def value_text(self, value: float) -> str:
         return fmt.score(value) if self.unit == "score" else fmt.seconds(value)
@@ -78,7 +113,7 @@ def charts_for(run: RunAnalysis) -> list[Chart]:
     return [
         _chart(
             "direct-score",
-            "Area Chart",
+            ChartKind.AREA,
             "Direct quality by model size",
             "Higher is better. This shows whether scaling the direct model improved the "
             "functional score on the script benchmark.",
@@ -88,7 +123,7 @@ def charts_for(run: RunAnalysis) -> list[Chart]:
         ),
         _chart(
             "direct-wall",
-            "Area Chart",
+            ChartKind.AREA,
             "Direct latency by model size",
             "Lower is better. This captures the first-pass wall time for the same benchmark "
             "prompt with no smaller-model draft attached.",
@@ -98,7 +133,7 @@ def charts_for(run: RunAnalysis) -> list[Chart]:
         ),
         _chart(
             "cascade-score",
-            "Bar Chart",
+            ChartKind.BAR,
             "Cascade score vs direct refiner score",
             "This is the real quality comparison for each pair: did the larger model improve "
             "when it inherited the smaller draft, or did it get dragged down?",
@@ -115,7 +150,7 @@ def charts_for(run: RunAnalysis) -> list[Chart]:
         ),
         _chart(
             "cascade-wall",
-            "Bar Chart",
+            ChartKind.BAR,
             "Cascade pipeline wall vs direct refiner wall",
             "This shows whether the two-step path saved time or just added latency on top of "
             "the direct larger-model call.",
@@ -141,12 +176,12 @@ def _row(x: str, series: str, stat: Stat | None) -> ChartRow | None:
 
 def _chart(
     name: str,
-    kind: str,
+    kind: ChartKind,
     title: str,
     description: str,
     maybe_rows: list[ChartRow | None],
     order: list[str],
-    unit: str,
+    unit: Unit,
 ) -> Chart:
     rows = tuple(r for r in maybe_rows if r is not None)
     series = tuple(dict.fromkeys(r.series for r in rows))
@@ -156,7 +191,7 @@ def _chart(
     return Chart(name, kind, title, description, series, rows, shown, angle, unit, spec)
 
 
-def label_angle(kind: str, labels: list[str]) -> int:
+def label_angle(kind: ChartKind, labels: list[str]) -> int:
     """0 when every x label fits its band, else SLANT_DEG: slanted, neighbours never overlap."""
     if not labels:
         return 0
@@ -166,7 +201,12 @@ def label_angle(kind: str, labels: list[str]) -> int:
 
 
 def _spec(
-    kind: str, title: str, rows: tuple[ChartRow, ...], order: list[str], unit: str, angle: int
+    kind: ChartKind,
+    title: str,
+    rows: tuple[ChartRow, ...],
+    order: list[str],
+    unit: Unit,
+    angle: int,
 ) -> dict[str, Any]:
     """altair's spec for this data: its template for `kind` and `unit`, with the data put in.
 
@@ -192,7 +232,7 @@ _TITLE_JSON, _ORDER_JSON, _VALUES_JSON = (json.dumps(x) for x in (_TITLE, _ORDER
 
 
 @functools.cache
-def _template_json(kind: str, unit: str, angle: int) -> str:
+def _template_json(kind: ChartKind, unit: Unit, angle: int) -> str:
     return template(
         f"run-{kind}-{unit}-{angle}",
         [__file__],
@@ -201,24 +241,24 @@ def _template_json(kind: str, unit: str, angle: int) -> str:
 
 
 def altair_spec(
-    kind: str,
+    kind: ChartKind,
     title: str,
     values: list[dict[str, Any]],
     order: list[str],
-    unit: str,
+    unit: Unit,
     label_angle: int = 0,
 ) -> dict[str, Any]:
     """The chart's Vega-Lite spec, built and validated by altair."""
     import altair as alt  # ~0.2 s; a build with every template kept never imports it
 
-    y_title = SCORE_AXIS if unit == "score" else WALL_AXIS
+    y_title = _y_title(unit)
     y_scale = alt.Scale(domain=[0, 100]) if unit == "score" else alt.Scale(zero=True)
     base = alt.Chart(alt.Data(values=values))  # type: ignore[no-untyped-call]
     x = alt.X("x:N", sort=order, title=None, axis=alt.Axis(labelAngle=label_angle))
     y = alt.Y("value:Q", title=y_title, scale=y_scale)
     color = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
     tooltip = [alt.Tooltip("series:N"), alt.Tooltip("x:N"), alt.Tooltip("value:Q")]
-    if kind == "Area Chart":
+    if kind is ChartKind.AREA:
         marks = base.mark_area(line=True, point=True, opacity=0.35).encode(
             x=x, y=y, color=color, tooltip=tooltip
         )
@@ -231,6 +271,10 @@ def altair_spec(
     chart = (marks + spread).properties(width=WIDTH_PX, height=HEIGHT_PX, title=title)
     spec: dict[str, Any] = chart.to_dict()
     return spec
+
+
+def _y_title(unit: Unit) -> str:
+    return SCORE_AXIS if unit == "score" else WALL_AXIS
 
 
 def svg_path_for(chart: Drawable, cache_dir: Path) -> Path:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 if TYPE_CHECKING:
-    from bench.site.charts.model import Chart, ChartRow
+    from bench.site.charts.model import Chart, ChartKind, ChartRow
 
 # Vega's defaults (vega/src/config.js, vega-lite/src/config.ts) for what these charts use.
 CATEGORY = (
@@ -74,9 +74,9 @@ class Band:
 
 def draw_svg(chart: Chart) -> str:
     """The chart as a standalone SVG document."""
-    width = float(chart.spec["width"])
-    height = float(chart.spec["height"])
-    y_title = str(chart.spec["layer"][0]["encoding"]["y"]["title"])
+    width = float(chart.width_px)
+    height = float(chart.height_px)
+    y_title = chart.y_title
     xs = chart.order
     series = sorted(chart.series)  # Vega sorts the colour and offset domains
     colour = {s: CATEGORY[i % len(CATEGORY)] for i, s in enumerate(series)}
@@ -85,12 +85,12 @@ def draw_svg(chart: Chart) -> str:
     labels = _tick_labels(ticks)
 
     band = x_band(chart.kind, len(xs), width)
-    if chart.kind == "Area Chart":
+    if chart.kind == "area":
         marks = _area_marks(chart.rows, xs, band, y, colour)
     else:
         offsets = _band(len(series), band.bandwidth, 0.0, 0.0)
         marks = _bar_marks(chart.rows, xs, series, band, offsets, y, colour)
-    angle = int(chart.spec["layer"][0]["encoding"]["x"]["axis"]["labelAngle"])
+    angle = chart.label_angle
 
     label_w = max(text_width(t) for t in labels)
     title_x = TICK_PX + LABEL_PAD_PX + label_w + TITLE_PAD_PX
@@ -142,10 +142,10 @@ def draw_svg(chart: Chart) -> str:
 
 
 def _value_top(chart: Chart) -> float:
-    """The top of the value axis: the spec's fixed domain, or Vega's nice one over the data."""
-    fixed = chart.spec["layer"][0]["encoding"]["y"].get("scale", {}).get("domain")
+    """The top of the value axis: the chart's fixed one, or Vega's nice one over the data."""
+    fixed = chart.y_fixed_top
     if fixed is not None:
-        high = float(fixed[1])
+        high = fixed
     else:
         high = max((max(r.value, r.high) for r in chart.rows), default=0.0)
     return _nice_top(high) if high > 0 else 1.0
@@ -199,9 +199,9 @@ def _tick_labels(ticks: Sequence[float]) -> list[str]:
     return [f"{t:,.{decimals}f}" for t in ticks]
 
 
-def x_band(kind: str, count: int, width: float) -> Band:
+def x_band(kind: ChartKind, count: int, width: float) -> Band:
     """The x scale: points for an area chart, bar groups (padded) for a bar chart."""
-    padding = 0.0 if kind == "Area Chart" else BAR_PADDING
+    padding = 0.0 if kind == "area" else BAR_PADDING
     return _band(count, width, padding, padding)
 
 
@@ -356,11 +356,11 @@ def _by_series(rows: Sequence[ChartRow], xs: Sequence[str]) -> Iterator[tuple[st
         yield name, sorted((r for r in rows if r.series == name), key=lambda r: position[r.x])
 
 
-def _legend(series: Sequence[str], colour: dict[str, str], kind: str) -> tuple[str, float]:
+def _legend(series: Sequence[str], colour: dict[str, str], kind: ChartKind) -> tuple[str, float]:
     """The legend's entries in a row, and its width."""
     entries, x = [], 0.0
     for name in series:
-        if kind == "Area Chart":
+        if kind == "area":
             symbol = (
                 f'<path transform="translate({_n(x + 6)},6)" d="M5,0A5,5,0,1,1,-5,0A5,5,0,1,1,5,0" '
                 f'fill="{colour[name]}" stroke="{colour[name]}" stroke-width="1.5" opacity="0.35"/>'
