@@ -177,7 +177,10 @@ def test_one_backend_serves_several_threads(backend: OllamaBackend, ollama: Fake
 
 
 def test_make_backend_rejects_an_unknown_kind() -> None:
-    with pytest.raises(ValueError, match=r"unknown backend 'olama'.*ollama, openai"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown backend 'olama': expected 'ollama', 'openai' or 'llama-inprocess'$",
+    ):
         make_backend("olama", "http://127.0.0.1:1")
 
 

@@ -63,5 +63,18 @@ def expected_and_found(error: Any, found: Callable[[object], str]) -> tuple[str,
     )
 
 
-def shorten(text: str) -> str:
-    return text if len(text) <= FOUND_MAX_CHARS else text[: FOUND_MAX_CHARS - 1] + "…"
+def root_causes(errors: list[Any]) -> list[Any]:
+    """pydantic's errors without the follow-on ones: a container that comes up short only
+    because one of its own items failed (`models: at least 1 item` after `models[0]...`)."""
+    locs = [error_loc(e) for e in errors]
+    return [
+        e
+        for e, loc in zip(errors, locs, strict=True)
+        if e["type"] != "too_short"
+        or not any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)
+    ]
+
+
+def shorten(text: str, max_chars: int = FOUND_MAX_CHARS) -> str:
+    """`text`, cut to `max_chars` with an ellipsis when longer: the one text shortener."""
+    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"

@@ -11,20 +11,32 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
-from bench.record.errors import Loc, error_loc, expected_and_found, field_path, shorten
+from bench.record.errors import (
+    Loc,
+    error_loc,
+    expected_and_found,
+    field_path,
+    root_causes,
+    shorten,
+)
 from bench.record.schema import SamplingOptions
+from bench.runner.backends import backend_names, backend_spec, known_backends_text
 
-BackendKind = Literal["ollama", "openai", "llama-inprocess"]
-HTTP_BACKENDS = ("ollama", "openai")
 IN_PROCESS = "in-process"
 _ID = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=120)]
+
+
+def _known_backend(name: str) -> str:
+    if name not in backend_names():
+        raise ValueError(known_backends_text())
+    return name
 
 
 class _Strict(BaseModel):
@@ -37,7 +49,9 @@ class ModelConfig(_Strict):
         max_length=200,
         description="The server's model name; for llama-inprocess a GGUF path or package:NAME.",
     )
-    backend: BackendKind
+    backend: Annotated[str, AfterValidator(_known_backend)] = Field(
+        description="Which backend asks the model: one of the registered backends' names."
+    )
     url: str | None = Field(
         default=None,
         description="Server URL; required for ollama and openai, unused by llama-inprocess.",
@@ -150,7 +164,7 @@ def parse_config(text: str, path: Path) -> LoadedConfig:
         raise ConfigError(
             [
                 _located(path, lines, error_loc(e), _pydantic_message(e))
-                for e in error.errors(include_url=False)
+                for e in root_causes(error.errors(include_url=False))
             ]
         ) from None
     if not config.archive.is_absolute():
@@ -193,13 +207,16 @@ def _check_models(models: tuple[ModelConfig, ...]) -> Iterator[tuple[Loc, str]]:
                 ("models", index, "tag"),
                 f"expected a tag not used before, found {model.tag!r} (models[{first}] has it)",
             )
-        if model.backend in HTTP_BACKENDS and not _is_http_url(model.url):
+        spec = backend_spec(model.backend)
+        if spec.serves_http and not _is_http_url(model.url):
             found = "nothing" if model.url is None else repr(model.url)
             yield ("models", index, "url"), f"expected an http(s) URL, found {found}"
-        if model.backend == "llama-inprocess" and model.concurrency not in (None, 1):
+        most = spec.max_concurrency
+        if most is not None and model.concurrency is not None and model.concurrency > most:
             yield (
                 ("models", index, "concurrency"),
-                f"expected 1 (in-process, one call at a time), found {model.concurrency}",
+                f"expected at most {most} ({model.backend} takes {most} call(s) at a time), "
+                f"found {model.concurrency}",
             )
         if model.concurrency is None:
             continue

@@ -24,7 +24,7 @@ from bench.record.schema import (
     RunRecord,
     RunStatus,
 )
-from bench.runner.backends import Backend, ModelFacts, make_backend, resolve_gguf
+from bench.runner.backends import Backend, ModelFacts, backend_spec, make_backend
 from bench.runner.config import ConfigError, LoadedConfig, RunConfig
 from bench.runner.extract import extract_code
 from bench.runner.orchestrator import Orchestrator, ServerKey
@@ -42,7 +42,6 @@ from bench.runner.store import (
 from bench.runner.tasks import Task, get_task, task_ids
 
 DISTRIBUTION = "bench-archive"
-BACKEND_NAMES = {"ollama": "ollama", "openai": "openai", "llama-inprocess": "llama-cpp-inprocess"}
 BackendFactory = Callable[[str, str | None], Backend]  # (backend name, url or None) -> Backend
 
 
@@ -79,7 +78,7 @@ def prepare(
         bench.record.archive.ArchiveError: the record to resume is not valid.
     """
     task = _task(loaded)
-    _check_in_process_models(loaded)
+    _preflight(loaded)
     backends = open_backends(loaded.config, backend_factory)
     try:
         if resume is None:
@@ -101,33 +100,20 @@ def open_backends(config: RunConfig, factory: BackendFactory) -> dict[ServerKey,
     backends: dict[ServerKey, Backend] = {}
     for model in config.models:
         if model.server not in backends:
-            url = model.url if model.backend != "llama-inprocess" else None
-            backends[model.server] = factory(BACKEND_NAMES[model.backend], url)
+            spec = backend_spec(model.backend)
+            backends[model.server] = factory(
+                spec.config_name, model.url if spec.serves_http else None
+            )
     return backends
 
 
-def _check_in_process_models(loaded: LoadedConfig) -> None:
+def _preflight(loaded: LoadedConfig) -> None:
+    """What each backend can tell is wrong with its models before any call."""
     problems: list[str] = []
     for index, model in enumerate(loaded.config.models):
-        if model.backend != "llama-inprocess":
-            continue
-        if importlib.util.find_spec("llama_cpp") is None:
-            problems.append(
-                loaded.problem(
-                    ("models", index, "backend"),
-                    'expected llama-cpp-python installed (pip install -e ".[llama]"), '
-                    "found no module llama_cpp",
-                )
-            )
-        try:
-            resolve_gguf(model.tag)
-        except LookupError as error:
-            problems.append(
-                loaded.problem(
-                    ("models", index, "tag"),
-                    f"expected a GGUF file or package:NAME, found {model.tag!r} ({error})",
-                )
-            )
+        check = backend_spec(model.backend).preflight
+        for field, problem in check(model.tag) if check is not None else []:
+            problems.append(loaded.problem(("models", index, field), problem))
     if problems:
         raise ConfigError(problems)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from bench.record.errors import shorten
 from bench.record.schema import Generation
 from bench.runner.backends._base import Reply
 
@@ -75,8 +76,7 @@ def malformed(where: str, model: str, problem: str, body: str) -> str:
 
 
 def excerpt(text: str) -> str:
-    text = text.strip()
-    return text if len(text) <= _EXCERPT_CHARS else text[:_EXCERPT_CHARS] + "..."
+    return shorten(text.strip(), _EXCERPT_CHARS)
 
 
 def fetch_json(client: httpx.Client, method: str, path: str, body: Any = None) -> Any:

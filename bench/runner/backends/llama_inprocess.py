@@ -21,6 +21,7 @@ import hashlib
 import importlib
 import importlib.metadata
 import importlib.resources
+import importlib.util
 import threading
 import time
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from bench.record.schema import Generation, SamplingOptions, ThroughputSource
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import error_reply, failed, since
+from bench.runner.backends._registry import register
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -113,6 +115,25 @@ class _Streamed:
         return self.last_s - self.first_s
 
 
+def _preflight(tag: str) -> list[tuple[str, str]]:
+    """What stops `tag` from loading here, as (config field, problem), before any call."""
+    problems = []
+    if importlib.util.find_spec("llama_cpp") is None:
+        problems.append(
+            (
+                "backend",
+                'expected llama-cpp-python installed (pip install -e ".[llama]"), '
+                "found no module llama_cpp",
+            )
+        )
+    try:
+        resolve_gguf(tag)
+    except LookupError as error:
+        problems.append(("tag", f"expected a GGUF file or package:NAME, found {tag!r} ({error})"))
+    return problems
+
+
+@register("llama-inprocess", serves_http=False, max_concurrency=1, preflight=_preflight)
 class LlamaInProcessBackend:
     name = "llama-cpp-inprocess"
 

@@ -31,6 +31,7 @@ from bench.runner.backends._http import (
     status_error,
     transport_error,
 )
+from bench.runner.backends._registry import register
 
 DEFAULT_URL = "http://127.0.0.1:11434"
 _NS_PER_S = 1e9
@@ -38,6 +39,7 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMBT])\s*$", re.IGNORECASE)
 _SCALE_B = {"K": 1e-6, "M": 1e-3, "B": 1.0, "T": 1e3}
 
 
+@register("ollama")
 class OllamaBackend:
     name = "ollama"
 

@@ -39,6 +39,7 @@ from bench.runner.backends._http import (
     status_error,
     transport_error,
 )
+from bench.runner.backends._registry import register
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 _GGUF_QUANT = re.compile(r"[-_.]((?:I?Q\d[A-Z0-9_]*)|BF16|F16|F32)\.gguf$", re.IGNORECASE)
@@ -72,6 +73,7 @@ class _Tally:
         self.last_content_s = at_s
 
 
+@register("openai")
 class OpenAIBackend:
     name = "openai"
 
