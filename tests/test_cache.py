@@ -193,7 +193,6 @@ def test_a_changed_chart_drawing_redraws(tmp_path: Path, monkeypatch: pytest.Mon
     chart = charts_for(RunAnalysis(make_record()))[0]
     drawn = svg_path_for(chart, tmp_path)
     source = Path(svgchart.__file__).read_bytes()
-    assert hashlib.sha256(source).hexdigest() == charts._SVGCHART_VERSION
     monkeypatch.setattr(charts, "_SVGCHART_VERSION", hashlib.sha256(source + b"#").hexdigest())
     assert svg_path_for(chart, tmp_path) != drawn
 

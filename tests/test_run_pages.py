@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bench.record.analysis import RunAnalysis
-from bench.record.schema import RunRecord
+from bench.record.schema import METHODOLOGY_VERSION, RunRecord
 from bench.site.findings import findings_for
 from bench.site.report import report_path
 from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, page_text
@@ -79,7 +79,8 @@ def test_current_methodology_run_has_no_legacy_banner(
     text = page_text((site / report_path(repeated)).read_text(encoding="utf-8"))
     assert "historical telemetry" not in text and "Re-hosted" not in text
     assert "Recorded by bench 0.1.0 (0123456789ab)." in text
-    assert "methodology v2" not in text.split("Provenance")[0]  # current: no warning
+    current = f"methodology v{METHODOLOGY_VERSION}"
+    assert current not in text.split("Provenance")[0]  # current: no warning
     assert "netns+pidns+uid+rlimits" in text
     assert "throughput source: server_counters" in text
 

@@ -69,7 +69,7 @@ def test_direct_models_and_a_pair_are_recorded_whole(
     assert record.status is RunStatus.COMPLETE and record.finished_at is not None
     assert re.fullmatch(rf"{BENCHMARK}-\d{{4}}-\d\d-\d\d_\d\d-\d\d-\d\d", record.run_id)
     assert run_dir == tmp_path / "archive" / BENCHMARK / record.run_id
-    assert record.methodology_version == METHODOLOGY_VERSION == 2
+    assert record.methodology_version == METHODOLOGY_VERSION
     assert record.checks == TASK.checks
     small, large = record.direct
     assert [s.seed for s in small.samples] == [BASE_SEED, BASE_SEED + 1]

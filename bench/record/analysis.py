@@ -299,10 +299,6 @@ class RunAnalysis:
             for check, n in ranked
         ]
 
-    @property
-    def calls_failed(self) -> int:
-        return sum(len(d.errors) for d in self.direct) + sum(len(c.errors) for c in self.cascades)
-
     def by_size(self) -> list[DirectSummary]:
         return sorted(self.direct, key=lambda d: (d.model.params_b or 0.0, d.model.label))
 
