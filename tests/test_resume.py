@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import stat
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -218,3 +220,18 @@ def test_records_are_replaced_whole_and_leave_no_temporary_files(
     [run_dir] = (tmp_path / "archive" / BENCHMARK).iterdir()
     assert sorted(p.name for p in run_dir.iterdir()) == ["candidates", "config.yaml", "run.json"]
     assert config.read_text(encoding="utf-8") == (run_dir / "config.yaml").read_text("utf-8")
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_archived_files_get_the_mode_of_the_users_umask(
+    tmp_path: Path, ollama: TimedOllama, umask: int
+) -> None:
+    config = _config(tmp_path, ollama.url)
+    before = os.umask(umask)
+    try:
+        assert cli.main(["run", str(config)]) == cli.EXIT_OK
+    finally:
+        os.umask(before)
+
+    files = [p for p in (tmp_path / "archive").rglob("*") if p.is_file()]
+    assert files and {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o666 & ~umask}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.record.archive import load_record
+from bench.record.files import write_atomic
 from bench.record.schema import (
     METHODOLOGY_VERSION,
     RECORD_FILENAME,
@@ -34,7 +35,6 @@ from bench.runner.store import (
     Pair,
     ResumeError,
     RunState,
-    atomic_write_text,
     create_run_dir,
     resume_state,
     utc_now,
@@ -131,7 +131,7 @@ def new_state(
     started_at = utc_now()
     models = model_infos(config, backends, known={})
     run_dir = create_run_dir(archive, config.benchmark, started_at)
-    atomic_write_text(run_dir / CONFIG_FILENAME, loaded.text)
+    write_atomic(run_dir / CONFIG_FILENAME, loaded.text)
     header = RunRecord(
         benchmark_id=config.benchmark,
         run_id=run_dir.name,

@@ -13,15 +13,13 @@ folder, which it creates exclusively.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from bench.record.files import write_atomic
 from bench.record.schema import (
     RECORD_FILENAME,
     CascadeResult,
@@ -41,21 +39,6 @@ Pair = tuple[str, str]
 
 class ResumeError(Exception):
     """A run that cannot be resumed, and why."""
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never a part."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
 
 
 def utc_now() -> dt.datetime:
@@ -86,8 +69,8 @@ def write_candidate(run_dir: Path, slot: str, name: str, source: str, reply: str
     """Archive a call's candidate and whole reply; the candidate's path relative to the run."""
     folder = run_dir / CANDIDATES_DIR / slot
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(folder / REPLY_FILENAME, reply)
-    atomic_write_text(folder / name, source)
+    write_atomic(folder / REPLY_FILENAME, reply)
+    write_atomic(folder / name, source)
     return f"{CANDIDATES_DIR}/{slot}/{name}"
 
 
@@ -135,7 +118,7 @@ class RunState:
 
     def save(self, *, finished_at: dt.datetime | None = None) -> RunRecord:
         record = self.record(finished_at=finished_at)
-        atomic_write_text(self.record_path, record.model_dump_json(indent=2) + "\n")
+        write_atomic(self.record_path, record.model_dump_json(indent=2) + "\n")
         return record
 
 

@@ -8,25 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
+
+from bench.record.files import write_atomic
 
 
 def cached(path: Path, make: Callable[[], str]) -> Path:
     """`path`, written with `make()` first if it is missing."""
     if not path.exists():
-        write_atomic(path, make())
+        write_atomic(path, make(), durable=False)
     return path
-
-
-def write_atomic(path: Path, text: str) -> None:
-    # No fsync: a cache file lost in a crash is drawn again; a cold build writes thousands.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
 
 
 def compact_record(record_path: Path, digest: str, cache_dir: Path) -> Path:

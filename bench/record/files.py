@@ -1,0 +1,43 @@
+"""Writing files whole or not at all: the one atomic writer of the runner and the site."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, text: str, *, durable: bool = True) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never a part.
+
+    `durable` syncs the file to disk before it replaces the old one (run records: they must
+    survive a crash); a cache, whose files are drawn again when lost, passes False. The file
+    gets the mode a plain `open()` would give it (0666 less the umask), not mkstemp's 0600, so
+    a site published from another account can read it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
+            handle.write(text)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def _umask() -> int:
+    """This process's umask, read without changing it where Linux says it (/proc)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
