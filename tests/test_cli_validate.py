@@ -83,3 +83,11 @@ def test_the_bench_command_validates_in_a_child_process(archive: Path) -> None:
 
     assert (valid.returncode, invalid.returncode) == (cli.EXIT_OK, cli.EXIT_INVALID)
     assert "expected valid JSON" in invalid.stderr
+
+
+def test_bench_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as leaving:
+        cli.main(["--version"])
+
+    assert leaving.value.code == 0
+    assert capsys.readouterr().out == f"bench {importlib.metadata.version('bench-archive')}\n"

@@ -107,7 +107,9 @@ def test_every_problem_of_shape_and_type_is_listed_at_once(tmp_path: Path) -> No
 def test_unknown_fields_are_refused(tmp_path: Path) -> None:
     text = GOOD.replace("  - tag: a\n", "  - tag: a\n    lable: A\n")
 
-    assert _problems(tmp_path, text) == ["6: models[0].lable: expected no such field, found 'A'"]
+    assert _problems(tmp_path, text) == [
+        "6: models[0].lable: expected no such field, found 'A'; did you mean `label`?"
+    ]
 
 
 def test_pairs_must_name_models_of_the_list(tmp_path: Path) -> None:
@@ -184,3 +186,41 @@ def test_an_unknown_task_is_refused_before_any_model_is_called(
         in capsys.readouterr().err
     )
     assert ollama.requests == []
+
+
+def test_a_near_miss_field_is_named_with_what_was_meant(tmp_path: Path) -> None:
+    text = GOOD.replace("models:", "repeat: 2\nmodels:").replace(
+        "  - tag: a\n", "  - tag: a\n    lable: A\n"
+    )
+
+    assert _problems(tmp_path, text) == [
+        "4: repeat: expected no such field, found 2; did you mean `repeats`?",
+        "7: models[0].lable: expected no such field, found 'A'; did you mean `label`?",
+    ]
+
+
+def test_a_field_far_from_any_is_not_given_a_guess(tmp_path: Path) -> None:
+    text = GOOD.replace("models:", "colour: blue\nmodels:")
+
+    assert _problems(tmp_path, text) == ["4: colour: expected no such field, found 'blue'"]
+
+
+def test_problems_are_listed_in_the_order_of_their_lines(tmp_path: Path) -> None:
+    text = GOOD.replace("{small: a, large: b}", "{small: c, large: a}").replace(
+        "url: http://127.0.0.1:8080", "url: localhost"
+    )
+
+    problems = _problems(tmp_path, text)
+
+    assert [int(p.split(":")[0]) for p in problems] == [10, 12]
+
+
+def test_a_bad_backend_brings_no_follow_on_error(tmp_path: Path) -> None:
+    text = GOOD.replace("backend: ollama", "backend: olama").replace(
+        "backend: openai", "backend: vllm"
+    )
+
+    assert _problems(tmp_path, text) == [
+        "6: models[0].backend: expected 'ollama', 'openai' or 'llama-inprocess', found 'olama'",
+        "9: models[1].backend: expected 'ollama', 'openai' or 'llama-inprocess', found 'vllm'",
+    ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
+from bench import __version__
 from bench.cli import compare, run, validate
 from bench.cli._common import ExitCode
 
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bench", description="Benchmark local language models on code generation."
     )
+    parser.add_argument("--version", action="version", version=f"bench {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in SUBCOMMANDS:
         add(commands)

