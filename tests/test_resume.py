@@ -159,7 +159,8 @@ def test_a_run_stopped_by_a_signal_resumes_without_repeating_finished_calls(
     assert partial.status is RunStatus.PARTIAL
     if sig == signal.SIGINT:
         assert process.returncode == cli.EXIT_INTERRUPTED
-        assert f"Resume with: bench run --resume {record_path.parent}" in err
+        shown = record_path.parent.relative_to(tmp_path)  # the process ran in tmp_path
+        assert f"Resume with: bench run --resume {shown}\n" in err
     held = _samples(partial)
 
     resumed = bench("run", "--resume", partial.run_id, "--archive", "archive", cwd=tmp_path)

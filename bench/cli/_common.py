@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import IntEnum
 from pathlib import Path
 
@@ -15,3 +16,11 @@ class ExitCode(IntEnum):
     INVALID = 1  # bad records, or a run that failed
     USAGE = 2  # bad arguments or config: nothing was run
     INTERRUPTED = 130  # Ctrl-C: the record so far is kept
+
+
+def shown_path(path: Path) -> str:
+    """`path` as a person should read it: normalised (`archive/x`, not `configs/../archive/x`)
+    and relative to the current folder when inside it, else absolute."""
+    absolute = os.path.normpath(os.path.abspath(path))
+    relative = os.path.relpath(absolute)
+    return absolute if relative == ".." or relative.startswith(".." + os.sep) else relative

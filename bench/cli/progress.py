@@ -5,6 +5,7 @@ The summary's figures come from `bench.record.analysis`, the functions the repor
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from types import TracebackType
 
@@ -12,39 +13,48 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
-    Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
+from rich.progress import Progress as RichBar
 from rich.table import Table
+from rich.text import Text
 
+from bench.cli._common import shown_path
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
+from bench.record.errors import shorten
 from bench.record.schema import RunRecord, RunStatus
 from bench.runner.orchestrator import Call, call_error
+from bench.runner.progress import Progress
 from bench.site import fmt
+
+BAR_WIDTH = 16
+_FIXED_WIDTH = 52  # the bar, "123/456 calls", elapsed, "ETA 0:00:00" and the gaps between
 
 
 class RichProgress:
-    """The orchestrator's observer: one bar over all calls of the run, with ETA."""
+    """The orchestrator's observer: one bar over all calls of the run, the call in progress,
+    and the time left from the calls finished so far; fits the terminal's width (80 too)."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, progress: Progress | None = None) -> None:
         self._console = console
-        self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
+        self._model = progress or Progress()
+        self._bar = RichBar(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=BAR_WIDTH),
             MofNCompleteColumn(),
             TextColumn("calls"),
             TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            _EtaColumn(self._model),
             console=console,
         )
         self._task: TaskID | None = None
 
     def __enter__(self) -> RichProgress:
-        self._progress.start()
+        self._bar.start()
         return self
 
     def __exit__(
@@ -53,17 +63,49 @@ class RichProgress:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._progress.stop()
+        self._bar.stop()
 
     def planned(self, total: int, done: int) -> None:
-        self._task = self._progress.add_task("running", total=total, completed=done)
+        self._model.planned(total, done)
+        self._task = self._bar.add_task(self._describe(), total=total, completed=done)
+
+    def started(self, call: Call) -> None:
+        self._model.started(call)
+        self._refresh()
 
     def finished(self, call: Call, error: str | None) -> None:
-        if self._task is None:
-            return
+        self._model.finished(call)
         if error is not None:
-            self._console.print(f"[red]call failed[/red] {call.label}: {error}", highlight=False)
-        self._progress.update(self._task, advance=1, description=call.label)
+            self._console.print(
+                Text.assemble(("call failed ", "red"), f"{call.label}: {error}"), soft_wrap=True
+            )
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if self._task is not None:
+            self._bar.update(self._task, completed=self._model.done, description=self._describe())
+
+    def _describe(self) -> str:
+        """The call in progress, shortened to leave the rest of the line room."""
+        current = self._model.current
+        running = len(self._model.running)
+        more = f" +{running - 1}" if running > 1 else ""
+        room = max(12, self._console.width - _FIXED_WIDTH - len(more))
+        return shorten("waiting" if current is None else current.label, room) + more
+
+
+class _EtaColumn(ProgressColumn):
+    """`ETA 0:02:30`, from `Progress.remaining_s`; `ETA -:--:--` until a call's wall is known."""
+
+    def __init__(self, model: Progress) -> None:
+        super().__init__()
+        self._model = model
+
+    def render(self, task: Task) -> Text:
+        left = self._model.remaining_s()
+        if left is None:
+            return Text("ETA -:--:--", style="progress.remaining")
+        return Text(f"ETA {dt.timedelta(seconds=round(left))}", style="progress.remaining")
 
 
 def print_summary(console: Console, record: RunRecord, record_path: Path) -> None:
@@ -76,7 +118,7 @@ def print_summary(console: Console, record: RunRecord, record_path: Path) -> Non
         for line in errors:
             console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     state = "complete" if record.status is RunStatus.COMPLETE else "PARTIAL"
-    console.print(f"Record ({state}): {record_path}", highlight=False, soft_wrap=True)
+    console.print(f"Record ({state}): {shown_path(record_path)}", highlight=False, soft_wrap=True)
 
 
 def summary_table(analysis: RunAnalysis) -> Table:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench.cli._common import DEFAULT_ARCHIVE, ExitCode
+from bench.cli._common import DEFAULT_ARCHIVE, ExitCode, shown_path
 from bench.cli.progress import RichProgress, print_summary
 from bench.record.archive import ArchiveError, RunNotFound, find_run
 from bench.runner.config import ConfigError, load_config
@@ -51,9 +51,9 @@ def main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         err.print("Interrupted before the first call.")
         return ExitCode.INTERRUPTED
-    err.print(f"Run folder: {prepared.state.run_dir}", markup=False, highlight=False)
+    err.print(f"Run folder: {shown_path(prepared.state.run_dir)}", markup=False, highlight=False)
     try:
-        with RichProgress(err) as progress:
+        with RichProgress(err, prepared.progress()) as progress:
             record = prepared.orchestrator.run(progress)
     except KeyboardInterrupt:
         _say_partial(err, prepared.state.run_dir, "Interrupted")
@@ -81,8 +81,8 @@ def _prepare(args: argparse.Namespace) -> PreparedRun:
 
 def _say_partial(console: Console, run_dir: Path, what: str) -> None:
     console.print(
-        f"{what}; the record of the calls so far is in {run_dir}.\n"
-        f"Resume with: bench run --resume {run_dir}",
+        f"{what}; the record of the calls so far is in {shown_path(run_dir)}.\n"
+        f"Resume with: bench run --resume {shown_path(run_dir)}",
         markup=False,
         highlight=False,
         soft_wrap=True,

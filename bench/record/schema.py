@@ -257,6 +257,11 @@ class RunRecord(_Strict):
                     )
         return self
 
+    def generations(self) -> list[Generation]:
+        """Every model call the record holds: direct answers, then refine calls (a handoff's
+        draft is its small model's direct answer, counted once)."""
+        return _calls(self)
+
     def evaluations(self) -> list[tuple[tuple[int | str, ...], Evaluation]]:
         """Every evaluated candidate, with where it sits in the record
         (`("direct", 0, "samples", 1, "evaluation")`)."""
@@ -274,6 +279,13 @@ class RunRecord(_Strict):
                         (("cascades", i, "samples", j, "draft", "evaluation"), s.draft.evaluation)
                     )
         return found
+
+
+def _calls(record: RunRecord) -> list[Generation]:
+    calls = [s.generation for d in record.direct for s in d.samples]
+    for c in record.cascades:
+        calls += [s.refine for s in c.samples if s.refine is not None]
+    return calls
 
 
 def score_from_checks(checks: tuple[CheckResult, ...] | list[CheckResult]) -> float:

@@ -140,6 +140,10 @@ class Orchestrator:
             worker.join()
         return self._state.save(finished_at=utc_now())
 
+    @property
+    def config(self) -> RunConfig:
+        return self._config
+
     def busy(self) -> bool:
         """True while a call abandoned by an interruption is still running in its thread."""
         return any(worker.is_alive() for worker in self._workers)
@@ -177,6 +181,7 @@ class Orchestrator:
                 if ready is not None:
                     self._pending.remove(ready)
                     self._running.add(ready)
+                    self._observer.started(ready)
                     return ready
                 self._cond.wait()
             return None

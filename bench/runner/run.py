@@ -29,6 +29,7 @@ from bench.runner.backends import Backend, ModelFacts, backend_spec, make_backen
 from bench.runner.config import ConfigError, LoadedConfig, RunConfig
 from bench.runner.extract import extract_code
 from bench.runner.orchestrator import Orchestrator, ServerKey
+from bench.runner.progress import Progress
 from bench.runner.sandbox import isolation_level
 from bench.runner.store import (
     CONFIG_FILENAME,
@@ -36,6 +37,7 @@ from bench.runner.store import (
     ResumeError,
     RunState,
     create_run_dir,
+    previous_call_s,
     resume_state,
     utc_now,
 )
@@ -54,6 +56,15 @@ class PreparedRun:
     @property
     def record_path(self) -> Path:
         return self.state.record_path
+
+    def progress(self) -> Progress:
+        """A fresh progress count for this run: its call slots, and a call's wall in the
+        previous run of the same config for the first ETA."""
+        config_text = (self.state.run_dir / CONFIG_FILENAME).read_text(encoding="utf-8")
+        return Progress(
+            parallel=sum(self.orchestrator.config.concurrency().values()),
+            prior_call_s=previous_call_s(self.state.run_dir, config_text),
+        )
 
     def close(self) -> None:
         for backend in self.backends.values():

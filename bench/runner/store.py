@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -63,6 +64,23 @@ def create_run_dir(archive: Path, benchmark_id: str, started_at: dt.datetime) ->
             continue
         return run_dir
     raise AssertionError("unreachable")
+
+
+def previous_call_s(run_dir: Path, config_text: str) -> float | None:
+    """The median wall of a call in the newest other run of this benchmark that started from
+    the same config text, or None when there is none (a guess for the first ETA)."""
+    others = sorted((p for p in run_dir.parent.iterdir() if p != run_dir), reverse=True)
+    for other in others:
+        try:
+            same = (other / CONFIG_FILENAME).read_text(encoding="utf-8") == config_text
+            record = RunRecord.model_validate_json((other / RECORD_FILENAME).read_bytes())
+        except (OSError, ValueError):
+            continue
+        if same:
+            walls = [g.call_wall_s for g in record.generations() if g.error is None]
+            if walls:
+                return statistics.median(walls)
+    return None
 
 
 def write_candidate(run_dir: Path, slot: str, name: str, source: str, reply: str) -> str:
