@@ -37,6 +37,9 @@ class EchoBackend:
     def model_facts(self, model: str) -> ModelFacts:
         return ModelFacts()
 
+    def availability(self, model: str) -> str | None:
+        return None
+
     def server_version(self) -> str | None:
         return None
 

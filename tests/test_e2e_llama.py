@@ -53,7 +53,9 @@ def test_a_direct_model_and_a_handoff_on_a_real_llama_cpp_server(
     assert result.returncode == cli.EXIT_OK, result.stderr
     [run_dir] = run_dirs(tmp_path / "archive")
     record = load_record(run_dir / RECORD_FILENAME)
-    assert str(run_dir / RECORD_FILENAME) in result.stdout
+    assert (
+        f"Record (complete): {(run_dir / RECORD_FILENAME).relative_to(tmp_path)}" in result.stdout
+    )
     assert record.status is RunStatus.COMPLETE and record.benchmark_id == BENCHMARK
     [direct] = record.direct
     [sample] = direct.samples

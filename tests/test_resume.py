@@ -59,6 +59,9 @@ class InterruptAfter:
     def model_facts(self, model: str) -> ModelFacts:
         return self._inner.model_facts(model)
 
+    def availability(self, model: str) -> str | None:
+        return self._inner.availability(model)
+
     def server_version(self) -> str | None:
         return self._inner.server_version()
 

@@ -14,8 +14,15 @@ from fakes._loopback import Fault
 from fakes.ollama_server import FakeModel
 
 from bench import cli
+from bench.record.analysis import RunAnalysis
 from bench.record.archive import load_record
-from bench.record.schema import METHODOLOGY_VERSION, RECORD_FILENAME, RunRecord, RunStatus
+from bench.record.schema import (
+    METHODOLOGY_VERSION,
+    RECORD_FILENAME,
+    ErrorKind,
+    RunRecord,
+    RunStatus,
+)
 from bench.runner.store import create_run_dir
 from bench.runner.tasks import get_task
 from tests.support.runs import (
@@ -151,32 +158,59 @@ def test_provenance_names_the_tool_the_servers_and_the_sandbox(
 @pytest.mark.parametrize(
     ("fault", "error"),
     [
-        ("refused", "could not connect"),
-        ("timeout", "timeout"),
-        ("http_500", "HTTP 500"),
-        ("malformed_json", "malformed reply"),
-        ("unknown_model", "not found"),
+        ("refused", "the Ollama server at {url} is not reachable"),
+        ("unknown_model", "the Ollama server at {url} has no model 'missing:1b'"),
+        ("http_500", "the Ollama server at {url} answered HTTP 500 to /api/tags"),
     ],
 )
-def test_server_faults_become_recorded_call_errors_and_the_run_goes_on(
+def test_a_server_that_is_down_or_lacks_a_model_is_refused_before_any_call(
     tmp_path: Path,
     ollama: TimedOllama,
     capsys: pytest.CaptureFixture[str],
     fault: str,
     error: str,
 ) -> None:
-    delay_s = 3.0 if fault == "timeout" else 0.0  # the model answers after the call's timeout
-    with TimedOllama.running(FakeModel(name="flaky:1b"), delay_s=delay_s) as flaky:
+    with TimedOllama.running(FakeModel(name="flaky:1b")) as flaky:
         tag = "missing:1b" if fault == "unknown_model" else "flaky:1b"
         if fault == "refused":
             flaky.go_down()
-        elif fault in ("http_500", "malformed_json"):
+        elif fault == "http_500":
             flaky.fault = Fault(fault)
         config = write_config(
+            tmp_path, [ollama_model(LARGE.name, ollama.url), ollama_model(tag, flaky.url)]
+        )
+
+        code = cli.main(["run", str(config)])
+
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_USAGE
+    expected = f"{config}:15: models[1]: expected model {tag!r} available, found "
+    assert expected + error.format(url=flaky.url) in " ".join(err.split())
+    assert not (tmp_path / "archive").exists()  # nothing written
+    assert ollama.chats() == []  # no model was asked
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ("http_500", "HTTP 500"),
+        ("malformed_json", "malformed reply"),
+        ("drop", "failed: RemoteProtocolError"),
+    ],
+)
+def test_an_infrastructure_fault_mid_run_is_recorded_as_missing_data(
+    tmp_path: Path,
+    ollama: TimedOllama,
+    capsys: pytest.CaptureFixture[str],
+    fault: str,
+    error: str,
+) -> None:
+    with TimedOllama.running(FakeModel(name="flaky:1b")) as flaky:
+        flaky.fault, flaky.fault_paths = Fault(fault), ("/api/chat",)
+        config = write_config(
             tmp_path,
-            [ollama_model(tag, flaky.url), ollama_model(LARGE.name, ollama.url)],
-            pairs=((tag, LARGE.name),),
-            timeout_s=1,
+            [ollama_model("flaky:1b", flaky.url), ollama_model(LARGE.name, ollama.url)],
+            pairs=(("flaky:1b", LARGE.name),),
         )
 
         record, _, out = _run(config, capsys)
@@ -184,13 +218,57 @@ def test_server_faults_become_recorded_call_errors_and_the_run_goes_on(
     failed, healthy = record.direct
     [sample] = failed.samples
     assert sample.generation.error is not None and error in sample.generation.error
-    assert sample.evaluation.score == 0 and sample.evaluation.candidate is None
+    assert sample.generation.error_kind is ErrorKind.INFRASTRUCTURE
+    assert sample.evaluation.candidate is None
     assert healthy.samples[0].evaluation.score == 100
+    assert record.status is RunStatus.COMPLETE  # a call succeeded
     [handoff] = record.cascades[0].samples
-    assert handoff.evaluation.score == 0 and handoff.refine is None
+    assert handoff.refine is None
     assert len(ollama.chats()) == 1  # a failed draft is not sent for refinement
-    assert f"{tag} #1: {sample.generation.error}" in out
-    assert f"{tag} -> {LARGE.name} #1: draft failed: " in out
+    assert f"flaky:1b #1: {sample.generation.error}" in out
+    assert f"flaky:1b -> {LARGE.name} #1: draft failed: " in out
+    analysis = RunAnalysis(record)
+    assert [d.tag for d in analysis.direct] == [LARGE.name]  # missing, not a score of 0
+    assert [(m.who, m.missing, m.calls) for m in analysis.unmeasured] == [
+        ("flaky:1b", 1, 1),
+        (f"flaky:1b -> {LARGE.name}", 1, 1),
+    ]
+
+
+def test_a_timeout_is_the_models_failure_and_scores_zero(
+    tmp_path: Path, ollama: TimedOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with TimedOllama.running(FakeModel(name="slow:1b"), delay_s=3.0) as slow:
+        config = write_config(
+            tmp_path,
+            [ollama_model("slow:1b", slow.url), ollama_model(LARGE.name, ollama.url)],
+            timeout_s=1,
+        )
+
+        record, _, _ = _run(config, capsys)
+
+    [sample] = record.direct[0].samples
+    assert sample.generation.error is not None and "timeout" in sample.generation.error
+    assert sample.generation.error_kind is ErrorKind.MODEL
+    slow_model = RunAnalysis(record).direct[0]
+    assert (slow_model.tag, slow_model.score.median) == ("slow:1b", 0)
+
+
+def test_a_run_in_which_no_call_succeeded_is_marked_failed_and_exits_non_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with TimedOllama.running(FakeModel(name="flaky:1b")) as flaky:
+        flaky.fault, flaky.fault_paths = Fault.HTTP_500, ("/api/chat",)
+        config = write_config(tmp_path, [ollama_model("flaky:1b", flaky.url)])
+
+        code = cli.main(["run", str(config)])
+
+    out = capsys.readouterr().out
+    [run_dir] = run_dirs(tmp_path / "archive")
+    record = load_record(run_dir / RECORD_FILENAME)
+    assert code == cli.ExitCode.RUN_FAILED
+    assert record.status is RunStatus.FAILED
+    assert "Record (FAILED: no call succeeded)" in " ".join(out.split())
 
 
 def test_calls_to_one_server_wait_for_each_other_and_servers_run_at_once(

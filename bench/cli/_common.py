@@ -13,8 +13,9 @@ class ExitCode(IntEnum):
     """The one table of `bench`'s exit codes."""
 
     OK = 0
-    INVALID = 1  # bad records, or a run that failed
+    INVALID = 1  # bad records
     USAGE = 2  # bad arguments or config: nothing was run
+    RUN_FAILED = 3  # the run finished and no call succeeded: its record is marked failed
     INTERRUPTED = 130  # Ctrl-C: the record so far is kept
 
 

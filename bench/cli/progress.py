@@ -6,6 +6,7 @@ The summary's figures come from `bench.record.analysis`, the functions the repor
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from types import TracebackType
 
@@ -27,7 +28,7 @@ from bench.cli._common import shown_path
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.errors import shorten
 from bench.record.schema import RunRecord, RunStatus
-from bench.runner.orchestrator import Call, call_error
+from bench.runner.orchestrator import Call
 from bench.runner.progress import Progress
 from bench.site import fmt
 
@@ -117,7 +118,11 @@ def print_summary(console: Console, record: RunRecord, record_path: Path) -> Non
         console.print(f"[red]{len(errors)} failed call(s):[/red]")
         for line in errors:
             console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
-    state = "complete" if record.status is RunStatus.COMPLETE else "PARTIAL"
+    state = {
+        RunStatus.COMPLETE: "complete",
+        RunStatus.PARTIAL: "PARTIAL",
+        RunStatus.FAILED: "FAILED: no call succeeded",
+    }[record.status]
     console.print(f"Record ({state}): {shown_path(record_path)}", highlight=False, soft_wrap=True)
 
 
@@ -127,13 +132,26 @@ def summary_table(analysis: RunAnalysis) -> Table:
     table.add_column("Model / pair")
     for column in ("Size (B)", "Score", "Wall", "Throughput", "Errors"):
         table.add_column(column, justify="right")
+    failed = Counter(f.who for f in analysis.call_failures)
+    samples = {d.model.tag: len(d.samples) for d in record.direct}
+    samples |= {f"{c.small} -> {c.large}": len(c.samples) for c in record.cascades}
     for direct in analysis.direct:
-        table.add_row(*_direct_row(direct))
+        table.add_row(*_direct_row(direct), _errors(failed[direct.tag], samples[direct.tag]))
     if analysis.cascades:
         table.add_section()
     for cascade in analysis.cascades:
-        table.add_row(*_cascade_row(cascade))
-    table.caption = "Wall: call wall (direct), pipeline wall (pairs); medians (min-max)."
+        table.add_row(*_cascade_row(cascade), _errors(failed[cascade.tags], samples[cascade.tags]))
+    if analysis.unmeasured:
+        table.add_section()
+    for gone in analysis.unmeasured:
+        nothing = "not measured"
+        table.add_row(
+            gone.who, fmt.DASH, nothing, fmt.DASH, fmt.DASH, _errors(gone.calls, gone.calls)
+        )
+    table.caption = (
+        "Wall: call wall (direct), pipeline wall (pairs); medians (min-max). Calls that failed "
+        "on the server are missing data, in no figure."
+    )
     return table
 
 
@@ -144,19 +162,16 @@ def _direct_row(direct: DirectSummary) -> tuple[str, ...]:
         fmt.stat(direct.score),
         fmt.stat(direct.call_wall_s, "seconds"),
         fmt.stat(direct.throughput_tok_s, "tok_s"),
-        _errors(len(direct.errors), len(direct.result.samples)),
     )
 
 
 def _cascade_row(cascade: CascadeSummary) -> tuple[str, ...]:
-    failed = sum(1 for s in cascade.result.samples if call_error(s) is not None)
     return (
         cascade.label,
         fmt.DASH,
         fmt.stat(cascade.score),
         fmt.stat(cascade.pipeline_wall_s, "seconds"),
         fmt.stat(cascade.refine_tok_s, "tok_s"),
-        _errors(failed, len(cascade.result.samples)),
     )
 
 
@@ -165,15 +180,8 @@ def _errors(failed: int, samples: int) -> str:
 
 
 def error_lines(analysis: RunAnalysis) -> list[str]:
-    """`WHO #REPEAT: ERROR` for every failed call, direct models first."""
-    lines: list[str] = []
-    for direct in analysis.direct:
-        for number, sample in enumerate(direct.result.samples, start=1):
-            if sample.generation.error is not None:
-                lines.append(f"{direct.tag} #{number}: {sample.generation.error}")
-    for cascade in analysis.cascades:
-        for number, cascade_sample in enumerate(cascade.result.samples, start=1):
-            error = call_error(cascade_sample)
-            if error is not None:
-                lines.append(f"{cascade.tags} #{number}: {error}")
-    return lines
+    """`WHO #N: ERROR` for every failed call, direct models first; missing data said so."""
+    return [
+        f"{f.who} #{f.number}: {f.error}" + (" (missing data: left out)" if f.missing else "")
+        for f in analysis.call_failures
+    ]

@@ -12,6 +12,7 @@ from rich.console import Console
 from bench.cli._common import DEFAULT_ARCHIVE, ExitCode, shown_path
 from bench.cli.progress import RichProgress, print_summary
 from bench.record.archive import ArchiveError, RunNotFound, find_run
+from bench.record.schema import RunStatus
 from bench.runner.config import ConfigError, load_config
 from bench.runner.run import PreparedRun, prepare
 from bench.runner.store import CONFIG_FILENAME, ResumeError
@@ -65,7 +66,7 @@ def main(args: argparse.Namespace) -> int:
         raise
     prepared.close()
     print_summary(out, record, prepared.record_path)
-    return ExitCode.OK
+    return ExitCode.RUN_FAILED if record.status is RunStatus.FAILED else ExitCode.OK
 
 
 def _prepare(args: argparse.Namespace) -> PreparedRun:

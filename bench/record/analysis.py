@@ -13,6 +13,7 @@ from functools import cached_property
 from bench.record.schema import (
     CandidateFile,
     CascadeResult,
+    CascadeSample,
     CheckOutcome,
     DirectResult,
     Evaluation,
@@ -222,17 +223,45 @@ class Hotspot:
     examples: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class CallFailure:
+    """A call that failed: who was asked, which sample, why, and whether it is missing data
+    (the infrastructure's fault, kept out of every figure) or the model's (scores 0)."""
+
+    who: str  # a model's tag, or a pair's `small -> large` tags
+    number: int  # the sample, from 1
+    error: str
+    missing: bool
+
+
+@dataclass(frozen=True)
+class Unmeasured:
+    """A model or pair with no call that measured it: every one failed on the infrastructure
+    (or, for a pair, its draft or its baseline did). It is in no figure."""
+
+    who: str
+    missing: int  # its calls that failed on the infrastructure
+    calls: int
+
+
 class RunAnalysis:
-    """The derived view of one run record."""
+    """The derived view of one run record.
+
+    A sample whose call failed on the infrastructure (`Generation.missing`) measured nothing:
+    it is left out of every figure, and a model or pair left with no sample is `unmeasured`.
+    """
 
     def __init__(self, record: RunRecord) -> None:
         self.record = record
         order = tuple(c.name for c in record.checks)
+        measured = [_measured(d) for d in record.direct]
         self.direct = tuple(
             DirectSummary(d, Outcomes(tuple(s.evaluation for s in d.samples), order))
-            for d in record.direct
+            for d in measured
+            if d.samples
         )
         by_tag = {d.tag: d for d in self.direct}
+        pairs = [_measured_pair(c) for c in record.cascades]
         self.cascades = tuple(
             CascadeSummary(
                 c,
@@ -240,8 +269,47 @@ class RunAnalysis:
                 by_tag[c.large],
                 Outcomes(tuple(s.evaluation for s in c.samples), order),
             )
-            for c in record.cascades
+            for c in pairs
+            if c.samples and c.small in by_tag and c.large in by_tag
         )
+        kept = {d.tag for d in self.direct} | {c.tags for c in self.cascades}
+        self.unmeasured = tuple(
+            Unmeasured(who, sum(f.missing for f in fails), calls)
+            for who, calls, fails in self._candidates_and_failures()
+            if who not in kept
+        )
+
+    @cached_property
+    def call_failures(self) -> tuple[CallFailure, ...]:
+        """Every failed call, direct models first, in record order."""
+        return tuple(f for _, _, fails in self._candidates_and_failures() for f in fails)
+
+    @property
+    def missing_calls(self) -> int:
+        return sum(f.missing for f in self.call_failures)
+
+    @property
+    def calls(self) -> int:
+        return len(self.record.generations())
+
+    def _candidates_and_failures(self) -> list[tuple[str, int, list[CallFailure]]]:
+        found = []
+        for d in self.record.direct:
+            fails = [
+                CallFailure(d.model.tag, n, s.generation.error, s.generation.missing)
+                for n, s in enumerate(d.samples, start=1)
+                if s.generation.error is not None
+            ]
+            found.append((d.model.tag, len(d.samples), fails))
+        for c in self.record.cascades:
+            who = f"{c.small} -> {c.large}"
+            fails = []
+            for n, s in enumerate(c.samples, start=1):
+                failure = _handoff_failure(s)
+                if failure is not None:
+                    fails.append(CallFailure(who, n, *failure))
+            found.append((who, len(c.samples), fails))
+        return found
 
     @cached_property
     def best_direct(self) -> DirectSummary | None:
@@ -301,6 +369,38 @@ class RunAnalysis:
 
     def by_size(self) -> list[DirectSummary]:
         return sorted(self.direct, key=lambda d: (d.model.params_b or 0.0, d.model.label))
+
+
+def _measured(result: DirectResult) -> DirectResult:
+    """The result with only the samples that measured the model."""
+    kept = tuple(s for s in result.samples if not s.generation.missing)
+    if len(kept) == len(result.samples):
+        return result
+    return result.model_copy(update={"samples": kept})
+
+
+def _measured_pair(result: CascadeResult) -> CascadeResult:
+    kept = tuple(s for s in result.samples if not _handoff_missing(s))
+    if len(kept) == len(result.samples):
+        return result
+    return result.model_copy(update={"samples": kept})
+
+
+def _handoff_missing(sample: CascadeSample) -> bool:
+    failure = _handoff_failure(sample)
+    return failure is not None and failure[1]
+
+
+def _handoff_failure(sample: CascadeSample) -> tuple[str, bool] | None:
+    """Why a handoff failed and whether that is missing data: its draft's call, else its
+    refine call; None when both went through."""
+    draft = sample.draft.generation if sample.draft is not None else None
+    if draft is not None and draft.error is not None:
+        return f"draft failed: {draft.error}", draft.missing
+    refine = sample.refine
+    if refine is not None and refine.error is not None:
+        return refine.error, refine.missing
+    return None
 
 
 def _wall(direct: DirectSummary) -> float:

@@ -49,6 +49,14 @@ class ThroughputSource(StrEnum):
 class RunStatus(StrEnum):
     COMPLETE = "complete"
     PARTIAL = "partial"
+    FAILED = "failed"  # every call finished, none succeeded: no figure to publish
+
+
+class ErrorKind(StrEnum):
+    """Whose fault a failed call was, which decides what it counts for."""
+
+    INFRASTRUCTURE = "infrastructure"  # refused, HTTP 5xx, unknown model, server gone: missing
+    MODEL = "model"  # timed out, or an empty or unusable reply: the model's failure, scores 0
 
 
 class CheckSpec(_Strict):
@@ -102,6 +110,17 @@ class Generation(_Strict):
     prompt_tokens: int | None = Field(default=None, ge=0)
     generated_tokens: int | None = Field(default=None, ge=0)
     error: str | None = Field(default=None, description="Why the call failed; null on success.")
+    error_kind: ErrorKind | None = Field(
+        default=None,
+        description="Whose fault a failed call was: infrastructure (missing data, kept out of "
+        "every figure) or model (scores 0). Null on success, and for errors recorded before "
+        "this field, which count as the model's.",
+    )
+
+    @property
+    def missing(self) -> bool:
+        """The call failed on the infrastructure: it measured nothing about the model."""
+        return self.error_kind is ErrorKind.INFRASTRUCTURE
 
 
 class Evaluation(_Strict):

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from bench.record.schema import (
     CascadeSample,
+    ErrorKind,
     Evaluation,
     Generation,
     RunRecord,
@@ -237,7 +238,10 @@ class Orchestrator:
         except Exception as error:  # a backend must not raise; if one does, the call failed
             wall_s = time.perf_counter() - started_s
             message = f"{backend.name} backend raised {type(error).__name__}: {error}"
-            return Reply(text="", generation=Generation(call_wall_s=wall_s, error=message))
+            failure = Generation(
+                call_wall_s=wall_s, error=message, error_kind=ErrorKind.INFRASTRUCTURE
+            )
+            return Reply(text="", generation=failure)
 
     def _evaluate(self, call: Call, reply: Reply) -> Evaluation:
         """Score 0 without a candidate when the call failed; else archive and evaluate it."""

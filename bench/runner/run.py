@@ -44,6 +44,12 @@ from bench.runner.store import (
 from bench.runner.tasks import Task, get_task, task_ids
 
 DISTRIBUTION = "bench-archive"
+
+
+class ServerUnavailable(ConfigError):
+    """A configured server is down, or does not have a model it is to be asked."""
+
+
 BackendFactory = Callable[[str, str | None], Backend]  # (backend name, url or None) -> Backend
 
 
@@ -85,6 +91,7 @@ def prepare(
 
     Raises:
         ConfigError: an unknown task, an in-process model that cannot be loaded.
+        ServerUnavailable: a server is down or lacks a model.
         ResumeError: a run that cannot be resumed with this config.
         bench.record.archive.ArchiveError: the record to resume is not valid.
     """
@@ -92,6 +99,7 @@ def prepare(
     _preflight(loaded)
     backends = open_backends(loaded.config, backend_factory)
     try:
+        _check_servers(loaded, backends)
         if resume is None:
             folder = archive if archive is not None else loaded.config.archive
             state = new_state(loaded, task, backends, archive=folder, isolation=isolation_level())
@@ -127,6 +135,19 @@ def _preflight(loaded: LoadedConfig) -> None:
             problems.append(loaded.problem(("models", index, field), problem))
     if problems:
         raise ConfigError(problems)
+
+
+def _check_servers(loaded: LoadedConfig, backends: dict[ServerKey, Backend]) -> None:
+    """Each server is up and has its models, before the first call; nothing is written
+    otherwise."""
+    problems = []
+    for index, model in enumerate(loaded.config.models):
+        problem = backends[model.server].availability(model.tag)
+        if problem is not None:
+            message = f"expected model {model.tag!r} available, found {problem}"
+            problems.append(loaded.problem(("models", index), message))
+    if problems:
+        raise ServerUnavailable(problems)
 
 
 def new_state(

@@ -126,18 +126,24 @@ class RunState:
             if samples
         )
         fields = {name: getattr(self.header, name) for name in RunRecord.model_fields}
-        fields.update(
-            direct=direct,
-            cascades=cascades,
-            finished_at=finished_at,
-            status=RunStatus.PARTIAL if finished_at is None else RunStatus.COMPLETE,
-        )
+        fields.update(direct=direct, cascades=cascades, finished_at=finished_at)
+        fields["status"] = _status(RunRecord(**fields), finished=finished_at is not None)
         return RunRecord(**fields)
 
     def save(self, *, finished_at: dt.datetime | None = None) -> RunRecord:
         record = self.record(finished_at=finished_at)
         write_atomic(self.record_path, record.model_dump_json(indent=2) + "\n")
         return record
+
+
+def _status(record: RunRecord, *, finished: bool) -> RunStatus:
+    """Partial until every call finished; then failed when no call succeeded."""
+    if not finished:
+        return RunStatus.PARTIAL
+    calls = record.generations()
+    if calls and all(call.error is not None for call in calls):
+        return RunStatus.FAILED
+    return RunStatus.COMPLETE
 
 
 _S = TypeVar("_S", Sample, CascadeSample)

@@ -18,6 +18,7 @@ class Fault(StrEnum):
     HANG = "hang"  # accept the request, then say nothing until released (past any timeout)
     HTTP_500 = "http_500"  # answer 500 Internal Server Error
     MALFORMED_JSON = "malformed_json"  # answer 200 with a body that is not JSON
+    DROP = "drop"  # close the connection without an answer: the server went away mid-call
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class LoopbackServer:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.fault: Fault | None = None
+        self.fault_paths: tuple[str, ...] | None = None  # where the fault applies; None: all
         self.hang_s = 60.0
         self._release = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -92,6 +94,8 @@ class LoopbackServer:
         raise NotImplementedError
 
     def _answer(self, method: str, path: str, body: Any) -> Answer | None:
+        if self.fault_paths is not None and path not in self.fault_paths:
+            return self.route(method, path, body)
         if self.fault is Fault.HANG:
             self._release.wait(self.hang_s)
             return None
@@ -123,6 +127,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = None
         path = self.path.split("?", 1)[0]
         loopback.requests.append(Recorded(method, path, body, dict(self.headers.items())))
+        if loopback.fault is Fault.DROP and path in (loopback.fault_paths or (path,)):
+            self.close_connection = True
+            return
         answer = loopback._answer(method, path, body)
         # A client that gave up first (a timeout test) closed the socket: nothing to tell it.
         if answer is not None:

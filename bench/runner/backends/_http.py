@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from bench.record.errors import shorten
-from bench.record.schema import Generation
+from bench.record.schema import ErrorKind, Generation
 from bench.runner.backends._base import Reply
 
 FACTS_TIMEOUT_S = 10.0
 _EXCERPT_CHARS = 200
 
 
-def failed(started_s: float, error: str) -> Reply:
-    """The reply of a call that went wrong: no text, the wall time so far, the reason."""
-    return error_reply(since(started_s), error)
+def failed(started_s: float, error: str, kind: ErrorKind = ErrorKind.INFRASTRUCTURE) -> Reply:
+    """The reply of a call that went wrong: no text, the wall time so far, the reason, and
+    whose fault it was (the server's unless said otherwise: a timeout, an empty reply)."""
+    return error_reply(since(started_s), error, kind)
 
 
-def error_reply(call_wall_s: float, error: str) -> Reply:
-    return Reply(text="", generation=Generation(call_wall_s=call_wall_s, error=error))
+def error_reply(
+    call_wall_s: float, error: str, kind: ErrorKind = ErrorKind.INFRASTRUCTURE
+) -> Reply:
+    generation = Generation(call_wall_s=call_wall_s, error=error, error_kind=kind)
+    return Reply(text="", generation=generation)
+
+
+def transport_kind(exc: httpx.HTTPError) -> ErrorKind:
+    """A model that did not answer in time failed; a server that could not be reached, or
+    broke the connection, measured nothing."""
+    timed_out = isinstance(exc, httpx.TimeoutException) and not isinstance(
+        exc, httpx.ConnectTimeout
+    )
+    return ErrorKind.MODEL if timed_out else ErrorKind.INFRASTRUCTURE
 
 
 def since(started_s: float) -> float:
@@ -88,6 +102,28 @@ def fetch_json(client: httpx.Client, method: str, path: str, body: Any = None) -
         return response.json()
     except (httpx.HTTPError, json.JSONDecodeError, UnicodeDecodeError):
         return None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a server said to a lookup: reached or not, its status, its JSON (None if not)."""
+
+    unreachable: str | None  # why the server could not be reached; None when it answered
+    status: int | None = None
+    body: Any = None
+
+
+def probe(client: httpx.Client, path: str) -> Probe:
+    """GET `path`: is the server up, and what does it list? Never raises."""
+    try:
+        response = client.get(path, timeout=FACTS_TIMEOUT_S)
+    except httpx.HTTPError as exc:
+        return Probe(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    return Probe(None, response.status_code, body)
 
 
 def as_count(value: object) -> int | None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.record.schema import Generation, SamplingOptions, ThroughputSource
+from bench.record.schema import ErrorKind, Generation, SamplingOptions, ThroughputSource
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import error_reply, failed, since
 from bench.runner.backends._registry import register
@@ -185,8 +185,13 @@ class LlamaInProcessBackend:
                 generation.call_wall_s,
                 f"in-process llama.cpp, model {model!r}: no complete reply within "
                 f"{timeout_s:g} s (timeout)",
+                ErrorKind.MODEL,
             )
         return Reply(text=streamed.text, generation=generation)
+
+    def availability(self, model: str) -> str | None:
+        problems = _preflight(model)
+        return "; ".join(problem for _, problem in problems) or None
 
     def _load(self, model: str, n_ctx: int | None) -> Any:
         """The loaded model; `n_ctx` None takes it with whatever context it was loaded with."""

@@ -27,9 +27,11 @@ from bench.runner.backends._http import (
     failed,
     fetch_json,
     malformed,
+    probe,
     since,
     status_error,
     transport_error,
+    transport_kind,
 )
 from bench.runner.backends._registry import register
 
@@ -59,7 +61,9 @@ class OllamaBackend:
             )
         except httpx.HTTPError as exc:
             return failed(
-                started_s, transport_error(exc, where=where, model=model, timeout_s=timeout_s)
+                started_s,
+                transport_error(exc, where=where, model=model, timeout_s=timeout_s),
+                transport_kind(exc),
             )
         call_wall_s = since(started_s)
         if response.status_code != 200:
@@ -95,6 +99,24 @@ class OllamaBackend:
             quantization=quantization if isinstance(quantization, str) and quantization else None,
             digest=digest if isinstance(digest, str) and digest else None,
         )
+
+    def availability(self, model: str) -> str | None:
+        tags = probe(self._client, "/api/tags")
+        if tags.unreachable is not None:
+            return (
+                f"the Ollama server at {self.url} is not reachable ({tags.unreachable}); "
+                "start it (ollama serve)"
+            )
+        if tags.status != 200:
+            return f"the Ollama server at {self.url} answered HTTP {tags.status} to /api/tags"
+        if _listed_model(tags.body, model) is None:
+            names = [str(e.get("name")) for e in tags.body.get("models", []) if isinstance(e, dict)]
+            has = ", ".join(names) if names else "no models"
+            return (
+                f"the Ollama server at {self.url} has no model {model!r} "
+                f"(ollama pull {model}); it has {has}"
+            )
+        return None
 
     def server_version(self) -> str | None:
         body = fetch_json(self._client, "GET", "/api/version")

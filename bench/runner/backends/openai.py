@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from bench.record.schema import Generation, SamplingOptions, ThroughputSource
+from bench.record.schema import ErrorKind, Generation, SamplingOptions, ThroughputSource
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import (
     as_count,
@@ -35,9 +35,11 @@ from bench.runner.backends._http import (
     error_reply,
     failed,
     fetch_json,
+    probe,
     since,
     status_error,
     transport_error,
+    transport_kind,
 )
 from bench.runner.backends._registry import register
 
@@ -106,10 +108,13 @@ class OpenAIBackend:
                     tally = _read_body(response.read())
         except httpx.HTTPError as exc:
             return failed(
-                started_s, transport_error(exc, where=where, model=model, timeout_s=timeout_s)
+                started_s,
+                transport_error(exc, where=where, model=model, timeout_s=timeout_s),
+                transport_kind(exc),
             )
         except _StreamFault as exc:
-            return failed(started_s, _fault_message(exc, where, model, timeout_s))
+            kind = ErrorKind.MODEL if exc.kind == "timeout" else ErrorKind.INFRASTRUCTURE
+            return failed(started_s, _fault_message(exc, where, model, timeout_s), kind)
         return _reply(tally, since(started_s), where=where, model=model)
 
     def _chat_request(self, model: str, prompt: str, options: SamplingOptions) -> dict[str, Any]:
@@ -139,6 +144,20 @@ class OpenAIBackend:
             params_b=n_params / 1e9 if n_params is not None else None,
             quantization=_quantization_in_name(listed.get("id")),
         )
+
+    def availability(self, model: str) -> str | None:
+        models = probe(self._client, "/v1/models")
+        if models.unreachable is not None:
+            return f"the server at {self.url} is not reachable ({models.unreachable}); start it"
+        if models.status is not None and models.status >= 500:
+            return f"the server at {self.url} answered HTTP {models.status} to /v1/models"
+        data = models.body.get("data") if isinstance(models.body, dict) else None
+        if models.status != 200 or not isinstance(data, list) or not data:
+            return None  # up, and lists no models to check against
+        if _listed_model(models.body, model) is None:
+            ids = ", ".join(str(e.get("id")) for e in data if isinstance(e, dict))
+            return f"the server at {self.url} does not serve model {model!r}; it serves {ids}"
+        return None
 
     def server_version(self) -> str | None:
         """llama.cpp: `/props` `build_info`; vLLM: `/version` `version`; else None."""
@@ -229,7 +248,8 @@ def _fault_message(fault: _StreamFault, where: str, model: str, timeout_s: float
 
 def _reply(tally: _Tally, call_wall_s: float, *, where: str, model: str) -> Reply:
     if not tally.parts and not tally.usage and not tally.timings:
-        return error_reply(call_wall_s, f"empty reply from {where} for model {model!r}: no content")
+        empty = f"empty reply from {where} for model {model!r}: no content"
+        return error_reply(call_wall_s, empty, ErrorKind.MODEL)
     throughput, source = _throughput(tally, call_wall_s)
     return Reply(
         text="".join(tally.parts),
