@@ -15,7 +15,15 @@ from fakes.ollama_server import FakeModel
 
 from bench import cli
 from bench.record.archive import load_record
-from bench.record.schema import METHODOLOGY_VERSION, RECORD_FILENAME, RunRecord, RunStatus
+from bench.record.schema import (
+    METHODOLOGY_VERSION,
+    RECORD_FILENAME,
+    RunRecord,
+    RunStatus,
+    ServerInfo,
+    TimingSource,
+)
+from bench.runner.host import fingerprint
 from bench.runner.store import create_run_dir
 from bench.runner.tasks import get_task
 from tests.support.runs import (
@@ -240,3 +248,24 @@ def test_a_run_id_already_taken_gets_a_suffix_and_the_other_run_is_untouched(
     assert second.name == "b-2026-05-01_12-00-00-2"
     assert (first / RECORD_FILENAME).read_text(encoding="utf-8") == "{}"
     assert list(second.iterdir()) == []
+
+
+def test_the_host_is_fingerprinted_once_with_its_servers(
+    tmp_path: Path, ollama: TimedOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, [ollama_model(LARGE.name, ollama.url)])
+
+    record, _, _ = _run(config, capsys)
+
+    host = record.provenance.host
+    assert host is not None
+    here = fingerprint()
+    assert (host.cpu_model, host.logical_cores, host.memory_bytes) == (
+        here.cpu_model,
+        here.logical_cores,
+        here.memory_bytes,
+    )
+    assert host.servers == (ServerInfo(backend="ollama", url=ollama.url, version="0.12.6"),)
+    assert host.load_avg_start is not None and host.load_avg_end is not None
+    [sample] = record.direct[0].samples
+    assert sample.generation.ttft_source is TimingSource.SERVER_COUNTERS

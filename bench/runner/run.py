@@ -23,10 +23,12 @@ from bench.record.schema import (
     Provenance,
     RunRecord,
     RunStatus,
+    ServerInfo,
 )
 from bench.runner.backends import Backend, ModelFacts, make_backend, resolve_gguf
 from bench.runner.config import ConfigError, LoadedConfig, RunConfig
 from bench.runner.extract import extract_code
+from bench.runner.host import fingerprint
 from bench.runner.orchestrator import Orchestrator, ServerKey
 from bench.runner.sandbox import isolation_level
 from bench.runner.store import (
@@ -248,8 +250,10 @@ def _server_version(backend: Backend) -> str | None:
 
 
 def provenance(config: RunConfig, models: Iterable[ModelInfo], isolation: str | None) -> Provenance:
+    """What the run ran with, this machine's fingerprint among it (read now, once)."""
     infos = list(models)
     return Provenance(
+        host=fingerprint(servers(infos)),
         tool_version=tool_version(),
         git_commit=git_commit(),
         backend=_joined(m.backend for m in infos),
@@ -257,6 +261,17 @@ def provenance(config: RunConfig, models: Iterable[ModelInfo], isolation: str | 
         sampling=config.sampling.as_options(),
         isolation=isolation,
     )
+
+
+def servers(models: Iterable[ModelInfo]) -> tuple[ServerInfo, ...]:
+    """Each model server once, with the version it reported, in the models' order."""
+    found: dict[tuple[str, str], ServerInfo] = {}
+    for model in models:
+        if model.backend is None or model.server_url is None:
+            continue
+        key = (model.backend, model.server_url)
+        found.setdefault(key, ServerInfo(backend=key[0], url=key[1], version=model.server_version))
+    return tuple(found.values())
 
 
 def _joined(values: Iterable[str | None]) -> str | None:
