@@ -274,6 +274,13 @@ def servers(models: Iterable[ModelInfo]) -> tuple[ServerInfo, ...]:
     return tuple(found.values())
 
 
+def server_infos(backends: dict[ServerKey, Backend]) -> tuple[ServerInfo, ...]:
+    """Each open backend's server and the version it reports (a lookup; never raises)."""
+    return tuple(
+        ServerInfo(backend=b.name, url=b.url, version=_server_version(b)) for b in backends.values()
+    )
+
+
 def _joined(values: Iterable[str | None]) -> str | None:
     unique = list(dict.fromkeys(v for v in values if v))
     return ", ".join(unique) if unique else None
