@@ -14,6 +14,8 @@ from fakes.openai_server import FakeCompletion, FakeOpenAI
 
 from bench.record.schema import SamplingOptions, ThroughputSource, TimingSource
 from bench.runner.backends import Backend, ModelFacts, make_backend
+from bench.runner.backends._http import as_count, as_positive
+from bench.runner.backends.openai import _Tally, first_token_timings
 
 TINY = SamplingOptions(temperature=0.0, seed=42, max_tokens=16)
 PROMPT = "Write a Python function add(a, b) that returns a + b."
@@ -313,3 +315,16 @@ def test_lookups_that_fail_give_none(backend: Backend, fake: FakeOpenAI, fault: 
 
     assert facts == ModelFacts()
     assert backend.server_version() is None
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), -1, 0, True, "12"])
+def test_numbers_a_server_cannot_mean_give_no_figure(value: object) -> None:
+    # Python's json reads `Infinity` and `NaN`; a record holds finite figures only
+    assert as_positive(value) is None
+    assert as_count(value) is None or value == 0
+
+
+def test_llama_cpp_prompt_per_second_is_taken_as_sent() -> None:
+    tally = _Tally(timings={"prompt_n": 12, "prompt_ms": 30.0, "prompt_per_second": 412.5})
+
+    assert first_token_timings(tally, started_s=0.0)["prompt_tok_s"] == 412.5
