@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.record.schema import SamplingOptions, ThroughputSource
+from bench.record.schema import SamplingOptions, ThroughputSource, TimingSource
 from bench.runner.backends import (
     SMOLLM2_MODEL,
     LlamaInProcessBackend,
@@ -138,3 +138,24 @@ def test_calls_from_two_threads_take_turns(backend: LlamaInProcessBackend) -> No
 
     assert all(r.generation.error is None for r in replies)
     assert replies[0].text == replies[1].text != ""
+
+
+@NEEDS_LLAMA
+def test_timings_first_token_prompt_speed_and_the_load_once() -> None:
+    backend = LlamaInProcessBackend()
+    try:
+        first = backend.generate(SMOLLM2_MODEL, PROMPT, TINY, timeout_s=120).generation
+        second = backend.generate(SMOLLM2_MODEL, PROMPT, TINY, timeout_s=120).generation
+    finally:
+        backend.close()
+
+    for generation in (first, second):
+        assert generation.error is None
+        assert generation.ttft_source is TimingSource.CLIENT_STREAM
+        assert generation.ttft_s is not None and 0 < generation.ttft_s < generation.call_wall_s
+        assert generation.prompt_tok_s_source is TimingSource.LLAMA_CPP_TIMINGS
+        assert generation.prompt_tok_s is not None and generation.prompt_tok_s > 0
+        assert generation.load_source is TimingSource.LLAMA_CPP_TIMINGS
+    assert first.load_s is not None and first.ttft_s is not None
+    assert 0 < first.load_s < first.ttft_s  # the load is inside the wait for the first token
+    assert second.load_s == 0.0  # loaded already

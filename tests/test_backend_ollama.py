@@ -11,7 +11,7 @@ from fakes._loopback import Fault
 from fakes.ollama_server import FakeModel, FakeOllama
 from fakes.openai_server import FakeOpenAI
 
-from bench.record.schema import SamplingOptions, ThroughputSource
+from bench.record.schema import SamplingOptions, ThroughputSource, TimingSource
 from bench.runner.backends import ModelFacts, OllamaBackend, make_backend
 from bench.runner.backends.ollama import parse_parameter_size
 
@@ -43,6 +43,30 @@ def test_reply_text_and_throughput_from_server_counters(backend: OllamaBackend) 
     assert generation.prompt_tokens == MODEL.prompt_eval_count
     assert generation.generated_tokens == MODEL.eval_count
     assert 0 < generation.call_wall_s < 10
+
+
+def test_timings_from_the_documented_duration_counters(backend: OllamaBackend) -> None:
+    generation = backend.generate(MODEL.name, "Write add(a, b).", OPTIONS, timeout_s=10).generation
+
+    # load 5 ms, prompt: 26 tokens in 130 ms, generation: 20 tokens in 400 ms
+    assert generation.load_s == pytest.approx(MODEL.load_duration_ns / 1e9) == 0.005
+    assert generation.prompt_tok_s == pytest.approx(26 / 0.13)
+    assert generation.ttft_s == pytest.approx(0.005 + 0.13)
+    assert generation.throughput_tok_s == pytest.approx(MODEL.eval_tok_s) == 50.0
+    sources = {generation.load_source, generation.prompt_tok_s_source, generation.ttft_source}
+    assert sources == {TimingSource.SERVER_COUNTERS}
+
+
+def test_counters_a_server_leaves_out_give_no_figure() -> None:
+    quiet = FakeModel(name="quiet:1b", prompt_eval_duration_ns=0, load_duration_ns=0)
+    with FakeOllama.running(quiet) as server:
+        backend = OllamaBackend(server.url)
+        generation = backend.generate(quiet.name, "hi", OPTIONS, timeout_s=10).generation
+        backend.close()
+
+    assert generation.load_s == 0.0  # loaded already: no time spent loading
+    assert (generation.ttft_s, generation.prompt_tok_s) == (None, None)
+    assert generation.throughput_tok_s == pytest.approx(50.0)
 
 
 def test_sends_the_documented_chat_request(backend: OllamaBackend, ollama: FakeOllama) -> None:

@@ -12,8 +12,10 @@ from fakes._loopback import Fault
 from fakes.llama_server import LlamaServer, free_port, llama_server_missing, running_llama_server
 from fakes.openai_server import FakeCompletion, FakeOpenAI
 
-from bench.record.schema import SamplingOptions, ThroughputSource
+from bench.record.schema import SamplingOptions, ThroughputSource, TimingSource
 from bench.runner.backends import Backend, ModelFacts, make_backend
+from bench.runner.backends._http import as_count, as_positive
+from bench.runner.backends.openai import _Tally, first_token_timings
 
 TINY = SamplingOptions(temperature=0.0, seed=42, max_tokens=16)
 PROMPT = "Write a Python function add(a, b) that returns a + b."
@@ -72,6 +74,21 @@ def test_real_server_streams_a_completion(
     assert generation.call_wall_s > 0
 
 
+def test_real_server_time_to_first_token_is_measured_by_the_client(
+    llama_server: LlamaServer, connect: Callable[..., Backend]
+) -> None:
+    generation = (
+        connect(llama_server.url).generate(llama_server.model, PROMPT, TINY, 120).generation
+    )
+
+    assert generation.error is None
+    assert generation.ttft_source is TimingSource.CLIENT_STREAM
+    assert generation.ttft_s is not None and 0 < generation.ttft_s < generation.call_wall_s
+    # no `timings` from llama-cpp-python's server: no prompt tok/s; it loaded at start: no load
+    assert (generation.prompt_tok_s, generation.prompt_tok_s_source) == (None, None)
+    assert (generation.load_s, generation.load_source) == (None, None)
+
+
 def test_real_server_is_deterministic_at_temperature_zero(
     llama_server: LlamaServer, connect: Callable[..., Backend]
 ) -> None:
@@ -95,6 +112,7 @@ def test_real_server_unstreamed_reports_usage(
     assert generation.generated_tokens is not None and 0 < generation.generated_tokens <= 16
     assert generation.prompt_tokens is not None and generation.prompt_tokens > 10
     assert generation.throughput_source is ThroughputSource.USAGE_OVER_CALL_WALL
+    assert (generation.ttft_s, generation.ttft_source) == (None, None)  # no stream, no timings
 
 
 def test_real_server_lookups_it_cannot_answer_give_none(
@@ -120,6 +138,30 @@ def test_llama_cpp_timings_give_the_throughput(backend: Backend, fake: FakeOpenA
     assert generation.throughput_source is ThroughputSource.LLAMA_CPP_TIMINGS
     assert generation.throughput_tok_s == pytest.approx(50.0)  # 8 tokens / 160 ms
     assert (generation.prompt_tokens, generation.generated_tokens) == (12, 8)
+
+
+def test_llama_cpp_timings_give_prompt_speed_and_the_stream_its_first_token(
+    connect: Callable[..., Backend],
+) -> None:
+    completion = FakeCompletion(chunk_interval_s=0.1)
+    with FakeOpenAI.running(completion=completion) as server:
+        generation = connect(server.url).generate(server.model, PROMPT, TINY, 10).generation
+
+    assert generation.prompt_tok_s == pytest.approx(12 / 0.030)  # prompt_n / prompt_ms
+    assert generation.prompt_tok_s_source is TimingSource.LLAMA_CPP_TIMINGS
+    assert generation.ttft_source is TimingSource.CLIENT_STREAM
+    # the first chunk comes at once, the other three 0.1 s apart
+    assert generation.ttft_s is not None
+    assert 0 < generation.ttft_s <= generation.call_wall_s - 0.3
+
+
+def test_unstreamed_time_to_first_token_is_llama_cpps_prompt_time(
+    fake: FakeOpenAI, connect: Callable[..., Backend]
+) -> None:
+    generation = connect(fake.url, stream=False).generate(fake.model, PROMPT, TINY, 10).generation
+
+    assert generation.ttft_s == pytest.approx(0.030)
+    assert generation.ttft_source is TimingSource.LLAMA_CPP_TIMINGS
 
 
 def test_sends_the_documented_chat_request(backend: Backend, fake: FakeOpenAI) -> None:
@@ -180,6 +222,8 @@ def test_without_timings_the_client_times_the_stream(connect: Callable[..., Back
     assert generation.throughput_tok_s is not None
     assert 7 / generation.call_wall_s <= generation.throughput_tok_s <= 7 / 0.1
     assert generation.generated_tokens == 8
+    assert generation.ttft_source is TimingSource.CLIENT_STREAM
+    assert generation.prompt_tok_s is None  # only llama.cpp's timings give it
 
 
 def test_without_timings_or_stream_usage_over_wall_time(connect: Callable[..., Backend]) -> None:
@@ -271,3 +315,16 @@ def test_lookups_that_fail_give_none(backend: Backend, fake: FakeOpenAI, fault: 
 
     assert facts == ModelFacts()
     assert backend.server_version() is None
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), -1, 0, True, "12"])
+def test_numbers_a_server_cannot_mean_give_no_figure(value: object) -> None:
+    # Python's json reads `Infinity` and `NaN`; a record holds finite figures only
+    assert as_positive(value) is None
+    assert as_count(value) is None or value == 0
+
+
+def test_llama_cpp_prompt_per_second_is_taken_as_sent() -> None:
+    tally = _Tally(timings={"prompt_n": 12, "prompt_ms": 30.0, "prompt_per_second": 412.5})
+
+    assert first_token_timings(tally, started_s=0.0)["prompt_tok_s"] == 412.5

@@ -22,7 +22,10 @@ from bench.record.schema import (
     ErrorKind,
     RunRecord,
     RunStatus,
+    ServerInfo,
+    TimingSource,
 )
+from bench.runner.host import fingerprint
 from bench.runner.store import create_run_dir
 from bench.runner.tasks import get_task
 from tests.support.runs import (
@@ -184,7 +187,9 @@ def test_a_server_that_is_down_or_lacks_a_model_is_refused_before_any_call(
 
     err = capsys.readouterr().err
     assert code == cli.EXIT_USAGE
-    expected = f"{config}:15: models[1]: expected model {tag!r} available, found "
+    lines = config.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, start=1) if f"tag: {tag}" in text)
+    expected = f"{config}:{line}: models[1]: expected model {tag!r} available, found "
     assert expected + error.format(url=flaky.url) in " ".join(err.split())
     assert not (tmp_path / "archive").exists()  # nothing written
     assert ollama.chats() == []  # no model was asked
@@ -318,3 +323,24 @@ def test_a_run_id_already_taken_gets_a_suffix_and_the_other_run_is_untouched(
     assert second.name == "b-2026-05-01_12-00-00-2"
     assert (first / RECORD_FILENAME).read_text(encoding="utf-8") == "{}"
     assert list(second.iterdir()) == []
+
+
+def test_the_host_is_fingerprinted_once_with_its_servers(
+    tmp_path: Path, ollama: TimedOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, [ollama_model(LARGE.name, ollama.url)])
+
+    record, _, _ = _run(config, capsys)
+
+    host = record.provenance.host
+    assert host is not None
+    here = fingerprint()
+    assert (host.cpu_model, host.logical_cores, host.memory_bytes) == (
+        here.cpu_model,
+        here.logical_cores,
+        here.memory_bytes,
+    )
+    assert host.servers == (ServerInfo(backend="ollama", url=ollama.url, version="0.12.6"),)
+    assert host.load_avg_start is not None and host.load_avg_end is not None
+    [sample] = record.direct[0].samples
+    assert sample.generation.ttft_source is TimingSource.SERVER_COUNTERS

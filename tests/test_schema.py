@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
 from jsonschema import Draft202012Validator
+from pydantic import ValidationError
 
+from bench.record.schema import Generation, GpuProbe, HostInfo, RunRecord, TimingSource
 from scripts.export_schema import TARGET, schema_text
 from tests.support.sitebuild import REPO, SEED_RUN
 
@@ -33,3 +37,68 @@ def test_seed_record_validates_against_the_exported_schema() -> None:
     record["direct"][0]["samples"][0]["evaluation"]["score"] = 101
     (error,) = validator.iter_errors(record)
     assert list(error.path) == ["direct", 0, "samples", 0, "evaluation", "score"]
+
+
+def _seed_json() -> dict[str, Any]:
+    path = REPO / "archive" / SEED_RUN / "run.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def test_the_seed_record_without_host_or_timings_still_loads() -> None:
+    record = RunRecord.model_validate(_seed_json())
+
+    assert record.provenance.host is None and record.warmups == ()
+    generation = record.direct[0].samples[0].generation
+    assert (generation.ttft_s, generation.prompt_tok_s, generation.load_s) == (None, None, None)
+
+
+def test_a_host_fingerprint_and_timings_round_trip() -> None:
+    data = _seed_json()
+    data["provenance"]["host"] = {
+        "cpu_model": "AMD Ryzen 9 7950X",
+        "physical_cores": 16,
+        "logical_cores": 32,
+        "memory_bytes": 64 * 2**30,
+        "gpus": [{"name": "NVIDIA GeForce RTX 4090", "memory_bytes": 24 * 2**30,
+                  "probe": "nvidia-smi"}],
+        "gpu_probes": ["nvidia-smi"],
+        "servers": [{"backend": "ollama", "url": "http://127.0.0.1:11434", "version": "0.12.6"}],
+        "load_avg_start": {"one_min": 0.5, "five_min": 0.4, "fifteen_min": 0.3},
+    }  # fmt: skip
+    generation = data["direct"][0]["samples"][0]["generation"]
+    generation.update(ttft_s=0.2, ttft_source="server_counters", prompt_tok_s=180.0,
+                      prompt_tok_s_source="server_counters", load_s=0.01,
+                      load_source="server_counters")  # fmt: skip
+    data["warmups"] = [{"tag": data["direct"][0]["model"]["tag"], "generation": {"call_wall_s": 9}}]
+
+    record = RunRecord.model_validate(data)
+
+    assert RunRecord.model_validate_json(record.model_dump_json()) == record
+    validator = Draft202012Validator(json.loads(TARGET.read_text(encoding="utf-8")))
+    assert list(validator.iter_errors(json.loads(record.model_dump_json()))) == []
+    assert record.provenance.host is not None
+    assert record.provenance.host.gpus[0].probe is GpuProbe.NVIDIA_SMI
+    assert record.direct[0].samples[0].generation.ttft_source is TimingSource.SERVER_COUNTERS
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), -1.0])
+def test_timing_figures_are_finite_and_not_negative(value: float) -> None:
+    with pytest.raises(ValidationError):
+        Generation(call_wall_s=1, ttft_s=value)
+    with pytest.raises(ValidationError):
+        Generation(call_wall_s=1, prompt_tok_s=value)
+
+
+def test_one_warm_up_per_model() -> None:
+    data = _seed_json()
+    tag = data["direct"][0]["model"]["tag"]
+    data["warmups"] = [{"tag": tag, "generation": {"call_wall_s": 1}}] * 2
+
+    with pytest.raises(ValidationError, match=r"one warm-up per model"):
+        RunRecord.model_validate(data)
+
+
+def test_a_host_says_how_gpus_were_looked_for() -> None:
+    with pytest.raises(ValidationError, match="gpu_probes"):
+        HostInfo.model_validate({"cpu_model": "x", "gpu_probes": []})

@@ -4,6 +4,7 @@
     bench run --resume RUN [CONFIG.yaml]   finish an interrupted run (RUN: run id or folder)
     bench validate [PATH]                  check run records (a run.json, a run or an archive)
     bench compare RUN_A RUN_B              what changed between two runs
+    bench hosts [CONFIG.yaml] [--json]     this machine's fingerprint, as a run records it
 
 A subcommand is a module with `add_parser(commands)`, which adds its parser and sets
 `handler`; add one by listing its `add_parser` in `SUBCOMMANDS`.
@@ -15,7 +16,7 @@ import argparse
 from collections.abc import Callable, Sequence
 
 from bench import __version__
-from bench.cli import compare, run, validate
+from bench.cli import compare, hosts, run, validate
 from bench.cli._common import ExitCode
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "ExitCode", "main"]
@@ -29,6 +30,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]]
     run.add_parser,
     validate.add_parser,
     compare.add_parser,
+    hosts.add_parser,
 ]
 
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
+from bench.record.hosts import HostSummary, record_host
 from bench.record.schema import (
     CandidateFile,
     CascadeResult,
@@ -17,14 +20,25 @@ from bench.record.schema import (
     CheckOutcome,
     DirectResult,
     Evaluation,
+    Generation,
     ModelInfo,
     RunRecord,
     Sample,
     ThroughputSource,
+    TimingSource,
 )
 
 TOP_FAILED_CHECKS = 3
 HOTSPOT_EXAMPLES = 3
+TimingFigure = Literal["generation_tok_s", "prompt_tok_s", "ttft_s", "load_s"]
+TIMING_FIGURES: tuple[TimingFigure, ...] = ("generation_tok_s", "prompt_tok_s", "ttft_s", "load_s")
+Stage = Literal["draft", "refine"]
+_FIELDS: dict[TimingFigure, tuple[str, str]] = {  # figure -> (Generation field, its source)
+    "generation_tok_s": ("throughput_tok_s", "throughput_source"),
+    "prompt_tok_s": ("prompt_tok_s", "prompt_tok_s_source"),
+    "ttft_s": ("ttft_s", "ttft_source"),
+    "load_s": ("load_s", "load_source"),
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,22 @@ class Stat:
         """True when repeated samples leave the two ranges touching: not a clear difference."""
         repeated = self.n > 1 or other.n > 1
         return repeated and self.low <= other.high and other.low <= self.high
+
+
+def timing_stat(generations: Iterable[Generation], figure: TimingFigure) -> Stat | None:
+    """Median and range of one timing figure over the calls that answered and recorded it."""
+    name = _FIELDS[figure][0]
+    values = [getattr(g, name) for g in generations if g.error is None]
+    return Stat.of([v for v in values if v is not None])
+
+
+def timing_sources(
+    generations: Iterable[Generation], figure: TimingFigure
+) -> tuple[ThroughputSource | TimingSource, ...]:
+    """Where the figure's values came from, each source once, sorted."""
+    name = _FIELDS[figure][1]
+    found = {getattr(g, name) for g in generations if g.error is None}
+    return tuple(sorted(source for source in found if source is not None))
 
 
 @dataclass(frozen=True)
@@ -137,6 +167,29 @@ class DirectSummary:
         found = {s.generation.throughput_source for s in self.result.samples}
         return tuple(sorted(source for source in found if source is not None))
 
+    def timing(self, figure: TimingFigure) -> Stat | None:
+        """A timing figure's median and spread over the answered samples (never a warm-up)."""
+        return timing_stat(self._generations, figure)
+
+    def timing_sources(self, figure: TimingFigure) -> tuple[ThroughputSource | TimingSource, ...]:
+        return timing_sources(self._generations, figure)
+
+    @cached_property
+    def prompt_tok_s(self) -> Stat | None:
+        return self.timing("prompt_tok_s")
+
+    @cached_property
+    def ttft_s(self) -> Stat | None:
+        return self.timing("ttft_s")
+
+    @cached_property
+    def load_s(self) -> Stat | None:
+        return self.timing("load_s")
+
+    @property
+    def _generations(self) -> list[Generation]:
+        return [s.generation for s in self.result.samples]
+
     @property
     def errors(self) -> tuple[str, ...]:
         return tuple(s.generation.error for s in self.result.samples if s.generation.error)
@@ -181,6 +234,21 @@ class CascadeSummary:
                 if s.refine is not None and s.refine.throughput_tok_s is not None
             ]
         )
+
+    def stage_timing(self, stage: Stage, figure: TimingFigure) -> Stat | None:
+        """A timing figure of one stage of the handoff (the draft, the refine call)."""
+        return timing_stat(self._stage(stage), figure)
+
+    def stage_timing_sources(
+        self, stage: Stage, figure: TimingFigure
+    ) -> tuple[ThroughputSource | TimingSource, ...]:
+        return timing_sources(self._stage(stage), figure)
+
+    def _stage(self, stage: Stage) -> list[Generation]:
+        samples = self.result.samples
+        if stage == "refine":
+            return [s.refine for s in samples if s.refine is not None]
+        return [s.draft.generation for s in samples if s.draft is not None]
 
     @property
     def delta_vs_large_pts(self) -> float:
@@ -310,6 +378,11 @@ class RunAnalysis:
                     fails.append(CallFailure(who, n, *failure))
             found.append((who, len(c.samples), fails))
         return found
+
+    @cached_property
+    def host(self) -> HostSummary | None:
+        """The short fingerprint of the machine the run ran on; None in older records."""
+        return record_host(self.record)
 
     @cached_property
     def best_direct(self) -> DirectSummary | None:

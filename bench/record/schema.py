@@ -23,6 +23,8 @@ _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 Identifier = Annotated[str, Field(pattern=_ID_PATTERN, max_length=200)]
 Score = Annotated[float, Field(ge=0, le=100)]
 Seconds = Annotated[float, Field(ge=0)]
+FiniteSeconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+TokPerS = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 _SCORE_TOLERANCE_PTS = 0.05
 
 
@@ -44,6 +46,23 @@ class ThroughputSource(StrEnum):
     CLIENT_STREAM = "client_stream"  # tokens counted by the client over a streamed reply
     USAGE_OVER_CALL_WALL = "usage_over_call_wall"  # usage.completion_tokens / call wall
     LEGACY_REPORT = "legacy_report"  # copied from a legacy report page; method unknown
+
+
+class TimingSource(StrEnum):
+    """Where a timing figure (time to first token, prompt tok/s, load time) came from."""
+
+    SERVER_COUNTERS = "server_counters"  # Ollama: load_duration, prompt_eval_duration (ns)
+    LLAMA_CPP_TIMINGS = "llama_cpp_timings"  # llama.cpp: server `timings`, or perf counters
+    CLIENT_STREAM = "client_stream"  # the client's clock: request sent to first content chunk
+    CLIENT_CLOCK = "client_clock"  # the client's clock around the step (in-process model load)
+
+
+class GpuProbe(StrEnum):
+    """How a host's GPUs were looked for."""
+
+    NVIDIA_SMI = "nvidia-smi"
+    ROCM_SMI = "rocm-smi"
+    NO_TOOL = "no_tool_on_path"  # neither nvidia-smi nor rocm-smi on PATH: no GPU looked for
 
 
 class RunStatus(StrEnum):
@@ -122,6 +141,23 @@ class Generation(_Strict):
         """The call failed on the infrastructure: it measured nothing about the model."""
         return self.error_kind is ErrorKind.INFRASTRUCTURE
 
+    ttft_s: FiniteSeconds | None = Field(
+        default=None,
+        description="Time to first token: request sent to the first generated token, seconds.",
+    )
+    ttft_source: TimingSource | None = Field(default=None, description="Where ttft_s came from.")
+    prompt_tok_s: TokPerS | None = Field(
+        default=None, description="Prompt processing speed: prompt tokens / prompt eval time."
+    )
+    prompt_tok_s_source: TimingSource | None = Field(
+        default=None, description="Where prompt_tok_s came from."
+    )
+    load_s: FiniteSeconds | None = Field(
+        default=None,
+        description="Time this call spent loading the model, seconds (about 0 when loaded).",
+    )
+    load_source: TimingSource | None = Field(default=None, description="Where load_s came from.")
+
 
 class Evaluation(_Strict):
     """What the sandbox made of a candidate."""
@@ -195,6 +231,69 @@ class SamplingOptions(_Strict):
     top_p: float | None = None
 
 
+class Warmup(_Strict):
+    """The one unmeasured call a model gets before its measured ones; in no figure."""
+
+    tag: str = Field(min_length=1, max_length=200, description="The model warmed up.")
+    generation: Generation = Field(description="How the warm-up call went.")
+
+
+class LoadAverage(_Strict):
+    """The host's load average (runnable processes), as `os.getloadavg()` gives it."""
+
+    one_min: float = Field(ge=0, allow_inf_nan=False)
+    five_min: float = Field(ge=0, allow_inf_nan=False)
+    fifteen_min: float = Field(ge=0, allow_inf_nan=False)
+
+
+class Gpu(_Strict):
+    name: str = Field(min_length=1, description="The GPU's model name, as its tool reports it.")
+    memory_bytes: int | None = Field(default=None, ge=0, description="Its memory (VRAM).")
+    probe: GpuProbe = Field(description="The tool that reported it.")
+
+
+class ServerInfo(_Strict):
+    """A model server a run talked to, and the version it reported."""
+
+    backend: str = Field(min_length=1, description="ollama, openai, llama-cpp-inprocess.")
+    url: str = Field(min_length=1)
+    version: str | None = Field(
+        default=None,
+        description="Ollama: /api/version; llama.cpp server: /props build_info (build number"
+        " and commit); in-process: the llama-cpp-python version; null when not reported.",
+    )
+
+
+class HostInfo(_Strict):
+    """The machine a run ran on: a curated fingerprint, read once at the start of the run."""
+
+    cpu_model: str | None = Field(default=None, description="/proc/cpuinfo `model name`.")
+    physical_cores: int | None = Field(
+        default=None, ge=1, description="Unique (physical id, core id) pairs in /proc/cpuinfo."
+    )
+    logical_cores: int | None = Field(default=None, ge=1, description="os.cpu_count().")
+    memory_bytes: int | None = Field(default=None, ge=0, description="/proc/meminfo MemTotal.")
+    gpus: tuple[Gpu, ...] = Field(default=(), description="GPUs found; empty when none.")
+    gpu_probes: tuple[GpuProbe, ...] = Field(
+        min_length=1,
+        description="The tools asked for GPUs; `no_tool_on_path` alone when there was none.",
+    )
+    gpu_probe_errors: tuple[str, ...] = Field(
+        default=(), description="Why a GPU tool on PATH gave no answer, one line per tool."
+    )
+    os: str | None = Field(default=None, description="OS name and release, e.g. Ubuntu 24.04.")
+    kernel: str | None = Field(default=None, description="Kernel release (platform.release()).")
+    machine: str | None = Field(default=None, description="Architecture, e.g. x86_64.")
+    python: str | None = Field(default=None, description="Python version running the runner.")
+    servers: tuple[ServerInfo, ...] = Field(default=(), description="The run's model servers.")
+    load_avg_start: LoadAverage | None = Field(
+        default=None, description="Load average when the run started."
+    )
+    load_avg_end: LoadAverage | None = Field(
+        default=None, description="Load average when the run finished; null until then."
+    )
+
+
 class LegacyImport(_Strict):
     originally_rendered: dt.date
     rehosted_from: str
@@ -213,6 +312,9 @@ class Provenance(_Strict):
         default=None, description="Sandbox isolation level the runner achieved."
     )
     legacy: LegacyImport | None = None
+    host: HostInfo | None = Field(
+        default=None, description="The machine's fingerprint; null in records made before it."
+    )
 
 
 class RunRecord(_Strict):
@@ -232,6 +334,10 @@ class RunRecord(_Strict):
     checks: tuple[CheckSpec, ...] = Field(min_length=1)
     direct: tuple[DirectResult, ...] = ()
     cascades: tuple[CascadeResult, ...] = ()
+    warmups: tuple[Warmup, ...] = Field(
+        default=(),
+        description="One unmeasured call per model before its measured calls; in no figure.",
+    )
     provenance: Provenance = Provenance()
 
     @field_validator("started_at", "finished_at")
@@ -265,6 +371,14 @@ class RunRecord(_Strict):
                         f"one of the direct models ({', '.join(tags)})",
                         repr(tag),
                     )
+        warmed = [w.tag for w in self.warmups]
+        for i, tag in enumerate(warmed):
+            if tag in warmed[:i]:
+                raise FieldError(
+                    ("warmups", i, "tag"),
+                    "one warm-up per model",
+                    f"{tag!r}, also warmups[{warmed.index(tag)}]",
+                )
         known = [c.name for c in self.checks]
         for loc, evaluation in self.evaluations():
             for k, check in enumerate(evaluation.checks):

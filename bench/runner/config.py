@@ -105,6 +105,11 @@ class RunConfig(_Strict):
     task: _ID
     repeats: int = Field(default=1, ge=1)
     timeout_s: float = Field(default=600.0, gt=0, description="Per-call timeout.")
+    warmup: bool = Field(
+        default=True,
+        description="One short unmeasured call per model before its measured calls, recorded"
+        " as a warm-up and kept out of every figure.",
+    )
     archive: Path = Field(default=Path("archive"))
     sampling: SamplingConfig = SamplingConfig()
     models: tuple[ModelConfig, ...] = Field(min_length=1)

@@ -7,6 +7,13 @@ small model's direct sample of the same repeat, reused rather than asked again; 
 pipeline wall is that draft's call wall plus the refine call's wall (methodology version 2).
 A draft whose call failed is not refined: the handoff scores 0 and holds the draft's error.
 
+A *warm-up* call (on unless the config says `warmup: false`) comes first for each model: a
+short prompt of its own (not the task's, which would leave the server a cached prompt prefix
+and flatter the first measured call's prompt speed) with the run's sampling options (Ollama
+reloads a model whose `num_ctx` changes) but `WARMUP_MAX_TOKENS`. It loads the model and warms
+its caches; it is recorded in `warmups`, apart from the samples, so no figure can include it.
+The model's direct calls wait for it; a failed warm-up is recorded and the run goes on.
+
 Calls to one server run one at a time (or `concurrency` at a time), because their timings are
 measured; calls to different servers run at once, one thread per slot. A refine call waits for
 both direct samples of its repeat, so every record written on the way is valid. The record is
@@ -29,28 +36,34 @@ from bench.record.schema import (
     RunRecord,
     Sample,
     SamplingOptions,
+    Warmup,
     slug,
 )
 from bench.runner.backends import Backend, Reply
 from bench.runner.config import RunConfig
+from bench.runner.host import load_average
 from bench.runner.progress import Observer, Silent
 from bench.runner.store import Pair, RunState, utc_now, write_candidate
 from bench.runner.tasks._base import Task
 
 ServerKey = tuple[str, str]  # (config backend kind, url)
+WARMUP_PROMPT = "Reply with one word: ready."
+WARMUP_MAX_TOKENS = 8
 
 
 @dataclass(frozen=True)
 class Call:
     """One model call of the plan."""
 
-    kind: Literal["direct", "refine"]
+    kind: Literal["warmup", "direct", "refine"]
     tag: str  # the model called: the direct model, or the pair's large model
     repeat: int
     pair: Pair | None = None
 
     @property
     def label(self) -> str:
+        if self.kind == "warmup":
+            return f"{self.tag} warm-up"
         who = self.tag if self.pair is None else f"{self.pair[0]} -> {self.pair[1]}"
         return f"{who} #{self.repeat + 1}"
 
@@ -62,14 +75,19 @@ class Call:
 
 
 def plan(config: RunConfig) -> list[Call]:
-    """Every call, model by model (fewer model swaps on a server), then pair by pair."""
-    direct = [Call("direct", m.tag, r) for m in config.models for r in range(config.repeats)]
-    refine = [
+    """Every call, model by model (fewer model swaps on a server), each model's warm-up
+    first; then pair by pair."""
+    calls: list[Call] = []
+    for model in config.models:
+        if config.warmup:
+            calls.append(Call("warmup", model.tag, 0))
+        calls += [Call("direct", model.tag, r) for r in range(config.repeats)]
+    calls += [
         Call("refine", p.large, r, (p.small, p.large))
         for p in config.pairs
         for r in range(config.repeats)
     ]
-    return direct + refine
+    return calls
 
 
 def slots(config: RunConfig) -> dict[Call, str]:
@@ -77,6 +95,8 @@ def slots(config: RunConfig) -> dict[Call, str]:
     names: dict[Call, str] = {}
     taken: set[str] = set()
     for call in plan(config):
+        if call.kind == "warmup":
+            continue  # its reply is not kept
         who = slug(call.tag) if call.pair is None else f"{slug(call.pair[0])}--{slug(call.pair[1])}"
         base = f"{call.kind}-{who}-r{call.repeat + 1}"
         name, number = base, 1
@@ -139,6 +159,7 @@ class Orchestrator:
             raise self._failure
         for worker in self._workers:
             worker.join()
+        self._state.note_end_load(load_average())
         return self._state.save(finished_at=utc_now())
 
     @property
@@ -156,6 +177,8 @@ class Orchestrator:
             self._cond.notify_all()
 
     def _holds(self, call: Call) -> bool:
+        if call.kind == "warmup":
+            return call.tag in self._state.warmups
         if call.pair is None:
             return call.repeat in self._state.direct.get(call.tag, {})
         return call.repeat in self._state.cascades.get(call.pair, {})
@@ -178,7 +201,7 @@ class Orchestrator:
                 mine = [c for c in self._pending if self._config.model(c.tag).server == server]
                 if not mine:
                     return None
-                ready = next((c for c in mine if all(map(self._holds, c.needs()))), None)
+                ready = next((c for c in mine if all(map(self._holds, self._needs(c)))), None)
                 if ready is not None:
                     self._pending.remove(ready)
                     self._running.add(ready)
@@ -187,11 +210,19 @@ class Orchestrator:
                 self._cond.wait()
             return None
 
-    def _keep(self, call: Call, result: Sample | CascadeSample) -> None:
+    def _needs(self, call: Call) -> tuple[Call, ...]:
+        """The calls `call` waits for: a pair's direct samples; a model's warm-up."""
+        if call.kind == "direct" and self._config.warmup:
+            return (Call("warmup", call.tag, 0),)
+        return call.needs()
+
+    def _keep(self, call: Call, result: Warmup | Sample | CascadeSample) -> None:
         with self._cond:
             if self._stopped:
                 return
-            if isinstance(result, Sample):
+            if isinstance(result, Warmup):
+                self._state.add_warmup(result)
+            elif isinstance(result, Sample):
                 self._state.add_direct(call.tag, call.repeat, result)
             else:
                 assert call.pair is not None
@@ -203,8 +234,12 @@ class Orchestrator:
                 self._settled.set()
             self._cond.notify_all()
 
-    def _perform(self, call: Call) -> Sample | CascadeSample:
+    def _perform(self, call: Call) -> Warmup | Sample | CascadeSample:
         options = self._config.sampling.for_repeat(call.repeat)
+        if call.kind == "warmup":
+            short = options.model_copy(update={"max_tokens": WARMUP_MAX_TOKENS})
+            reply = self._generate(call.tag, WARMUP_PROMPT, short)
+            return Warmup(tag=call.tag, generation=reply.generation)
         if call.pair is None:
             reply = self._generate(call.tag, self._task.prompt(), options)
             return Sample(
@@ -272,9 +307,9 @@ class Orchestrator:
         return (self._state.run_dir / candidate.path).read_text(encoding="utf-8")
 
 
-def call_error(result: Sample | CascadeSample) -> str | None:
+def call_error(result: Warmup | Sample | CascadeSample) -> str | None:
     """Why a call (or the handoff it completes) failed; None when it went through."""
-    if isinstance(result, Sample):
+    if isinstance(result, Warmup | Sample):
         return result.generation.error
     if result.draft is not None and result.draft.generation.error is not None:
         return f"draft failed: {result.draft.generation.error}"

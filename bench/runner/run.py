@@ -24,10 +24,12 @@ from bench.record.schema import (
     Provenance,
     RunRecord,
     RunStatus,
+    ServerInfo,
 )
 from bench.runner.backends import Backend, ModelFacts, backend_spec, make_backend
 from bench.runner.config import ConfigError, LoadedConfig, RunConfig
 from bench.runner.extract import extract_code
+from bench.runner.host import fingerprint
 from bench.runner.orchestrator import Orchestrator, ServerKey
 from bench.runner.progress import Progress
 from bench.runner.sandbox import isolation_level
@@ -266,14 +268,34 @@ def _server_version(backend: Backend) -> str | None:
 
 
 def provenance(config: RunConfig, models: Iterable[ModelInfo], isolation: str | None) -> Provenance:
+    """What the run ran with, this machine's fingerprint among it (read now, once)."""
     infos = list(models)
     return Provenance(
+        host=fingerprint(servers(infos)),
         tool_version=tool_version(),
         git_commit=git_commit(),
         backend=_joined(m.backend for m in infos),
         server_version=_joined(m.server_version for m in infos),
         sampling=config.sampling.as_options(),
         isolation=isolation,
+    )
+
+
+def servers(models: Iterable[ModelInfo]) -> tuple[ServerInfo, ...]:
+    """Each model server once, with the version it reported, in the models' order."""
+    found: dict[tuple[str, str], ServerInfo] = {}
+    for model in models:
+        if model.backend is None or model.server_url is None:
+            continue
+        key = (model.backend, model.server_url)
+        found.setdefault(key, ServerInfo(backend=key[0], url=key[1], version=model.server_version))
+    return tuple(found.values())
+
+
+def server_infos(backends: dict[ServerKey, Backend]) -> tuple[ServerInfo, ...]:
+    """Each open backend's server and the version it reports (a lookup; never raises)."""
+    return tuple(
+        ServerInfo(backend=b.name, url=b.url, version=_server_version(b)) for b in backends.values()
     )
 
 

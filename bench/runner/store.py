@@ -26,10 +26,12 @@ from bench.record.schema import (
     CascadeResult,
     CascadeSample,
     DirectResult,
+    LoadAverage,
     ModelInfo,
     RunRecord,
     RunStatus,
     Sample,
+    Warmup,
 )
 
 CONFIG_FILENAME = "config.yaml"
@@ -102,6 +104,7 @@ class RunState:
     models: dict[str, ModelInfo]  # in config order
     direct: dict[str, dict[int, Sample]] = field(default_factory=dict)
     cascades: dict[Pair, dict[int, CascadeSample]] = field(default_factory=dict)
+    warmups: dict[str, Warmup] = field(default_factory=dict)
 
     @property
     def record_path(self) -> Path:
@@ -112,6 +115,19 @@ class RunState:
 
     def add_cascade(self, pair: Pair, repeat: int, sample: CascadeSample) -> None:
         self.cascades.setdefault(pair, {})[repeat] = sample
+
+    def add_warmup(self, warmup: Warmup) -> None:
+        self.warmups[warmup.tag] = warmup
+
+    def note_end_load(self, load_avg_end: LoadAverage | None) -> None:
+        """The host's load average as the run ends, on a record that has a host fingerprint."""
+        provenance = self.header.provenance
+        if provenance.host is None or load_avg_end is None:
+            return
+        host = provenance.host.model_copy(update={"load_avg_end": load_avg_end})
+        self.header = self.header.model_copy(
+            update={"provenance": provenance.model_copy(update={"host": host})}
+        )
 
     def record(self, *, finished_at: dt.datetime | None = None) -> RunRecord:
         """The record; complete when `finished_at` is given, partial otherwise."""
@@ -126,7 +142,13 @@ class RunState:
             if samples
         )
         fields = {name: getattr(self.header, name) for name in RunRecord.model_fields}
-        fields.update(direct=direct, cascades=cascades, finished_at=finished_at)
+        warmed = [*self.models, *(t for t in self.warmups if t not in self.models)]
+        fields.update(
+            direct=direct,
+            cascades=cascades,
+            warmups=tuple(self.warmups[tag] for tag in warmed if tag in self.warmups),
+            finished_at=finished_at,
+        )
         fields["status"] = _status(RunRecord(**fields), finished=finished_at is not None)
         return RunRecord(**fields)
 
@@ -161,6 +183,8 @@ def resume_state(run_dir: Path, record: RunRecord, base_seed: int) -> RunState:
         base_seed=base_seed,
         models={d.model.tag: d.model for d in record.direct},
     )
+    for warmup in record.warmups:
+        state.add_warmup(warmup)
     for result in record.direct:
         for sample in result.samples:
             state.add_direct(result.model.tag, _repeat(sample.seed, base_seed, record), sample)

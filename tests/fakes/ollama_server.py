@@ -93,7 +93,7 @@ class FakeOllama(LoopbackServer):
             return json_answer({"error": message}, status=404)
         field = "message" if path == "/api/chat" else "response"
         if body.get("stream", True) is False:
-            return json_answer(_final(model, field, model.reply))
+            return json_answer(final_message(model, field, model.reply))
         return Answer(200, _stream(model, field), content_type="application/x-ndjson")
 
 
@@ -107,7 +107,8 @@ def _content(field: str, text: str) -> dict[str, Any]:
     return {"response": text}
 
 
-def _final(model: FakeModel, field: str, text: str) -> dict[str, Any]:
+def final_message(model: FakeModel, field: str, text: str) -> dict[str, Any]:
+    """The last object of a reply: `done`, and the documented counters in nanoseconds."""
     return {
         "model": model.name,
         "created_at": _created_at(),
@@ -129,7 +130,7 @@ def _stream(model: FakeModel, field: str) -> Iterator[bytes]:
     for piece in model.reply.splitlines(keepends=True):
         chunk = {"model": model.name, "created_at": _created_at(), **_content(field, piece)}
         yield (json.dumps({**chunk, "done": False}) + "\n").encode()
-    yield (json.dumps(_final(model, field, "")) + "\n").encode()
+    yield (json.dumps(final_message(model, field, "")) + "\n").encode()
 
 
 def _details(model: FakeModel) -> dict[str, Any]:

@@ -66,6 +66,7 @@ def write_config(
         "task": TASK_ID,
         "repeats": 1,
         "timeout_s": 30,
+        "warmup": False,  # tests count calls; warm-ups have tests of their own
         "archive": "archive",
         "sampling": {"temperature": 0, "seed": BASE_SEED, "max_tokens": 256},
         "models": models,

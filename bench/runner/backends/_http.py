@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import httpx
 
@@ -128,12 +129,17 @@ def probe(client: httpx.Client, path: str) -> Probe:
 
 def as_count(value: object) -> int | None:
     """A token count from a JSON field: a non-negative int, else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if not _finite(value) or value < 0:
         return None
     return int(value)
 
 
 def as_positive(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    """A positive, finite number from a JSON field (which may say `Infinity` or `NaN`)."""
+    if not _finite(value) or value <= 0:
         return None
     return float(value)
+
+
+def _finite(value: object) -> TypeGuard[int | float]:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)

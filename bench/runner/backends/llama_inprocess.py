@@ -8,8 +8,13 @@ path of a GGUF file or as `package:<name>`, the GGUF file an installed package s
 Throughput comes from llama.cpp's own performance counters (`llama_perf_context`: tokens
 decoded one by one, `n_eval`, over the time spent decoding them, `t_eval_ms`):
 `LLAMA_CPP_TIMINGS`; when they count no decoded token, from the client's clock over the
-streamed chunks: `CLIENT_STREAM`. Each call starts from an empty context (no prompt reuse from
-the call before), as a fresh server request would, so timings do not depend on call order.
+streamed chunks: `CLIENT_STREAM`. Prompt tok/s comes from the same counters (`n_p_eval` over
+`t_p_eval_ms`); time to first token from the client's clock, the call's start (after waiting
+for the lock) to the first streamed chunk, a load included (`CLIENT_STREAM`). The model's load
+time (`t_load_ms`) is charged to the first call that uses the loaded model, the way Ollama
+charges `load_duration` to the first call after a load; the calls after it report 0. Each call
+starts from an empty context (no prompt reuse from the call before), as a fresh server request
+would, so timings do not depend on call order.
 
 A loaded model is one llama.cpp context, which cannot decode for two callers at once: calls are
 serialised by a lock, so the object is safe, though not parallel, from several threads.
@@ -28,7 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.record.schema import ErrorKind, Generation, SamplingOptions, ThroughputSource
+from bench.record.schema import (
+    ErrorKind,
+    Generation,
+    SamplingOptions,
+    ThroughputSource,
+    TimingSource,
+)
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import error_reply, failed, since
 from bench.runner.backends._registry import register
@@ -165,6 +176,7 @@ class LlamaInProcessBackend:
         self._verbose = verbose
         self._loaded: dict[Path, tuple[int, Any]] = {}  # GGUF file -> (n_ctx, llama_cpp.Llama)
         self._digests: dict[Path, str] = {}
+        self._unreported_loads: set[int] = set()  # id() of loaded models no call has reported
         self._lock = threading.Lock()
 
     def generate(
@@ -173,9 +185,13 @@ class LlamaInProcessBackend:
         started_s = time.perf_counter()
         with self._lock:
             try:
+                asked_s = time.perf_counter()
                 llama = self._load(model, options.num_ctx or self._n_ctx)
                 streamed = _stream(llama, prompt, options, started_s + timeout_s)
                 generation = _generation(llama, streamed, since(started_s))
+                generation = _with_timings(
+                    generation, llama, streamed, asked_s, self._loaded_now(llama)
+                )
             except (ModelNotFound, ImportError) as exc:
                 return failed(started_s, f"in-process llama.cpp, model {model!r}: {exc}")
             except (ValueError, RuntimeError, OSError) as exc:
@@ -200,13 +216,21 @@ class LlamaInProcessBackend:
         if loaded is not None and n_ctx in (None, loaded[0]):
             return loaded[1]
         if loaded is not None:
+            self._unreported_loads.discard(id(loaded[1]))
             loaded[1].close()
         n_ctx = n_ctx or self._n_ctx
         llama = _llama_cpp().Llama(
             model_path=str(path), n_ctx=n_ctx, n_threads=self._n_threads, verbose=self._verbose
         )
         self._loaded[path] = (n_ctx, llama)
+        self._unreported_loads.add(id(llama))
         return llama
+
+    def _loaded_now(self, llama: Any) -> bool:
+        """True once per loaded model: for the first call that uses it."""
+        fresh = id(llama) in self._unreported_loads
+        self._unreported_loads.discard(id(llama))
+        return fresh
 
     def model_facts(self, model: str) -> ModelFacts:
         """Parameters and quant type as llama.cpp reads them; digest: sha256 of the GGUF file."""
@@ -243,6 +267,7 @@ class LlamaInProcessBackend:
             for _, llama in self._loaded.values():
                 llama.close()
             self._loaded.clear()
+            self._unreported_loads.clear()
 
 
 def _llama_cpp() -> Any:
@@ -298,6 +323,27 @@ def _generation(llama: Any, streamed: _Streamed, call_wall_s: float) -> Generati
         prompt_tokens=int(perf.n_p_eval),
         generated_tokens=len(llama.tokenize(streamed.text.encode(), add_bos=False)),
     )
+
+
+def _with_timings(
+    generation: Generation, llama: Any, streamed: _Streamed, asked_s: float, loaded_now: bool
+) -> Generation:
+    """Time to first token, prompt tok/s and load time, each with its source."""
+    perf = _llama_cpp().llama_perf_context(llama.ctx)
+    timings: dict[str, Any] = {
+        "load_s": max(0.0, perf.t_load_ms / 1000) if loaded_now else 0.0,
+        "load_source": TimingSource.LLAMA_CPP_TIMINGS,
+    }
+    if streamed.first_s is not None:
+        timings.update(
+            ttft_s=max(0.0, streamed.first_s - asked_s), ttft_source=TimingSource.CLIENT_STREAM
+        )
+    if perf.n_p_eval > 0 and perf.t_p_eval_ms > 0:
+        timings.update(
+            prompt_tok_s=perf.n_p_eval / (perf.t_p_eval_ms / 1000),
+            prompt_tok_s_source=TimingSource.LLAMA_CPP_TIMINGS,
+        )
+    return generation.model_copy(update=timings)
 
 
 def _params_b(llama: Any) -> float | None:

@@ -1,9 +1,12 @@
 """Ollama through its native API (`/api/chat`, `/api/show`, `/api/tags`, `/api/version`).
 
-Generation is one non-streamed `/api/chat` call (`"stream": false`): the throughput comes from
-the server's own counters, `eval_count / eval_duration` (nanoseconds), so the client has no
-need to time the tokens as they arrive. `timeout_s` bounds the connection and the wait for the
-reply, which for a non-streamed call is the whole generation.
+Generation is one non-streamed `/api/chat` call (`"stream": false`): the timings come from
+the server's own counters (nanoseconds), so the client has no need to time the tokens as they
+arrive: throughput `eval_count / eval_duration`, prompt tok/s `prompt_eval_count /
+prompt_eval_duration`, load `load_duration`, and time to first token `load_duration +
+prompt_eval_duration`, what the server spent before its first generated token
+(`SERVER_COUNTERS`; the client's clock would add only the round trip). `timeout_s` bounds the
+connection and the wait for the reply, which for a non-streamed call is the whole generation.
 
 An `OllamaBackend` keeps no state per call: its `httpx.Client` holds a thread-safe connection
 pool, so one object may serve several threads at once.
@@ -18,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bench.record.schema import Generation, SamplingOptions, ThroughputSource
+from bench.record.schema import Generation, SamplingOptions, ThroughputSource, TimingSource
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import (
     as_count,
@@ -161,8 +164,33 @@ def _reply(body: Any, call_wall_s: float, *, where: str, model: str, raw: str) -
             throughput_source=ThroughputSource.SERVER_COUNTERS if throughput is not None else None,
             prompt_tokens=as_count(body.get("prompt_eval_count")),
             generated_tokens=generated,
+            **counter_timings(body),
         ),
     )
+
+
+def counter_timings(body: dict[str, Any]) -> dict[str, Any]:
+    """Time to first token, prompt tok/s and load time from Ollama's `*_duration` counters."""
+    load_s = _elapsed_s(body.get("load_duration"))
+    prompt_s = _seconds(body.get("prompt_eval_duration"))
+    prompt_n = as_count(body.get("prompt_eval_count"))
+    timings: dict[str, Any] = {}
+    if load_s is not None:
+        timings.update(load_s=load_s, load_source=TimingSource.SERVER_COUNTERS)
+    if prompt_s is not None:
+        ttft_s = prompt_s + (load_s or 0.0)
+        timings.update(ttft_s=ttft_s, ttft_source=TimingSource.SERVER_COUNTERS)
+    if prompt_s is not None and prompt_n is not None:
+        timings.update(
+            prompt_tok_s=prompt_n / prompt_s, prompt_tok_s_source=TimingSource.SERVER_COUNTERS
+        )
+    return timings
+
+
+def _elapsed_s(duration_ns: object) -> float | None:
+    """A duration that may be 0 (a model already loaded), in seconds."""
+    count = as_count(duration_ns)
+    return count / _NS_PER_S if count is not None else None
 
 
 def _seconds(duration_ns: object) -> float | None:

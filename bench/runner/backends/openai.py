@@ -10,6 +10,11 @@ time it. The throughput figure comes from, in this order of preference:
    so time to first token (prompt processing) is left out: `CLIENT_STREAM`;
 3. `usage.completion_tokens` over the call's wall time: `USAGE_OVER_CALL_WALL`.
 
+Time to first token is the client's clock over the stream, request sent to the first content
+chunk (`CLIENT_STREAM`); unstreamed, llama.cpp's `timings.prompt_ms` (`LLAMA_CPP_TIMINGS`).
+Prompt tok/s comes from `timings` only (`prompt_per_second`, else `prompt_n / prompt_ms`).
+A server loads its model when it starts, so a call has no load time to report.
+
 `num_ctx` is not part of this API (the server fixes its context size at start) and is not sent.
 `timeout_s` bounds the connection, each wait for bytes, and the whole streamed reply.
 
@@ -27,7 +32,13 @@ from typing import Any
 
 import httpx
 
-from bench.record.schema import ErrorKind, Generation, SamplingOptions, ThroughputSource
+from bench.record.schema import (
+    ErrorKind,
+    Generation,
+    SamplingOptions,
+    ThroughputSource,
+    TimingSource,
+)
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import (
     as_count,
@@ -66,6 +77,7 @@ class _Tally:
     last_content_s: float | None = None
     usage: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, Any] = field(default_factory=dict)
+    streamed: bool = True
 
     def add_content(self, text: str, at_s: float) -> None:
         self.parts.append(text)
@@ -115,7 +127,7 @@ class OpenAIBackend:
         except _StreamFault as exc:
             kind = ErrorKind.MODEL if exc.kind == "timeout" else ErrorKind.INFRASTRUCTURE
             return failed(started_s, _fault_message(exc, where, model, timeout_s), kind)
-        return _reply(tally, since(started_s), where=where, model=model)
+        return _reply(tally, started_s, where=where, model=model)
 
     def _chat_request(self, model: str, prompt: str, options: SamplingOptions) -> dict[str, Any]:
         sampling = {
@@ -204,7 +216,7 @@ def _read_body(raw: bytes) -> _Tally:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         text = raw.decode(errors="replace")[:200]
         raise _StreamFault("malformed", f"the reply is not JSON ({exc}): {text!r}") from exc
-    tally = _Tally()
+    tally = _Tally(streamed=False)
     _take_chunk(tally, body, time.perf_counter(), delta_key="message")
     return tally
 
@@ -246,7 +258,8 @@ def _fault_message(fault: _StreamFault, where: str, model: str, timeout_s: float
     return f"{where} reported an error for model {model!r}: {fault.detail}"
 
 
-def _reply(tally: _Tally, call_wall_s: float, *, where: str, model: str) -> Reply:
+def _reply(tally: _Tally, started_s: float, *, where: str, model: str) -> Reply:
+    call_wall_s = since(started_s)
     if not tally.parts and not tally.usage and not tally.timings:
         empty = f"empty reply from {where} for model {model!r}: no content"
         return error_reply(call_wall_s, empty, ErrorKind.MODEL)
@@ -263,8 +276,29 @@ def _reply(tally: _Tally, call_wall_s: float, *, where: str, model: str) -> Repl
             generated_tokens=_first_count(
                 tally.usage.get("completion_tokens"), tally.timings.get("predicted_n")
             ),
+            **first_token_timings(tally, started_s),
         ),
     )
+
+
+def first_token_timings(tally: _Tally, started_s: float) -> dict[str, Any]:
+    """Time to first token and prompt tok/s, each with its source."""
+    timings: dict[str, Any] = {}
+    prompt_ms = as_positive(tally.timings.get("prompt_ms"))
+    if tally.streamed and tally.first_content_s is not None:
+        ttft_s = max(0.0, tally.first_content_s - started_s)
+        timings.update(ttft_s=ttft_s, ttft_source=TimingSource.CLIENT_STREAM)
+    elif prompt_ms is not None:
+        timings.update(ttft_s=prompt_ms / 1000, ttft_source=TimingSource.LLAMA_CPP_TIMINGS)
+    prompt_tok_s = as_positive(tally.timings.get("prompt_per_second"))
+    prompt_n = as_positive(tally.timings.get("prompt_n"))
+    if prompt_tok_s is None and prompt_n is not None and prompt_ms is not None:
+        prompt_tok_s = prompt_n / (prompt_ms / 1000)
+    if prompt_tok_s is not None:
+        timings.update(
+            prompt_tok_s=prompt_tok_s, prompt_tok_s_source=TimingSource.LLAMA_CPP_TIMINGS
+        )
+    return timings
 
 
 def _throughput(tally: _Tally, call_wall_s: float) -> tuple[float | None, ThroughputSource | None]:

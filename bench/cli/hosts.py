@@ -1,0 +1,113 @@
+"""`bench hosts [CONFIG.yaml] [--json]`: this machine's fingerprint, as a run would record it.
+
+With a config, its model servers are asked for their versions too, as `bench run` asks them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.cli._common import ExitCode
+from bench.record.hosts import host_summary
+from bench.record.schema import GpuProbe, HostInfo, LoadAverage, ServerInfo
+from bench.runner.backends import make_backend
+from bench.runner.config import ConfigError, load_config
+from bench.runner.host import fingerprint
+from bench.runner.run import open_backends, server_infos
+
+UNKNOWN = "unknown"
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    hosts = commands.add_parser(
+        "hosts",
+        help="print this machine's fingerprint, as a run records it",
+        description="Print this machine's fingerprint (CPU, cores, memory, GPUs, OS, Python,"
+        " load), the one `bench run` records; with CONFIG, its servers' versions too.",
+    )
+    hosts.add_argument(
+        "config", nargs="?", type=Path, help="a run config whose servers to ask (optional)"
+    )
+    hosts.add_argument("--json", action="store_true", help="print the fingerprint as JSON")
+    hosts.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        servers = _servers(args.config) if args.config is not None else ()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return ExitCode.USAGE
+    host = fingerprint(servers)
+    if args.json:
+        print(host.model_dump_json(indent=2))
+    else:
+        Console().print(host_table(host))
+    return ExitCode.OK
+
+
+def _servers(config_path: Path) -> tuple[ServerInfo, ...]:
+    loaded = load_config(config_path)
+    backends = open_backends(loaded.config, make_backend)
+    try:
+        return server_infos(backends)
+    finally:
+        for backend in backends.values():
+            backend.close()
+
+
+def host_table(host: HostInfo) -> Table:
+    summary = host_summary(host)
+    table = Table(title="This host, as a run records it", title_justify="left", show_header=False)
+    table.add_column("Fact", style="bold")
+    table.add_column("Value")
+    memory = f"{summary.memory_gib:.1f} GiB" if summary.memory_gib is not None else UNKNOWN
+    rows = [
+        ("CPU", host.cpu_model or UNKNOWN),
+        ("Cores", _cores(host)),
+        ("Memory", memory),
+        ("GPUs", _gpus(host)),
+        ("OS", host.os or UNKNOWN),
+        ("Kernel", host.kernel or UNKNOWN),
+        ("Machine", host.machine or UNKNOWN),
+        ("Python", host.python or UNKNOWN),
+        ("Load average", _load(host.load_avg_start)),
+        *(
+            (f"Server {s.backend}", f"{s.url} · version {s.version or UNKNOWN}")
+            for s in host.servers
+        ),
+    ]
+    for fact, value in rows:
+        table.add_row(fact, value)
+    return table
+
+
+def _cores(host: HostInfo) -> str:
+    physical = host.physical_cores if host.physical_cores is not None else UNKNOWN
+    logical = host.logical_cores if host.logical_cores is not None else UNKNOWN
+    return f"{physical} physical, {logical} logical"
+
+
+def _gpus(host: HostInfo) -> str:
+    if host.gpu_probes == (GpuProbe.NO_TOOL,):
+        return "none found: neither nvidia-smi nor rocm-smi on PATH"
+    lines = [
+        f"{g.name}"
+        + (f", {g.memory_bytes / 2**30:.1f} GiB" if g.memory_bytes else "")
+        + f" ({g.probe.value})"
+        for g in host.gpus
+    ]
+    asked = ", ".join(p.value for p in host.gpu_probes)
+    lines = lines or [f"none found by {asked}"]
+    return "\n".join([*lines, *host.gpu_probe_errors])
+
+
+def _load(load: LoadAverage | None) -> str:
+    if load is None:
+        return UNKNOWN
+    return f"{load.one_min:.2f} {load.five_min:.2f} {load.fifteen_min:.2f} (1, 5, 15 min)"
