@@ -135,7 +135,7 @@ def test_a_slow_warm_up_is_in_no_figure(tmp_path: Path, ollama: ColdStartOllama)
         assert direct.ttft_s is not None and direct.ttft_s.high == pytest.approx(0.135)
         assert direct.call_wall_s is not None and direct.call_wall_s.n == 2
         assert direct.call_wall_s.high < warm.call_wall_s
-    assert analysis.calls_failed == 0
+    assert analysis.call_failures == ()
 
 
 def test_warmup_false_asks_no_warm_up(tmp_path: Path, ollama: ColdStartOllama) -> None:
