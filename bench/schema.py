@@ -7,13 +7,23 @@ findings, hotspots) is computed from a record by `bench.analysis`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from bench.errors import FieldError
+from bench.safety import RELATIVE_PATH_PATTERN, RELATIVE_PATH_RULE, is_plain_relative_path
 
 SCHEMA_VERSION = 1
 METHODOLOGY_VERSION = 2  # the current one; the changelog is site_src/methodology.md
@@ -21,13 +31,16 @@ RECORD_FILENAME = "run.json"
 
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 Identifier = Annotated[str, Field(pattern=_ID_PATTERN, max_length=200)]
+RelativePath = Annotated[
+    str, WithJsonSchema({"type": "string", "pattern": RELATIVE_PATH_PATTERN})
+]  # checked by a validator, for a message that says what is wrong
 Score = Annotated[float, Field(ge=0, le=100)]
 Seconds = Annotated[float, Field(ge=0)]
 _SCORE_TOLERANCE_PTS = 0.05
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class CheckOutcome(StrEnum):
@@ -78,16 +91,16 @@ class CandidateFile(_Strict):
     """The script a model wrote."""
 
     name: str = Field(min_length=1, description="File name the task asked for.")
-    path: str | None = Field(
+    path: RelativePath | None = Field(
         default=None,
         description="Path of the archived source, relative to the run folder; null when unknown.",
     )
 
     @field_validator("path")
     @classmethod
-    def _relative_inside_run(cls, value: str | None) -> str | None:
-        if value is not None and (value.startswith(("/", "\\")) or ".." in value.split("/")):
-            raise ValueError(f"must be a path inside the run folder, got {value!r}")
+    def _plain_relative(cls, value: str | None) -> str | None:
+        if value is not None and not is_plain_relative_path(value):
+            raise FieldError((), RELATIVE_PATH_RULE, repr(value))
         return value
 
 
@@ -230,29 +243,31 @@ class RunRecord(_Strict):
                 f"a time at or after started_at ({self.started_at:%Y-%m-%dT%H:%M:%SZ})",
                 f"{self.finished_at:%Y-%m-%dT%H:%M:%SZ}",
             )
-        tags = [d.model.tag for d in self.direct]
-        for i, tag in enumerate(tags):
-            if tag in tags[:i]:
+        first_direct: dict[str, int] = {}
+        for i, d in enumerate(self.direct):
+            tag = d.model.tag
+            if tag in first_direct:
                 raise FieldError(
                     ("direct", i, "model", "tag"),
                     "a model not already in direct",
-                    f"{tag!r}, also direct[{tags.index(tag)}]",
+                    f"{tag!r}, also direct[{first_direct[tag]}]",
                 )
+            first_direct[tag] = i
         for i, pair in enumerate(self.cascades):
             for role, tag in (("small", pair.small), ("large", pair.large)):
-                if tag not in tags:
+                if tag not in first_direct:
                     raise FieldError(
                         ("cascades", i, role),
-                        f"one of the direct models ({', '.join(tags)})",
+                        f"one of the direct models ({', '.join(first_direct)})",
                         repr(tag),
                     )
-        known = [c.name for c in self.checks]
+        known = {c.name for c in self.checks}
         for loc, evaluation in self.evaluations():
             for k, check in enumerate(evaluation.checks):
                 if check.name not in known:
                     raise FieldError(
                         (*loc, "checks", k, "name"),
-                        f"a check in the run's checks ({', '.join(known)})",
+                        f"a check in the run's checks ({_listing(c.name for c in self.checks)})",
                         repr(check.name),
                     )
         return self
@@ -274,6 +289,14 @@ class RunRecord(_Strict):
                         (("cascades", i, "samples", j, "draft", "evaluation"), s.draft.evaluation)
                     )
         return found
+
+
+def _listing(names: Iterable[str], most: int = 10) -> str:
+    """`a, b, c`, or the first `most` names and how many more."""
+    shown = list(itertools.islice(names, most + 1))
+    if len(shown) <= most:
+        return ", ".join(shown)
+    return ", ".join(shown[:most]) + ", …"
 
 
 def score_from_checks(checks: tuple[CheckResult, ...] | list[CheckResult]) -> float:

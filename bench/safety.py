@@ -1,0 +1,53 @@
+"""What a record may name and say, checked and made harmless before it reaches the site.
+
+A record comes from a file anyone could have edited: a path it names must stay inside its run
+folder, and its text must not carry control characters into a page, a chart or the feed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+# One path segment: no separator, no backslash, no colon (so no URL scheme or drive), no
+# control character, and not "." or "..". Written without lookarounds, so that Rust's regex
+# (pydantic), Python's and ECMA-262's (JSON Schema) read it alike.
+_C = r"/\\:\x00-\x1f\x7f-\x9f"
+_SEGMENT = rf"(?:[^.{_C}][^{_C}]*|\.[^.{_C}][^{_C}]*|\.\.[^{_C}]+)"
+RELATIVE_PATH_PATTERN = rf"^{_SEGMENT}(?:/{_SEGMENT})*$"
+RELATIVE_PATH_RULE = "a plain relative path (no scheme, no '..', not absolute)"
+_RELATIVE_PATH = re.compile(RELATIVE_PATH_PATTERN)
+
+TEXT_SUFFIX = ".txt"  # served as text/plain by MkDocs' server, GitHub Pages and browsers
+
+# C0 and C1 controls but tab, line feed and carriage return; and the two non-characters XML
+# 1.0 forbids.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def is_plain_relative_path(path: str) -> bool:
+    return _RELATIVE_PATH.fullmatch(path) is not None
+
+
+def inside(folder: Path, path: str) -> Path | None:
+    """`folder / path` resolved, symlinks followed, when it stays inside `folder`; else None."""
+    base = folder.resolve()
+    target = (base / path).resolve()
+    return target if target.is_relative_to(base) else None
+
+
+def as_text_file(path: str) -> str:
+    """Where a file named by a record is published: its path with `.txt` added, so that no
+    name (`x.svg`, `x.html`) makes a browser run what it holds."""
+    return path + TEXT_SUFFIX
+
+
+def text_file_href(path: str) -> str:
+    """The link to `as_text_file(path)` from the run's page (its folder)."""
+    return quote(as_text_file(path))
+
+
+def printable(text: str) -> str:
+    """`text` with each control character shown as `\\x00`, never raw."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
