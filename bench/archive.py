@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from bench import strictjson
-from bench.errors import error_loc, expected_and_found, field_path, root_causes, shorten
+from bench.errors import Loc, error_loc, expected_and_found, field_path, root_causes, shorten
+from bench.safety import inside
 from bench.schema import RECORD_FILENAME, SCHEMA_VERSION, RunRecord
 
 
@@ -54,11 +56,13 @@ class ArchivedRun:
 
     def candidate_paths(self) -> list[str]:
         """Archived candidate files the record names, relative to the run folder."""
-        found: dict[str, None] = {}
-        for _, evaluation in self.record.evaluations():
+        return list(dict.fromkeys(path for _, path in self.candidates()))
+
+    def candidates(self) -> Iterator[tuple[Loc, str]]:
+        """Each archived candidate's path, with where the record names it."""
+        for loc, evaluation in self.record.evaluations():
             if evaluation.candidate is not None and evaluation.candidate.path is not None:
-                found[evaluation.candidate.path] = None
-        return list(found)
+                yield (*loc, "candidate", "path"), evaluation.candidate.path
 
 
 def record_paths(root: Path) -> list[Path]:
@@ -80,14 +84,14 @@ def load_archive(root: Path) -> list[ArchivedRun]:
     if not root.exists():
         raise ArchiveError([RecordProblem(root, "(archive)", "an archive folder", "nothing")])
     runs: list[ArchivedRun] = []
-    problems: list[RecordProblem] = []
+    problems = _symlinked_folders(root)
     for path in record_paths(root):
         run, found = _load(path)
         problems += found
         if run is not None:
             runs.append(run)
     problems += _duplicate_ids(runs)
-    problems += _missing_candidates(runs)
+    problems += _bad_candidates(runs)
     problems += _misplaced(runs, root)
     if problems:
         raise ArchiveError(problems)
@@ -95,6 +99,9 @@ def load_archive(root: Path) -> list[ArchivedRun]:
 
 
 def _load(path: Path) -> tuple[ArchivedRun | None, list[RecordProblem]]:
+    unsafe = _not_a_record_file(path)
+    if unsafe is not None:
+        return None, [unsafe]
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -200,12 +207,61 @@ def _misplaced(runs: list[ArchivedRun], root: Path) -> list[RecordProblem]:
     return problems
 
 
-def _missing_candidates(runs: list[ArchivedRun]) -> list[RecordProblem]:
-    return [
-        RecordProblem(
-            run.path, "candidate.path", "a file in the run folder", f"{path!r}, which is missing"
+def _not_a_record_file(path: Path) -> RecordProblem | None:
+    """A record must be a regular file of its run folder: a symlink may not lead out of it,
+    and a FIFO or a folder named run.json is not read."""
+    if path.is_symlink() and inside(path.parent, path.name) is None:
+        return RecordProblem(
+            path, "(file)", "a file inside its run folder", f"a symlink to {path.resolve()}"
         )
-        for run in runs
-        for path in run.candidate_paths()
-        if not (run.folder / path).is_file()
-    ]
+    if not path.is_file():
+        return RecordProblem(path, "(file)", "a regular file", _kind(path))
+    return None
+
+
+def _symlinked_folders(root: Path) -> list[RecordProblem]:
+    """Records are read from real folders: a symlinked benchmark or run folder could lead
+    anywhere (os.walk, like rglob, does not follow it). Inside a run folder, a symlink
+    matters only when a record names a file through it: see _bad_candidates."""
+    if not root.is_dir():
+        return []
+    problems = []
+    for folder, subfolders, files in os.walk(root):
+        if RECORD_FILENAME in files:
+            subfolders.clear()  # a run folder
+            continue
+        for name in subfolders:
+            link = Path(folder) / name
+            if link.is_symlink():
+                problems.append(
+                    RecordProblem(
+                        link,
+                        "(folder)",
+                        "a folder, not a symlink",
+                        f"a symlink to {link.resolve()}",
+                    )
+                )
+    return problems
+
+
+def _bad_candidates(runs: list[ArchivedRun]) -> list[RecordProblem]:
+    problems = []
+    for run in runs:
+        for loc, path in run.candidates():
+            target = inside(run.folder, path)
+            if target is None:
+                found = f"{path!r}, which leads to {(run.folder / path).resolve()}"
+            elif not target.is_file():
+                found = f"{path!r}, which is {_kind(target)}"
+            else:
+                continue
+            problems.append(
+                RecordProblem(run.path, field_path(loc), "a file in the run folder", found)
+            )
+    return problems
+
+
+def _kind(path: Path) -> str:
+    if not path.exists():
+        return "missing"
+    return "a folder" if path.is_dir() else "not a regular file"

@@ -11,6 +11,7 @@ from bench import fmt
 from bench.analysis import CascadeSummary, DirectSummary, Outcomes, RunAnalysis
 from bench.charts import Chart
 from bench.findings import findings_for
+from bench.safety import text_file_href
 from bench.schema import METHODOLOGY_VERSION, RECORD_FILENAME, CandidateFile, RunRecord
 
 REPORT_NAME = "report.html"
@@ -329,7 +330,7 @@ def _candidates(files: Iterable[CandidateFile | None]) -> str:
                 f'{e(candidate.name)} <span class="bench-note">(source not archived)</span>'
             )
         else:
-            links.append(f'<a href="{e(candidate.path)}">{e(candidate.name)}</a>')
+            links.append(f'<a href="{e(text_file_href(candidate.path))}">{e(candidate.name)}</a>')
     if len(links) == 1:
         return links[0]
     return " ".join(f"#{n}&nbsp;{link}" for n, link in enumerate(links, start=1))

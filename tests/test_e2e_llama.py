@@ -14,6 +14,7 @@ from bench.analysis import RunAnalysis
 from bench.archive import load_record
 from bench.findings import findings_for
 from bench.render import report_path
+from bench.safety import as_text_file, text_file_href
 from bench.schema import RECORD_FILENAME, RunStatus, ThroughputSource
 from tests.support.runs import BENCHMARK, bench, run_dirs, write_config
 from tests.support.sitebuild import build_site, make_project, page_text
@@ -100,7 +101,7 @@ def test_a_direct_model_and_a_handoff_on_a_real_llama_cpp_server(
     assert record.provenance.isolation in text
     for evaluation in (sample.evaluation, handoff.evaluation):
         assert evaluation.candidate is not None and evaluation.candidate.path is not None
-        assert f'href="{evaluation.candidate.path}"' in html
-        assert (page.parent / evaluation.candidate.path).is_file()
+        assert f'href="{text_file_href(evaluation.candidate.path)}"' in html
+        assert (page.parent / as_text_file(evaluation.candidate.path)).is_file()
     index = (site / "index.html").read_text(encoding="utf-8")
     assert f'href="{report_path(record)}"' in index

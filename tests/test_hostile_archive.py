@@ -1,0 +1,180 @@
+"""Nothing in the archive can publish a file from outside it or make the site run a script.
+
+Every path a record names is a plain relative path to a regular file inside its run folder;
+symlinks do not lead out; a candidate is published as text, whatever its name.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.safety import RELATIVE_PATH_RULE
+from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, mkdocs_build
+
+SEED = json.loads((REPO / "archive" / SEED_RUN / "run.json").read_text(encoding="utf-8"))
+BENCHMARK = SEED["benchmark_id"]
+HOSTILE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>\n'
+)
+
+
+def write_run(archive: Path, run_id: str, candidate: str | None = None) -> Path:
+    """A copy of the seed as `run_id`, its first direct candidate archived at `candidate`."""
+    data: dict[str, Any] = json.loads(json.dumps(SEED))
+    data["run_id"] = run_id
+    if candidate is not None:
+        data["direct"][0]["samples"][0]["evaluation"]["candidate"]["path"] = candidate
+    folder = archive / BENCHMARK / run_id
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps(data), encoding="utf-8")
+    return folder
+
+
+def project_with(tmp_path: Path) -> tuple[Path, Path]:
+    """A project whose archive the test fills in place (copying it would follow symlinks)."""
+    project = make_project(tmp_path, tmp_path / "empty-archive-to-copy")
+    return project, project / "archive"
+
+
+@pytest.fixture
+def empty(tmp_path: Path) -> Path:
+    (tmp_path / "empty-archive-to-copy").mkdir()
+    return tmp_path
+
+
+def failed_build(project: Path) -> str:
+    result = mkdocs_build(project)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    return result.stderr
+
+
+CANDIDATE_FIELD = "direct[0].samples[0].evaluation.candidate.path"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["javascript:alert(1)", "/etc/passwd", "../other/x.py", "a/../../x.py", "a\\x.py", "./x.py"],
+)
+def test_a_path_that_is_not_plain_and_relative_stops_the_build(empty: Path, path: str) -> None:
+    project, archive = project_with(empty)
+    folder = write_run(archive, "bad-path", candidate=path)
+    if ":" in path:
+        (folder / path).write_text("alert(1)\n", encoding="utf-8")  # the file exists: no matter
+    stderr = failed_build(project)
+    assert (
+        f"{BENCHMARK}/bad-path/run.json: {CANDIDATE_FIELD}: expected {RELATIVE_PATH_RULE}, "
+        f"found {path!r}"
+    ) in stderr
+
+
+def test_a_candidate_symlink_out_of_the_run_folder_stops_the_build(empty: Path) -> None:
+    project, archive = project_with(empty)
+    folder = write_run(archive, "to-passwd", candidate="candidates/a.py")
+    (folder / "candidates").mkdir()
+    (folder / "candidates" / "a.py").symlink_to("/etc/passwd")
+    stderr = failed_build(project)
+    assert (
+        f"to-passwd/run.json: {CANDIDATE_FIELD}: expected a file in the run folder, "
+        "found 'candidates/a.py', which leads to /etc/passwd"
+    ) in stderr
+    assert not (project / "site").exists() or not any(
+        "root:" in p.read_text(errors="replace") for p in (project / "site").rglob("*.txt")
+    )
+
+
+def test_a_candidate_through_a_symlinked_folder_out_of_the_run_stops_the_build(
+    empty: Path,
+) -> None:
+    project, archive = project_with(empty)
+    folder = write_run(archive, "via-folder", candidate="candidates/passwd")
+    (folder / "candidates").symlink_to("/etc")
+    stderr = failed_build(project)
+    assert (
+        f"via-folder/run.json: {CANDIDATE_FIELD}: expected a file in the run folder, "
+        "found 'candidates/passwd', which leads to /etc/passwd"
+    ) in stderr
+
+
+def test_a_candidate_that_is_a_folder_stops_the_build(empty: Path) -> None:
+    project, archive = project_with(empty)
+    folder = write_run(archive, "folder", candidate="candidates")
+    (folder / "candidates").mkdir()
+    stderr = failed_build(project)
+    assert (
+        f"folder/run.json: {CANDIDATE_FIELD}: expected a file in the run folder, "
+        "found 'candidates', which is a folder"
+    ) in stderr
+
+
+def test_a_record_symlinked_from_outside_the_archive_stops_the_build(empty: Path) -> None:
+    project, archive = project_with(empty)
+    outside = write_run(empty / "elsewhere", "linked") / "run.json"
+    folder = archive / BENCHMARK / "linked"
+    folder.mkdir(parents=True)
+    (folder / "run.json").symlink_to(outside)
+    stderr = failed_build(project)
+    assert (
+        f"{BENCHMARK}/linked/run.json: (file): expected a file inside its run folder, "
+        f"found a symlink to {outside.resolve()}"
+    ) in stderr
+
+
+def test_a_run_folder_symlinked_from_outside_the_archive_stops_the_build(empty: Path) -> None:
+    project, archive = project_with(empty)
+    write_run(archive, "real")
+    outside = write_run(empty / "elsewhere", "linked")
+    (archive / BENCHMARK / "linked").symlink_to(outside, target_is_directory=True)
+    stderr = failed_build(project)
+    assert (
+        f"{BENCHMARK}/linked: (folder): expected a folder, not a symlink, "
+        f"found a symlink to {outside.resolve()}"
+    ) in stderr
+    assert "invalid run records (1 problem)" in stderr
+
+
+def test_a_symlink_that_stays_in_the_run_folder_is_published(empty: Path) -> None:
+    project, archive = project_with(empty)
+    folder = write_run(archive, "inside", candidate="candidates/a.py")
+    (folder / "candidates").mkdir()
+    (folder / "sources").mkdir()
+    (folder / "sources" / "a.py").write_text("print('hello')\n", encoding="utf-8")
+    (folder / "candidates" / "a.py").symlink_to(os.path.join("..", "sources", "a.py"))
+    site = build_site(project)
+    published = site / BENCHMARK / "inside" / "candidates" / "a.py.txt"
+    assert published.read_text(encoding="utf-8") == "print('hello')\n"
+
+
+@pytest.mark.parametrize("name", ["evil.svg", "evil.html", "evil.js", "notes.md", "x"])
+def test_a_candidate_is_published_as_plain_text_whatever_its_name(empty: Path, name: str) -> None:
+    project, archive = project_with(empty)
+    folder = write_run(archive, "named", candidate=f"candidates/{name}")
+    (folder / "candidates").mkdir()
+    (folder / "candidates" / name).write_text(HOSTILE_SVG, encoding="utf-8")
+    site = build_site(project)
+    run = site / BENCHMARK / "named"
+    published = run / "candidates" / f"{name}.txt"
+    assert published.read_text(encoding="utf-8") == HOSTILE_SVG
+    assert mimetypes.guess_type(published.name)[0] == "text/plain"  # as servers type it
+    assert sorted(p.name for p in (run / "candidates").iterdir()) == [published.name]
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert f'href="candidates/{name}.txt"' in page
+    assert f'href="candidates/{name}"' not in page
+
+
+def test_an_odd_candidate_name_is_linked_as_a_url(empty: Path) -> None:
+    project, archive = project_with(empty)
+    name = "a #1?x=%.py"
+    folder = write_run(archive, "odd", candidate=f"candidates/{name}")
+    (folder / "candidates").mkdir()
+    (folder / "candidates" / name).write_text("pass\n", encoding="utf-8")
+    site = build_site(project)
+    assert (site / BENCHMARK / "odd" / "candidates" / f"{name}.txt").is_file()
+    page = (site / BENCHMARK / "odd" / "report.html").read_text(encoding="utf-8")
+    assert 'href="candidates/a%20%231%3Fx%3D%25.py.txt"' in page
