@@ -11,7 +11,7 @@ from bench import fmt
 from bench.analysis import CascadeSummary, DirectSummary, Outcomes, RunAnalysis
 from bench.charts import Chart
 from bench.findings import findings_for
-from bench.safety import text_file_href
+from bench.safety import printable, text_file_href
 from bench.schema import METHODOLOGY_VERSION, RECORD_FILENAME, CandidateFile, RunRecord
 
 REPORT_NAME = "report.html"
@@ -44,7 +44,7 @@ def report_path(record: RunRecord) -> str:
 
 
 def e(value: object) -> str:
-    return escape(str(value), quote=True)
+    return escape(printable(str(value)), quote=True)
 
 
 def render_report(run: RunAnalysis, charts: Sequence[Chart]) -> RenderedPage:

@@ -24,6 +24,7 @@ from bench.analysis import DirectSummary, RunAnalysis, Stat
 from bench.cache import template
 from bench.charts import SCORE_AXIS, WALL_AXIS, spec_path_for, spec_text, svg_path_for
 from bench.render import REPORT_NAME, e
+from bench.safety import printable
 from bench.site import SiteFile
 
 TREND_MAX_RUNS = 250  # the newest runs a trend chart draws; keeps each SVG small and quick
@@ -195,7 +196,7 @@ def _chart(
                         started_at=_time(run),
                         run_id=run.record.run_id,
                         href=_href(run),
-                        model=d.tag,
+                        model=printable(d.tag),  # vl-convert writes it raw
                         methodology=f"v{run.record.methodology_version}",
                         value=stat.median,
                     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +179,53 @@ def test_an_odd_candidate_name_is_linked_as_a_url(empty: Path) -> None:
     assert (site / BENCHMARK / "odd" / "candidates" / f"{name}.txt").is_file()
     page = (site / BENCHMARK / "odd" / "report.html").read_text(encoding="utf-8")
     assert 'href="candidates/a%20%231%3Fx%3D%25.py.txt"' in page
+
+
+CONTROLS = "\x00\x01\x08\x0b\x1b\x7f\x85\x9f"
+RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def with_controls(run_id: str) -> dict[str, Any]:
+    """The seed, with control characters in every kind of text a record holds."""
+    data: dict[str, Any] = json.loads(json.dumps(SEED))
+    c = CONTROLS
+    old_tag = data["direct"][0]["model"]["tag"]
+    tag = f"qwen{c}:0.6b"
+    data.update(run_id=run_id, title=f"Title {c}", host=f"host{c}")
+    data["direct"][0]["model"].update(tag=tag, label=f"Label {c}", quantization=f"q{c}")
+    for pair in data["cascades"]:
+        pair.update({k: tag for k in ("small", "large") if pair[k] == old_tag})
+    sample = data["direct"][0]["samples"][0]
+    sample["generation"]["error"] = f"boom {c}"
+    sample["evaluation"]["candidate"]["name"] = f"x{c}.py"
+    data["direct"][1]["samples"][0]["evaluation"]["checks"][1]["detail"] = f"detail {c}"
+    data["provenance"].update(backend=f"ollama{c}", isolation=f"none{c}")
+    data["provenance"]["legacy"]["notes"] = [f"note {c}"]
+    return data
+
+
+def test_control_characters_never_reach_a_built_file_raw(empty: Path) -> None:
+    project, archive = project_with(empty)
+    for run_id in ("controls-1", "controls-2"):  # two runs: a trends page with points
+        folder = archive / BENCHMARK / run_id
+        folder.mkdir(parents=True)
+        text = json.dumps(with_controls(run_id))  # \u0000 escapes: valid JSON
+        (folder / "run.json").write_text(text, encoding="utf-8")
+    site = build_site(project)
+    checked = 0
+    for path in sorted(site.rglob("*")):
+        if path.suffix not in {".html", ".svg", ".xml", ".json"} or "assets" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        found = RAW_CONTROL.search(text)
+        assert found is None, f"{path.relative_to(site)}: raw {found.group()!r}"
+        checked += 1
+    run = site / BENCHMARK / "controls-1"
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert "Title \\x00\\x01\\x08\\x0b\\x1b\\x7f\\x85\\x9f" in page  # shown, not dropped
+    assert "boom \\x00" in page and "detail \\x00" in page
+    assert "Title \\x00" in (site / "feed.xml").read_text(encoding="utf-8")
+    assert "qwen\\x00" in (site / BENCHMARK / "trends-score.svg").read_text(encoding="utf-8")
+    published = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    assert published == with_controls("controls-1")  # the same data, escaped as JSON
+    assert checked > 20
