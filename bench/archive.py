@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from bench import strictjson
 from bench.errors import Loc, error_loc, expected_and_found, field_path, root_causes, shorten
-from bench.safety import inside
+from bench.safety import file_inside
 from bench.schema import RECORD_FILENAME, SCHEMA_VERSION, RunRecord
 
 
@@ -66,10 +66,15 @@ class ArchivedRun:
 
 
 def record_paths(root: Path) -> list[Path]:
-    """Every run record below `root` (a record file, a run folder or an archive folder)."""
-    if root.is_file():
+    """Every run record below `root` (a record file, a run folder or an archive folder),
+    broken and looping symlinks included, so that they are reported rather than skipped."""
+    if not root.is_dir():
         return [root]
-    return sorted(root.rglob(RECORD_FILENAME))
+    return sorted(
+        Path(folder) / RECORD_FILENAME
+        for folder, subfolders, files in os.walk(root)
+        if RECORD_FILENAME in files or RECORD_FILENAME in subfolders
+    )
 
 
 def load_record(path: Path) -> RunRecord:
@@ -210,25 +215,24 @@ def _misplaced(runs: list[ArchivedRun], root: Path) -> list[RecordProblem]:
 def _not_a_record_file(path: Path) -> RecordProblem | None:
     """A record must be a regular file of its run folder: a symlink may not lead out of it,
     and a FIFO or a folder named run.json is not read."""
-    if path.is_symlink() and inside(path.parent, path.name) is None:
-        return RecordProblem(
-            path, "(file)", "a file inside its run folder", f"a symlink to {path.resolve()}"
-        )
-    if not path.is_file():
-        return RecordProblem(path, "(file)", "a regular file", _kind(path))
-    return None
+    why = file_inside(path.parent, path.name)
+    if why is None:
+        return None
+    if path.is_symlink():
+        return RecordProblem(path, "(file)", "a file inside its run folder", f"a symlink, {why}")
+    return RecordProblem(path, "(file)", "a regular file", why.removeprefix("which is "))
 
 
 def _symlinked_folders(root: Path) -> list[RecordProblem]:
     """Records are read from real folders: a symlinked benchmark or run folder could lead
-    anywhere (os.walk, like rglob, does not follow it). Inside a run folder, a symlink
+    anywhere (os.walk does not follow it). Inside a run folder, a symlink
     matters only when a record names a file through it: see _bad_candidates."""
     if not root.is_dir():
         return []
     problems = []
     for folder, subfolders, files in os.walk(root):
-        if RECORD_FILENAME in files:
-            subfolders.clear()  # a run folder
+        if RECORD_FILENAME in files or RECORD_FILENAME in subfolders:
+            subfolders.clear()  # a run folder: see above
             continue
         for name in subfolders:
             link = Path(folder) / name
@@ -238,30 +242,16 @@ def _symlinked_folders(root: Path) -> list[RecordProblem]:
                         link,
                         "(folder)",
                         "a folder, not a symlink",
-                        f"a symlink to {link.resolve()}",
+                        f"a symlink to {os.readlink(link)}",
                     )
                 )
     return problems
 
 
 def _bad_candidates(runs: list[ArchivedRun]) -> list[RecordProblem]:
-    problems = []
-    for run in runs:
-        for loc, path in run.candidates():
-            target = inside(run.folder, path)
-            if target is None:
-                found = f"{path!r}, which leads to {(run.folder / path).resolve()}"
-            elif not target.is_file():
-                found = f"{path!r}, which is {_kind(target)}"
-            else:
-                continue
-            problems.append(
-                RecordProblem(run.path, field_path(loc), "a file in the run folder", found)
-            )
-    return problems
-
-
-def _kind(path: Path) -> str:
-    if not path.exists():
-        return "missing"
-    return "a folder" if path.is_dir() else "not a regular file"
+    return [
+        RecordProblem(run.path, field_path(loc), "a file in the run folder", f"{path!r}, {why}")
+        for run in runs
+        for loc, path in run.candidates()
+        if (why := file_inside(run.folder, path)) is not None
+    ]

@@ -30,11 +30,23 @@ def is_plain_relative_path(path: str) -> bool:
     return _RELATIVE_PATH.fullmatch(path) is not None
 
 
-def inside(folder: Path, path: str) -> Path | None:
-    """`folder / path` resolved, symlinks followed, when it stays inside `folder`; else None."""
-    base = folder.resolve()
-    target = (base / path).resolve()
-    return target if target.is_relative_to(base) else None
+def file_inside(folder: Path, path: str) -> str | None:
+    """Why `folder / path` is not a regular file inside `folder` (symlinks followed), as
+    `which leads to /etc/passwd`; None when it is one."""
+    try:
+        base = folder.resolve()
+        target = (base / path).resolve()
+        if not target.is_relative_to(base):
+            return f"which leads to {target}"
+        if target.is_file():
+            return None
+        if not target.exists():
+            return "which is missing"
+        return "which is a folder" if target.is_dir() else "which is not a regular file"
+    except RuntimeError:  # pathlib before 3.13: a symlink loop
+        return "which is a symlink loop"
+    except OSError as error:
+        return f"which cannot be read ({error.strerror})"
 
 
 def as_text_file(path: str) -> str:

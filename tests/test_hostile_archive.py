@@ -10,6 +10,7 @@ import json
 import mimetypes
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,61 @@ def test_a_candidate_through_a_symlinked_folder_out_of_the_run_stops_the_build(
     ) in stderr
 
 
+@pytest.mark.parametrize(
+    ("make", "found"),
+    [
+        (lambda c: c.symlink_to("x.py"), "which is a symlink loop"),
+        (lambda c: os.mkfifo(c), "which is not a regular file"),
+        (lambda c: None, "which is missing"),
+    ],
+    ids=["loop", "fifo", "missing"],
+)
+def test_a_candidate_that_cannot_be_read_stops_the_build(
+    empty: Path, make: Callable[[Path], object], found: str
+) -> None:
+    project, archive = project_with(empty)
+    folder = write_run(archive, "odd-file", candidate="x.py")
+    make(folder / "x.py")
+    stderr = failed_build(project)
+    assert (
+        f"odd-file/run.json: {CANDIDATE_FIELD}: expected a file in the run folder, "
+        f"found 'x.py', {found}"
+    ) in stderr
+
+
+def test_a_candidate_path_too_long_for_the_system_stops_the_build(empty: Path) -> None:
+    project, archive = project_with(empty)
+    write_run(archive, "long", candidate="x" * 300)
+    stderr = failed_build(project)
+    assert (
+        f"long/run.json: {CANDIDATE_FIELD}: expected a file in the run folder, "
+        f"found '{'x' * 300}', which cannot be read (File name too long)"
+    ) in stderr
+
+
+@pytest.mark.parametrize(
+    ("make", "found"),
+    [
+        (lambda r: r.symlink_to("run.json"), "a symlink, which is a symlink loop"),
+        (lambda r: os.mkfifo(r), "not a regular file"),
+        (lambda r: r.mkdir(), "a folder"),
+    ],
+    ids=["loop", "fifo", "folder"],
+)
+def test_a_record_that_is_not_a_regular_file_stops_the_build(
+    empty: Path, make: Callable[[Path], object], found: str
+) -> None:
+    project, archive = project_with(empty)
+    write_run(archive, "real")
+    folder = archive / BENCHMARK / "odd"
+    folder.mkdir()
+    make(folder / "run.json")
+    stderr = failed_build(project)
+    expected = "a file inside its run folder" if found.startswith("a symlink") else "a regular file"
+    assert f"{BENCHMARK}/odd/run.json: (file): expected {expected}, found {found}" in stderr
+    assert "invalid run records (1 problem)" in stderr
+
+
 def test_a_candidate_that_is_a_folder_stops_the_build(empty: Path) -> None:
     project, archive = project_with(empty)
     folder = write_run(archive, "folder", candidate="candidates")
@@ -123,7 +179,7 @@ def test_a_record_symlinked_from_outside_the_archive_stops_the_build(empty: Path
     stderr = failed_build(project)
     assert (
         f"{BENCHMARK}/linked/run.json: (file): expected a file inside its run folder, "
-        f"found a symlink to {outside.resolve()}"
+        f"found a symlink, which leads to {outside.resolve()}"
     ) in stderr
 
 
@@ -135,7 +191,7 @@ def test_a_run_folder_symlinked_from_outside_the_archive_stops_the_build(empty: 
     stderr = failed_build(project)
     assert (
         f"{BENCHMARK}/linked: (folder): expected a folder, not a symlink, "
-        f"found a symlink to {outside.resolve()}"
+        f"found a symlink to {outside}"
     ) in stderr
     assert "invalid run records (1 problem)" in stderr
 
