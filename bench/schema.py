@@ -35,7 +35,14 @@ RelativePath = Annotated[
     str, WithJsonSchema({"type": "string", "pattern": RELATIVE_PATH_PATTERN})
 ]  # checked by a validator, for a message that says what is wrong
 Score = Annotated[float, Field(ge=0, le=100)]
-Seconds = Annotated[float, Field(ge=0)]
+# Bounds far past any real measurement, so that figures made from them (sums, chart axes)
+# stay finite: 1.7e308 is a finite float, and twice it is not.
+MAX_SECONDS = 1e7  # 115 days
+MAX_WEIGHT = 1e6
+MAX_TOK_S = 1e9
+MAX_PARAMS_B = 1e6
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS)]
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
 _SCORE_TOLERANCE_PTS = 0.05
 
 
@@ -68,7 +75,7 @@ class CheckSpec(_Strict):
     """One functional check of the task and its weight in the score."""
 
     name: Identifier
-    weight: float = Field(ge=0, description="Points this check is worth; weights sum to 100.")
+    weight: Weight = Field(description="Points this check is worth; weights sum to 100.")
     gate: bool = Field(
         default=False,
         description="A gate check that fails scores the candidate 0; the other checks are skipped.",
@@ -83,7 +90,7 @@ class CheckSpec(_Strict):
 class CheckResult(_Strict):
     name: Identifier
     outcome: CheckOutcome
-    weight: float = Field(ge=0)
+    weight: Weight
     detail: str | None = Field(default=None, description="Why the check failed, when known.")
 
 
@@ -109,7 +116,7 @@ class Generation(_Strict):
 
     call_wall_s: Seconds = Field(description="Wall time of the HTTP call, request to last byte.")
     throughput_tok_s: float | None = Field(
-        default=None, ge=0, description="Generated tokens / generation time."
+        default=None, ge=0, le=MAX_TOK_S, description="Generated tokens / generation time."
     )
     throughput_source: ThroughputSource | None = None
     prompt_tokens: int | None = Field(default=None, ge=0)
@@ -162,7 +169,9 @@ class CascadeSample(_Strict):
 class ModelInfo(_Strict):
     tag: str = Field(min_length=1, max_length=200, description="The server's model name.")
     label: str = Field(min_length=1, max_length=200, description="Short display name.")
-    params_b: float | None = Field(default=None, gt=0, description="Parameter count, billions.")
+    params_b: float | None = Field(
+        default=None, gt=0, le=MAX_PARAMS_B, description="Parameter count, billions."
+    )
     backend: str | None = Field(default=None, description="ollama, openai, llama-cpp-inprocess.")
     server_url: str | None = None
     server_version: str | None = None

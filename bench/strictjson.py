@@ -71,6 +71,8 @@ def load(text: str, max_depth: int = MAX_DEPTH) -> tuple[Any, list[JsonProblem]]
     except json.JSONDecodeError as error:
         where = f"(line {error.lineno}, column {error.colno})"
         return None, [JsonProblem(where, "valid JSON", error.msg)]
+    except ValueError as error:  # an integer of more digits than int() converts
+        return None, [JsonProblem("(document)", "valid JSON", str(error).split(":")[0])]
     if not repeats:
         return data, []
     return None, [

@@ -8,6 +8,8 @@ except where a rule is one JSON Schema cannot say: those are listed, each with i
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from bench.archive import ArchiveError, load_archive, load_record
+from bench.schema import MAX_SECONDS
 from bench.strictjson import MAX_DEPTH
 from scripts.export_schema import TARGET
 from tests.support.sitebuild import REPO, SEED_RUN, make_project, mkdocs_build
@@ -49,6 +52,7 @@ LOADER_ONLY = {
     "integral-float-for-integer": "JSON Schema counts 1.0 an integer; the loader wants 1",
     "number-too-large": "1e400 is JSON, read as infinity; JSON Schema has no 'finite' keyword",
     "repeated-key": "JSON Schema sees the parsed object, where the last value won",
+    "lone-surrogate": "\\ud800 is no Unicode text; Python's json reads it, pydantic's does not",
 }
 
 # name -> (edit of the parsed seed, text to put for NUMBER, verdict of both)
@@ -88,6 +92,18 @@ MUTATIONS: dict[str, tuple[Edit, str | None, str]] = {
     "other-schema-version": (lambda d: d.update(schema_version=2), None, REJECT),
     "schema-version-true": (lambda d: d.update(schema_version=True), None, REJECT),
     "time-as-number": (lambda d: d.update(started_at=1776690507), None, REJECT),
+    "absurd-wall-time": (
+        lambda d: _sample(d)["generation"].update(call_wall_s=1.7e308),  # finite; twice is not
+        None,
+        REJECT,
+    ),
+    "absurd-weight": (lambda d: d["checks"][0].update(weight=1e300), None, REJECT),
+    "absurd-throughput": (
+        lambda d: _sample(d)["generation"].update(throughput_tok_s=1e300),
+        None,
+        REJECT,
+    ),
+    "integer-of-5000-digits": (_set_number, "9" * 5000, REJECT),
     "deep-nesting": (
         lambda d: d["provenance"]["legacy"].update(notes=[json.loads("[" * 80 + "]" * 80)]),
         None,
@@ -147,6 +163,7 @@ MUTATIONS: dict[str, tuple[Edit, str | None, str]] = {
     "integral-float-for-integer": (lambda d: d.update(repeats=1.0), None, REJECT),
     "number-too-large": (_set_number, "1e400", REJECT),
     "repeated-key": (lambda d: d.update(host="__repeat__"), None, REJECT),
+    "lone-surrogate": (lambda d: d.update(host="__surrogate__"), None, REJECT),
 }
 
 
@@ -157,6 +174,7 @@ def mutated(name: str) -> str:
     text = json.dumps(data, indent=2)
     if number is not None:
         text = text.replace(f'"{NUMBER}"', number)
+    text = text.replace('"host": "__surrogate__"', '"host": "vps\\ud800"')
     return text.replace('"host": "__repeat__"', '"host": "vps-81", "host": "vps-82"')
 
 
@@ -266,17 +284,39 @@ def test_deep_nesting_names_the_file_and_hides_no_other(tmp_path: Path, levels: 
     ]
 
 
-def test_the_build_names_a_non_finite_number(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("number", "expected", "found"),
+    [
+        ("Infinity", "a finite number", "Infinity"),
+        ("1.7e308", f"less than or equal to {MAX_SECONDS:.0f}", "1.7e+308"),
+    ],
+)
+def test_the_build_names_a_number_the_charts_could_not_draw(
+    tmp_path: Path, number: str, expected: str, found: str
+) -> None:
     archive = tmp_path / "archive"
     data = json.loads(SEED_TEXT)
     data["run_id"] = "inf"
     _sample(data)["generation"]["call_wall_s"] = NUMBER
-    text = json.dumps(data).replace(f'"{NUMBER}"', "Infinity")
+    text = json.dumps(data).replace(f'"{NUMBER}"', number)
     write(archive / data["benchmark_id"] / "inf", text)
     result = mkdocs_build(make_project(tmp_path, archive))
     assert result.returncode != 0
     assert "OverflowError" not in result.stderr and "Traceback" not in result.stderr
     assert (
         "prompt-handoff-codegen/inf/run.json: direct[0].samples[0].generation.call_wall_s: "
-        "expected a finite number, found Infinity"
+        f"expected {expected}, found {found}"
     ) in result.stderr
+
+
+def test_the_validation_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "bench_validate.py"), "--sizes", "10,100"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    rows = result.stdout.splitlines()[1:]
+    assert [row.split()[0] for row in rows] == ["10", "100"]
+    assert rows[1].split()[-1].endswith("x")
