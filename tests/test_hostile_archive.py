@@ -208,7 +208,7 @@ def test_a_symlink_that_stays_in_the_run_folder_is_published(empty: Path) -> Non
     assert published.read_text(encoding="utf-8") == "print('hello')\n"
 
 
-@pytest.mark.parametrize("name", ["evil.svg", "evil.html", "evil.js", "notes.md", "x"])
+@pytest.mark.parametrize("name", ["evil.svg", "evil.html", "evil.js", "notes.md", "x", ".x.py"])
 def test_a_candidate_is_published_as_plain_text_whatever_its_name(empty: Path, name: str) -> None:
     project, archive = project_with(empty)
     folder = write_run(archive, "named", candidate=f"candidates/{name}")
