@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from bench.safety import RELATIVE_PATH_RULE
+from tests.support.browser import chromium, serve_site
 from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, mkdocs_build
 
 SEED = json.loads((REPO / "archive" / SEED_RUN / "run.json").read_text(encoding="utf-8"))
@@ -285,3 +286,27 @@ def test_control_characters_never_reach_a_built_file_raw(empty: Path) -> None:
     published = json.loads((run / "run.json").read_text(encoding="utf-8"))
     assert published == with_controls("controls-1")  # the same data, escaped as JSON
     assert checked > 20
+
+
+def test_a_script_in_a_candidate_does_not_run_in_a_browser(empty: Path) -> None:
+    project, archive = project_with(empty)
+    folder = write_run(archive, "browsed", candidate="candidates/evil.svg")
+    (folder / "candidates").mkdir()
+    (folder / "candidates" / "evil.svg").write_text(HOSTILE_SVG, encoding="utf-8")
+    site = build_site(project)
+    (site / "control.svg").write_text(HOSTILE_SVG, encoding="utf-8")  # what used to be published
+    with chromium() as browser, serve_site(site) as root:
+        page = browser.new_page()
+        alerts: list[str] = []
+        page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
+        page.goto(f"{root}control.svg")
+        page.wait_for_timeout(200)
+        assert len(alerts) == 1, "the control: this SVG runs its script when opened"
+        page.goto(f"{root}{BENCHMARK}/browsed/report.html")
+        page.locator('a[href="candidates/evil.svg.txt"]').first.click()
+        page.wait_for_load_state()
+        page.wait_for_timeout(200)
+        assert page.url == f"{root}{BENCHMARK}/browsed/candidates/evil.svg.txt"
+        assert page.evaluate("document.contentType") == "text/plain"
+        assert "<script>alert(document.domain)</script>" in page.inner_text("body")
+        assert len(alerts) == 1  # only the control's
