@@ -5,6 +5,10 @@ sample each, so 4 N check entries), loads it with `bench.archive.load_record` (r
 validate) and prints the best of a few timings per size, with the ratio to the size before.
 Validation is linear when each x10 in checks costs ~x10 in time.
 
+For scale it also times plain `json.loads` of the same text, which is linear: on a busy
+machine both grow faster than x10 from 5 MB to 50 MB (caches), and `x json`, the load time
+over json.loads's, stays flat when the loader adds nothing worse than linear.
+
     python scripts/bench_validate.py
     python scripts/bench_validate.py --sizes 1000,10000,100000 --repeats 3
 """
@@ -16,6 +20,7 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +66,11 @@ def record_with_checks(count: int) -> dict[str, Any]:
     }
 
 
-def best_load_s(path: Path, repeats: int) -> float:
+def best_s(action: Callable[[], object], repeats: int) -> float:
     found = []
     for _ in range(repeats):
         started = time.perf_counter()
-        load_record(path)
+        action()
         found.append(time.perf_counter() - started)
     return min(found)
 
@@ -78,17 +83,29 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="timings per size; the best counts")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"{'checks':>8} {'entries':>8} {'MB':>6} {'load s':>8} {'x prev':>7}")
-    previous: tuple[int, float] | None = None
+    print(
+        f"{'checks':>8} {'entries':>8} {'MB':>6} {'load s':>8} {'x prev':>7}"
+        f" {'json s':>8} {'x prev':>7} {'x json':>7}"
+    )
+    previous: tuple[float, float] | None = None
     with tempfile.TemporaryDirectory() as folder:
         for size in sizes:
             path = Path(folder) / f"run-{size}.json"
-            path.write_text(json.dumps(record_with_checks(size), indent=2), encoding="utf-8")
-            seconds = best_load_s(path, args.repeats)
-            ratio = f"{seconds / previous[1]:.1f}x" if previous else ""
-            megabytes = path.stat().st_size / 1e6
-            print(f"{size:>8,} {4 * size:>8,} {megabytes:>6.1f} {seconds:>8.3f} {ratio:>7}")
-            previous = (size, seconds)
+            text = json.dumps(record_with_checks(size), indent=2)
+            path.write_text(text, encoding="utf-8")
+            load_s = best_s(lambda: load_record(path), args.repeats)  # noqa: B023
+            json_s = best_s(lambda: json.loads(text), args.repeats)  # noqa: B023
+            growth = (
+                f"{load_s / previous[0]:>6.1f}x {json_s:>8.3f} {json_s / previous[1]:>6.1f}x"
+                if previous
+                else f"{'':>7} {json_s:>8.3f} {'':>7}"
+            )
+            megabytes = len(text) / 1e6
+            print(
+                f"{size:>8,} {4 * size:>8,} {megabytes:>6.1f} {load_s:>8.3f} {growth}"
+                f" {load_s / json_s:>6.1f}x"
+            )
+            previous = (load_s, json_s)
     return 0
 
 
