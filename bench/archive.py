@@ -225,8 +225,8 @@ def _not_a_record_file(path: Path) -> RecordProblem | None:
 
 def _symlinked_folders(root: Path) -> list[RecordProblem]:
     """Records are read from real folders: a symlinked benchmark or run folder could lead
-    anywhere (os.walk does not follow it). Inside a run folder, a symlink
-    matters only when a record names a file through it: see _bad_candidates."""
+    anywhere (os.walk does not follow it). Inside a run folder, a symlink matters only when
+    a record names a file through it: see _bad_candidates."""
     if not root.is_dir():
         return []
     problems = []

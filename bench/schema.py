@@ -301,7 +301,7 @@ class RunRecord(_Strict):
 
 
 def _listing(names: Iterable[str], most: int = 10) -> str:
-    """`a, b, c`, or the first `most` names and how many more."""
+    """`a, b, c`, or the first `most` names and an ellipsis (a run may have 100,000)."""
     shown = list(itertools.islice(names, most + 1))
     if len(shown) <= most:
         return ", ".join(shown)

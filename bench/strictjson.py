@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.errors import Loc, field_path
 
-MAX_DEPTH = 64  # a run record nests 10 deep; no honest one comes near this
+MAX_DEPTH = 64  # a run record nests at most 9 deep (a draft's checks); none comes near this
 
 _STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.S)  # possessive: no backtracking
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
