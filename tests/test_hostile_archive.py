@@ -310,3 +310,30 @@ def test_a_script_in_a_candidate_does_not_run_in_a_browser(empty: Path) -> None:
         assert page.evaluate("document.contentType") == "text/plain"
         assert "<script>alert(document.domain)</script>" in page.inner_text("body")
         assert len(alerts) == 1  # only the control's
+
+
+def test_every_hostile_file_is_reported_once_in_one_go(empty: Path) -> None:
+    project, archive = project_with(empty)
+    write_run(archive, "fine")
+    (write_run(archive, "scheme", candidate="javascript:alert(1)") / "javascript:alert(1)").touch()
+    (write_run(archive, "passwd", candidate="a.py") / "a.py").symlink_to("/etc/passwd")
+    outside = write_run(empty / "elsewhere", "linked")
+    (archive / BENCHMARK / "linked").symlink_to(outside, target_is_directory=True)
+    linked_record = archive / BENCHMARK / "linked-record"
+    linked_record.mkdir()
+    (linked_record / "run.json").symlink_to(outside / "run.json")
+    for run_id, text in {
+        "infinite": json.dumps(SEED).replace('"call_wall_s": 50.9', '"call_wall_s": Infinity'),
+        "repeated": json.dumps(SEED).replace('"host": "vps-81"', '"host": "a", "host": "b"'),
+        "deep": json.dumps(SEED).replace(
+            '"notes": [', '"notes": [' + "[" * 5000 + "]" * 5000 + ", "
+        ),
+    }.items():
+        folder = archive / BENCHMARK / run_id
+        folder.mkdir()
+        (folder / "run.json").write_text(text.replace(SEED["run_id"], run_id), encoding="utf-8")
+    stderr = failed_build(project)
+    named = [re.search(rf"/{BENCHMARK}/([^/:]+)", line) for line in stderr.splitlines()]
+    bad = ["scheme", "passwd", "linked", "linked-record", "infinite", "repeated", "deep"]
+    assert f"invalid run records ({len(bad)} problems)" in stderr
+    assert sorted(m.group(1) for m in named if m is not None) == sorted(bad)  # once each
