@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bench import fmt
 from bench.analysis import RunAnalysis
 from bench.render import e, report_path
+from bench.safety import printable
 from bench.schema import METHODOLOGY_VERSION
 
 DATE_FORMAT = "%Y-%m-%d %H:%M"
@@ -171,7 +172,7 @@ def _initial_sort(column: int) -> str:
 
 
 def _row(x: IndexEntry) -> str:
-    models = json.dumps(list(x.models), ensure_ascii=False)
+    models = json.dumps([printable(m) for m in x.models], ensure_ascii=False)  # as e() shows
     return (
         f'<tr data-benchmark="{e(x.benchmark_id)}" data-host="{e(x.host)}" '
         f'data-models="{e(models)}" data-date="{e(x.date)}">'

@@ -11,6 +11,7 @@ import mimetypes
 import os
 import re
 from collections.abc import Callable
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +284,10 @@ def test_control_characters_never_reach_a_built_file_raw(empty: Path) -> None:
     assert "boom \\x00" in page and "detail \\x00" in page
     assert "Title \\x00" in (site / "feed.xml").read_text(encoding="utf-8")
     assert "qwen\\x00" in (site / BENCHMARK / "trends-score.svg").read_text(encoding="utf-8")
+    index = (site / "index.html").read_text(encoding="utf-8")
+    models = [json.loads(unescape(m)) for m in re.findall(r'data-models="([^"]*)"', index)]
+    options = {unescape(v) for v in re.findall(r'<option value="([^"]+)"', index)}
+    assert {m for row in models for m in row} <= options  # the model filter finds each row
     published = json.loads((run / "run.json").read_text(encoding="utf-8"))
     assert published == with_controls("controls-1")  # the same data, escaped as JSON
     assert checked > 20
