@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from bench import strictjson
 from bench.errors import Loc, error_loc, expected_and_found, field_path, root_causes, shorten
-from bench.safety import file_inside
+from bench.safety import file_inside, publishable
 from bench.schema import RECORD_FILENAME, SCHEMA_VERSION, RunRecord
 
 
@@ -253,5 +253,5 @@ def _bad_candidates(runs: list[ArchivedRun]) -> list[RecordProblem]:
         RecordProblem(run.path, field_path(loc), "a file in the run folder", f"{path!r}, {why}")
         for run in runs
         for loc, path in run.candidates()
-        if (why := file_inside(run.folder, path)) is not None
+        if (why := file_inside(run.folder, path) or publishable(path)) is not None
     ]

@@ -20,6 +20,7 @@ RELATIVE_PATH_RULE = "a plain relative path (no scheme, no '..', not absolute)"
 _RELATIVE_PATH = re.compile(RELATIVE_PATH_PATTERN)
 
 TEXT_SUFFIX = ".txt"  # served as text/plain by MkDocs' server, GitHub Pages and browsers
+MAX_NAME_BYTES = 255  # a file name, on the file systems a site is built on
 
 # C0 and C1 controls but tab, line feed and carriage return; and the two non-characters XML
 # 1.0 forbids.
@@ -47,6 +48,14 @@ def file_inside(folder: Path, path: str) -> str | None:
         return "which is a symlink loop"
     except OSError as error:
         return f"which cannot be read ({error.strerror})"
+
+
+def publishable(path: str) -> str | None:
+    """Why `as_text_file(path)` cannot be written (its name too long); None when it can."""
+    name = as_text_file(path).rsplit("/", 1)[-1]
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        return f"whose name is too long to publish with {TEXT_SUFFIX} added"
+    return None
 
 
 def as_text_file(path: str) -> str:

@@ -128,6 +128,18 @@ def test_a_candidate_that_cannot_be_read_stops_the_build(
     ) in stderr
 
 
+def test_a_candidate_name_too_long_to_publish_stops_the_build(empty: Path) -> None:
+    project, archive = project_with(empty)
+    name = "é" * 125 + ".py"  # 253 bytes: a file here, but 257 once published as .py.txt
+    folder = write_run(archive, "long-name", candidate=name)
+    (folder / name).write_text("pass\n", encoding="utf-8")
+    stderr = failed_build(project)
+    assert (
+        f"long-name/run.json: {CANDIDATE_FIELD}: expected a file in the run folder, "
+        f"found {name!r}, whose name is too long to publish with .txt added"
+    ) in stderr
+
+
 def test_a_candidate_path_too_long_for_the_system_stops_the_build(empty: Path) -> None:
     project, archive = project_with(empty)
     write_run(archive, "long", candidate="x" * 300)
