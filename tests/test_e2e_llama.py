@@ -12,6 +12,7 @@ import pytest
 from bench import cli
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import load_record
+from bench.record.safety import as_text_file, text_file_href
 from bench.record.schema import RECORD_FILENAME, RunStatus, ThroughputSource
 from bench.site import fmt, summary
 from bench.site.findings import findings_for
@@ -103,7 +104,7 @@ def test_a_direct_model_and_a_handoff_on_a_real_llama_cpp_server(
     assert record.provenance.isolation in text
     for evaluation in (sample.evaluation, handoff.evaluation):
         assert evaluation.candidate is not None and evaluation.candidate.path is not None
-        assert f'href="{evaluation.candidate.path}"' in html
-        assert (page.parent / evaluation.candidate.path).is_file()
+        assert f'href="{text_file_href(evaluation.candidate.path)}"' in html
+        assert (page.parent / as_text_file(evaluation.candidate.path)).is_file()
     index = (site / "index.html").read_text(encoding="utf-8")
     assert f'href="{report_path(record)}"' in index

@@ -98,7 +98,7 @@ def test_hostile_text_stays_text_and_links_go_absolute_with_a_site_url() -> None
     root = ET.fromstring(xml)
 
     (entry,) = root.findall(f"{ATOM}entry")
-    assert _text(entry, "title").startswith('Runs <&>  "quoted" ]]> · ')
+    assert _text(entry, "title").startswith('Runs <&> \\x07 "quoted" ]]> · ')  # shown, not raw
     link = entry.find(f"{ATOM}link")
     assert link is not None
     assert (

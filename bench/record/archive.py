@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 import glob
 import hashlib
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from bench.record.errors import error_loc, expected_and_found, field_path, shorten
+from bench.record import strictjson
+from bench.record.errors import Loc, error_loc, expected_and_found, field_path, root_causes, shorten
+from bench.record.safety import file_inside, publishable
 from bench.record.schema import RECORD_FILENAME, SCHEMA_VERSION, RunRecord
 
 
@@ -51,11 +57,13 @@ class ArchivedRun:
 
     def candidate_paths(self) -> list[str]:
         """Archived candidate files the record names, relative to the run folder."""
-        found: dict[str, None] = {}
-        for _, evaluation in self.record.evaluations():
+        return list(dict.fromkeys(path for _, path in self.candidates()))
+
+    def candidates(self) -> Iterator[tuple[Loc, str]]:
+        """Each archived candidate's path, with where the record names it."""
+        for loc, evaluation in self.record.evaluations():
             if evaluation.candidate is not None and evaluation.candidate.path is not None:
-                found[evaluation.candidate.path] = None
-        return list(found)
+                yield (*loc, "candidate", "path"), evaluation.candidate.path
 
 
 class RunNotFound(Exception):
@@ -88,10 +96,15 @@ def find_run(argument: str, archive: Path) -> Path:
 
 
 def record_paths(root: Path) -> list[Path]:
-    """Every run record below `root` (a record file, a run folder or an archive folder)."""
-    if root.is_file():
+    """Every run record below `root` (a record file, a run folder or an archive folder),
+    broken and looping symlinks included, so that they are reported rather than skipped."""
+    if not root.is_dir():
         return [root]
-    return sorted(root.rglob(RECORD_FILENAME))
+    return sorted(
+        Path(folder) / RECORD_FILENAME
+        for folder, subfolders, files in os.walk(root)
+        if RECORD_FILENAME in files or RECORD_FILENAME in subfolders
+    )
 
 
 def load_record(path: Path) -> RunRecord:
@@ -106,14 +119,14 @@ def load_archive(root: Path) -> list[ArchivedRun]:
     if not root.exists():
         raise ArchiveError([RecordProblem(root, "(archive)", "an archive folder", "nothing")])
     runs: list[ArchivedRun] = []
-    problems: list[RecordProblem] = []
+    problems = _symlinked_folders(root)
     for path in record_paths(root):
         run, found = _load(path)
         problems += found
         if run is not None:
             runs.append(run)
     problems += _duplicate_ids(runs)
-    problems += _missing_candidates(runs)
+    problems += _bad_candidates(runs)
     problems += _misplaced(runs, root)
     if problems:
         raise ArchiveError(problems)
@@ -121,6 +134,9 @@ def load_archive(root: Path) -> list[ArchivedRun]:
 
 
 def _load(path: Path) -> tuple[ArchivedRun | None, list[RecordProblem]]:
+    unsafe = _not_a_record_file(path)
+    if unsafe is not None:
+        return None, [unsafe]
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -137,23 +153,46 @@ def _parse(path: Path, raw: bytes) -> tuple[RunRecord | None, list[RecordProblem
     except UnicodeDecodeError as error:
         return None, [RecordProblem(path, "(file)", "a readable UTF-8 JSON file", str(error))]
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        where = f"(line {error.lineno}, column {error.colno})"
-        return None, [RecordProblem(path, where, "valid JSON", error.msg)]
+        return _validate(path, text)
+    except RecursionError:  # strictjson bounds the nesting first: this is a last resort
+        expected = f"arrays and objects nested at most {strictjson.MAX_DEPTH} deep"
+        return None, [RecordProblem(path, "(document)", expected, "deeper")]
+
+
+def _validate(path: Path, text: str) -> tuple[RunRecord | None, list[RecordProblem]]:
+    data, unreadable = strictjson.load(text)
+    if unreadable:
+        return None, [RecordProblem(path, p.field, p.expected, p.found) for p in unreadable]
     if not isinstance(data, dict):
         return None, [RecordProblem(path, "(document)", "a JSON object", type(data).__name__)]
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version != SCHEMA_VERSION or isinstance(version, bool):
         return None, [
             RecordProblem(
                 path, "schema_version", f"{SCHEMA_VERSION} (this tool's)", _found(version)
             )
         ]
     try:
-        return RunRecord.model_validate(data), []
+        with _collector_paused():
+            # Strict, from the text: a number is a JSON number, a string a JSON string, as the
+            # exported JSON Schema says; JSON mode still reads dates from ISO strings.
+            return RunRecord.model_validate_json(text, strict=True), []
     except ValidationError as error:
-        return None, [_problem(path, e) for e in error.errors(include_url=False)]
+        return None, [_problem(path, e) for e in root_causes(error.errors(include_url=False))]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """pydantic makes an object per entry of a record, and none of them is garbage yet; the
+    cycle collector would scan them all again and again (3x the validation time at 100,000
+    checks, and growing faster than the record)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _problem(path: Path, error: Any) -> RecordProblem:
@@ -203,12 +242,46 @@ def _misplaced(runs: list[ArchivedRun], root: Path) -> list[RecordProblem]:
     return problems
 
 
-def _missing_candidates(runs: list[ArchivedRun]) -> list[RecordProblem]:
+def _not_a_record_file(path: Path) -> RecordProblem | None:
+    """A record must be a regular file of its run folder: a symlink may not lead out of it,
+    and a FIFO or a folder named run.json is not read."""
+    why = file_inside(path.parent, path.name)
+    if why is None:
+        return None
+    if path.is_symlink():
+        return RecordProblem(path, "(file)", "a file inside its run folder", f"a symlink, {why}")
+    return RecordProblem(path, "(file)", "a regular file", why.removeprefix("which is "))
+
+
+def _symlinked_folders(root: Path) -> list[RecordProblem]:
+    """Records are read from real folders: a symlinked benchmark or run folder could lead
+    anywhere (os.walk does not follow it). Inside a run folder, a symlink matters only when
+    a record names a file through it: see _bad_candidates."""
+    if not root.is_dir():
+        return []
+    problems = []
+    for folder, subfolders, files in os.walk(root):
+        if RECORD_FILENAME in files or RECORD_FILENAME in subfolders:
+            subfolders.clear()  # a run folder: see above
+            continue
+        for name in subfolders:
+            link = Path(folder) / name
+            if link.is_symlink():
+                problems.append(
+                    RecordProblem(
+                        link,
+                        "(folder)",
+                        "a folder, not a symlink",
+                        f"a symlink to {os.readlink(link)}",
+                    )
+                )
+    return problems
+
+
+def _bad_candidates(runs: list[ArchivedRun]) -> list[RecordProblem]:
     return [
-        RecordProblem(
-            run.path, "candidate.path", "a file in the run folder", f"{path!r}, which is missing"
-        )
+        RecordProblem(run.path, field_path(loc), "a file in the run folder", f"{path!r}, {why}")
         for run in runs
-        for path in run.candidate_paths()
-        if not (run.folder / path).is_file()
+        for loc, path in run.candidates()
+        if (why := file_inside(run.folder, path) or publishable(path)) is not None
     ]

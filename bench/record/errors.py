@@ -6,10 +6,12 @@ record and a bad config speak the same way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 FOUND_MAX_CHARS = 80
+_SHOULD = re.compile(r"^(?:Input|String|Tuple|List|Value) should (?:be|have) ")  # pydantic's
 
 Loc = tuple[int | str, ...]
 
@@ -39,6 +41,18 @@ def _field_error(error: Any) -> FieldError | None:
     return cause if isinstance(cause, FieldError) else None
 
 
+def root_causes(errors: list[Any]) -> list[Any]:
+    """The errors that are not consequences of others.
+
+    pydantic reports a list whose item failed twice: the item's error, then the list's
+    (`samples: at least 1 item`, as the failed item was dropped). An error at a place that
+    holds another error is such a consequence.
+    """
+    locs = [error_loc(e) for e in errors]
+    holders = {loc[:n] for loc in locs for n in range(len(loc))}
+    return [e for e, loc in zip(errors, locs, strict=True) if loc not in holders]
+
+
 def field_path(loc: tuple[int | str, ...], empty: str = "(record)") -> str:
     """`direct[1].samples[0].evaluation.score` from pydantic's loc tuple."""
     text = ""
@@ -52,27 +66,15 @@ def expected_and_found(error: Any, found: Callable[[object], str]) -> tuple[str,
     kind = error["type"]
     if kind == "missing":
         return "a value (the field is required)", "nothing"
+    if kind == "json_invalid":
+        return "valid JSON", str(error["msg"]).removeprefix("Invalid JSON: ")
     if kind == "extra_forbidden":
         return "no such field", found(error["input"])
     blamed = _field_error(error)
     if blamed is not None:
         return blamed.expected, blamed.found
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ").removeprefix("Input should be "), found(
-        error["input"]
-    )
-
-
-def root_causes(errors: list[Any]) -> list[Any]:
-    """pydantic's errors without the follow-on ones: a container that comes up short only
-    because one of its own items failed (`models: at least 1 item` after `models[0]...`)."""
-    locs = [error_loc(e) for e in errors]
-    return [
-        e
-        for e, loc in zip(errors, locs, strict=True)
-        if e["type"] != "too_short"
-        or not any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)
-    ]
+    message = _SHOULD.sub("", str(error["msg"]).removeprefix("Value error, "))
+    return message, found(error["input"])
 
 
 def shorten(text: str, max_chars: int = FOUND_MAX_CHARS) -> str:

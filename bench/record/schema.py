@@ -7,13 +7,23 @@ findings, hotspots) is computed from a record by `bench.record.analysis`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from bench.record.errors import FieldError
+from bench.record.safety import RELATIVE_PATH_PATTERN, RELATIVE_PATH_RULE, is_plain_relative_path
 
 SCHEMA_VERSION = 1
 METHODOLOGY_VERSION = 2  # the current one; the changelog is site_src/methodology.md
@@ -21,15 +31,25 @@ RECORD_FILENAME = "run.json"
 
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 Identifier = Annotated[str, Field(pattern=_ID_PATTERN, max_length=200)]
+RelativePath = Annotated[
+    str, WithJsonSchema({"type": "string", "pattern": RELATIVE_PATH_PATTERN})
+]  # checked by a validator, for a message that says what is wrong
 Score = Annotated[float, Field(ge=0, le=100)]
-Seconds = Annotated[float, Field(ge=0)]
-FiniteSeconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-TokPerS = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Bounds far past any real measurement, so that figures made from them (sums, chart axes)
+# stay finite: 1.7e308 is a finite float, and twice it is not.
+MAX_SECONDS = 1e7  # 115 days
+MAX_WEIGHT = 1e6
+MAX_TOK_S = 1e9
+MAX_PARAMS_B = 1e6
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS)]
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
+FiniteSeconds = Seconds
+TokPerS = Annotated[float, Field(ge=0, le=MAX_TOK_S)]
 _SCORE_TOLERANCE_PTS = 0.05
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class CheckOutcome(StrEnum):
@@ -82,7 +102,7 @@ class CheckSpec(_Strict):
     """One functional check of the task and its weight in the score."""
 
     name: Identifier
-    weight: float = Field(ge=0, description="Points this check is worth; weights sum to 100.")
+    weight: Weight = Field(description="Points this check is worth; weights sum to 100.")
     gate: bool = Field(
         default=False,
         description="A gate check that fails scores the candidate 0; the other checks are skipped.",
@@ -97,7 +117,7 @@ class CheckSpec(_Strict):
 class CheckResult(_Strict):
     name: Identifier
     outcome: CheckOutcome
-    weight: float = Field(ge=0)
+    weight: Weight
     detail: str | None = Field(default=None, description="Why the check failed, when known.")
 
 
@@ -105,16 +125,16 @@ class CandidateFile(_Strict):
     """The script a model wrote."""
 
     name: str = Field(min_length=1, description="File name the task asked for.")
-    path: str | None = Field(
+    path: RelativePath | None = Field(
         default=None,
         description="Path of the archived source, relative to the run folder; null when unknown.",
     )
 
     @field_validator("path")
     @classmethod
-    def _relative_inside_run(cls, value: str | None) -> str | None:
-        if value is not None and (value.startswith(("/", "\\")) or ".." in value.split("/")):
-            raise ValueError(f"must be a path inside the run folder, got {value!r}")
+    def _plain_relative(cls, value: str | None) -> str | None:
+        if value is not None and not is_plain_relative_path(value):
+            raise FieldError((), RELATIVE_PATH_RULE, repr(value))
         return value
 
 
@@ -123,7 +143,7 @@ class Generation(_Strict):
 
     call_wall_s: Seconds = Field(description="Wall time of the HTTP call, request to last byte.")
     throughput_tok_s: float | None = Field(
-        default=None, ge=0, description="Generated tokens / generation time."
+        default=None, ge=0, le=MAX_TOK_S, description="Generated tokens / generation time."
     )
     throughput_source: ThroughputSource | None = None
     prompt_tokens: int | None = Field(default=None, ge=0)
@@ -204,7 +224,9 @@ class CascadeSample(_Strict):
 class ModelInfo(_Strict):
     tag: str = Field(min_length=1, max_length=200, description="The server's model name.")
     label: str = Field(min_length=1, max_length=200, description="Short display name.")
-    params_b: float | None = Field(default=None, gt=0, description="Parameter count, billions.")
+    params_b: float | None = Field(
+        default=None, gt=0, le=MAX_PARAMS_B, description="Parameter count, billions."
+    )
     backend: str | None = Field(default=None, description="ollama, openai, llama-cpp-inprocess.")
     server_url: str | None = None
     server_version: str | None = None
@@ -355,37 +377,40 @@ class RunRecord(_Strict):
                 f"a time at or after started_at ({self.started_at:%Y-%m-%dT%H:%M:%SZ})",
                 f"{self.finished_at:%Y-%m-%dT%H:%M:%SZ}",
             )
-        tags = [d.model.tag for d in self.direct]
-        for i, tag in enumerate(tags):
-            if tag in tags[:i]:
+        first_direct: dict[str, int] = {}
+        for i, d in enumerate(self.direct):
+            tag = d.model.tag
+            if tag in first_direct:
                 raise FieldError(
                     ("direct", i, "model", "tag"),
                     "a model not already in direct",
-                    f"{tag!r}, also direct[{tags.index(tag)}]",
+                    f"{tag!r}, also direct[{first_direct[tag]}]",
                 )
+            first_direct[tag] = i
         for i, pair in enumerate(self.cascades):
             for role, tag in (("small", pair.small), ("large", pair.large)):
-                if tag not in tags:
+                if tag not in first_direct:
                     raise FieldError(
                         ("cascades", i, role),
-                        f"one of the direct models ({', '.join(tags)})",
+                        f"one of the direct models ({', '.join(first_direct)})",
                         repr(tag),
                     )
-        warmed = [w.tag for w in self.warmups]
-        for i, tag in enumerate(warmed):
-            if tag in warmed[:i]:
+        warmed: dict[str, int] = {}
+        for i, warmup in enumerate(self.warmups):
+            if warmup.tag in warmed:
                 raise FieldError(
                     ("warmups", i, "tag"),
                     "one warm-up per model",
-                    f"{tag!r}, also warmups[{warmed.index(tag)}]",
+                    f"{warmup.tag!r}, also warmups[{warmed[warmup.tag]}]",
                 )
-        known = [c.name for c in self.checks]
+            warmed[warmup.tag] = i
+        known = {c.name for c in self.checks}
         for loc, evaluation in self.evaluations():
             for k, check in enumerate(evaluation.checks):
                 if check.name not in known:
                     raise FieldError(
                         (*loc, "checks", k, "name"),
-                        f"a check in the run's checks ({', '.join(known)})",
+                        f"a check in the run's checks ({_listing(c.name for c in self.checks)})",
                         repr(check.name),
                     )
         return self
@@ -419,6 +444,14 @@ def _calls(record: RunRecord) -> list[Generation]:
     for c in record.cascades:
         calls += [s.refine for s in c.samples if s.refine is not None]
     return calls
+
+
+def _listing(names: Iterable[str], most: int = 10) -> str:
+    """`a, b, c`, or the first `most` names and an ellipsis (a run may have 100,000)."""
+    shown = list(itertools.islice(names, most + 1))
+    if len(shown) <= most:
+        return ", ".join(shown)
+    return ", ".join(shown[:most]) + ", …"
 
 
 def score_from_checks(checks: tuple[CheckResult, ...] | list[CheckResult]) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
@@ -22,6 +23,9 @@ def cached(path: Path, make: Callable[[], str]) -> Path:
     return path
 
 
+RECORD_COPY_FORMAT = "v2"  # v2: DEL and C1 controls escaped
+
+
 def compact_record(record_path: Path, digest: str, cache_dir: Path) -> Path:
     """The run record as compact JSON (the same data, about half the bytes), cached under
     `digest`, the SHA-256 of the file's bytes.
@@ -29,13 +33,18 @@ def compact_record(record_path: Path, digest: str, cache_dir: Path) -> Path:
     The site publishes this copy; the archived file is only read, and only when not cached.
     """
     return cached(
-        cache_dir / "records" / f"{digest}.json",
+        cache_dir / "records" / f"{digest}-{RECORD_COPY_FORMAT}.json",
         lambda: _compact_json(record_path.read_bytes()),
     )
 
 
 def _compact_json(raw: bytes) -> str:
-    return json.dumps(json.loads(raw), ensure_ascii=False, separators=(",", ":")) + "\n"
+    text = json.dumps(json.loads(raw), ensure_ascii=False, separators=(",", ":"))
+    # json.dumps escapes C0 controls; DEL and C1 ones it writes raw (JSON allows them).
+    return _RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+_RAW_CONTROL = re.compile("[\x7f-\x9f]")
 
 
 _templates: Path | None = None

@@ -7,18 +7,17 @@ ids are URNs made from the benchmark and run ids, so they never change when the 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+from bench.record.safety import printable
 from bench.site.index import IndexEntry, newest_first
 
 FEED_PATH = "feed.xml"
 FEED_MAX_ENTRIES = 100
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _ID_NAMESPACE = uuid.UUID("1b2f4b8e-55c4-4a8a-9a57-0c0a8c7f6a10")  # this project's, fixed
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 
 
 def render_feed(
@@ -83,7 +82,7 @@ def _url(site_url: str, path: str) -> str:
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     child = ET.SubElement(parent, tag)
-    child.text = _NOT_XML.sub("", text)
+    child.text = printable(text)  # XML 1.0 forbids most controls: shown, not dropped
     return child
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bench.record.analysis import RunAnalysis
+from bench.record.safety import printable
 from bench.record.schema import METHODOLOGY_VERSION
 from bench.site import fmt, summary
 from bench.site.report import e, report_path
@@ -171,7 +172,7 @@ def _initial_sort(column: int) -> str:
 
 
 def _row(x: IndexEntry) -> str:
-    models = json.dumps(list(x.models), ensure_ascii=False)
+    models = json.dumps([printable(m) for m in x.models], ensure_ascii=False)  # as e() shows
     return (
         f'<tr data-benchmark="{e(x.benchmark_id)}" data-host="{e(x.host)}" '
         f'data-models="{e(models)}" data-date="{e(x.date)}">'

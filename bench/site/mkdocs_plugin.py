@@ -88,8 +88,15 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                     config, site.page_src, content="", inclusion=InclusionLevel.NOT_IN_NAV
                 )
             )
-            for item in site.files(self.cache_dir):
-                files.append(File.generated(config, item.site_path, abs_src_path=str(item.source)))
+            for item in site.files(self.cache_dir):  # included: a name like .x.py is no dotfile
+                files.append(
+                    File.generated(
+                        config,
+                        item.site_path,
+                        abs_src_path=str(item.source),
+                        inclusion=InclusionLevel.INCLUDED,
+                    )
+                )
         self.trends = {t.page_src: t for t in trends_for(s.analysis for s in self.runs.values())}
         for trends in self.trends.values():
             files.append(

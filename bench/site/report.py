@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from html import escape, unescape
 
 from bench.record.analysis import CascadeSummary, DirectSummary, Outcomes, RunAnalysis
+from bench.record.safety import printable, text_file_href
 from bench.record.schema import METHODOLOGY_VERSION, RECORD_FILENAME, CandidateFile, RunRecord
 from bench.site import fmt, summary
 from bench.site.charts.model import Chart
@@ -43,7 +44,7 @@ def report_path(record: RunRecord) -> str:
 
 
 def e(value: object) -> str:
-    return escape(str(value), quote=True)
+    return escape(printable(str(value)), quote=True)
 
 
 def render_report(run: RunAnalysis, charts: Sequence[Chart]) -> RenderedPage:
@@ -329,7 +330,7 @@ def _candidates(files: Iterable[CandidateFile | None]) -> str:
                 f'{e(candidate.name)} <span class="bench-note">(source not archived)</span>'
             )
         else:
-            links.append(f'<a href="{e(candidate.path)}">{e(candidate.name)}</a>')
+            links.append(f'<a href="{e(text_file_href(candidate.path))}">{e(candidate.name)}</a>')
     if len(links) == 1:
         return links[0]
     return " ".join(f"#{n}&nbsp;{link}" for n, link in enumerate(links, start=1))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import ArchivedRun
+from bench.record.safety import as_text_file
 from bench.record.schema import RECORD_FILENAME
 from bench.site.cache import compact_record
 from bench.site.charts.model import Chart, charts_for, spec_path_for, svg_path_for
@@ -57,14 +58,17 @@ class RunSite:
         return render_report(self.analysis, self.charts)
 
     def files(self, cache_dir: Path) -> list[SiteFile]:
-        """The raw record, each archived candidate, and each chart as SVG and as spec.
+        """The raw record, each archived candidate (as text: `x.svg` is published as
+        `x.svg.txt`), and each chart as SVG and as spec.
 
         Charts not yet in `cache_dir` are drawn into it.
         """
         record = compact_record(self.archived.path, self.archived.digest, cache_dir)
         found = [SiteFile(f"{self.folder}/{RECORD_FILENAME}", record)]
         for path in self.archived.candidate_paths():
-            found.append(SiteFile(f"{self.folder}/{path}", self.archived.folder / path))
+            found.append(
+                SiteFile(f"{self.folder}/{as_text_file(path)}", self.archived.folder / path)
+            )
         for chart in self.charts:
             if chart.rows:
                 charts = f"{self.folder}/charts/{chart.name}"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.record.analysis import DirectSummary, RunAnalysis, Stat
+from bench.record.safety import printable
 from bench.site import fmt
 from bench.site.cache import template
 from bench.site.charts import model as charts_module
@@ -195,7 +196,7 @@ def _chart(
                         started_at=_time(run),
                         run_id=run.record.run_id,
                         href=_href(run),
-                        model=d.tag,
+                        model=printable(d.tag),  # vl-convert writes it raw
                         methodology=f"v{run.record.methodology_version}",
                         value=stat.median,
                     )

@@ -18,7 +18,9 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax import saxutils
+
+from bench.record.safety import printable
 
 if TYPE_CHECKING:
     from bench.site.charts.model import Chart, ChartKind, ChartRow
@@ -399,3 +401,12 @@ def text_width(text: str, font_px: float = LABEL_FONT_PX) -> float:
     """About how wide `text` is in a sans-serif font of `font_px` (Helvetica's widths)."""
     em = sum(_ADVANCE[ord(c) - 32] if 32 <= ord(c) <= 126 else 556 for c in text)
     return em * font_px / 1000
+
+
+def escape(text: str) -> str:
+    """Text for an SVG element: escaped, control characters shown, never raw (not XML)."""
+    return saxutils.escape(printable(text))
+
+
+def quoteattr(text: str) -> str:
+    return saxutils.quoteattr(printable(text))
