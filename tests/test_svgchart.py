@@ -155,6 +155,7 @@ def _records() -> dict[str, RunRecord]:
         ),
         "nothing-passes": make_record(failed={m: ("python_compile",) for m in ("tiny:0.5b",)}),
         "a-failed-call": failed_call,
+        "one-model": make_record(models=("solo:3b",), pairs=()),
     }
 
 
@@ -236,6 +237,15 @@ def test_a_chart_is_a_standalone_svg_document(tmp_path: Path) -> None:
     assert float(root.get("width", "0")) > chart.spec["width"]
     assert float(root.get("height", "0")) > chart.spec["height"]
     assert root.get("aria-label") == chart.title
+
+
+def test_one_model_is_drawn_as_a_bar_not_a_lone_dot() -> None:
+    charts = {c.name: c for c in charts_for(RunAnalysis(RECORDS["one-model"]))}
+
+    for name in ("direct-score", "direct-wall"):
+        assert (charts[name].kind, charts[name].kicker) == (ChartKind.BAR, "Bar Chart")
+        svg = draw_svg(charts[name])
+        assert "mark-area" not in svg and "mark-rect" in svg
 
 
 def test_a_chart_without_rows_is_an_empty_plot() -> None:

@@ -16,6 +16,7 @@ from bench.site.charts.model import svg_path_for
 from bench.site.trends import (
     METRICS,
     BenchmarkTrends,
+    TimeAxis,
     TrendChart,
     altair_spec,
     benchmark_trends,
@@ -117,21 +118,45 @@ def test_each_trend_spec_is_the_one_altair_builds(records: list[RunRecord]) -> N
     for metric, chart in zip(METRICS, trends.charts, strict=True):
         points = [p.__dict__ for p in chart.points]
         changes = [{**c.__dict__, "label": c.label} for c in trends.changes]
-        assert chart.spec == altair_spec(metric, points, changes), metric.name
+        axis = TimeAxis.over(trends.runs)
+        assert chart.spec == altair_spec(metric, points, changes, axis), metric.name
+
+
+def _tick_labels(svg: str) -> list[str]:
+    return re.findall(r'<text text-anchor="middle" [^>]*opacity="1">([^<]+)</text>', svg)
 
 
 @pytest.mark.parametrize("every_h", [1, 24, 24 * 9], ids=["hourly", "daily", "every-9-days"])
 def test_time_axis_labels_never_repeat(every_h: int, tmp_path: Path) -> None:
     series = make_series(30, every=dt.timedelta(hours=every_h))
     (trends,) = trends_for(RunAnalysis(r) for r in series)
-    svg = svg_path_for(trends.charts[0], tmp_path).read_text(encoding="utf-8")
-    shown = re.findall(r'<text text-anchor="middle" [^>]*opacity="1">([^<]+)</text>', svg)
+    shown = _tick_labels(svg_path_for(trends.charts[0], tmp_path).read_text(encoding="utf-8"))
     dates = [t for t in shown if re.fullmatch(r"\d{4}-\d\d-\d\d", t)]
     times = [t for t in shown if re.fullmatch(r"\d\d:\d\d", t)]
     assert len(dates) + len(times) >= 3, shown
     assert len(dates) == len(set(dates)), shown
     if every_h == 1:
         assert times and dates == ["2026-03-02"], shown  # 09:00 on day 1 to 14:00 on day 2
+
+
+@pytest.mark.parametrize(
+    ("every", "label"),
+    [(dt.timedelta(minutes=10), r"\d\d:\d\d"), (dt.timedelta(seconds=20), r"\d\d:\d\d:\d\d")],
+    ids=["minutes-apart", "seconds-apart"],
+)
+def test_runs_of_one_day_tick_without_repeating_and_name_the_day(
+    every: dt.timedelta, label: str, tmp_path: Path
+) -> None:
+    series = make_series(8, every=every)
+    (trends,) = trends_for(RunAnalysis(r) for r in series)
+    svg = svg_path_for(trends.charts[0], tmp_path).read_text(encoding="utf-8")
+
+    labels = _tick_labels(svg)
+    shown = [t for t in labels if re.fullmatch(r"[\d:]+", t) and ":" in t]
+    assert len(shown) >= 3 and all(re.fullmatch(label, t) for t in shown), shown
+    assert not [t for t in labels if re.fullmatch(r"\d+ [AP]M|:\d\d", t)], labels  # Vega's own
+    assert len(shown) == len(set(shown)), shown
+    assert f"Run start (UTC), {series[0].started_at:%Y-%m-%d}" in svg
 
 
 # The built site

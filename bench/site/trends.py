@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bench.record.analysis import DirectSummary, RunAnalysis, Stat
 from bench.record.safety import printable
@@ -90,6 +90,44 @@ class MethodologyChange:
         return f"methodology v{self.version}"
 
 
+TimeUnit = Literal["second", "minute", "day"]
+_NICE_STEPS: dict[TimeUnit, tuple[int, ...]] = {
+    "second": (1, 2, 5, 10, 15, 30),
+    "minute": (1, 2, 5, 10, 15, 30, 60, 120, 180, 360),
+    "day": (1,),
+}
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    """How the time axis of a benchmark's trend charts is ticked and titled: runs on one day
+    tick in minutes (or seconds, when minutes apart) and the title names the day; runs over
+    several days tick as Vega picks, a tick at midnight showing its date."""
+
+    unit: TimeUnit
+    step: int  # ticks every `step` units (second, minute), so no two ticks read the same
+    title: str
+    ticks_ms: tuple[int, ...] = ()  # where the ticks are, ms since the epoch; () for Vega's
+
+    def values_json(self) -> str:
+        return json.dumps(list(self.ticks_ms))
+
+    @classmethod
+    def over(cls, runs: Sequence[RunAnalysis]) -> TimeAxis:
+        first, last = runs[0].record.started_at, runs[-1].record.started_at
+        if first.date() != last.date():
+            return cls("day", 1, "Run start (UTC)")
+        span_s = (last - first).total_seconds()
+        unit: TimeUnit = "second" if span_s < 600 else "minute"
+        per = span_s / (1 if unit == "second" else 60) / 5  # about five ticks
+        step = next((s for s in _NICE_STEPS[unit] if s >= per), _NICE_STEPS[unit][-1])
+        step_s = step * (1 if unit == "second" else 60)
+        start = int(first.timestamp()) // step_s * step_s
+        ticks = range(start, int(last.timestamp()) + step_s, step_s)
+        title = f"Run start (UTC), {first:%Y-%m-%d}"
+        return cls(unit, step, title, tuple(s * 1000 for s in ticks))
+
+
 @dataclass(frozen=True)
 class TrendChart:
     name: str  # file stem: <benchmark>/trends-<name>.svg and .vl.json
@@ -159,7 +197,7 @@ def benchmark_trends(runs: Sequence[RunAnalysis]) -> BenchmarkTrends:
         runs=shown,
         total_runs=len(ordered),
         changes=changes,
-        charts=tuple(_chart(metric, shown, changes) for metric in METRICS),
+        charts=tuple(_chart(metric, shown, changes, TimeAxis.over(shown)) for metric in METRICS),
     )
 
 
@@ -184,7 +222,10 @@ def _href(run: RunAnalysis) -> str:
 
 
 def _chart(
-    metric: Metric, runs: Sequence[RunAnalysis], changes: Sequence[MethodologyChange]
+    metric: Metric,
+    runs: Sequence[RunAnalysis],
+    changes: Sequence[MethodologyChange],
+    axis: TimeAxis,
 ) -> TrendChart:
     points = []
     for run in runs:
@@ -201,11 +242,15 @@ def _chart(
                         value=stat.median,
                     )
                 )
-    return TrendChart(metric.name, metric.title, tuple(points), _spec(metric, points, changes))
+    spec = _spec(metric, points, changes, axis)
+    return TrendChart(metric.name, metric.title, tuple(points), spec)
 
 
 def _spec(
-    metric: Metric, points: Sequence[TrendPoint], changes: Sequence[MethodologyChange]
+    metric: Metric,
+    points: Sequence[TrendPoint],
+    changes: Sequence[MethodologyChange],
+    axis: TimeAxis,
 ) -> dict[str, Any]:
     """altair's spec for this data: its template for the metric, with the data put in.
 
@@ -213,9 +258,11 @@ def _spec(
     same spec (tests/test_trends.py compares them).
     """
     text = (
-        _template_json(metric.name, bool(changes))
+        _template_json(metric.name, bool(changes), axis.unit)
         .replace(_POINTS_JSON, json.dumps([p.__dict__ for p in points]))
         .replace(_CHANGES_JSON, json.dumps(_change_rows(changes)))
+        .replace(_X_TITLE_JSON, json.dumps(axis.title))
+        .replace(_TICKS_JSON, axis.values_json())
     )
     spec: dict[str, Any] = json.loads(text)
     return spec
@@ -228,16 +275,21 @@ def _change_rows(changes: Sequence[MethodologyChange]) -> list[dict[str, Any]]:
 # Placeholders altair carries through into a template spec, and how they read in its JSON.
 _POINTS = [{"\x00points": 0}]
 _CHANGES = [{"\x00changes": 0}]
+_X_TITLE = "\x00x-title"
+_TICKS = (7919,)  # a time no chart ticks at: the placeholder of the tick list
+_TICKS_JSON = json.dumps(list(_TICKS))
 _POINTS_JSON, _CHANGES_JSON = json.dumps(_POINTS), json.dumps(_CHANGES)
+_X_TITLE_JSON = json.dumps(_X_TITLE)
 
 
 @functools.cache
-def _template_json(metric_name: str, with_changes: bool) -> str:
+def _template_json(metric_name: str, with_changes: bool, unit: TimeUnit) -> str:
     metric = next(m for m in METRICS if m.name == metric_name)
+    axis = TimeAxis(unit, 1, _X_TITLE, _TICKS if unit != "day" else ())
     return template(
-        f"trend-{metric_name}-{'changes' if with_changes else 'plain'}",
+        f"trend-{metric_name}-{'changes' if with_changes else 'plain'}-{unit}",
         [__file__, charts_module.__file__],  # its axis titles are defined there
-        lambda: json.dumps(altair_spec(metric, _POINTS, _CHANGES if with_changes else [])),
+        lambda: json.dumps(altair_spec(metric, _POINTS, _CHANGES if with_changes else [], axis)),
     )
 
 
@@ -250,17 +302,21 @@ _TIME_LABEL = (
 
 
 def altair_spec(
-    metric: Metric, points: list[dict[str, Any]], changes: list[dict[str, Any]]
+    metric: Metric,
+    points: list[dict[str, Any]],
+    changes: list[dict[str, Any]],
+    axis: TimeAxis,
 ) -> dict[str, Any]:
     """The trend chart's Vega-Lite spec, built and validated by altair."""
     import altair as alt  # ~0.2 s; a build with every template kept never imports it
 
-    x = alt.X(
-        "started_at:T",
-        title="Run start (UTC)",
-        scale=alt.Scale(type="utc"),
-        axis=alt.Axis(labelExpr=_TIME_LABEL, labelAngle=0, labelOverlap=True),
-    )
+    if axis.unit == "day":
+        ticks = alt.Axis(labelExpr=_TIME_LABEL, labelAngle=0, labelOverlap=True)
+    else:
+        fmt_ = "%H:%M:%S" if axis.unit == "second" else "%H:%M"
+        label = f"utcFormat(datum.value, '{fmt_}')"
+        ticks = alt.Axis(labelExpr=label, labelAngle=0, values=list(axis.ticks_ms))
+    x = alt.X("started_at:T", title=axis.title, scale=alt.Scale(type="utc"), axis=ticks)
     y_scale = alt.Scale(domain=[0, 100]) if metric.name == "score" else alt.Scale(zero=True)
     y = alt.Y("value:Q", title=metric.axis, scale=y_scale)
     color = alt.Color(

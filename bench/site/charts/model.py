@@ -186,6 +186,8 @@ def _chart(
     rows = tuple(r for r in maybe_rows if r is not None)
     series = tuple(dict.fromkeys(r.series for r in rows))
     shown = tuple(x for x in order if any(r.x == x for r in rows))
+    if kind is ChartKind.AREA and len(shown) == 1:
+        kind = ChartKind.BAR  # an area over one category is a lone dot: a bar shows the value
     angle = label_angle(kind, list(shown))
     spec = _spec(kind, title, rows, order, unit, angle)
     return Chart(name, kind, title, description, series, rows, shown, angle, unit, spec)
