@@ -57,16 +57,16 @@ def test_markdown_shows_changes_and_flipped_checks(
     )
     out = capsys.readouterr().out
 
-    models = _markdown_rows(out, "Direct models")
-    assert models["mid:3b"] == ["70", "85", "+15 pts", "17.0s", "17.2s (17.0s–17.5s)", "+0.2s"]
-    assert models["big:8b"] == ["85", "85", "+0 pts", "37.0s", "30.2s (30.0s–30.5s)", "-6.8s"]
-    assert models["huge:14b"] == ["—", "85", "—", "—", "61.2s (61.0s–61.5s)", "—"]
+    models = _markdown_rows(out, "Direct models")  # by display name: the config's label
+    assert models["Mid 3B"] == ["70", "85", "+15 pts", "17.0s", "17.2s (17.0s–17.5s)", "+0.2s"]
+    assert models["Big 8B"] == ["85", "85", "+0 pts", "37.0s", "30.2s (30.0s–30.5s)", "-6.8s"]
+    assert models["Huge 14B"] == ["—", "85", "—", "—", "61.2s (61.0s–61.5s)", "—"]
     pairs = _markdown_rows(out, "Handoff pairs")
-    assert pairs["tiny:0.5b -> big:8b"][:3] == ["85", "0", "-85 pts"]
+    assert pairs["Tiny 0.5B -> Big 8B"][:3] == ["85", "0", "-85 pts"]
     flips = _markdown_rows(out, "Checks that flipped")
     assert flips == {
-        "mid:3b": ["writes_output", "failed", "passed"],
-        "tiny:0.5b -> big:8b": ["python_compile", "passed", "failed"],
+        "Mid 3B": ["writes_output", "failed", "passed"],
+        "Tiny 0.5B -> Big 8B": ["python_compile", "passed", "failed"],
     }
     assert "different methodology versions (v1, v2)" in out
 
@@ -84,10 +84,10 @@ def test_the_terminal_table_shows_the_same_figures(
     for line in out.splitlines():
         if line.count("│") > 3:
             lines.setdefault(line.split("│")[1].strip(), line)
-    assert [cell.strip() for cell in lines["mid:3b"].split("│")[2:-1]] == [
+    assert [cell.strip() for cell in lines["Mid 3B"].split("│")[2:-1]] == [
         "70", "85", "+15 pts", "17.0s", "17.2s (17.0s–17.5s)", "+0.2s",
     ]  # fmt: skip
-    assert [cell.strip() for cell in lines["tiny:0.5b -> big:8b"].split("│")[2:-1]][:3] == [
+    assert [cell.strip() for cell in lines["Tiny 0.5B -> Big 8B"].split("│")[2:-1]][:3] == [
         "85", "0", "-85 pts",
     ]  # fmt: skip
     flipped = [line for line in out.splitlines() if "writes_output" in line]

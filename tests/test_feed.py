@@ -82,7 +82,7 @@ def test_entry_summary_is_the_index_figures(feed: ET.Element) -> None:
     assert entry_summary(entry) == (
         f"Best direct: {entry.best_direct}. Best cascade: {entry.best_cascade}."
     )
-    assert entry.best_direct == "big:8b (85)"
+    assert entry.best_direct == "Big 8B (85)"  # the model's label, its one display name
 
 
 def test_the_index_page_links_the_feed(site: Path) -> None:

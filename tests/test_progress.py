@@ -119,3 +119,13 @@ def test_printed_paths_are_normalised_and_relative_to_where_the_user_stands(
     assert f"Run folder: {record.parent.relative_to(tmp_path)}" in captured.err
     assert ".." not in captured.out + captured.err
     assert config.is_file()
+
+
+def test_the_bar_names_calls_by_the_configs_labels() -> None:
+    progress = RichProgress(
+        Console(file=io.StringIO(), width=80), Progress(names={LONG_TAG: "Long 32B"})
+    )
+    progress.planned(3, 0)
+    progress.started(Call("refine", LONG_TAG, 1, pair=("tiny:0.5b", LONG_TAG)))
+
+    assert _line(progress).startswith("tiny:0.5b -> Long 32B #2 ")  # no label: the tag

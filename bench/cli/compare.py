@@ -37,7 +37,7 @@ def _signed(value: float | None, render: Callable[[float], str]) -> str:
 def _model_rows(changes: Sequence[Change]) -> list[list[str]]:
     return [
         [
-            c.label,
+            c.name,
             _stat(c.score_a),
             _stat(c.score_b),
             _signed(c.score_delta_pts, fmt.signed_pts),

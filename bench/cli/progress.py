@@ -78,7 +78,8 @@ class RichProgress:
         self._model.finished(call)
         if error is not None:
             self._console.print(
-                Text.assemble(("call failed ", "red"), f"{call.label}: {error}"), soft_wrap=True
+                Text.assemble(("call failed ", "red"), f"{self._model.name(call)}: {error}"),
+                soft_wrap=True,
             )
         self._refresh()
 
@@ -92,7 +93,7 @@ class RichProgress:
         running = len(self._model.running)
         more = f" +{running - 1}" if running > 1 else ""
         room = max(12, self._console.width - _FIXED_WIDTH - len(more))
-        return shorten("waiting" if current is None else current.label, room) + more
+        return shorten("waiting" if current is None else self._model.name(current), room) + more
 
 
 class _EtaColumn(ProgressColumn):
@@ -157,7 +158,7 @@ def summary_table(analysis: RunAnalysis) -> Table:
 
 def _direct_row(direct: DirectSummary) -> tuple[str, ...]:
     return (
-        f"{direct.model.label} ({direct.tag})",
+        direct.name,
         fmt.size_b(direct.model.params_b),
         fmt.stat(direct.score),
         fmt.stat(direct.call_wall_s, "seconds"),
@@ -167,7 +168,7 @@ def _direct_row(direct: DirectSummary) -> tuple[str, ...]:
 
 def _cascade_row(cascade: CascadeSummary) -> tuple[str, ...]:
     return (
-        cascade.label,
+        cascade.name,
         fmt.DASH,
         fmt.stat(cascade.score),
         fmt.stat(cascade.pipeline_wall_s, "seconds"),

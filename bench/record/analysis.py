@@ -135,6 +135,13 @@ class Outcomes:
 class DirectSummary:
     result: DirectResult
     outcomes: Outcomes
+    legacy_names: bool = False  # a re-hosted run names models by tag, as its old page did
+
+    @property
+    def name(self) -> str:
+        """The model's one display name: its label (the config's, else its tag); a legacy
+        run's pages named direct models by tag."""
+        return self.tag if self.legacy_names else self.result.model.label
 
     @property
     def model(self) -> ModelInfo:
@@ -209,6 +216,17 @@ class CascadeSummary:
     @property
     def label(self) -> str:
         return f"{self.small.model.label} -> {self.large.model.label}"
+
+    @property
+    def name(self) -> str:
+        """The pair's one display name: its models' labels."""
+        return self.label
+
+    @property
+    def best_name(self) -> str:
+        """The name the header's "Best cascade" uses: the pair's name; a legacy run's page
+        gave its tags there."""
+        return self.tags if self.small.legacy_names else self.label
 
     @property
     def tags(self) -> str:
@@ -296,7 +314,7 @@ class CallFailure:
     """A call that failed: who was asked, which sample, why, and whether it is missing data
     (the infrastructure's fault, kept out of every figure) or the model's (scores 0)."""
 
-    who: str  # a model's tag, or a pair's `small -> large` tags
+    who: str  # the model's or the pair's display name
     number: int  # the sample, from 1
     error: str
     missing: bool
@@ -323,8 +341,9 @@ class RunAnalysis:
         self.record = record
         order = tuple(c.name for c in record.checks)
         measured = [_measured(d) for d in record.direct]
+        legacy = record.provenance.legacy is not None
         self.direct = tuple(
-            DirectSummary(d, Outcomes(tuple(s.evaluation for s in d.samples), order))
+            DirectSummary(d, Outcomes(tuple(s.evaluation for s in d.samples), order), legacy)
             for d in measured
             if d.samples
         )
@@ -340,7 +359,7 @@ class RunAnalysis:
             for c in pairs
             if c.samples and c.small in by_tag and c.large in by_tag
         )
-        kept = {d.tag for d in self.direct} | {c.tags for c in self.cascades}
+        kept = {d.name for d in self.direct} | {c.name for c in self.cascades}
         self.unmeasured = tuple(
             Unmeasured(who, sum(f.missing for f in fails), calls)
             for who, calls, fails in self._candidates_and_failures()
@@ -361,16 +380,20 @@ class RunAnalysis:
         return len(self.record.generations())
 
     def _candidates_and_failures(self) -> list[tuple[str, int, list[CallFailure]]]:
+        """(display name, samples, failed calls) of every model and pair in the record."""
+        legacy = self.record.provenance.legacy is not None
+        labels = {d.model.tag: d.model.label for d in self.record.direct}
         found = []
         for d in self.record.direct:
+            name = d.model.tag if legacy else d.model.label
             fails = [
-                CallFailure(d.model.tag, n, s.generation.error, s.generation.missing)
+                CallFailure(name, n, s.generation.error, s.generation.missing)
                 for n, s in enumerate(d.samples, start=1)
                 if s.generation.error is not None
             ]
-            found.append((d.model.tag, len(d.samples), fails))
+            found.append((name, len(d.samples), fails))
         for c in self.record.cascades:
-            who = f"{c.small} -> {c.large}"
+            who = f"{labels[c.small]} -> {labels[c.large]}"
             fails = []
             for n, s in enumerate(c.samples, start=1):
                 failure = _handoff_failure(s)
@@ -420,9 +443,9 @@ class RunAnalysis:
 
     @property
     def candidates(self) -> list[tuple[str, Outcomes]]:
-        """Every evaluated candidate group: direct models by tag, then pairs by label."""
-        return [(d.tag, d.outcomes) for d in self.direct] + [
-            (c.label, c.outcomes) for c in self.cascades
+        """Every evaluated candidate group by its display name: direct models, then pairs."""
+        return [(d.name, d.outcomes) for d in self.direct] + [
+            (c.name, c.outcomes) for c in self.cascades
         ]
 
     @cached_property

@@ -20,7 +20,8 @@ from bench.record.schema import CheckOutcome
 class Change:
     """One model or pair in run A and in run B; None where a run does not have it."""
 
-    label: str
+    key: str  # the model's tag, or the pair's `small -> large` tags: what matches A with B
+    name: str  # its display name (run B's, when B has it)
     score_a: Stat | None
     score_b: Stat | None
     wall_a_s: Stat | None
@@ -76,9 +77,12 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
     models_b = {d.tag: d for d in b.direct}
     pairs_a = {c.tags: c for c in a.cascades}
     pairs_b = {c.tags: c for c in b.cascades}
+    names = {d.tag: d.name for d in (*a.direct, *b.direct)}
+    names |= {c.tags: c.name for c in (*a.cascades, *b.cascades)}
     models = tuple(
         Change(
             tag,
+            names[tag],
             models_a[tag].score if tag in models_a else None,
             models_b[tag].score if tag in models_b else None,
             models_a[tag].call_wall_s if tag in models_a else None,
@@ -89,6 +93,7 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
     pairs = tuple(
         Change(
             tags,
+            names[tags],
             pairs_a[tags].score if tags in pairs_a else None,
             pairs_b[tags].score if tags in pairs_b else None,
             pairs_a[tags].pipeline_wall_s if tags in pairs_a else None,
@@ -102,7 +107,7 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
         flip
         for name in _union(outcomes_a, outcomes_b)
         if name in outcomes_a and name in outcomes_b
-        for flip in _flips(name, outcomes_a[name], outcomes_b[name])
+        for flip in _flips(names[name], outcomes_a[name], outcomes_b[name])
     )
     return Comparison(a, b, models, pairs, flips)
 

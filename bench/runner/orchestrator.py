@@ -60,13 +60,6 @@ class Call:
     repeat: int
     pair: Pair | None = None
 
-    @property
-    def label(self) -> str:
-        if self.kind == "warmup":
-            return f"{self.tag} warm-up"
-        who = self.tag if self.pair is None else f"{self.pair[0]} -> {self.pair[1]}"
-        return f"{who} #{self.repeat + 1}"
-
     def needs(self) -> tuple[Call, ...]:
         if self.pair is None:
             return ()

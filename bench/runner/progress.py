@@ -44,6 +44,7 @@ class Progress:
     """Calls planned, done and running, and the time left, as the observer hears them."""
 
     parallel: int = 1  # calls that run at once (call slots over all servers)
+    names: dict[str, str] = field(default_factory=dict)  # tag -> display name (the label)
     prior_call_s: float | None = None  # a call's median wall in the previous run, if known
     clock: Callable[[], float] = time.monotonic
     total: int = 0
@@ -62,6 +63,18 @@ class Progress:
         if began is not None:
             self.call_s.append(self.clock() - began)
         self.done += 1
+
+    def name(self, call: Call) -> str:
+        """`Label #2`, `Small -> Large #2` or `Label warm-up`: the call by its models' display
+        names."""
+        if call.kind == "warmup":
+            return f"{self.names.get(call.tag, call.tag)} warm-up"
+        if call.pair is None:
+            who = self.names.get(call.tag, call.tag)
+        else:
+            small, large = call.pair
+            who = f"{self.names.get(small, small)} -> {self.names.get(large, large)}"
+        return f"{who} #{call.repeat + 1}"
 
     @property
     def current(self) -> Call | None:

@@ -69,8 +69,10 @@ class PreparedRun:
         """A fresh progress count for this run: its call slots, and a call's wall in the
         previous run of the same config for the first ETA."""
         config_text = (self.state.run_dir / CONFIG_FILENAME).read_text(encoding="utf-8")
+        config = self.orchestrator.config
         return Progress(
-            parallel=sum(self.orchestrator.config.concurrency().values()),
+            parallel=sum(config.concurrency().values()),
+            names={m.tag: m.display_label for m in config.models},
             prior_call_s=previous_call_s(self.state.run_dir, config_text),
         )
 

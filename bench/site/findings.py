@@ -40,19 +40,20 @@ def _leader(run: RunAnalysis) -> str:
     tied = [d for d in run.direct if d is not best and d.score.median == best.score.median]
     where = f"at {fmt.stat(best.call_wall_s, 'seconds')} of wall time"
     if tied:
-        others = _join([d.tag for d in tied])
+        others = _join([d.name for d in tied])
         text = (
-            f"{best.tag} and {others} shared the lead with a score of "
-            f"{fmt.score(best.score.median)} out of 100; {best.tag} got there fastest, {where}."
+            f"{best.name} and {others} shared the lead with a score of "
+            f"{fmt.score(best.score.median)} out of 100; {best.name} got there fastest, {where}."
         )
     else:
         text = (
-            f"{best.tag} led this run with a score of {fmt.stat(best.score)} out of 100, {where}."
+            f"{best.name} led this run with a score of {fmt.stat(best.score)} out of 100, {where}."
         )
     runner_up = _runner_up(run, best)
     if runner_up is not None and not tied and best.score.overlaps(runner_up.score):
         text += (
-            f" Across repeats its score range overlaps {runner_up.tag}'s, so the lead is not clear."
+            f" Across repeats its score range overlaps {runner_up.name}'s, "
+            "so the lead is not clear."
         )
     return text
 
@@ -64,7 +65,7 @@ def _speed(run: RunAnalysis) -> str:
     gap = fastest.score.median - best.score.median
     wall = fmt.stat(fastest.call_wall_s, "seconds")
     return (
-        f"{fastest.tag} was the quickest direct model at {wall}."
+        f"{fastest.name} was the quickest direct model at {wall}."
         f" Its quality landed {fmt.signed_pts(gap)} against the top direct score."
     )
 
@@ -91,7 +92,7 @@ def _verdict(run: RunAnalysis) -> str:
         return _NO_PAIRS
     winners = [c for c in run.cascades if c.quality_win]
     best = max(run.cascades, key=lambda c: c.delta_vs_large_pts)
-    versus = f"{best.label} at {fmt.signed_pts(best.delta_vs_large_pts)} versus direct"
+    versus = f"{best.name} at {fmt.signed_pts(best.delta_vs_large_pts)} versus direct"
     n = len(run.cascades)
     if not winners:
         text = (
@@ -99,7 +100,7 @@ def _verdict(run: RunAnalysis) -> str:
             f"The closest result was {versus}."
         )
     elif len(winners) == 1:
-        text = f"{best.label} beat its direct larger-model baseline in this run, at "
+        text = f"{best.name} beat its direct larger-model baseline in this run, at "
         text += f"{fmt.signed_pts(best.delta_vs_large_pts)} versus direct."
         if n > 1:
             text += f" It was the only one of {n} cascades to do so."
@@ -146,12 +147,12 @@ def _salvage(run: RunAnalysis) -> str:
     gain = fmt.signed_pts(best.delta_vs_small_pts)
     if best.delta_vs_small_pts > 0:
         return (
-            f"The biggest gain over the smaller model's own draft was {best.label} with {gain} "
+            f"The biggest gain over the smaller model's own draft was {best.name} with {gain} "
             "relative to the smaller direct score."
         )
     return (
         "No cascade improved on the smaller model's own direct score; the best was "
-        f"{best.label} at {gain} relative to the smaller direct score."
+        f"{best.name} at {gain} relative to the smaller direct score."
     )
 
 

@@ -25,7 +25,7 @@ def kpis(run: RunAnalysis) -> list[Kpi]:
     return [
         Kpi(
             "Best Direct",
-            best.tag if best else fmt.DASH,
+            best.name if best else fmt.DASH,
             f"Score {fmt.stat(best.score)}" if best else "No direct model finished",
         ),
         Kpi("Models", str(len(run.direct)), "Direct baselines in this run"),
@@ -50,12 +50,12 @@ def kpis(run: RunAnalysis) -> list[Kpi]:
 
 def best_direct_text(run: RunAnalysis) -> str:
     best = run.best_direct
-    return f"{best.tag} ({fmt.stat(best.score)})" if best else fmt.DASH
+    return f"{best.name} ({fmt.stat(best.score)})" if best else fmt.DASH
 
 
 def best_cascade_text(run: RunAnalysis) -> str:
     best = run.best_cascade
-    return f"{best.tags} ({fmt.stat(best.score)})" if best else fmt.DASH
+    return f"{best.best_name} ({fmt.stat(best.score)})" if best else fmt.DASH
 
 
 def pair_size_label(cascade: CascadeSummary) -> str | None:

@@ -49,9 +49,12 @@ def sample(wall_s: float, failed: tuple[str, ...] = (), **kw: Any) -> dict[str, 
     }
 
 
-def direct(tag: str, size_b: float | None, *samples: dict[str, Any]) -> dict[str, Any]:
-    label = tag.replace(":", " ").title()
-    return {"model": {"tag": tag, "label": label, "params_b": size_b}, "samples": list(samples)}
+def direct(
+    tag: str, size_b: float | None, *samples: dict[str, Any], label: str | None = None
+) -> dict[str, Any]:
+    """A direct model; its label is its tag unless given (a config without `label:`)."""
+    model = {"tag": tag, "label": label or tag, "params_b": size_b}
+    return {"model": model, "samples": list(samples)}
 
 
 def cascade(small: str, large: str, *samples: tuple[float, tuple[str, ...]]) -> dict[str, Any]:
