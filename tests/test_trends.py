@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bench.record.analysis import RunAnalysis
-from bench.record.schema import RunRecord
+from bench.record.schema import METHODOLOGY_VERSION, RunRecord
 from bench.site import trends as trends_module
 from bench.site.charts.model import svg_path_for
 from bench.site.trends import (
@@ -25,6 +25,7 @@ from bench.site.trends import (
 from tests.support.records import make_series, two_benchmarks, write_archive
 from tests.support.sitebuild import build_site, make_project
 
+PREVIOUS = METHODOLOGY_VERSION - 1  # the series' runs before the change
 SERIES = make_series(8, methodology_change_at=3)
 SVG_LINK = re.compile(r'<a ([^>]*)xlink:href="([^"]+)"')
 
@@ -86,14 +87,14 @@ def test_points_are_the_run_pages_figures(trends: BenchmarkTrends) -> None:
 
 def test_the_methodology_change_is_marked(trends: BenchmarkTrends) -> None:
     (change,) = trends.changes
-    assert (change.previous, change.version) == (1, 2)
+    assert (change.previous, change.version) == (PREVIOUS, METHODOLOGY_VERSION)
     assert change.run_id == SERIES[3].run_id
     for chart in trends.charts:
         assert "rule" in _marks(chart)
         rule = _layers(chart)[_marks(chart).index("rule")]
         assert _values(chart, rule)[0]["started_at"] == "2026-03-04T09:00:00Z"
         text = _layers(chart)[_marks(chart).index("text")]
-        assert _values(chart, text)[0]["label"] == "methodology v2"
+        assert _values(chart, text)[0]["label"] == f"methodology v{METHODOLOGY_VERSION}"
 
 
 def test_a_benchmark_with_one_methodology_has_no_mark() -> None:
@@ -190,7 +191,7 @@ def test_the_drawn_charts_keep_their_links(site: Path) -> None:
             assert (folder / href).is_file(), href
             assert 'target="_top"' in attributes
         assert "vega.github.io" not in svg
-        assert "methodology v2" in svg
+        assert f"methodology v{METHODOLOGY_VERSION}" in svg
 
 
 def test_the_trends_page_embeds_charts_and_lists_the_change(site: Path) -> None:
@@ -199,7 +200,8 @@ def test_the_trends_page_embeds_charts_and_lists_the_change(site: Path) -> None:
         assert f'<object data="trends-{metric.name}.svg" type="image/svg+xml"' in page
         assert f'href="trends-{metric.name}.vl.json"' in page
     change = SERIES[3].run_id
-    assert f'v1 → v2, from run <a href="{change}/report.html">{change}</a>' in page
+    versions = f"v{PREVIOUS} → v{METHODOLOGY_VERSION}"
+    assert f'{versions}, from run <a href="{change}/report.html">{change}</a>' in page
     assert 'href="../index.html"' in page
     other = (site / "other-codegen" / "trends.html").read_text(encoding="utf-8")
     assert "Every run shown used the same methodology version." in other

@@ -26,7 +26,7 @@ from bench.record.errors import FieldError
 from bench.record.safety import RELATIVE_PATH_PATTERN, RELATIVE_PATH_RULE, is_plain_relative_path
 
 SCHEMA_VERSION = 1
-METHODOLOGY_VERSION = 2  # the current one; the changelog is site_src/methodology.md
+METHODOLOGY_VERSION = 3  # the current one; the changelog is site_src/methodology.md
 RECORD_FILENAME = "run.json"
 
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"

@@ -1,0 +1,235 @@
+"""Figures that tell a real difference from noise: intervals, pass@k and paired comparisons.
+
+One module for the page, the index, trends, compare, the runner's summary and the tests. It
+works on plain `Observation`s (a task, a repeat, a score, passed or not), not on the record
+classes, so a record that holds one task per run and one that holds many feed it alike.
+
+Tasks are the unit: repeats of one task are not independent draws (their errors cluster by
+task), so they are averaged within the task first and intervals are taken over task means.
+The quantiles and tests come from `scipy.stats`; nothing here is hand-rolled where it has one.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type information
+
+LEVEL = 0.95
+Key = tuple[str, int]  # (task, repeat): what pairs two observations
+Side = Literal["a", "b"]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One sample: the task it answered, which repeat, its score and whether every check passed."""
+
+    task: str
+    repeat: int  # 0-based
+    score: float  # 0-100 points
+    passed: bool
+
+    def __post_init__(self) -> None:
+        if self.repeat < 0:
+            raise ValueError(f"repeat: expected 0 or more, found {self.repeat}")
+        if not 0 <= self.score <= 100:  # also refuses NaN
+            raise ValueError(f"score: expected 0 to 100 points, found {self.score}")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A confidence interval [low, high] at `level`."""
+
+    low: float
+    high: float
+    level: float = LEVEL
+
+    def excludes_zero(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+    def contains(self, x: float) -> bool:
+        return self.low <= x <= self.high
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """A direct model's or a pair's score and pass figures over its observations."""
+
+    mean_pts: float  # mean of task means: every task weighs the same
+    interval: Interval | None  # t interval of `mean_pts`; None with one task and one sample
+    tasks: int
+    repeats: int  # the most samples any task has
+    n: int  # samples, as counted (tasks × repeats when every task has them all)
+    pass_rate: float  # share of samples that passed every check
+    pass_interval: Interval  # Wilson, over samples
+    pass_at_k: dict[int, float]  # k = 1 .. the fewest samples any task has
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Candidate a against candidate b on the same (task, repeat) pairs."""
+
+    pairs: int  # matched (task, repeat) pairs; unmatched observations are left out
+    tasks: int
+    wins: int  # pairs where a scored higher than b
+    losses: int
+    ties: int
+    mean_diff_pts: float  # a - b: mean within each task, then over tasks; 0.0 with no pairs
+    interval: Interval | None  # paired t interval of `mean_diff_pts`; None with under 2 pairs
+    mcnemar_p: float | None  # exact McNemar on pass/fail; None with no pairs
+    discordant: tuple[int, int]  # (a passed and b failed, b passed and a failed)
+
+    def clear(self) -> bool:
+        """True when the interval of the difference leaves out 0: a real difference."""
+        return self.interval is not None and self.interval.excludes_zero()
+
+    def winner(self) -> Side | None:
+        """The side that scored higher, only when the difference is clear."""
+        if self.interval is None or not self.clear():
+            return None
+        return "a" if self.interval.low > 0 else "b"
+
+
+class DuplicateObservation(ValueError):
+    """Two observations of one side share a (task, repeat): they cannot be paired or counted."""
+
+    def __init__(self, key: Key, side: Side | None = None) -> None:
+        where = f" in {side}" if side else ""
+        super().__init__(f"duplicate observation{where}: task {key[0]!r}, repeat {key[1]}")
+        self.key = key
+        self.side = side
+
+
+def has_error_bars(observations: Sequence[Observation]) -> bool:
+    """False for one task and one repeat (or nothing): its figures have no error bars."""
+    return len(_keyed(observations)) >= 2
+
+
+def score_summary(observations: Sequence[Observation], level: float = LEVEL) -> ScoreSummary:
+    """Mean score with its interval, pass rate with Wilson's, and pass@k, tasks as the unit.
+
+    The interval is a t interval over task means (df = tasks - 1), each task's repeats averaged
+    first. With one task and several repeats there are no task means to spread, so it falls back
+    to a t interval over the repeats (df = repeats - 1): it speaks of that task alone.
+    """
+    _check_level(level)
+    by_task = _by_task(_keyed(observations).values())
+    if not by_task:
+        raise ValueError("observations: expected at least one, found none")
+    task_means = [statistics.mean(o.score for o in group) for group in by_task.values()]
+    if len(by_task) == 1:
+        (only,) = by_task.values()
+        interval = _t_interval([o.score for o in only], level)
+    else:
+        interval = _t_interval(task_means, level)
+    n = sum(len(group) for group in by_task.values())
+    passed = sum(o.passed for group in by_task.values() for o in group)
+    wilson = stats.binomtest(passed, n).proportion_ci(confidence_level=level, method="wilson")
+    counts = [(len(group), sum(o.passed for o in group)) for group in by_task.values()]
+    fewest = min(samples for samples, _ in counts)
+    return ScoreSummary(
+        mean_pts=statistics.mean(task_means),
+        interval=interval,
+        tasks=len(by_task),
+        repeats=max(samples for samples, _ in counts),
+        n=n,
+        pass_rate=passed / n,
+        pass_interval=Interval(float(wilson.low), float(wilson.high), level),
+        pass_at_k={
+            k: statistics.mean(pass_at_k(samples, c, k) for samples, c in counts)
+            for k in range(1, fewest + 1)
+        },
+    )
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Chance that at least one of k samples, drawn from n of which c passed, passes.
+
+    The unbiased estimator of Chen et al. (2021, HumanEval): 1 - C(n-c, k) / C(n, k).
+    """
+    if not 0 <= c <= n or not 1 <= k <= n:
+        raise ValueError(f"pass@k: expected 0 <= c <= n and 1 <= k <= n, found {n=}, {c=}, {k=}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def paired(
+    a: Sequence[Observation], b: Sequence[Observation], level: float = LEVEL
+) -> PairedComparison:
+    """a against b on the (task, repeat) pairs both have: wins, the difference, McNemar's p.
+
+    The interval is a paired t interval over per-task mean differences (df = tasks - 1); with
+    one task it falls back to the pairs (df = pairs - 1), and with one pair there is none.
+    McNemar's exact test is the two-sided binomial test of the discordant pairs at one half.
+    """
+    _check_level(level)
+    keyed_a, keyed_b = _keyed(a, "a"), _keyed(b, "b")
+    matched = [(keyed_a[key], keyed_b[key]) for key in sorted(keyed_a.keys() & keyed_b.keys())]
+    diffs: dict[str, list[float]] = {}
+    for x, y in matched:
+        diffs.setdefault(x.task, []).append(x.score - y.score)
+    task_diffs = [statistics.mean(d) for d in diffs.values()]
+    if len(diffs) == 1:
+        (only,) = diffs.values()
+        interval = _t_interval(only, level)
+    else:
+        interval = _t_interval(task_diffs, level)
+    discordant = (
+        sum(x.passed and not y.passed for x, y in matched),
+        sum(y.passed and not x.passed for x, y in matched),
+    )
+    return PairedComparison(
+        pairs=len(matched),
+        tasks=len(diffs),
+        wins=sum(x.score > y.score for x, y in matched),
+        losses=sum(x.score < y.score for x, y in matched),
+        ties=sum(x.score == y.score for x, y in matched),
+        mean_diff_pts=statistics.mean(task_diffs) if task_diffs else 0.0,
+        interval=interval,
+        mcnemar_p=_mcnemar_p(*discordant) if matched else None,
+        discordant=discordant,
+    )
+
+
+def _t_interval(values: Sequence[float], level: float) -> Interval | None:
+    """Student's t interval of the mean; zero width, not NaN, when every value is the same."""
+    if len(values) < 2:
+        return None
+    mean = statistics.mean(values)
+    quantile = float(stats.t.ppf((1 + level) / 2, len(values) - 1))
+    half = quantile * statistics.stdev(values, mean) / math.sqrt(len(values))
+    return Interval(mean - half, mean + half, level)
+
+
+def _mcnemar_p(a_only: int, b_only: int) -> float:
+    if a_only + b_only == 0:
+        return 1.0
+    return float(stats.binomtest(a_only, a_only + b_only, 0.5).pvalue)
+
+
+def _keyed(observations: Iterable[Observation], side: Side | None = None) -> dict[Key, Observation]:
+    keyed: dict[Key, Observation] = {}
+    for o in observations:
+        key = (o.task, o.repeat)
+        if key in keyed:
+            raise DuplicateObservation(key, side)
+        keyed[key] = o
+    return keyed
+
+
+def _by_task(observations: Iterable[Observation]) -> dict[str, list[Observation]]:
+    """Observations grouped by task, tasks and repeats in order, so sums come out the same."""
+    groups: dict[str, list[Observation]] = {}
+    for o in sorted(observations, key=lambda o: (o.task, o.repeat)):
+        groups.setdefault(o.task, []).append(o)
+    return groups
+
+
+def _check_level(level: float) -> None:
+    if not 0 < level < 1:
+        raise ValueError(f"level: expected a confidence level between 0 and 1, found {level}")
