@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -13,6 +15,7 @@ from bench.schema import Generation
 
 FACTS_TIMEOUT_S = 10.0
 _EXCERPT_CHARS = 200
+_DEADLINE_GRACE_S = 0.25
 
 
 def failed(started_s: float, error: str) -> Reply:
@@ -22,6 +25,17 @@ def failed(started_s: float, error: str) -> Reply:
 
 def error_reply(call_wall_s: float, error: str) -> Reply:
     return Reply(text="", generation=Generation(call_wall_s=call_wall_s, error=error))
+
+
+def within(timeout_s: float, call: Callable[[], Reply], late: Callable[[], Reply]) -> Reply:
+    """`call()`, or `late()` once `timeout_s` have passed, whatever the server does: httpx's
+    timeouts bound each wait for bytes, not a whole reply a server drips byte by byte. A call
+    that overruns is left to end in its own thread (its next read fails or it finishes)."""
+    outcome: list[Reply] = []
+    worker = threading.Thread(target=lambda: outcome.append(call()), daemon=True)
+    worker.start()
+    worker.join(timeout_s + _DEADLINE_GRACE_S)
+    return outcome[0] if outcome else late()
 
 
 def since(started_s: float) -> float:
@@ -35,8 +49,12 @@ def transport_error(exc: httpx.HTTPError, *, where: str, model: str, timeout_s: 
     if isinstance(exc, httpx.ConnectError):
         return f"could not connect to {where} for model {model!r}: {exc} (is the server running?)"
     if isinstance(exc, httpx.TimeoutException):
-        return f"no reply from {where} for model {model!r} within {timeout_s:g} s (timeout)"
+        return timeout_error(where, model, timeout_s)
     return f"request to {where} for model {model!r} failed: {type(exc).__name__}: {exc}"
+
+
+def timeout_error(where: str, model: str, timeout_s: float) -> str:
+    return f"no reply from {where} for model {model!r} within {timeout_s:g} s (timeout)"
 
 
 def status_error(response: httpx.Response, *, where: str, model: str) -> str:
@@ -75,7 +93,7 @@ def malformed(where: str, model: str, problem: str, body: str) -> str:
 
 
 def excerpt(text: str) -> str:
-    text = text.strip()
+    text = text.strip().encode("utf-8", errors="replace").decode("utf-8")
     return text if len(text) <= _EXCERPT_CHARS else text[:_EXCERPT_CHARS] + "..."
 
 

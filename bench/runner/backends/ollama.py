@@ -28,7 +28,9 @@ from bench.runner.backends._http import (
     malformed,
     since,
     status_error,
+    timeout_error,
     transport_error,
+    within,
 )
 from bench.schema import Generation, SamplingOptions, ThroughputSource
 
@@ -47,6 +49,17 @@ class OllamaBackend:
         self._client = httpx.Client(base_url=self.url)
 
     def generate(
+        self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
+    ) -> Reply:
+        """The reply, or a timeout error once `timeout_s` have passed, whatever the server does."""
+        started_s = time.perf_counter()
+        return within(
+            timeout_s,
+            lambda: self._generate(model, prompt, options, timeout_s),
+            lambda: failed(started_s, timeout_error(f"{self.url}/api/chat", model, timeout_s)),
+        )
+
+    def _generate(
         self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
     ) -> Reply:
         where = f"{self.url}/api/chat"

@@ -36,7 +36,9 @@ from bench.runner.backends._http import (
     fetch_json,
     since,
     status_error,
+    timeout_error,
     transport_error,
+    within,
 )
 from bench.schema import Generation, SamplingOptions, ThroughputSource
 
@@ -86,6 +88,17 @@ class OpenAIBackend:
         self._stream = stream
 
     def generate(
+        self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
+    ) -> Reply:
+        """The reply, or a timeout error once `timeout_s` have passed, whatever the server does."""
+        started_s = time.perf_counter()
+        return within(
+            timeout_s,
+            lambda: self._generate(model, prompt, options, timeout_s),
+            lambda: failed(started_s, timeout_error(self._chat_url, model, timeout_s)),
+        )
+
+    def _generate(
         self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
     ) -> Reply:
         where = self._chat_url

@@ -38,7 +38,7 @@ _DRIVER = Path(__file__).with_name("_driver.py")
 _DRIVER_NAME = "bench_driver.py"  # its name inside the sandbox, apart from the candidate's
 _REQUESTS_NAME = "bench_requests.json"
 _PLACEHOLDER = re.compile(r"\{\{(task|draft)\}\}")
-_SOURCE_BYTES = 1024 * 1024  # a longer candidate is cut (and fails to compile, most likely)
+_SOURCE_BYTES = 1024 * 1024  # a longer candidate is not run (its gate fails, saying why)
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,9 @@ class ProbedTask:
         """Run the probes in the sandbox and judge the answers here; never raises for bad
         code."""
         started = time.perf_counter()
-        code = source.encode("utf-8", errors="replace")[:_SOURCE_BYTES]
+        code = source.encode("utf-8", errors="replace")
+        if len(code) > _SOURCE_BYTES:
+            return self._too_long(len(code), candidate_path, started)
         with ThreadPoolExecutor(max_workers=1 + len(self.cli_runs)) as pool:
             module_run = pool.submit(self._run_module, code)
             cli_runs = {run.id: pool.submit(self._run_cli, code, run) for run in self.cli_runs}
@@ -132,6 +134,19 @@ class ProbedTask:
             candidate=CandidateFile(name=self.candidate_name, path=candidate_path),
         )
         return Assessment(evaluation, runs)
+
+    def _too_long(self, size: int, candidate_path: str | None, started: float) -> Assessment:
+        """A candidate over the limit is not run: its gate fails and says why."""
+        gate = f"the candidate is {size:,} bytes, over the {_SOURCE_BYTES:,}-byte limit"
+        details = {spec.name: gate if spec.gate else None for spec in self.checks}
+        checks = check_results(self.checks, details)
+        evaluation = Evaluation(
+            score=round(_score(checks), 2),
+            eval_wall_s=round(time.perf_counter() - started, 3),
+            checks=checks,
+            candidate=CandidateFile(name=self.candidate_name, path=candidate_path),
+        )
+        return Assessment(evaluation, {})
 
     @property
     def module_name(self) -> str:

@@ -1,0 +1,82 @@
+"""A run never aborts because of what a model wrote or a server sent: odd text is recorded on
+its sample, a reply over the limit is flagged, a drip-feeding server is cut at `timeout_s`,
+and `--resume` works after each."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fakes._loopback import Fault
+from fakes.ollama_server import FakeModel, FakeOllama
+from fakes.openai_server import FakeOpenAI
+
+from bench import cli
+from bench.archive import load_record
+from bench.runner.backends import OllamaBackend, OpenAIBackend
+from bench.runner.tasks import get_task
+from bench.schema import RECORD_FILENAME, SamplingOptions
+from tests.support.runs import fenced, ollama_model, run_dirs, write_config
+
+TASK = get_task("deployment_window_analyzer")
+TIMEOUT_S = 1.5
+
+
+@pytest.fixture
+def dripping_ollama() -> Iterator[FakeOllama]:
+    with FakeOllama.running() as server:
+        server.fault, server.hang_s = Fault.DRIP, 20.0
+        yield server
+
+
+@pytest.fixture
+def dripping_openai() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI.running() as server:
+        server.fault, server.hang_s = Fault.DRIP, 20.0
+        yield server
+
+
+def test_a_drip_feeding_ollama_server_is_cut_at_timeout_s(dripping_ollama: FakeOllama) -> None:
+    backend = OllamaBackend(dripping_ollama.url)
+    started = time.monotonic()
+    reply = backend.generate("m", "p", SamplingOptions(), TIMEOUT_S)
+    assert time.monotonic() - started < TIMEOUT_S + 2  # the feature is the deadline
+    assert reply.generation.error and "within 1.5 s (timeout)" in reply.generation.error
+
+
+def test_a_drip_feeding_openai_server_is_cut_at_timeout_s(dripping_openai: FakeOpenAI) -> None:
+    for stream in (True, False):
+        backend = OpenAIBackend(dripping_openai.url, stream=stream)
+        started = time.monotonic()
+        reply = backend.generate("m", "p", SamplingOptions(), TIMEOUT_S)
+        assert time.monotonic() - started < TIMEOUT_S + 2
+        assert reply.generation.error and "(timeout)" in reply.generation.error
+
+
+ODD_REPLIES = {
+    "lone-surrogate": fenced("x = '\ud800'\n"),
+    "nul-bytes": fenced("x = 1\0\0\n"),
+    "surrogate-outside-code": "Here\udcff it is:\n" + fenced("def f():\n    return 1\n"),
+    "over-the-limit": fenced("x = 1\n" * 200_000),
+}
+
+
+@pytest.mark.parametrize("reply", ODD_REPLIES.values(), ids=ODD_REPLIES.keys())
+def test_odd_replies_are_recorded_and_the_run_resumes(
+    reply: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = FakeModel(name="odd:1b", reply=reply)
+    with FakeOllama.running(model) as server:
+        config = write_config(tmp_path, [ollama_model(model.name, server.url)])
+        assert cli.main(["run", str(config)]) == cli.EXIT_OK, capsys.readouterr().out
+        [run_dir] = run_dirs(tmp_path / "archive")
+        record = load_record(run_dir / RECORD_FILENAME)
+        [sample] = record.direct[0].samples
+        assert sample.generation.error is None
+        if "x = 1\n" * 200_000 in reply:
+            gate = sample.evaluation.checks[0]
+            assert gate.detail and "over the 1,048,576-byte limit" in gate.detail
+        assert cli.main(["run", "--resume", str(run_dir)]) in (cli.EXIT_OK, cli.EXIT_USAGE)
+        assert load_record(run_dir / RECORD_FILENAME) == record
