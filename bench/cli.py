@@ -23,7 +23,7 @@ from bench.archive import ArchiveError, load_archive
 from bench.runner.config import ConfigError, load_config
 from bench.runner.progress import RichProgress, print_summary
 from bench.runner.run import PreparedRun, prepare
-from bench.runner.store import CONFIG_FILENAME, ResumeError, find_run_dir
+from bench.runner.store import CONFIG_FILENAME, ResumeError, StoreError, find_run_dir
 from bench.schema import RECORD_FILENAME
 
 EXIT_OK = 0
@@ -101,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         prepared = _prepare(args)
-    except (ConfigError, ResumeError, ArchiveError) as error:
+    except (ConfigError, ResumeError, ArchiveError, StoreError) as error:
         err.print(str(error), markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -116,6 +116,10 @@ def _run(args: argparse.Namespace) -> int:
         if prepared.orchestrator.busy():
             _leave_now(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
+    except StoreError as error:
+        err.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        _say_partial(err, prepared.state.run_dir, "The run stopped")
+        return EXIT_INVALID
     except Exception:
         _say_partial(err, prepared.state.run_dir, "The run failed")
         raise

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import itertools
 import os
 import tempfile
@@ -43,18 +44,43 @@ class ResumeError(Exception):
     """A run that cannot be resumed, and why."""
 
 
+class StoreError(Exception):
+    """The archive cannot be written: which path, why, and what to do. What was written
+    before stays as it was."""
+
+
+def unwritable(path: Path, error: OSError) -> StoreError:
+    reason = error.strerror or str(error)
+    if error.errno == errno.ENOSPC:
+        advice = f"free space on the disk that holds {path.parent}"
+    elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        advice = f"make {path.parent} writable, or choose another folder with --archive"
+    else:
+        advice = f"check {path.parent}"
+    return StoreError(f"{path}: cannot write to the archive ({reason}); {advice}")
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never a part."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write `text` to `path` so that readers see the old file or the new one, never a part.
+
+    Raises:
+        StoreError: the folder is read-only, full or missing; the old file is untouched.
+    """
+    try:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise unwritable(path, error) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
+        if isinstance(error, OSError):
+            raise unwritable(path, error) from None
         raise
 
 
@@ -70,7 +96,10 @@ def run_id_base(benchmark_id: str, started_at: dt.datetime) -> str:
 def create_run_dir(archive: Path, benchmark_id: str, started_at: dt.datetime) -> Path:
     """A new, empty run folder; `-2`, `-3`, ... is added to the run id when it is taken."""
     parent = archive / benchmark_id
-    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise unwritable(parent / "_", error) from None
     base = run_id_base(benchmark_id, started_at)
     for number in itertools.count(1):
         run_dir = parent / (base if number == 1 else f"{base}-{number}")
@@ -78,6 +107,8 @@ def create_run_dir(archive: Path, benchmark_id: str, started_at: dt.datetime) ->
             run_dir.mkdir()
         except FileExistsError:
             continue
+        except OSError as error:
+            raise unwritable(run_dir, error) from None
         return run_dir
     raise AssertionError("unreachable")
 
@@ -103,7 +134,10 @@ def find_run_dir(run: str, archive: Path) -> Path:
 def write_candidate(run_dir: Path, slot: str, name: str, source: str, reply: str) -> str:
     """Archive a call's candidate and whole reply; the candidate's path relative to the run."""
     folder = run_dir / CANDIDATES_DIR / slot
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise unwritable(folder, error) from None
     atomic_write_text(folder / REPLY_FILENAME, reply)
     atomic_write_text(folder / name, source)
     return f"{CANDIDATES_DIR}/{slot}/{name}"
