@@ -64,6 +64,12 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "the config it started with is used unless CONFIG is given",
     )
     run.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="with --resume: ask again the calls that failed (server down, timeout), "
+        "keeping the failed attempts in the record",
+    )
+    run.add_argument(
         "--archive",
         type=Path,
         help="archive folder (default: the config's `archive`, else ./archive)",
@@ -98,6 +104,9 @@ def _run(args: argparse.Namespace) -> int:
     out, err = Console(), Console(stderr=True)
     if args.config is None and args.resume is None:
         err.print("bench run: expected a CONFIG file or --resume RUN, found neither")
+        return EXIT_USAGE
+    if args.retry_failed and args.resume is None:
+        err.print("bench run: --retry-failed expected --resume RUN, found no --resume")
         return EXIT_USAGE
     try:
         prepared = _prepare(args)
@@ -136,7 +145,7 @@ def _prepare(args: argparse.Namespace) -> PreparedRun:
     archive = args.archive or (loaded.config.archive if loaded else DEFAULT_ARCHIVE)
     run_dir = find_run_dir(args.resume, archive)
     loaded = loaded or load_config(run_dir / CONFIG_FILENAME)
-    return prepare(loaded, resume=run_dir)
+    return prepare(loaded, resume=run_dir, retry_failed=args.retry_failed)
 
 
 def _say_partial(console: Console, run_dir: Path, what: str) -> None:

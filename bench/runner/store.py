@@ -153,16 +153,45 @@ class RunState:
     models: dict[str, ModelInfo]  # in config order
     direct: dict[str, dict[int, Sample]] = field(default_factory=dict)
     cascades: dict[Pair, dict[int, CascadeSample]] = field(default_factory=dict)
+    # calls taken out to be asked again (`retry_failed`): the failed sample each replaces
+    retried_direct: dict[tuple[str, int], Sample] = field(default_factory=dict)
+    retried_cascades: dict[tuple[Pair, int], CascadeSample] = field(default_factory=dict)
 
     @property
     def record_path(self) -> Path:
         return self.run_dir / RECORD_FILENAME
 
     def add_direct(self, tag: str, repeat: int, sample: Sample) -> None:
+        """Hold `sample`, with the failed attempts of the sample it replaces, if any."""
+        earlier = self.retried_direct.pop((tag, repeat), None)
+        if earlier is not None:
+            attempts = (*earlier.failed_attempts, earlier.generation, *sample.failed_attempts)
+            sample = sample.model_copy(update={"failed_attempts": attempts})
         self.direct.setdefault(tag, {})[repeat] = sample
 
     def add_cascade(self, pair: Pair, repeat: int, sample: CascadeSample) -> None:
+        earlier = self.retried_cascades.pop((pair, repeat), None)
+        if earlier is not None:
+            failed = () if earlier.refine is None else (earlier.refine,)
+            attempts = (*earlier.failed_attempts, *failed, *sample.failed_attempts)
+            sample = sample.model_copy(update={"failed_attempts": attempts})
         self.cascades.setdefault(pair, {})[repeat] = sample
+
+    def retry_failed(self) -> int:
+        """Take out every call that failed (its draft's failure included), so that the run
+        asks it again; the failed sample is kept to be folded into the new one. Returns how
+        many calls were taken out."""
+        for tag, samples in self.direct.items():
+            for repeat, sample in list(samples.items()):
+                if sample.generation.error is not None:
+                    self.retried_direct[(tag, repeat)] = samples.pop(repeat)
+        for pair, cascades in self.cascades.items():
+            for repeat, cascade in list(cascades.items()):
+                draft_failed = (pair[0], repeat) in self.retried_direct
+                refine_failed = cascade.refine is not None and cascade.refine.error is not None
+                if draft_failed or refine_failed:
+                    self.retried_cascades[(pair, repeat)] = cascades.pop(repeat)
+        return len(self.retried_direct) + len(self.retried_cascades)
 
     def record(self, *, finished_at: dt.datetime | None = None) -> RunRecord:
         """The record; complete when `finished_at` is given, partial otherwise."""
