@@ -7,9 +7,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from fakes._loopback import Fault
+from fakes._loopback import Answer, Fault
 from fakes.ollama_server import FakeModel, FakeOllama
 from fakes.openai_server import FakeOpenAI
 
@@ -80,3 +81,38 @@ def test_odd_replies_are_recorded_and_the_run_resumes(
             assert gate.detail and "over the 1,048,576-byte limit" in gate.detail
         assert cli.main(["run", "--resume", str(run_dir)]) in (cli.EXIT_OK, cli.EXIT_USAGE)
         assert load_record(run_dir / RECORD_FILENAME) == record
+
+
+class OddOllama(FakeOllama):
+    """A fake Ollama whose chat answers are `chat_answer`, whatever it is."""
+
+    def __init__(self, chat_answer: Answer) -> None:
+        super().__init__(FakeModel(name="odd:1b"))
+        self.chat_answer = chat_answer
+
+    def route(self, method: str, path: str, body: Any) -> Answer:
+        return self.chat_answer if path == "/api/chat" else super().route(method, path, body)
+
+
+ODD_ANSWERS = {
+    "invalid-utf8-body": Answer(200, b'{"message": {"content": "\xff\xfe def f(): pass"}}'),
+    "surrogate-in-error": Answer(500, b'{"error": "broken \\ud800 model \\u0000 here"}'),
+    "nul-in-content": Answer(
+        200, b'{"message": {"content": "```python\\nx = 1\\u0000\\n```"}, "done": true}'
+    ),
+}
+
+
+@pytest.mark.parametrize("answer", ODD_ANSWERS.values(), ids=ODD_ANSWERS.keys())
+def test_odd_server_answers_are_recorded_and_the_run_resumes(
+    answer: Answer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with OddOllama.running(answer) as server:
+        config = write_config(tmp_path, [ollama_model("odd:1b", server.url)], repeats=2)
+        assert cli.main(["run", str(config)]) == cli.EXIT_OK, capsys.readouterr().err
+        [run_dir] = run_dirs(tmp_path / "archive")
+        record = load_record(run_dir / RECORD_FILENAME)
+        assert len(record.direct[0].samples) == 2
+        code = cli.main(["run", "--resume", str(run_dir), "--retry-failed"])
+        assert code in (cli.EXIT_OK, cli.EXIT_USAGE), capsys.readouterr().err
+        assert load_record(run_dir / RECORD_FILENAME).direct[0].samples[0].seed is not None
