@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 __all__ = [
@@ -18,11 +18,13 @@ __all__ = [
     "Answers",
     "CheckFailed",
     "CliOutcome",
+    "Instance",
     "brief",
     "decode_lines",
     "decoded_datetime",
     "first_mismatch",
     "plain_text",
+    "python_value",
     "short",
     "strict_json",
 ]
@@ -176,6 +178,46 @@ def decoded_datetime(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An instance the candidate returned: its type's name and its fields, as plain values."""
+
+    type_name: str
+    attributes: Mapping[str, Any]
+
+
+def python_value(value: Any) -> Any:
+    """An answer's plain JSON as the Python value it stands for: tags turned back into tuples,
+    sets, datetimes, odd floats and `Instance`s; the result holds only built-in types (and
+    `Instance`), so its `==` is Python's own. Raises ValueError for a malformed tag."""
+    if isinstance(value, list):
+        return [python_value(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "$tuple" in value:
+        return tuple(python_value(item) for item in _tagged_list(value, "$tuple"))
+    if "$set" in value:
+        return {python_value(item) for item in _tagged_list(value, "$set")}
+    if "$datetime" in value:
+        return datetime.fromisoformat(str(value["$datetime"]))
+    if "$date" in value:
+        return date.fromisoformat(str(value["$date"]))
+    if "$float" in value:
+        return float(str(value["$float"]))
+    if "$object" in value:
+        attributes = value.get("attributes")
+        fields = attributes if isinstance(attributes, dict) else {}
+        return Instance(str(value["$object"]), {k: python_value(v) for k, v in fields.items()})
+    return {key: python_value(item) for key, item in value.items()}
+
+
+def _tagged_list(value: dict[str, Any], tag: str) -> list[Any]:
+    items = value[tag]
+    if not isinstance(items, list):
+        raise ValueError(f"{tag} holds {brief(items)}, expected a list")
+    return items
 
 
 def first_mismatch(got: Any, want: Any, path: str) -> str | None:

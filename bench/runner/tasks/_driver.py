@@ -17,7 +17,8 @@ its own, return objects with odd `__eq__`) changes only that child's one answer.
 Arguments are JSON, with three tags for what JSON cannot say: `{"$datetime": ISO}`,
 `{"$tuple": [...]}` and `{"$new": NAME, "kwargs": {...}}` (an instance of the candidate's own
 class NAME). Answers use `{"$datetime": ISO, "utcoffset_s": N | null}` for a datetime,
-`{"$object": TYPE, "attributes": {...}}` for an instance (its fields), and lists for tuples.
+`{"$object": TYPE, "attributes": {...}}` for an instance (its fields), `{"$tuple": [...]}` and
+`{"$set": [...]}`, so that a tuple stays distinct from a list.
 """
 
 from __future__ import annotations
@@ -283,8 +284,14 @@ def encode(value: Any, depth: int) -> Any:
         return {"$date": value.isoformat()}
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         return _object(value, dict(zip(value._fields, value, strict=False)), depth)
-    if isinstance(value, list | tuple):
+    if isinstance(value, tuple):
+        return {"$tuple": [encode(item, depth + 1) for item in value[:_ITEMS]]}
+    if isinstance(value, list):
         return [encode(item, depth + 1) for item in value[:_ITEMS]]
+    if isinstance(value, set | frozenset):
+        return {
+            "$set": [encode(item, depth + 1) for _, item in zip(range(_ITEMS), value, strict=False)]
+        }
     if isinstance(value, dict):
         return {str(key): encode(item, depth + 1) for key, item in list(value.items())[:_ITEMS]}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

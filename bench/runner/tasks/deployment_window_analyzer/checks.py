@@ -210,10 +210,10 @@ def parse_events_valid_input(answers: Answers) -> None:
 def merge_overlaps_expected_windows(answers: Answers) -> None:
     merged = answers.call("merge").value()
     expected = [(moment(start + "Z"), moment(end + "Z")) for start, end in MERGE_EXPECTED]
-    pairs = merged if isinstance(merged, list) else None
-    if pairs is None or not all(isinstance(pair, list) and len(pair) == 2 for pair in pairs):
+    pairs = [_items(pair) for pair in _items(merged) or [None]]
+    if _items(merged) is None or not all(pair is not None and len(pair) == 2 for pair in pairs):
         raise CheckFailed(f"expected a list of (start, end) pairs, got {brief(merged)}")
-    got = [(decoded_datetime(start), decoded_datetime(end)) for start, end in pairs]
+    got = [(decoded_datetime(pair[0]), decoded_datetime(pair[1])) for pair in pairs if pair]
     same = len(got) == len(expected) and all(
         _same(got_start, start) and _same(got_end, end)
         for (got_start, got_end), (start, end) in zip(got, expected, strict=True)
@@ -223,8 +223,16 @@ def merge_overlaps_expected_windows(answers: Answers) -> None:
         raise CheckFailed(
             f"merged windows are [{shown}], expected [09:00-09:05, 10:00-11:15, 12:00-12:10]"
         )
-    if answers.call("merge_empty").value() != []:
+    if _items(answers.call("merge_empty").value()) != []:
         raise CheckFailed("merge_windows([]) is not []")
+
+
+def _items(value: Any) -> list[Any] | None:
+    """The items of a list or tuple answer; None for anything else."""
+    if isinstance(value, list):
+        return value
+    tagged = value.get("$tuple") if isinstance(value, dict) else None
+    return tagged if isinstance(tagged, list) else None
 
 
 def build_report_expected_metrics(answers: Answers) -> None:
