@@ -82,6 +82,7 @@ def test_code_runs_in_its_own_folder_as_home_with_a_scrubbed_environment(
 def test_wall_clock_limit_stops_a_sleeper() -> None:
     result = run_python("import time; time.sleep(60)", sandbox.Limits(wall_s=1.0))
     assert result.timed_out and result.exit_code is None
+    assert result.isolation == sandbox.isolation_level()  # told before the init was killed
     assert result.wall_s < 3.0
     assert "wall-clock limit" in result.describe()
 

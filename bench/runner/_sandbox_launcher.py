@@ -41,6 +41,8 @@ _SYS_MOUNT_SETATTR = 442  # the same on every architecture (a syscall newer than
 _MOUNT_ATTR_RDONLY = 0x1
 _AT_FDCWD, _AT_RECURSIVE = -100, 0x8000
 _PARTS = ["userns", "netns", "ipcns", "mntns", "pidns", "rootfs", "procfs", "uid", "rlimits"]
+_NAMESPACE_PARTS = {"userns", "netns", "ipcns", "pidns"}
+_FS_PARTS = {"mntns", "rootfs", "procfs"}
 _TMPFS_INODES = 4096
 _REPORT_PIPE_BYTES = 1024 * 1024
 _SHM_BYTES = 8 * 1024 * 1024
@@ -62,6 +64,7 @@ def main(config_json: str) -> int:
     with os.fdopen(status_fd, "w") as status:
         try:
             parts = _enter_namespaces()
+            _check_required(config, parts, _NAMESPACE_PARTS)
             ended, fs_parts = _supervise(config, pid_namespace="pidns" in parts)
             parts += fs_parts
             if config["uid"] is not None:
@@ -73,6 +76,13 @@ def main(config_json: str) -> int:
             _send(status, {"error": f"launcher failed: {type(error).__name__}: {error}"})
             return 1
     return 0
+
+
+def _check_required(config: dict[str, Any], achieved: list[str], kinds: set[str]) -> None:
+    """Refuse to go on with less isolation than the run records (`config["required"]`)."""
+    missing = [part for part in config["required"] if part in kinds and part not in achieved]
+    if missing:
+        raise OSError(f"the kernel refused {'+'.join(missing)} this time")
 
 
 def _send(status: IO[str], message: dict[str, Any]) -> None:
@@ -286,8 +296,10 @@ def _supervise(config: dict[str, Any], pid_namespace: bool) -> tuple[dict[str, A
     os.waitpid(init, 0)
     if not pid_namespace and config["uid"] is not None:
         _kill_uid(int(config["uid"]))
+    report: dict[str, Any] = {}
     with os.fdopen(report_r, "rb") as report_file:
-        report: dict[str, Any] = json.loads(report_file.read() or b"{}")
+        for line in report_file.read().splitlines():
+            report.update(json.loads(line))
     fs_parts: list[str] = report.get("fs", [])
     if "exec_error" in report:
         return {"error": report["exec_error"]}, fs_parts
@@ -333,7 +345,10 @@ def _init_main(config: dict[str, Any], report_w: int, pid_namespace: bool) -> No
     report: dict[str, Any] = {}
     try:
         _libc().prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-        report["fs"] = _contain_filesystem(config, pid_namespace)
+        # Told at once: the init may be killed at the wall limit, before its last report.
+        fs_parts = _contain_filesystem(config, pid_namespace)
+        os.write(report_w, json.dumps({"fs": fs_parts}).encode() + b"\n")
+        _check_required(config, fs_parts, _FS_PARTS)
         exec_r, exec_w = os.pipe()  # close-on-exec: EOF without data means the exec worked
         target = os.fork()
         if target == 0:
@@ -356,7 +371,7 @@ def _init_main(config: dict[str, Any], report_w: int, pid_namespace: bool) -> No
             "exec_error", f"the sandbox's init failed: {type(error).__name__}: {error}"
         )
     finally:
-        os.write(report_w, json.dumps(report).encode())
+        os.write(report_w, json.dumps(report).encode() + b"\n")
         os._exit(0)
 
 

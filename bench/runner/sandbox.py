@@ -114,7 +114,8 @@ def run(
     uid = _fresh_uid() if plan.drop_uid else None
     for name in collect:
         _check_name(name)
-    return _execute(argv, files or {}, limits, uid, tuple(collect))
+    required = tuple(plan.isolation.split("+"))
+    return _execute(argv, files or {}, limits, uid, tuple(collect), required)
 
 
 def python_command(*args: str) -> list[str]:
@@ -177,11 +178,14 @@ def _execute(
     limits: Limits,
     uid: int | None,
     collect: tuple[str, ...] = (),
+    required: tuple[str, ...] = (),
 ) -> SandboxResult:
+    """Run it; `required`: the isolation the probe achieved, without which the code is not
+    started (the run records that isolation)."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
     try:
         _populate(workdir, files, uid)
-        return _launch(list(argv), workdir, limits, uid, collect)
+        return _launch(list(argv), workdir, limits, uid, collect, required)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -250,7 +254,12 @@ def _within(path: str, folder: str) -> bool:
 
 
 def _launch(
-    argv: list[str], workdir: Path, limits: Limits, uid: int | None, collect: tuple[str, ...]
+    argv: list[str],
+    workdir: Path,
+    limits: Limits,
+    uid: int | None,
+    collect: tuple[str, ...],
+    required: tuple[str, ...],
 ) -> SandboxResult:
     started = time.monotonic()
     status_r, status_w = os.pipe()
@@ -263,6 +272,7 @@ def _launch(
         "limits": asdict(limits),
         "status_fd": status_w,
         "collect": list(collect),
+        "required": list(required),
         "collect_bytes": min(limits.output_bytes, _COLLECT_BYTES // max(len(collect), 1)),
         **_file_system_view(argv[0]),
     }

@@ -112,27 +112,41 @@ def _not_dumpable() -> None:
 
 def run_calls(requests: dict[str, Any], timeout_s: float, answers: int) -> dict[str, Any]:
     """Each call in a child process of its own that imports the candidate afresh, all at once,
-    with one deadline; this process never runs the candidate's code."""
-    deadline = time.monotonic() + timeout_s
+    with one deadline; this process never runs the candidate's code. The children start only
+    once all of them exist, so that no candidate uses up the process limit before they do."""
+    go_r, go_w = os.pipe()
     children: dict[int, tuple[str, int]] = {}  # read end -> (call id, pid)
+    outcomes: dict[str, Any] = {}
     for call in requests["calls"]:
         read_end, write_end = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as error:
+            os.close(read_end)
+            os.close(write_end)
+            outcomes[call["id"]] = {"no_answer": f"could not start the call's process: {error}"}
+            continue
         if pid == 0:
             os.close(read_end)
             os.close(answers)
+            os.close(go_w)
+            os.read(go_r, 1)  # EOF once the parent has started every child
             _child(requests, call, timeout_s, write_end)
         os.close(write_end)
         children[read_end] = (call["id"], pid)
+    os.close(go_r)
+    deadline = time.monotonic() + timeout_s
+    os.close(go_w)
     received = _gather(list(children), deadline)
-    outcomes: dict[str, Any] = {}
     for read_end, (call_id, pid) in children.items():
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)  # it may not have made its own group yet
         os.close(read_end)
         _, status = os.waitpid(pid, 0)
         outcomes[call_id] = _outcome(received[read_end], status)
-    return outcomes
+    return {call["id"]: outcomes[call["id"]] for call in requests["calls"]}
 
 
 def _gather(fds: list[int], deadline: float) -> dict[int, bytes]:
