@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from fakes._loopback import Answer, Fault
 from fakes.ollama_server import FakeModel, FakeOllama
-from fakes.openai_server import FakeOpenAI
+from fakes.openai_server import FakeCompletion, FakeOpenAI
 
 from bench import cli
 from bench.archive import load_record
-from bench.runner.backends import OllamaBackend, OpenAIBackend
+from bench.runner.backends import OllamaBackend, OpenAIBackend, _http
 from bench.runner.tasks import get_task
 from bench.schema import RECORD_FILENAME, SamplingOptions
 from tests.support.runs import fenced, ollama_model, run_dirs, write_config
@@ -116,3 +116,38 @@ def test_odd_server_answers_are_recorded_and_the_run_resumes(
         code = cli.main(["run", "--resume", str(run_dir), "--retry-failed"])
         assert code in (cli.EXIT_OK, cli.EXIT_USAGE), capsys.readouterr().err
         assert load_record(run_dir / RECORD_FILENAME).direct[0].samples[0].seed is not None
+
+
+@pytest.fixture
+def small_reply_cap(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(_http, "REPLY_BYTES", 64 * 1024)
+    return 64 * 1024
+
+
+def test_a_reply_over_the_cap_is_a_call_error_on_both_backends(small_reply_cap: int) -> None:
+    huge = "x" * (4 * small_reply_cap)
+    with FakeOllama.running(FakeModel(name="huge:1b", reply=huge)) as ollama:
+        reply = OllamaBackend(ollama.url).generate("huge:1b", "p", SamplingOptions(), 10)
+    assert reply.text == "" and "is over 65,536 bytes" in (reply.generation.error or "")
+    for stream in (True, False):
+        completion = FakeCompletion(pieces=(huge,))
+        with FakeOpenAI.running(completion=completion) as openai:
+            backend = OpenAIBackend(openai.url, stream=stream)
+            reply = backend.generate(openai.model, "p", SamplingOptions(), 10)
+        assert reply.text == "" and "is over 65,536 bytes" in (reply.generation.error or "")
+
+
+def test_a_run_with_a_reply_over_the_cap_goes_on(
+    small_reply_cap: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    huge = FakeModel(name="huge:1b", reply="x" * (4 * small_reply_cap))
+    fine = FakeModel(name="fine:1b", reply=fenced(TASK.reference_source()))
+    with FakeOllama.running(huge, fine) as server:
+        config = write_config(
+            tmp_path, [ollama_model(huge.name, server.url), ollama_model(fine.name, server.url)]
+        )
+        assert cli.main(["run", str(config)]) == cli.EXIT_OK, capsys.readouterr().err
+    [run_dir] = run_dirs(tmp_path / "archive")
+    over, ok = load_record(run_dir / RECORD_FILENAME).direct
+    assert "is over 65,536 bytes" in (over.samples[0].generation.error or "")
+    assert ok.samples[0].evaluation.score == 100

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ from bench.schema import Generation
 FACTS_TIMEOUT_S = 10.0
 _EXCERPT_CHARS = 200
 _DEADLINE_GRACE_S = 0.25
+REPLY_BYTES = 32 * 1024 * 1024  # a reply over this is a call error: nothing is that long
 
 
 def failed(started_s: float, error: str) -> Reply:
@@ -36,6 +37,42 @@ def within(timeout_s: float, call: Callable[[], Reply], late: Callable[[], Reply
     worker.start()
     worker.join(timeout_s + _DEADLINE_GRACE_S)
     return outcome[0] if outcome else late()
+
+
+class ReplyTooLarge(Exception):
+    """A server sent more than `REPLY_BYTES`; the rest was not read."""
+
+
+def capped_bytes(response: httpx.Response) -> Iterator[bytes]:
+    """The body's bytes as they come; ReplyTooLarge past `REPLY_BYTES`."""
+    total = 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > REPLY_BYTES:
+            raise ReplyTooLarge(f"the reply is over {REPLY_BYTES:,} bytes; not read further")
+        yield chunk
+
+
+def read_capped(response: httpx.Response) -> httpx.Response:
+    """The response with its whole body read, at most `REPLY_BYTES`."""
+    content = b"".join(capped_bytes(response))
+    return httpx.Response(
+        response.status_code, headers=response.headers, content=content, request=response.request
+    )
+
+
+def capped_lines(response: httpx.Response) -> Iterator[str]:
+    """The body's lines (UTF-8, bad bytes replaced), at most `REPLY_BYTES` in all."""
+    buffer = bytearray()
+    for chunk in capped_bytes(response):
+        buffer.extend(chunk)
+        start = 0
+        while (end := buffer.find(b"\n", start)) >= 0:
+            yield buffer[start:end].decode("utf-8", errors="replace").rstrip("\r")
+            start = end + 1
+        del buffer[:start]
+    if buffer:
+        yield buffer.decode("utf-8", errors="replace").rstrip("\r")
 
 
 def since(started_s: float) -> float:

@@ -20,12 +20,14 @@ import httpx
 
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import (
+    ReplyTooLarge,
     as_count,
     as_positive,
     error_reply,
     failed,
     fetch_json,
     malformed,
+    read_capped,
     since,
     status_error,
     timeout_error,
@@ -64,14 +66,16 @@ class OllamaBackend:
     ) -> Reply:
         where = f"{self.url}/api/chat"
         started_s = time.perf_counter()
+        request = self._chat_request(model, prompt, options)
         try:
-            response = self._client.post(
-                "/api/chat", json=self._chat_request(model, prompt, options), timeout=timeout_s
-            )
+            with self._client.stream("POST", "/api/chat", json=request, timeout=timeout_s) as got:
+                response = read_capped(got)
         except httpx.HTTPError as exc:
             return failed(
                 started_s, transport_error(exc, where=where, model=model, timeout_s=timeout_s)
             )
+        except ReplyTooLarge as exc:
+            return failed(started_s, f"reply from {where} for model {model!r} refused: {exc}")
         call_wall_s = since(started_s)
         if response.status_code != 200:
             return failed(started_s, status_error(response, where=where, model=model))

@@ -29,11 +29,14 @@ import httpx
 
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import (
+    ReplyTooLarge,
     as_count,
     as_positive,
+    capped_lines,
     error_reply,
     failed,
     fetch_json,
+    read_capped,
     since,
     status_error,
     timeout_error,
@@ -109,18 +112,20 @@ class OpenAIBackend:
                 "POST", "/v1/chat/completions", json=request, timeout=timeout_s
             ) as response:
                 if response.status_code != 200:
-                    response.read()
-                    return failed(started_s, status_error(response, where=where, model=model))
+                    whole = read_capped(response)
+                    return failed(started_s, status_error(whole, where=where, model=model))
                 if self._stream:
                     tally = _read_stream(response, started_s + timeout_s)
                 else:
-                    tally = _read_body(response.read())
+                    tally = _read_body(read_capped(response).content)
         except httpx.HTTPError as exc:
             return failed(
                 started_s, transport_error(exc, where=where, model=model, timeout_s=timeout_s)
             )
         except _StreamFault as exc:
             return failed(started_s, _fault_message(exc, where, model, timeout_s))
+        except ReplyTooLarge as exc:
+            return failed(started_s, f"reply from {where} for model {model!r} refused: {exc}")
         return _reply(tally, since(started_s), where=where, model=model)
 
     def _chat_request(self, model: str, prompt: str, options: SamplingOptions) -> dict[str, Any]:
@@ -168,7 +173,7 @@ def _read_stream(response: httpx.Response, deadline_s: float) -> _Tally:
     tally = _Tally()
     events = 0
     other = ""
-    for line in response.iter_lines():
+    for line in capped_lines(response):
         if time.perf_counter() > deadline_s:
             raise _StreamFault("timeout", "the streamed reply did not finish in time")
         if not line.startswith("data:"):
