@@ -121,3 +121,11 @@ def test_no_host_unix_socket_is_reachable(
         with pytest.raises(TimeoutError):
             listener.accept()
     assert assessment.evaluation.score <= empty_module_score
+
+
+def test_a_forged_answer_earns_only_what_the_same_behaviour_earns_honestly() -> None:
+    """A call's answer comes from the candidate's own process, so a forged answer is the
+    candidate's behaviour: it earns what a candidate that behaves so honestly earns, no more."""
+    honest = "def parse_events(records):\n    raise ValueError('no')\n"
+    forged = TASK.evaluate(hostile("forged_answers"), None)
+    assert forged.score <= TASK.evaluate(honest, None).score
