@@ -131,29 +131,25 @@ class ProbedTask:
             self.check_timeout_s,
             short(f"not reached: the checks' process {module.describe()}{_last_words(module)}"),
         )
-        checks = check_results(
-            self.checks, {name: _judge(v, answers) for name, v in self.verdicts.items()}
-        )
-        evaluation = Evaluation(
-            score=round(_score(checks), 2),
-            eval_wall_s=round(time.perf_counter() - started, 3),
-            checks=checks,
-            candidate=CandidateFile(name=self.candidate_name, path=candidate_path),
-        )
-        return Assessment(evaluation, runs)
+        details = {name: _judge(verdict, answers) for name, verdict in self.verdicts.items()}
+        return Assessment(self._evaluation(details, candidate_path, started), runs)
 
     def _too_long(self, size: int, candidate_path: str | None, started: float) -> Assessment:
         """A candidate over the limit is not run: its gate fails and says why."""
         gate = f"the candidate is {size:,} bytes, over the {_SOURCE_BYTES:,}-byte limit"
         details = {spec.name: gate if spec.gate else None for spec in self.checks}
+        return Assessment(self._evaluation(details, candidate_path, started), {})
+
+    def _evaluation(
+        self, details: Mapping[str, str | None], candidate_path: str | None, started: float
+    ) -> Evaluation:
         checks = check_results(self.checks, details)
-        evaluation = Evaluation(
+        return Evaluation(
             score=round(_score(checks), 2),
             eval_wall_s=round(time.perf_counter() - started, 3),
             checks=checks,
             candidate=CandidateFile(name=self.candidate_name, path=candidate_path),
         )
-        return Assessment(evaluation, {})
 
     @property
     def module_name(self) -> str:
