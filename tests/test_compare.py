@@ -13,6 +13,7 @@ import pytest
 from bench.cli import compare
 from bench.record.analysis import RunAnalysis
 from bench.record.compare import compare_runs
+from bench.record.schema import METHODOLOGY_VERSION
 from tests.support.records import START, make_record, write_archive
 from tests.support.sitebuild import REPO
 
@@ -68,7 +69,7 @@ def test_markdown_shows_changes_and_flipped_checks(
         "Mid 3B": ["writes_output", "failed", "passed"],
         "Tiny 0.5B -> Big 8B": ["python_compile", "passed", "failed"],
     }
-    assert "different methodology versions (v1, v2)" in out
+    assert f"different methodology versions (v1, v{METHODOLOGY_VERSION})" in out
 
 
 def test_the_terminal_table_shows_the_same_figures(

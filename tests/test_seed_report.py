@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.record.schema import METHODOLOGY_VERSION
 from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, page_text
 
 SEED_TEXT = (Path(__file__).parent / "data" / "seed_report.txt").read_text(encoding="utf-8")
@@ -124,9 +125,10 @@ def test_unknown_candidate_sources_are_said_not_linked(report_html: str) -> None
 def test_banner_links_methodology_and_index(site: Path, report_html: str) -> None:
     assert 'href="../../methodology.html">/methodology.html</a>' in report_html
     assert 'href="../../index.html">← back to all benchmarks</a>' in report_html
-    assert "This run used methodology v1; the current version is v2." in page_text(report_html)
+    current = f"the current version is v{METHODOLOGY_VERSION}."
+    assert f"This run used methodology v1; {current}" in page_text(report_html)
     methodology = page_text((site / "methodology.html").read_text(encoding="utf-8"))
-    assert "Current methodology version: 2." in methodology
+    assert f"Current methodology version: {METHODOLOGY_VERSION}." in methodology
     assert "python_compile" in methodology and "inferred" in methodology.lower()
 
 

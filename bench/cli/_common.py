@@ -16,6 +16,8 @@ class ExitCode(IntEnum):
     INVALID = 1  # bad records
     USAGE = 2  # bad arguments or config: nothing was run
     RUN_FAILED = 3  # the run finished and no call succeeded: its record is marked failed
+    STORE_FAILED = 4  # the archive could not be written (read-only, full): the record so far
+    # is the last one written
     INTERRUPTED = 130  # Ctrl-C: the record so far is kept
 
 

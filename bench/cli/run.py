@@ -15,7 +15,7 @@ from bench.record.archive import ArchiveError, RunNotFound, find_run
 from bench.record.schema import RunStatus
 from bench.runner.config import ConfigError, load_config
 from bench.runner.run import PreparedRun, prepare
-from bench.runner.store import CONFIG_FILENAME, ResumeError
+from bench.runner.store import CONFIG_FILENAME, ResumeError, StoreError
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,6 +32,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the config it started with is used unless CONFIG is given",
     )
     run.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="with --resume: ask again the calls that failed (server down, timeout), "
+        "keeping the failed attempts in the record",
+    )
+    run.add_argument(
         "--archive",
         type=Path,
         help="archive folder (default: the config's `archive`, else ./archive)",
@@ -44,9 +50,12 @@ def main(args: argparse.Namespace) -> int:
     if args.config is None and args.resume is None:
         err.print("bench run: expected a CONFIG file or --resume RUN, found neither")
         return ExitCode.USAGE
+    if args.retry_failed and args.resume is None:
+        err.print("bench run: --retry-failed expected --resume RUN, found no --resume")
+        return ExitCode.USAGE
     try:
         prepared = _prepare(args)
-    except (ConfigError, ResumeError, ArchiveError, RunNotFound) as error:
+    except (ConfigError, ResumeError, ArchiveError, RunNotFound, StoreError) as error:
         err.print(str(error), markup=False, highlight=False, soft_wrap=True)
         return ExitCode.USAGE
     except KeyboardInterrupt:
@@ -61,6 +70,10 @@ def main(args: argparse.Namespace) -> int:
         if prepared.orchestrator.busy():
             _leave_now(ExitCode.INTERRUPTED)
         return ExitCode.INTERRUPTED
+    except StoreError as error:
+        err.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        _say_partial(err, prepared.state.run_dir, "The run stopped")
+        return ExitCode.STORE_FAILED
     except Exception:
         _say_partial(err, prepared.state.run_dir, "The run failed")
         raise
@@ -77,7 +90,7 @@ def _prepare(args: argparse.Namespace) -> PreparedRun:
     archive = args.archive or (loaded.config.archive if loaded else DEFAULT_ARCHIVE)
     run_dir = find_run(args.resume, archive).parent
     loaded = loaded or load_config(run_dir / CONFIG_FILENAME)
-    return prepare(loaded, resume=run_dir)
+    return prepare(loaded, resume=run_dir, retry_failed=args.retry_failed)
 
 
 def _say_partial(console: Console, run_dir: Path, what: str) -> None:

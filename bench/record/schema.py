@@ -11,14 +11,16 @@ import itertools
 import re
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     WithJsonSchema,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -199,15 +201,38 @@ class Evaluation(_Strict):
         return self
 
 
-class Sample(_Strict):
+def _failed_attempts() -> Any:
+    return Field(
+        default=(),
+        description=(
+            "Earlier calls for this sample that failed (server down, timeout), oldest first, "
+            "kept when `bench run --resume RUN --retry-failed` asked again; absent when none."
+        ),
+    )
+
+
+class _Retried(_Strict):
+    """A sample that may keep the failed calls it replaced (`failed_attempts`, left out of the
+    JSON when empty, so records without retries read as before)."""
+
+    @model_serializer(mode="wrap")
+    def _omit_no_attempts(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not data.get("failed_attempts"):
+            data.pop("failed_attempts", None)
+        return data
+
+
+class Sample(_Retried):
     """One direct answer of a model to the task prompt, evaluated."""
 
     seed: int | None = None
     generation: Generation
     evaluation: Evaluation
+    failed_attempts: tuple[Generation, ...] = _failed_attempts()
 
 
-class CascadeSample(_Strict):
+class CascadeSample(_Retried):
     """One handoff: the small model's draft refined by the large model, evaluated."""
 
     seed: int | None = None
@@ -219,6 +244,7 @@ class CascadeSample(_Strict):
     )
     pipeline_wall_s: Seconds = Field(description="Wall time of the whole handoff: both calls.")
     evaluation: Evaluation
+    failed_attempts: tuple[Generation, ...] = _failed_attempts()
 
 
 class ModelInfo(_Strict):

@@ -9,12 +9,15 @@ it achieved, then how the target ended (or an error).
 
 from __future__ import annotations
 
+import binascii
 import ctypes
+import fcntl
 import json
 import os
 import resource
 import select
 import signal
+import stat
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -31,12 +34,17 @@ _PR_SET_PDEATHSIG = 1
 _PR_SET_NO_NEW_PRIVS = 38
 _EXEC_FAILED = 127
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
-_MS_REC, _MS_PRIVATE = 0x4000, 0x40000
+_MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
+_MNT_DETACH = 2
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
 _SYS_MOUNT_SETATTR = 442  # the same on every architecture (a syscall newer than 424)
 _MOUNT_ATTR_RDONLY = 0x1
 _AT_FDCWD, _AT_RECURSIVE = -100, 0x8000
-_PARTS = ["userns", "netns", "ipcns", "mntns", "pidns", "uid", "rlimits"]  # as reported
+_PARTS = ["userns", "netns", "ipcns", "mntns", "pidns", "rootfs", "procfs", "uid", "rlimits"]
+_NAMESPACE_PARTS = {"userns", "netns", "ipcns", "pidns"}
+_FS_PARTS = {"mntns", "rootfs", "procfs"}
 _TMPFS_INODES = 4096
+_REPORT_PIPE_BYTES = 1024 * 1024
 _SHM_BYTES = 8 * 1024 * 1024
 
 
@@ -50,23 +58,32 @@ class _MountAttr(ctypes.Structure):
 
 
 def main(config_json: str) -> int:
+    os.umask(0o022)  # this process's own: the runner's user may have set 077
     config: dict[str, Any] = json.loads(config_json)
     status_fd: int = config["status_fd"]
     os.set_inheritable(status_fd, False)
     with os.fdopen(status_fd, "w") as status:
         try:
             parts = _enter_namespaces()
-            if _contain_filesystem(config):
-                parts.append("mntns")
+            _check_required(config, parts, _NAMESPACE_PARTS)
+            ended, fs_parts = _supervise(config, pid_namespace="pidns" in parts)
+            parts += fs_parts
             if config["uid"] is not None:
                 parts.append("uid")
             parts.append("rlimits")
             _send(status, {"isolation": "+".join(sorted(parts, key=_PARTS.index))})
-            _send(status, _supervise(config, pid_namespace="pidns" in parts))
+            _send(status, ended)
         except Exception as error:
             _send(status, {"error": f"launcher failed: {type(error).__name__}: {error}"})
             return 1
     return 0
+
+
+def _check_required(config: dict[str, Any], achieved: list[str], kinds: set[str]) -> None:
+    """Refuse to go on with less isolation than the run records (`config["required"]`)."""
+    missing = [part for part in config["required"] if part in kinds and part not in achieved]
+    if missing:
+        raise OSError(f"the kernel refused {'+'.join(missing)} this time")
 
 
 def _send(status: IO[str], message: dict[str, Any]) -> None:
@@ -103,34 +120,130 @@ def _enter_namespaces() -> list[str]:
     return parts
 
 
-def _contain_filesystem(config: dict[str, Any]) -> bool:
-    """A private mount namespace where everything is read-only except a fresh tmpfs working
-    folder capped at `disk_bytes` (holding copies of the staged files) and a small /dev/shm;
-    /run (daemons' sockets) is hidden. False, with the files left as they are, when the kernel
-    does not allow it."""
+def _contain_filesystem(config: dict[str, Any], pid_namespace: bool) -> list[str]:
+    """Called in the PID namespace's init, before the target starts: a private mount
+    namespace whose root is a fresh read-only tmpfs holding only read-only views of the
+    system's programs and libraries (`config["expose"]`), a few devices, the working folder
+    (a tmpfs capped at `disk_bytes`, holding copies of the staged files), a small /dev/shm and,
+    with a PID namespace, a /proc of its own; the host's root is unmounted from it. When the
+    kernel refuses a new root, the host's file system stays, read-only but for the working
+    folder. Returns what it achieved, e.g. ["mntns", "rootfs", "procfs"]."""
     if not _unshare(_CLONE_NEWNS) or not _mount(None, "/", None, _MS_REC | _MS_PRIVATE):
-        return False  # without private propagation, nothing may be mounted
-    cwd, uid = config["cwd"], config["uid"]
-    owner = "" if uid is None else f",uid={uid},gid={uid}"
-    size = int(config["limits"]["disk_bytes"])
+        return []  # without private propagation, nothing may be mounted
+    cwd = config["cwd"]
     staged = os.open(cwd, os.O_PATH | os.O_DIRECTORY)
     try:
-        flags = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
-        if not _mount(
-            "tmpfs", cwd, "tmpfs", flags, f"size={size},nr_inodes={_TMPFS_INODES},mode=0700{owner}"
-        ):
-            return False
-        _copy_staged(f"/proc/self/fd/{staged}", cwd, uid)
+        if _new_root(config, staged):
+            return ["mntns", "rootfs", *(["procfs"] if _mount_proc(pid_namespace) else [])]
+        return ["mntns"] if _read_only_host(config, staged) else []
     finally:
         os.close(staged)
+
+
+_FLAGS = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
+_DEVICES = ("null", "zero", "full", "random", "urandom")
+_ROOT_BYTES = 1024 * 1024
+
+
+def _new_root(config: dict[str, Any], staged: int) -> bool:
+    """Build the new root over the staged folder's path and pivot into it."""
+    root = config["cwd"]
+    if not _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={_ROOT_BYTES},mode=0755"):
+        return False
+    for path in config["expose"]:
+        if not _expose(path, root + path):
+            return False
+    for path in config["hide"]:
+        if os.path.isdir(root + path):
+            _mount("tmpfs", root + path, "tmpfs", _FLAGS | _MS_RDONLY, "size=4k,nr_inodes=8")
+    os.makedirs(root + "/dev/shm")
+    for name in _DEVICES:
+        _expose("/dev/" + name, f"{root}/dev/{name}", read_only=False)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0")):
+        os.symlink(target, f"{root}/dev/{name}")
+    os.symlink("/proc/self/fd/1", f"{root}/dev/stdout")
+    os.symlink("/proc/self/fd/2", f"{root}/dev/stderr")
+    _mount(
+        "tmpfs", f"{root}/dev/shm", "tmpfs", _FLAGS, f"size={_SHM_BYTES},nr_inodes=256,mode=1777"
+    )
+    os.makedirs(root + "/proc")
+    work = root + config["cwd"]
+    os.makedirs(work, mode=0o700)
+    if not _work_folder(config, work, staged):
+        return False
+    if not _set_read_only(root, True, recursive=False):
+        return False
+    return _pivot(root)
+
+
+def _expose(path: str, inside: str, read_only: bool = True) -> bool:
+    """A read-only view of `path` at `inside` (a symlink stays a symlink); a device stays
+    writable (writing to /dev/null is no escape)."""
+    if os.path.islink(path):
+        os.makedirs(os.path.dirname(inside), exist_ok=True)
+        os.symlink(os.readlink(path), inside)
+        return True
+    if os.path.isdir(path):
+        os.makedirs(inside, exist_ok=True)
+    elif os.path.exists(path):
+        os.makedirs(os.path.dirname(inside), exist_ok=True)
+        with open(inside, "w"):
+            pass
+    else:
+        return True
+    if not _mount(path, inside, None, _MS_BIND | _MS_REC):
+        return False
+    if not read_only:
+        return True
+    return _set_read_only(inside, True, recursive=True) or _mount(
+        None, inside, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV
+    )
+
+
+def _work_folder(config: dict[str, Any], path: str, staged: int) -> bool:
+    uid = config["uid"]
+    owner = "" if uid is None else f",uid={uid},gid={uid}"
+    size = int(config["limits"]["disk_bytes"])
+    options = f"size={size},nr_inodes={_TMPFS_INODES},mode=0700{owner}"
+    if not _mount("tmpfs", path, "tmpfs", _FLAGS, options):
+        return False
+    _copy_staged(f"/proc/self/fd/{staged}", path, uid)
+    return True
+
+
+def _pivot(root: str) -> bool:
+    """Make `root` the root of this mount namespace and unmount the host's root from it."""
+    number = _SYS_PIVOT_ROOT.get(os.uname().machine)
+    os.chdir(root)
+    if number is None or int(_libc().syscall(number, b".", b".")) != 0:
+        os.chroot(".")  # the target has no capability left to leave it
+    elif int(_libc().umount2(b".", _MNT_DETACH)) != 0:
+        raise OSError(ctypes.get_errno(), "cannot unmount the host's root from the sandbox")
+    os.chdir("/")
+    return True
+
+
+def _mount_proc(pid_namespace: bool) -> bool:
+    """A /proc of the PID namespace's own, where the target sees only its own uid's processes
+    (not the init, whose command line is the launcher's); none without a PID namespace: the
+    host's would show every process."""
+    return pid_namespace and _mount("proc", "/proc", "proc", _FLAGS, "hidepid=2")
+
+
+def _read_only_host(config: dict[str, Any], staged: int) -> bool:
+    """The fallback: the host's file system, read-only but for the working folder; /run
+    (daemons' sockets) hidden."""
+    cwd = config["cwd"]
+    if not _work_folder(config, cwd, staged):
+        return False
     if not _set_read_only("/", True, recursive=True):
         return False  # an old kernel: the working folder is capped, the rest stays writable
     if not _set_read_only(cwd, False, recursive=False):
         raise OSError(f"cannot make the working folder {cwd} writable again")
     if os.path.isdir("/dev/shm"):
-        _mount("tmpfs", "/dev/shm", "tmpfs", flags, f"size={_SHM_BYTES},nr_inodes=256,mode=1777")
+        _mount("tmpfs", "/dev/shm", "tmpfs", _FLAGS, f"size={_SHM_BYTES},nr_inodes=256,mode=1777")
     if os.path.isdir("/run"):
-        _mount("tmpfs", "/run", "tmpfs", flags | _MS_RDONLY, "size=4k,nr_inodes=8,mode=0755")
+        _mount("tmpfs", "/run", "tmpfs", _FLAGS | _MS_RDONLY, "size=4k,nr_inodes=8,mode=0755")
     return True
 
 
@@ -166,13 +279,17 @@ def _write(path: str, text: str) -> None:
         file.write(text)
 
 
-def _supervise(config: dict[str, Any], pid_namespace: bool) -> dict[str, Any]:
-    """Fork the init, wait for it up to the wall limit, then make sure nothing survives."""
+def _supervise(config: dict[str, Any], pid_namespace: bool) -> tuple[dict[str, Any], list[str]]:
+    """Fork the init, wait for it up to the wall limit, then make sure nothing survives.
+
+    Returns how the target ended and what the init achieved of the file system's isolation.
+    """
     report_r, report_w = os.pipe()
+    fcntl.fcntl(report_w, fcntl.F_SETPIPE_SZ, _REPORT_PIPE_BYTES)  # read only once init is gone
     init = os.fork()
     if init == 0:
         os.close(report_r)
-        _init_main(config, report_w)
+        _init_main(config, report_w, pid_namespace)
     os.close(report_w)
     finished = _wait_exit(init, float(config["limits"]["wall_s"]))
     if not finished:
@@ -180,16 +297,21 @@ def _supervise(config: dict[str, Any], pid_namespace: bool) -> dict[str, Any]:
     os.waitpid(init, 0)
     if not pid_namespace and config["uid"] is not None:
         _kill_uid(int(config["uid"]))
+    report: dict[str, Any] = {}
     with os.fdopen(report_r, "rb") as report_file:
-        report: dict[str, Any] = json.loads(report_file.read() or b"{}")
+        for line in report_file.read().splitlines():
+            report.update(json.loads(line))
+    fs_parts: list[str] = report.get("fs", [])
     if "exec_error" in report:
-        return {"error": report["exec_error"]}
+        return {"error": report["exec_error"]}, fs_parts
+    ended: dict[str, Any] = {"exit_code": None, "signal": int(signal.SIGKILL), "timed_out": False}
     if not finished or "wait_status" not in report:
-        return {"exit_code": None, "signal": int(signal.SIGKILL), "timed_out": not finished}
-    code = os.waitstatus_to_exitcode(int(report["wait_status"]))
-    if code < 0:
-        return {"exit_code": None, "signal": -code, "timed_out": False}
-    return {"exit_code": code, "signal": None, "timed_out": False}
+        ended["timed_out"] = not finished
+    elif (code := os.waitstatus_to_exitcode(int(report["wait_status"]))) < 0:
+        ended["signal"] = -code
+    else:
+        ended.update(exit_code=code, signal=None)
+    return {**ended, "files": report.get("files", {})}, fs_parts
 
 
 def _wait_exit(pid: int, timeout_s: float) -> bool:
@@ -215,14 +337,19 @@ def _poll_exit(pid: int, timeout_s: float) -> bool:
     return False
 
 
-def _init_main(config: dict[str, Any], report_w: int) -> NoReturn:
-    """PID 1 of the namespace: start the target, reap everything, report how the target ended.
+def _init_main(config: dict[str, Any], report_w: int, pid_namespace: bool) -> NoReturn:
+    """PID 1 of the namespace: contain the file system, start the target, reap everything,
+    report how the target ended.
 
     When it exits, the kernel kills whatever is left in the namespace.
     """
     report: dict[str, Any] = {}
     try:
         _libc().prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        # Told at once: the init may be killed at the wall limit, before its last report.
+        fs_parts = _contain_filesystem(config, pid_namespace)
+        os.write(report_w, json.dumps({"fs": fs_parts}).encode() + b"\n")
+        _check_required(config, fs_parts, _FS_PARTS)
         exec_r, exec_w = os.pipe()  # close-on-exec: EOF without data means the exec worked
         target = os.fork()
         if target == 0:
@@ -239,9 +366,34 @@ def _init_main(config: dict[str, Any], report_w: int) -> NoReturn:
             if pid == target:
                 report["wait_status"] = wait_status
                 break
+        report["files"] = _collect_files(config)
+    except BaseException as error:
+        report.setdefault(
+            "exec_error", f"the sandbox's init failed: {type(error).__name__}: {error}"
+        )
     finally:
-        os.write(report_w, json.dumps(report).encode())
+        os.write(report_w, json.dumps(report).encode() + b"\n")
         os._exit(0)
+
+
+def _collect_files(config: dict[str, Any]) -> dict[str, str]:
+    """The files `config["collect"]` names in the working folder, as the target left them:
+    regular files only, no link followed, each cut at `collect_bytes` (base64)."""
+    found: dict[str, str] = {}
+    for name in config["collect"]:
+        try:
+            fd = os.open(
+                os.path.join(config["cwd"], name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+            )
+        except OSError:
+            continue
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                data = os.read(fd, int(config["collect_bytes"]))
+                found[name] = binascii.b2a_base64(data, newline=False).decode()
+        finally:
+            os.close(fd)
+    return found
 
 
 def _exec_target(config: dict[str, Any], exec_w: int) -> NoReturn:

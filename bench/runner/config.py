@@ -150,6 +150,13 @@ def load_config(path: Path) -> LoadedConfig:
     """Read and validate a run configuration; raise ConfigError naming every problem."""
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [
+                f"{path}: expected a run configuration (YAML), found no such file; "
+                "give the path of one (every field in configs/README.md)"
+            ]
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([f"{path}: expected a readable UTF-8 YAML file, found {error}"]) from None
     return parse_config(text, path)

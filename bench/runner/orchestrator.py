@@ -22,6 +22,7 @@ rewritten after every call; resuming a run skips the calls it already holds.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -262,7 +263,7 @@ class Orchestrator:
         backend = self._backends[self._config.model(tag).server]
         started_s = time.perf_counter()
         try:
-            return backend.generate(tag, prompt, options, self._config.timeout_s)
+            return _writable(backend.generate(tag, prompt, options, self._config.timeout_s))
         except Exception as error:  # a backend must not raise; if one does, the call failed
             wall_s = time.perf_counter() - started_s
             message = f"{backend.name} backend raised {type(error).__name__}: {error}"
@@ -298,6 +299,25 @@ class Orchestrator:
         if candidate is None or candidate.path is None:
             return ""
         return (self._state.run_dir / candidate.path).read_text(encoding="utf-8")
+
+
+def _writable(reply: Reply) -> Reply:
+    """The reply with text the record and the candidate files can hold: a lone surrogate
+    (which UTF-8 cannot encode) becomes U+FFFD, in the text and in the error."""
+    error = reply.generation.error
+    clean_error = None if error is None else utf8_text(error)
+    clean_text = utf8_text(reply.text)
+    if clean_text == reply.text and clean_error == error:
+        return reply
+    generation = reply.generation.model_copy(update={"error": clean_error})
+    return Reply(text=clean_text, generation=generation)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8_text(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def call_error(result: Warmup | Sample | CascadeSample) -> str | None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.record.archive import load_record
-from bench.record.files import write_atomic
 from bench.record.schema import (
     METHODOLOGY_VERSION,
     RECORD_FILENAME,
@@ -41,6 +40,7 @@ from bench.runner.store import (
     create_run_dir,
     previous_call_s,
     resume_state,
+    store_file,
     utc_now,
 )
 from bench.runner.tasks import Task, get_task, task_ids
@@ -87,8 +87,12 @@ def prepare(
     resume: Path | None = None,
     archive: Path | None = None,
     backend_factory: BackendFactory = make_backend,
+    retry_failed: bool = False,
 ) -> PreparedRun:
     """Check the config against what this machine has, open the backends, start or resume.
+
+    With `retry_failed` (and `resume`), the calls that failed (server down, timeout, ...) are
+    asked again, even in a complete run; each new sample keeps the failed attempts.
 
     Nothing here calls a model (the servers are asked only their version and model facts), so
     a config that cannot run is refused first.
@@ -109,7 +113,7 @@ def prepare(
             state = new_state(loaded, task, backends, archive=folder, isolation=isolation_level())
         else:
             record = load_record(resume / RECORD_FILENAME)
-            state = continued_state(loaded, record, resume, backends)
+            state = continued_state(loaded, record, resume, backends, retry_failed=retry_failed)
     except BaseException:
         for backend in backends.values():
             backend.close()
@@ -167,7 +171,7 @@ def new_state(
     started_at = utc_now()
     models = model_infos(config, backends, known={})
     run_dir = create_run_dir(archive, config.benchmark, started_at)
-    write_atomic(run_dir / CONFIG_FILENAME, loaded.text)
+    store_file(run_dir / CONFIG_FILENAME, loaded.text)
     header = RunRecord(
         benchmark_id=config.benchmark,
         run_id=run_dir.name,
@@ -187,14 +191,24 @@ def new_state(
 
 
 def continued_state(
-    loaded: LoadedConfig, record: RunRecord, run_dir: Path, backends: dict[ServerKey, Backend]
+    loaded: LoadedConfig,
+    record: RunRecord,
+    run_dir: Path,
+    backends: dict[ServerKey, Backend],
+    *,
+    retry_failed: bool = False,
 ) -> RunState:
-    """The state of a partial run, checked against the config that is to finish it."""
+    """The state of a partial run (or, to retry its failed calls, any run), checked against
+    the config that is to finish it."""
     config = loaded.config
     problems = list(_resume_mismatches(config, record))
+    state = resume_state(run_dir, record, config.sampling.seed)
+    if retry_failed and state.retry_failed():
+        problems = [p for p in problems if p != _COMPLETE]
+    elif retry_failed and record.status is RunStatus.COMPLETE:
+        problems = [f"{_COMPLETE}, and none of its calls failed"]
     if problems:
         raise ResumeError(f"cannot resume {run_dir} with {loaded.path}: " + "; ".join(problems))
-    state = resume_state(run_dir, record, config.sampling.seed)
     state.models = model_infos(config, backends, known=state.models)
     state.cascades = {**_pair_slots(config), **state.cascades}
     return state
@@ -205,9 +219,12 @@ def _pair_slots(config: RunConfig) -> dict[Pair, dict[int, CascadeSample]]:
     return {(pair.small, pair.large): {} for pair in config.pairs}
 
 
+_COMPLETE = "the run is complete already"
+
+
 def _resume_mismatches(config: RunConfig, record: RunRecord) -> Iterable[str]:
     if record.status is RunStatus.COMPLETE:
-        yield "the run is complete already"
+        yield _COMPLETE
     wanted = {
         "benchmark": (record.benchmark_id, config.benchmark),
         "task": (record.task_id, config.task),

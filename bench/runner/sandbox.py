@@ -16,7 +16,9 @@ status pipe what isolation it achieved and how the code ended.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -28,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,8 @@ _TEARDOWN_GRACE_S = 5.0  # past the wall limit, for the launcher to tear the nam
 _LEFTOVER_GRACE_S = 0.5
 _POLL_S = 0.05
 _READ_CHUNK = 65536
+_COLLECT_BYTES = 512 * 1024  # all collected files: their base64 fits the launcher's pipes
+_STATUS_PIPE_BYTES = 1024 * 1024
 _LAUNCHER = Path(__file__).with_name("_sandbox_launcher.py")
 
 
@@ -63,7 +67,7 @@ class Limits:
     disk_bytes: int = 64 * _MIB  # all it may write: its folder is a tmpfs of this size (mntns)
     open_files: int = 64
     processes: int = 16  # binds when the code runs as a throwaway uid (or in a user namespace)
-    output_bytes: int = 256 * 1024  # per stream; the rest is read and discarded
+    output_bytes: int = 256 * 1024  # per stream, and per collected file; the rest is discarded
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class SandboxResult:
     wall_s: float
     isolation: str
     uid: int | None  # the throwaway uid the code ran as; None when it kept the runner's uid
+    files: Mapping[str, bytes] = field(default_factory=dict)  # the `collect` files it left
 
     def describe(self) -> str:
         """How the process ended, for a check's detail."""
@@ -89,9 +94,15 @@ class SandboxResult:
 
 
 def run(
-    argv: Sequence[str], files: Mapping[str, str | bytes] | None = None, limits: Limits = Limits()
+    argv: Sequence[str],
+    files: Mapping[str, str | bytes] | None = None,
+    limits: Limits = Limits(),
+    collect: Sequence[str] = (),
 ) -> SandboxResult:
     """Run `argv` (argv[0] an absolute path) in the sandbox with `files` in its directory.
+
+    The files named in `collect` are read from its directory when the code has exited (by the
+    sandbox's init, not by the code), each up to `limits.output_bytes`, into `result.files`.
 
     Never raises because of what the code does.
 
@@ -101,7 +112,10 @@ def run(
     """
     plan = _plan()
     uid = _fresh_uid() if plan.drop_uid else None
-    return _execute(argv, files or {}, limits, uid)
+    for name in collect:
+        _check_name(name)
+    required = tuple(plan.isolation.split("+"))
+    return _execute(argv, files or {}, limits, uid, tuple(collect), required)
 
 
 def python_command(*args: str) -> list[str]:
@@ -159,27 +173,39 @@ def _fresh_uid() -> int:
 
 
 def _execute(
-    argv: Sequence[str], files: Mapping[str, str | bytes], limits: Limits, uid: int | None
+    argv: Sequence[str],
+    files: Mapping[str, str | bytes],
+    limits: Limits,
+    uid: int | None,
+    collect: tuple[str, ...] = (),
+    required: tuple[str, ...] = (),
 ) -> SandboxResult:
+    """Run it; `required`: the isolation the probe achieved, without which the code is not
+    started (the run records that isolation)."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
     try:
         _populate(workdir, files, uid)
-        return _launch(list(argv), workdir, limits, uid)
+        return _launch(list(argv), workdir, limits, uid, collect, required)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _populate(workdir: Path, files: Mapping[str, str | bytes], uid: int | None) -> None:
     for name, content in files.items():
-        if not name or "/" in name or name in {".", ".."}:
-            raise ValueError(f"sandbox file name must be a plain name, got {name!r}")
+        _check_name(name)
         path = workdir / name
         path.write_bytes(content.encode() if isinstance(content, str) else content)
+        path.chmod(0o644)  # whatever the runner's umask
         if uid is not None:
             os.chown(path, uid, uid)
     if uid is not None:
         os.chown(workdir, uid, uid)
     workdir.chmod(0o700)
+
+
+def _check_name(name: str) -> None:
+    if not name or "/" in name or name in {".", ".."}:
+        raise ValueError(f"sandbox file name must be a plain name, got {name!r}")
 
 
 def _target_env(workdir: Path) -> dict[str, str]:
@@ -195,9 +221,50 @@ def _target_env(workdir: Path) -> dict[str, str]:
     }
 
 
-def _launch(argv: list[str], workdir: Path, limits: Limits, uid: int | None) -> SandboxResult:
+_SYSTEM_PATHS = (
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib64",
+    "/lib32",
+    "/libx32",
+    "/etc/ld.so.cache",
+    "/etc/localtime",
+)
+
+
+def _file_system_view(program: str) -> dict[str, list[str]]:
+    """What the sandbox's root shows of the host, read-only: the system's programs and
+    libraries, and the program's own prefix when it lives elsewhere; installed packages and
+    /usr/local (unless the program lives there) hidden."""
+    prefix = os.path.dirname(os.path.dirname(os.path.realpath(program)))
+    expose = list(_SYSTEM_PATHS)
+    known = os.path.isfile(program) and prefix != "/"
+    if known and not any(_within(prefix, path) for path in expose):
+        expose.append(prefix)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    hide = [f"{prefix}/lib/{version}/site-packages", "/usr/lib/python3/dist-packages"]
+    if not _within(prefix, "/usr/local"):
+        hide.append("/usr/local")
+    return {"expose": expose, "hide": hide}
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _launch(
+    argv: list[str],
+    workdir: Path,
+    limits: Limits,
+    uid: int | None,
+    collect: tuple[str, ...],
+    required: tuple[str, ...],
+) -> SandboxResult:
     started = time.monotonic()
     status_r, status_w = os.pipe()
+    fcntl.fcntl(status_w, fcntl.F_SETPIPE_SZ, _STATUS_PIPE_BYTES)  # read once the launcher is done
     config = {
         "argv": argv,
         "env": _target_env(workdir),
@@ -205,6 +272,10 @@ def _launch(argv: list[str], workdir: Path, limits: Limits, uid: int | None) -> 
         "uid": uid,
         "limits": asdict(limits),
         "status_fd": status_w,
+        "collect": list(collect),
+        "required": list(required),
+        "collect_bytes": min(limits.output_bytes, _COLLECT_BYTES // max(len(collect), 1)),
+        **_file_system_view(argv[0]),
     }
     try:
         proc = subprocess.Popen(
@@ -307,6 +378,7 @@ def _result(
         wall_s=wall_s,
         isolation=str(status["isolation"]),
         uid=uid,
+        files={name: base64.b64decode(data) for name, data in status.get("files", {}).items()},
     )
 
 

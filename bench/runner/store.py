@@ -14,6 +14,7 @@ folder, which it creates exclusively.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import itertools
 import statistics
 from dataclasses import dataclass, field
@@ -44,6 +45,34 @@ class ResumeError(Exception):
     """A run that cannot be resumed, and why."""
 
 
+class StoreError(Exception):
+    """The archive cannot be written: which path, why, and what to do. What was written
+    before stays as it was."""
+
+
+def unwritable(path: Path, error: OSError) -> StoreError:
+    reason = error.strerror or str(error)
+    if error.errno == errno.ENOSPC:
+        advice = f"free space on the disk that holds {path.parent}"
+    elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        advice = f"make {path.parent} writable, or choose another folder with --archive"
+    else:
+        advice = f"check {path.parent}"
+    return StoreError(f"{path}: cannot write to the archive ({reason}); {advice}")
+
+
+def store_file(path: Path, text: str) -> None:
+    """`write_atomic`, with the archive's faults said as a StoreError.
+
+    Raises:
+        StoreError: the folder is read-only, full or missing; the old file is untouched.
+    """
+    try:
+        write_atomic(path, text)
+    except OSError as error:
+        raise unwritable(path, error) from None
+
+
 def utc_now() -> dt.datetime:
     """Now, in UTC, to the second (the precision of a run id)."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -56,7 +85,10 @@ def run_id_base(benchmark_id: str, started_at: dt.datetime) -> str:
 def create_run_dir(archive: Path, benchmark_id: str, started_at: dt.datetime) -> Path:
     """A new, empty run folder; `-2`, `-3`, ... is added to the run id when it is taken."""
     parent = archive / benchmark_id
-    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise unwritable(parent / "_", error) from None
     base = run_id_base(benchmark_id, started_at)
     for number in itertools.count(1):
         run_dir = parent / (base if number == 1 else f"{base}-{number}")
@@ -64,6 +96,8 @@ def create_run_dir(archive: Path, benchmark_id: str, started_at: dt.datetime) ->
             run_dir.mkdir()
         except FileExistsError:
             continue
+        except OSError as error:
+            raise unwritable(run_dir, error) from None
         return run_dir
     raise AssertionError("unreachable")
 
@@ -88,9 +122,12 @@ def previous_call_s(run_dir: Path, config_text: str) -> float | None:
 def write_candidate(run_dir: Path, slot: str, name: str, source: str, reply: str) -> str:
     """Archive a call's candidate and whole reply; the candidate's path relative to the run."""
     folder = run_dir / CANDIDATES_DIR / slot
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / REPLY_FILENAME, reply)
-    write_atomic(folder / name, source)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise unwritable(folder, error) from None
+    store_file(folder / REPLY_FILENAME, reply)
+    store_file(folder / name, source)
     return f"{CANDIDATES_DIR}/{slot}/{name}"
 
 
@@ -105,15 +142,28 @@ class RunState:
     direct: dict[str, dict[int, Sample]] = field(default_factory=dict)
     cascades: dict[Pair, dict[int, CascadeSample]] = field(default_factory=dict)
     warmups: dict[str, Warmup] = field(default_factory=dict)
+    # calls taken out to be asked again (`retry_failed`): the failed sample each replaces
+    retried_direct: dict[tuple[str, int], Sample] = field(default_factory=dict)
+    retried_cascades: dict[tuple[Pair, int], CascadeSample] = field(default_factory=dict)
 
     @property
     def record_path(self) -> Path:
         return self.run_dir / RECORD_FILENAME
 
     def add_direct(self, tag: str, repeat: int, sample: Sample) -> None:
+        """Hold `sample`, with the failed attempts of the sample it replaces, if any."""
+        earlier = self.retried_direct.pop((tag, repeat), None)
+        if earlier is not None:
+            attempts = (*earlier.failed_attempts, earlier.generation, *sample.failed_attempts)
+            sample = sample.model_copy(update={"failed_attempts": attempts})
         self.direct.setdefault(tag, {})[repeat] = sample
 
     def add_cascade(self, pair: Pair, repeat: int, sample: CascadeSample) -> None:
+        earlier = self.retried_cascades.pop((pair, repeat), None)
+        if earlier is not None:
+            failed = () if earlier.refine is None else (earlier.refine,)
+            attempts = (*earlier.failed_attempts, *failed, *sample.failed_attempts)
+            sample = sample.model_copy(update={"failed_attempts": attempts})
         self.cascades.setdefault(pair, {})[repeat] = sample
 
     def add_warmup(self, warmup: Warmup) -> None:
@@ -128,6 +178,22 @@ class RunState:
         self.header = self.header.model_copy(
             update={"provenance": provenance.model_copy(update={"host": host})}
         )
+
+    def retry_failed(self) -> int:
+        """Take out every call that failed (its draft's failure included), so that the run
+        asks it again; the failed sample is kept to be folded into the new one. Returns how
+        many calls were taken out."""
+        for tag, samples in self.direct.items():
+            for repeat, sample in list(samples.items()):
+                if sample.generation.error is not None:
+                    self.retried_direct[(tag, repeat)] = samples.pop(repeat)
+        for pair, cascades in self.cascades.items():
+            for repeat, cascade in list(cascades.items()):
+                draft_failed = (pair[0], repeat) in self.retried_direct
+                refine_failed = cascade.refine is not None and cascade.refine.error is not None
+                if draft_failed or refine_failed:
+                    self.retried_cascades[(pair, repeat)] = cascades.pop(repeat)
+        return len(self.retried_direct) + len(self.retried_cascades)
 
     def record(self, *, finished_at: dt.datetime | None = None) -> RunRecord:
         """The record; complete when `finished_at` is given, partial otherwise."""
@@ -154,7 +220,7 @@ class RunState:
 
     def save(self, *, finished_at: dt.datetime | None = None) -> RunRecord:
         record = self.record(finished_at=finished_at)
-        write_atomic(self.record_path, record.model_dump_json(indent=2) + "\n")
+        store_file(self.record_path, record.model_dump_json(indent=2) + "\n")
         return record
 
 

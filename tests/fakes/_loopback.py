@@ -19,6 +19,7 @@ class Fault(StrEnum):
     HTTP_500 = "http_500"  # answer 500 Internal Server Error
     MALFORMED_JSON = "malformed_json"  # answer 200 with a body that is not JSON
     DROP = "drop"  # close the connection without an answer: the server went away mid-call
+    DRIP = "drip"  # answer 200, then one byte every `drip_s` (for `hang_s` at most)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,14 @@ class LoopbackServer:
             self._up = False
         self._httpd.server_close()
 
+    drip_s = 0.5
+
+    def _drip(self) -> Iterator[bytes]:
+        for _ in range(int(self.hang_s / self.drip_s)):
+            if self._release.wait(self.drip_s):
+                return
+            yield b" "
+
     def requests_to(self, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.path == path]
 
@@ -101,6 +110,8 @@ class LoopbackServer:
             return None
         if self.fault is Fault.HTTP_500:
             return json_answer({"error": "simulated internal server error"}, status=500)
+        if self.fault is Fault.DRIP:
+            return Answer(200, self._drip())
         if self.fault is Fault.MALFORMED_JSON:
             return Answer(200, b'{"model": "oops", "message": {"content": "trunc')
         return self.route(method, path, body)

@@ -2,15 +2,12 @@
 in every shared place it can think of. Bounded: 1 GiB per file, 1024 files."""
 
 import os
-import socket
 
-EVIDENCE = "__EVIDENCE__"
 MIB = b"\0" * (1 << 20)
 
 
 def report(message: str) -> None:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as channel:
-        channel.sendto(message.encode(), EVIDENCE)
+    os.write(2, f"EVIDENCE {message}\n".encode())
 
 
 def fill(path: str, mib: int) -> int:
@@ -34,5 +31,5 @@ for n in range(1024):
     if not written:
         break
 report(f"many files MiB {total}")
-for folder in ("/tmp", "/var/tmp", os.path.dirname(EVIDENCE)):
+for folder in ("/tmp", "/var/tmp", "/", "/usr", os.path.dirname(os.getcwd())):
     fill(os.path.join(folder, f"bench-hostile-{os.getuid()}-{os.getpid()}.bin"), 1)

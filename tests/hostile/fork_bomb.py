@@ -1,15 +1,11 @@
 """Hostile candidate: a fork bomb. Bounded: at most 2**6 processes per importer, 30 s each."""
 
 import os
-import socket
 import time
-
-EVIDENCE = "__EVIDENCE__"
 
 
 def report(message: str) -> None:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as channel:
-        channel.sendto(message.encode(), EVIDENCE)
+    os.write(2, f"EVIDENCE {message}\n".encode())
 
 
 for _ in range(6):

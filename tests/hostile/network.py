@@ -1,8 +1,8 @@
 """Hostile candidate: tries to reach a server on the host's loopback (and nothing else)."""
 
+import os
 import socket
 
-EVIDENCE = "__EVIDENCE__"
 PORT = int("__PORT__")
 
 try:
@@ -10,5 +10,4 @@ try:
     outcome = "connected"
 except OSError as error:
     outcome = f"{type(error).__name__}: {error}"
-with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as channel:
-    channel.sendto(outcome.encode(), EVIDENCE)
+os.write(2, f"EVIDENCE {outcome}\n".encode())

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
@@ -16,6 +18,8 @@ from bench.runner.backends._base import Reply
 
 FACTS_TIMEOUT_S = 10.0
 _EXCERPT_CHARS = 200
+_DEADLINE_GRACE_S = 0.25
+REPLY_BYTES = 32 * 1024 * 1024  # a reply over this is a call error: nothing is that long
 
 
 def failed(started_s: float, error: str, kind: ErrorKind = ErrorKind.INFRASTRUCTURE) -> Reply:
@@ -40,6 +44,53 @@ def transport_kind(exc: httpx.HTTPError) -> ErrorKind:
     return ErrorKind.MODEL if timed_out else ErrorKind.INFRASTRUCTURE
 
 
+def within(timeout_s: float, call: Callable[[], Reply], late: Callable[[], Reply]) -> Reply:
+    """`call()`, or `late()` once `timeout_s` have passed, whatever the server does: httpx's
+    timeouts bound each wait for bytes, not a whole reply a server drips byte by byte. A call
+    that overruns is left to end in its own thread (its next read fails or it finishes)."""
+    outcome: list[Reply] = []
+    worker = threading.Thread(target=lambda: outcome.append(call()), daemon=True)
+    worker.start()
+    worker.join(timeout_s + _DEADLINE_GRACE_S)
+    return outcome[0] if outcome else late()
+
+
+class ReplyTooLarge(Exception):
+    """A server sent more than `REPLY_BYTES`; the rest was not read."""
+
+
+def capped_bytes(response: httpx.Response) -> Iterator[bytes]:
+    """The body's bytes as they come; ReplyTooLarge past `REPLY_BYTES`."""
+    total = 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > REPLY_BYTES:
+            raise ReplyTooLarge(f"the reply is over {REPLY_BYTES:,} bytes; not read further")
+        yield chunk
+
+
+def read_capped(response: httpx.Response) -> httpx.Response:
+    """The response with its whole body read, at most `REPLY_BYTES`."""
+    content = b"".join(capped_bytes(response))
+    return httpx.Response(
+        response.status_code, headers=response.headers, content=content, request=response.request
+    )
+
+
+def capped_lines(response: httpx.Response) -> Iterator[str]:
+    """The body's lines (UTF-8, bad bytes replaced), at most `REPLY_BYTES` in all."""
+    buffer = bytearray()
+    for chunk in capped_bytes(response):
+        buffer.extend(chunk)
+        start = 0
+        while (end := buffer.find(b"\n", start)) >= 0:
+            yield buffer[start:end].decode("utf-8", errors="replace").rstrip("\r")
+            start = end + 1
+        del buffer[:start]
+    if buffer:
+        yield buffer.decode("utf-8", errors="replace").rstrip("\r")
+
+
 def since(started_s: float) -> float:
     return max(0.0, time.perf_counter() - started_s)
 
@@ -51,8 +102,12 @@ def transport_error(exc: httpx.HTTPError, *, where: str, model: str, timeout_s: 
     if isinstance(exc, httpx.ConnectError):
         return f"could not connect to {where} for model {model!r}: {exc} (is the server running?)"
     if isinstance(exc, httpx.TimeoutException):
-        return f"no reply from {where} for model {model!r} within {timeout_s:g} s (timeout)"
+        return timeout_error(where, model, timeout_s)
     return f"request to {where} for model {model!r} failed: {type(exc).__name__}: {exc}"
+
+
+def timeout_error(where: str, model: str, timeout_s: float) -> str:
+    return f"no reply from {where} for model {model!r} within {timeout_s:g} s (timeout)"
 
 
 def status_error(response: httpx.Response, *, where: str, model: str) -> str:
@@ -91,7 +146,7 @@ def malformed(where: str, model: str, problem: str, body: str) -> str:
 
 
 def excerpt(text: str) -> str:
-    return shorten(text.strip(), _EXCERPT_CHARS)
+    return shorten(text.strip().encode("utf-8", errors="replace").decode("utf-8"), _EXCERPT_CHARS)
 
 
 def fetch_json(client: httpx.Client, method: str, path: str, body: Any = None) -> Any:

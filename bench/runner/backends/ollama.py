@@ -21,9 +21,16 @@ from typing import Any
 
 import httpx
 
-from bench.record.schema import Generation, SamplingOptions, ThroughputSource, TimingSource
+from bench.record.schema import (
+    ErrorKind,
+    Generation,
+    SamplingOptions,
+    ThroughputSource,
+    TimingSource,
+)
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import (
+    ReplyTooLarge,
     as_count,
     as_positive,
     error_reply,
@@ -31,10 +38,13 @@ from bench.runner.backends._http import (
     fetch_json,
     malformed,
     probe,
+    read_capped,
     since,
     status_error,
+    timeout_error,
     transport_error,
     transport_kind,
+    within,
 )
 from bench.runner.backends._registry import register
 
@@ -56,18 +66,36 @@ class OllamaBackend:
     def generate(
         self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
     ) -> Reply:
+        """The reply, or a timeout error once `timeout_s` have passed, whatever the server does."""
+        started_s = time.perf_counter()
+        return within(
+            timeout_s,
+            lambda: self._generate(model, prompt, options, timeout_s),
+            lambda: failed(
+                started_s,
+                timeout_error(f"{self.url}/api/chat", model, timeout_s),
+                ErrorKind.MODEL,
+            ),
+        )
+
+    def _generate(
+        self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
+    ) -> Reply:
         where = f"{self.url}/api/chat"
         started_s = time.perf_counter()
+        request = self._chat_request(model, prompt, options)
         try:
-            response = self._client.post(
-                "/api/chat", json=self._chat_request(model, prompt, options), timeout=timeout_s
-            )
+            with self._client.stream("POST", "/api/chat", json=request, timeout=timeout_s) as got:
+                response = read_capped(got)
         except httpx.HTTPError as exc:
             return failed(
                 started_s,
                 transport_error(exc, where=where, model=model, timeout_s=timeout_s),
                 transport_kind(exc),
             )
+        except ReplyTooLarge as exc:
+            too_large = f"reply from {where} for model {model!r} refused: {exc}"
+            return failed(started_s, too_large, ErrorKind.MODEL)
         call_wall_s = since(started_s)
         if response.status_code != 200:
             return failed(started_s, status_error(response, where=where, model=model))

@@ -41,16 +41,21 @@ from bench.record.schema import (
 )
 from bench.runner.backends._base import ModelFacts, Reply
 from bench.runner.backends._http import (
+    ReplyTooLarge,
     as_count,
     as_positive,
+    capped_lines,
     error_reply,
     failed,
     fetch_json,
     probe,
+    read_capped,
     since,
     status_error,
+    timeout_error,
     transport_error,
     transport_kind,
+    within,
 )
 from bench.runner.backends._registry import register
 
@@ -104,6 +109,19 @@ class OpenAIBackend:
     def generate(
         self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
     ) -> Reply:
+        """The reply, or a timeout error once `timeout_s` have passed, whatever the server does."""
+        started_s = time.perf_counter()
+        return within(
+            timeout_s,
+            lambda: self._generate(model, prompt, options, timeout_s),
+            lambda: failed(
+                started_s, timeout_error(self._chat_url, model, timeout_s), ErrorKind.MODEL
+            ),
+        )
+
+    def _generate(
+        self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
+    ) -> Reply:
         where = self._chat_url
         request = self._chat_request(model, prompt, options)
         started_s = time.perf_counter()
@@ -112,12 +130,12 @@ class OpenAIBackend:
                 "POST", "/v1/chat/completions", json=request, timeout=timeout_s
             ) as response:
                 if response.status_code != 200:
-                    response.read()
-                    return failed(started_s, status_error(response, where=where, model=model))
+                    whole = read_capped(response)
+                    return failed(started_s, status_error(whole, where=where, model=model))
                 if self._stream:
                     tally = _read_stream(response, started_s + timeout_s)
                 else:
-                    tally = _read_body(response.read())
+                    tally = _read_body(read_capped(response).content)
         except httpx.HTTPError as exc:
             return failed(
                 started_s,
@@ -127,6 +145,9 @@ class OpenAIBackend:
         except _StreamFault as exc:
             kind = ErrorKind.MODEL if exc.kind == "timeout" else ErrorKind.INFRASTRUCTURE
             return failed(started_s, _fault_message(exc, where, model, timeout_s), kind)
+        except ReplyTooLarge as exc:
+            too_large = f"reply from {where} for model {model!r} refused: {exc}"
+            return failed(started_s, too_large, ErrorKind.MODEL)
         return _reply(tally, started_s, where=where, model=model)
 
     def _chat_request(self, model: str, prompt: str, options: SamplingOptions) -> dict[str, Any]:
@@ -188,7 +209,7 @@ def _read_stream(response: httpx.Response, deadline_s: float) -> _Tally:
     tally = _Tally()
     events = 0
     other = ""
-    for line in response.iter_lines():
+    for line in capped_lines(response):
         if time.perf_counter() > deadline_s:
             raise _StreamFault("timeout", "the streamed reply did not finish in time")
         if not line.startswith("data:"):

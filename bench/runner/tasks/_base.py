@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Protocol
 
 from bench.record.schema import CheckSpec, Evaluation
@@ -18,11 +17,7 @@ class Task(Protocol):
     def refine_prompt(self, draft: str) -> str: ...
 
     def evaluate(self, source: str, candidate_path: str | None) -> Evaluation:
-        """Run the checks on `source` inside the sandbox; never raises for bad code."""
+        """Score `source`: probe it in the sandbox, judge outside it; never raises for bad code."""
         ...
 
     def reference_source(self) -> str: ...
-
-
-def task_dir(task_id: str) -> Path:
-    return Path(__file__).parent / task_id

@@ -1,0 +1,240 @@
+"""The shared task harness, runner side: every task is probes, checks and a reference.
+
+A task names the calls to make into the candidate's module (`Call`) and the command lines to
+run (`CliRun`). The harness runs them in the sandbox: one sandbox for the module, where the
+driver (`_driver.py`) imports the candidate and answers each call with plain JSON data, and
+one sandbox per command line, whose exit status, output and files the sandbox itself reports.
+Then each check, a function of the answers, runs here, in the runner, against expected values
+that never enter a sandbox. The candidate can only change its own answers: no result line,
+verdict or expected value lives where it can reach.
+
+A HumanEval problem (a function and a `check(candidate)` of asserts) plugs in as a task whose
+calls are the `candidate(...)` calls found in `check` (their arguments are literals), and
+whose verdict runs `check` in a sandbox of its own that receives only data: there `candidate`
+is a table of the answers, turned back into built-in values (`python_value`) and passed as
+Python literals, so the asserts compare plain values with Python's own `==`, and nothing the
+candidate did can reach them (`tests/test_harness.py` scores such a problem).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from bench.record.schema import CandidateFile, CheckOutcome, CheckResult, CheckSpec, Evaluation
+from bench.record.schema import score_from_checks as _score
+from bench.runner import sandbox
+from bench.runner.tasks._answers import (
+    Answers,
+    CheckFailed,
+    CliOutcome,
+    decode_lines,
+    plain_text,
+    short,
+)
+
+__all__ = ["Assessment", "Call", "CliRun", "ProbedTask", "Verdict", "check_results", "fenced"]
+
+_DRIVER = Path(__file__).with_name("_driver.py")
+_DRIVER_NAME = "bench_driver.py"  # its name inside the sandbox, apart from the candidate's
+_REQUESTS_NAME = "bench_requests.json"
+_PLACEHOLDER = re.compile(r"\{\{(task|draft)\}\}")
+_SOURCE_BYTES = 1024 * 1024  # a longer candidate is not run (its gate fails, saying why)
+
+
+@dataclass(frozen=True)
+class Call:
+    """Call `function` of the candidate's module with JSON `args` (tags: see `_driver.py`)."""
+
+    id: str
+    function: str
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """Run the candidate as a script with `args`, `files` beside it; `collect` the files it
+    should write."""
+
+    id: str
+    args: tuple[str, ...]
+    files: Mapping[str, str] = field(default_factory=dict)
+    collect: tuple[str, ...] = ()
+
+
+Verdict = Callable[[Answers], None]  # raises CheckFailed with the detail when the check fails
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """An evaluation and the sandbox runs it came from (for tests and debugging)."""
+
+    evaluation: Evaluation
+    runs: Mapping[str, sandbox.SandboxResult]
+
+
+class ProbedTask:
+    """A task scored by the shared harness. A task folder subclasses it with its own data:
+    prompt.md, refine.md and reference.py beside it, and its calls, runs and verdicts."""
+
+    id: str
+    candidate_name: str
+    checks: tuple[CheckSpec, ...]  # in report order; weights sum to 100; the gate first
+    folder: ClassVar[Path]
+    calls: ClassVar[tuple[Call, ...]]
+    cli_runs: ClassVar[tuple[CliRun, ...]]
+    verdicts: ClassVar[Mapping[str, Verdict]]  # check name -> verdict
+
+    def __init__(self, check_timeout_s: float = 2.0, limits: sandbox.Limits | None = None) -> None:
+        """`check_timeout_s` bounds each call and command line; `limits` bound the module's
+        sandbox as a whole."""
+        self.check_timeout_s = check_timeout_s
+        self.limits = limits or sandbox.Limits(wall_s=10.0, cpu_s=10)
+
+    def prompt(self) -> str:
+        return (self.folder / "prompt.md").read_text(encoding="utf-8")
+
+    def refine_prompt(self, draft: str) -> str:
+        values = {"task": self.prompt().strip(), "draft": fenced(draft)}
+        template = (self.folder / "refine.md").read_text(encoding="utf-8")
+        return _PLACEHOLDER.sub(lambda match: values[match[1]], template)
+
+    def reference_source(self) -> str:
+        return (self.folder / "reference.py").read_text(encoding="utf-8")
+
+    def evaluate(self, source: str, candidate_path: str | None) -> Evaluation:
+        return self.assess(source, candidate_path).evaluation
+
+    def assess(self, source: str, candidate_path: str | None = None) -> Assessment:
+        """Run the probes in the sandbox and judge the answers here; never raises for bad
+        code."""
+        started = time.perf_counter()
+        code = source.encode("utf-8", errors="replace")
+        if len(code) > _SOURCE_BYTES:
+            return self._too_long(len(code), candidate_path, started)
+        with ThreadPoolExecutor(max_workers=1 + len(self.cli_runs)) as pool:
+            module_run = pool.submit(self._run_module, code)
+            cli_runs = {run.id: pool.submit(self._run_cli, code, run) for run in self.cli_runs}
+            runs = {"module": module_run.result()}
+            runs.update({f"cli:{key}": future.result() for key, future in cli_runs.items()})
+        module = runs["module"]
+        answers = Answers(
+            decode_lines(module.stdout),
+            {run.id: _cli_outcome(runs[f"cli:{run.id}"]) for run in self.cli_runs},
+            self.check_timeout_s,
+            short(f"not reached: the checks' process {module.describe()}{_last_words(module)}"),
+        )
+        details = {name: _judge(verdict, answers) for name, verdict in self.verdicts.items()}
+        return Assessment(self._evaluation(details, candidate_path, started), runs)
+
+    def _too_long(self, size: int, candidate_path: str | None, started: float) -> Assessment:
+        """A candidate over the limit is not run: its gate fails and says why."""
+        gate = f"the candidate is {size:,} bytes, over the {_SOURCE_BYTES:,}-byte limit"
+        details = {spec.name: gate if spec.gate else None for spec in self.checks}
+        return Assessment(self._evaluation(details, candidate_path, started), {})
+
+    def _evaluation(
+        self, details: Mapping[str, str | None], candidate_path: str | None, started: float
+    ) -> Evaluation:
+        checks = check_results(self.checks, details)
+        return Evaluation(
+            score=round(_score(checks), 2),
+            eval_wall_s=round(time.perf_counter() - started, 3),
+            checks=checks,
+            candidate=CandidateFile(name=self.candidate_name, path=candidate_path),
+        )
+
+    @property
+    def module_name(self) -> str:
+        return self.candidate_name.removesuffix(".py")
+
+    def _run_module(self, code: bytes) -> sandbox.SandboxResult:
+        requests = {
+            "candidate": self.candidate_name,
+            "module": self.module_name,
+            "timeout_s": self.check_timeout_s,
+            "calls": [
+                {"id": c.id, "function": c.function, "args": list(c.args), "kwargs": dict(c.kwargs)}
+                for c in self.calls
+            ],
+        }
+        files: dict[str, str | bytes] = {
+            self.candidate_name: code,
+            _DRIVER_NAME: _DRIVER.read_bytes(),
+            _REQUESTS_NAME: json.dumps(requests),
+        }
+        command = sandbox.python_command(_DRIVER_NAME, _REQUESTS_NAME)
+        return sandbox.run(command, files=files, limits=self.limits)
+
+    def _run_cli(self, code: bytes, run: CliRun) -> sandbox.SandboxResult:
+        limits = sandbox.Limits(
+            wall_s=self.check_timeout_s,
+            cpu_s=max(1, int(self.check_timeout_s + 0.999)),
+            memory_bytes=self.limits.memory_bytes,
+            file_bytes=self.limits.file_bytes,
+            disk_bytes=self.limits.disk_bytes,
+        )
+        files: dict[str, str | bytes] = {self.candidate_name: code, **run.files}
+        command = sandbox.python_command(self.candidate_name, *run.args)
+        return sandbox.run(command, files=files, limits=limits, collect=run.collect)
+
+
+def _judge(verdict: Verdict, answers: Answers) -> str | None:
+    """The detail of a failed check, or None when it passed."""
+    try:
+        verdict(answers)
+    except CheckFailed as failure:
+        return short(str(failure)) or "failed"
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+        return short(f"the answer is not what the check reads: {type(error).__name__}: {error}")
+    return None
+
+
+def _cli_outcome(result: sandbox.SandboxResult) -> CliOutcome:
+    return CliOutcome(
+        timed_out=result.timed_out,
+        exit_code=result.exit_code,
+        stdout=result.stdout.decode(errors="replace"),
+        stderr=result.stderr.decode(errors="replace"),
+        files=result.files,
+    )
+
+
+def check_results(
+    specs: tuple[CheckSpec, ...], details: Mapping[str, str | None]
+) -> tuple[CheckResult, ...]:
+    """Each check's outcome from its detail (None: passed); a gate that failed skips the rest."""
+    missing = "no verdict for this check"
+    gate_failed = any(spec.gate and details.get(spec.name, missing) for spec in specs)
+    checks = []
+    for spec in specs:
+        detail = details.get(spec.name, missing)
+        if gate_failed and not spec.gate:
+            outcome, detail = CheckOutcome.SKIPPED, None
+        else:
+            outcome = CheckOutcome.FAILED if detail else CheckOutcome.PASSED
+        checks.append(
+            CheckResult(name=spec.name, outcome=outcome, weight=spec.weight, detail=detail)
+        )
+    return tuple(checks)
+
+
+def _last_words(result: sandbox.SandboxResult) -> str:
+    if result.timed_out or result.exit_code == 0:
+        return ""
+    lines = [line for line in result.stderr.decode(errors="replace").splitlines() if line.strip()]
+    return f" ({plain_text(lines[-1])})" if lines else ""
+
+
+def fenced(code: str) -> str:
+    """`code` in a ```python fence longer than any backtick run inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}python\n{code.rstrip()}\n{fence}"
