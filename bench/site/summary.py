@@ -98,3 +98,84 @@ def _distinct(*choices: list[str | None] | list[str]) -> list[str]:
 
 def _tax(seconds: float) -> str:
     return f"{seconds:.1f}s" if round(seconds, 1) >= 0 else f"-{abs(seconds):.1f}s"
+
+
+def host_line(run: RunAnalysis) -> str | None:
+    """`on AMD Ryzen 9 7950X, 16 cores (32 threads), 62.5 GiB[, NVIDIA RTX 4090 24.0 GiB]`: the
+    machine the run ran on, as the banner's first line ends; None for a record without it."""
+    host = run.host
+    if host is None:
+        return None
+    parts = [host.cpu_model or "an unnamed CPU"]
+    if host.physical_cores is not None or host.logical_cores is not None:
+        cores = f"{host.physical_cores or host.logical_cores} cores"
+        if host.logical_cores and host.physical_cores and host.logical_cores != host.physical_cores:
+            cores += f" ({host.logical_cores} threads)"
+        parts.append(cores)
+    if host.memory_gib is not None:
+        parts.append(f"{host.memory_gib:.1f} GiB")
+    for name, memory_gib in zip(host.gpu_names, host.gpu_memory_gib, strict=True):
+        parts.append(name + (f" {memory_gib:.1f} GiB" if memory_gib is not None else ""))
+    return "on " + ", ".join(parts)
+
+
+def host_facts(run: RunAnalysis) -> list[tuple[str, str]]:
+    """The Host block of the provenance section: (fact, value) rows; none for an old record."""
+    info = run.record.provenance.host
+    if info is None:
+        return []
+    load = [
+        f"{label} {avg.one_min:.2f} / {avg.five_min:.2f} / {avg.fifteen_min:.2f}"
+        for label, avg in (("start", info.load_avg_start), ("end", info.load_avg_end))
+        if avg is not None
+    ]
+    gpus = "; ".join(
+        g.name + (f", {g.memory_bytes / 2**30:.1f} GiB" if g.memory_bytes else "")
+        for g in info.gpus
+    )
+    looked = ", ".join(str(p.value) for p in info.gpu_probes)
+    servers = "; ".join(
+        f"{s.backend} {s.url}: {s.version or 'version not reported'}" for s in info.servers
+    )
+    rows = [
+        ("Host CPU", info.cpu_model or "not reported"),
+        (
+            "Host cores",
+            f"{info.physical_cores or '?'} physical, {info.logical_cores or '?'} logical",
+        ),
+        (
+            "Host memory",
+            f"{info.memory_bytes / 2**30:.1f} GiB" if info.memory_bytes else "not reported",
+        ),
+        ("Host GPUs", gpus or f"none found (looked with: {looked})"),
+        ("Host OS", f"{info.os or '?'}, kernel {info.kernel or '?'}, {info.machine or '?'}"),
+        ("Host Python", info.python or "not reported"),
+        ("Model servers", servers or "none recorded"),
+        ("Load average (1 / 5 / 15 min)", "; ".join(load) or "not recorded"),
+    ]
+    return rows
+
+
+def failed_calls_notice(run: RunAnalysis) -> str | None:
+    """What the top of a run page says when calls failed: how many, and what they count for;
+    None when every call went through."""
+    failures = run.call_failures
+    if not failures:
+        return None
+    missing = run.missing_calls
+    calls = len(failures)
+    total = run.calls
+    text = f"{calls} of {total} call{'s' if total != 1 else ''} failed."
+    if run.record.status.value == "failed":
+        return text + " No call succeeded: this run has no figures."
+    if missing:
+        text += (
+            f" {missing} failed on the model server (missing data): they are left out of every "
+            "figure and finding"
+        )
+        gone = [u.who for u in run.unmeasured]
+        text += f", and {', '.join(gone)} could not be measured." if gone else "."
+    if calls - missing:
+        text += f" {calls - missing} were the model's failure (a timeout or an unusable reply)"
+        text += " and score 0."
+    return text + " The list is under Calls that failed."
