@@ -13,7 +13,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
 from bench.record.archive import ArchiveError, load_archive
-from bench.site.cache import keep_templates_in
+from bench.site.cache import BuildCache
 from bench.site.feed import FEED_PATH, render_feed
 from bench.site.index import IndexEntry, render_index
 from bench.site.minify import strip_indentation
@@ -67,7 +67,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                 f"bench-archive: cache_dir must be outside archive_dir ({self.archive_dir}), "
                 f"found {self.cache_dir}"
             )
-        keep_templates_in(self.cache_dir / "templates")
+        self.cache = BuildCache(self.cache_dir / "templates")
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
         if JS_URI not in map(str, config.extra_javascript):
@@ -81,7 +81,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             raise PluginError(f"bench-archive: {error}") from None
         self.runs = {}
         for run in archived:
-            site = run_site(run)
+            site = run_site(run, self.cache)
             self.runs[site.page_src] = site
             files.append(
                 File.generated(
@@ -90,7 +90,9 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             )
             for item in site.files(self.cache_dir):
                 files.append(File.generated(config, item.site_path, abs_src_path=str(item.source)))
-        self.trends = {t.page_src: t for t in trends_for(s.analysis for s in self.runs.values())}
+        self.trends = {
+            t.page_src: t for t in trends_for((s.analysis for s in self.runs.values()), self.cache)
+        }
         for trends in self.trends.values():
             files.append(
                 File.generated(

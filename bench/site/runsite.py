@@ -11,7 +11,7 @@ from pathlib import Path
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import ArchivedRun
 from bench.record.schema import RECORD_FILENAME
-from bench.site.cache import compact_record
+from bench.site.cache import BuildCache, compact_record
 from bench.site.charts.model import Chart, charts_for, spec_path_for, svg_path_for
 from bench.site.index import IndexEntry
 from bench.site.report import REPORT_NAME, RenderedPage, render_report
@@ -29,11 +29,12 @@ class SiteFile:
 class RunSite:
     archived: ArchivedRun
     analysis: RunAnalysis
+    cache: BuildCache  # the build's, shared by every run
 
     @property
     def charts(self) -> tuple[Chart, ...]:
         """Built when asked (~1 ms), not kept: a site build holds every run's RunSite."""
-        return tuple(charts_for(self.analysis))
+        return tuple(charts_for(self.analysis, self.cache))
 
     @property
     def folder(self) -> str:
@@ -73,5 +74,5 @@ class RunSite:
         return found
 
 
-def run_site(archived: ArchivedRun) -> RunSite:
-    return RunSite(archived, RunAnalysis(archived.record))
+def run_site(archived: ArchivedRun, cache: BuildCache) -> RunSite:
+    return RunSite(archived, RunAnalysis(archived.record), cache)

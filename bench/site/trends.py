@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.record.analysis import DirectSummary, RunAnalysis, Stat
 from bench.site import fmt
-from bench.site.cache import template
+from bench.site.cache import BuildCache
 from bench.site.charts import model as charts_module
 from bench.site.charts.model import SCORE_AXIS, WALL_AXIS, spec_path_for, spec_text, svg_path_for
 from bench.site.report import REPORT_NAME, e
@@ -139,15 +139,15 @@ class BenchmarkTrends:
         return found
 
 
-def trends_for(runs: Iterable[RunAnalysis]) -> list[BenchmarkTrends]:
-    """The trends of every benchmark in `runs`, by benchmark id."""
+def trends_for(runs: Iterable[RunAnalysis], cache: BuildCache) -> list[BenchmarkTrends]:
+    """The trends of every benchmark in `runs`, by benchmark id, specs filled from `cache`."""
     groups: dict[str, list[RunAnalysis]] = defaultdict(list)
     for run in runs:
         groups[run.record.benchmark_id].append(run)
-    return [benchmark_trends(groups[b]) for b in sorted(groups)]
+    return [benchmark_trends(groups[b], cache) for b in sorted(groups)]
 
 
-def benchmark_trends(runs: Sequence[RunAnalysis]) -> BenchmarkTrends:
+def benchmark_trends(runs: Sequence[RunAnalysis], cache: BuildCache) -> BenchmarkTrends:
     ordered = sorted(runs, key=lambda r: (r.record.started_at, r.record.run_id))
     shown = tuple(ordered[-TREND_MAX_RUNS:])
     changes = tuple(methodology_changes(shown))
@@ -158,7 +158,7 @@ def benchmark_trends(runs: Sequence[RunAnalysis]) -> BenchmarkTrends:
         runs=shown,
         total_runs=len(ordered),
         changes=changes,
-        charts=tuple(_chart(metric, shown, changes) for metric in METRICS),
+        charts=tuple(_chart(cache, metric, shown, changes) for metric in METRICS),
     )
 
 
@@ -183,7 +183,10 @@ def _href(run: RunAnalysis) -> str:
 
 
 def _chart(
-    metric: Metric, runs: Sequence[RunAnalysis], changes: Sequence[MethodologyChange]
+    cache: BuildCache,
+    metric: Metric,
+    runs: Sequence[RunAnalysis],
+    changes: Sequence[MethodologyChange],
 ) -> TrendChart:
     points = []
     for run in runs:
@@ -200,11 +203,15 @@ def _chart(
                         value=stat.median,
                     )
                 )
-    return TrendChart(metric.name, metric.title, tuple(points), _spec(metric, points, changes))
+    spec = _spec(cache, metric, points, changes)
+    return TrendChart(metric.name, metric.title, tuple(points), spec)
 
 
 def _spec(
-    metric: Metric, points: Sequence[TrendPoint], changes: Sequence[MethodologyChange]
+    cache: BuildCache,
+    metric: Metric,
+    points: Sequence[TrendPoint],
+    changes: Sequence[MethodologyChange],
 ) -> dict[str, Any]:
     """altair's spec for this data: its template for the metric, with the data put in.
 
@@ -212,7 +219,7 @@ def _spec(
     same spec (tests/test_trends.py compares them).
     """
     text = (
-        _template_json(metric.name, bool(changes))
+        _template_json(cache, metric.name, bool(changes))
         .replace(_POINTS_JSON, json.dumps([p.__dict__ for p in points]))
         .replace(_CHANGES_JSON, json.dumps(_change_rows(changes)))
     )
@@ -230,10 +237,9 @@ _CHANGES = [{"\x00changes": 0}]
 _POINTS_JSON, _CHANGES_JSON = json.dumps(_POINTS), json.dumps(_CHANGES)
 
 
-@functools.cache
-def _template_json(metric_name: str, with_changes: bool) -> str:
+def _template_json(cache: BuildCache, metric_name: str, with_changes: bool) -> str:
     metric = next(m for m in METRICS if m.name == metric_name)
-    return template(
+    return cache.template(
         f"trend-{metric_name}-{'changes' if with_changes else 'plain'}",
         [__file__, charts_module.__file__],  # its axis titles are defined there
         lambda: json.dumps(altair_spec(metric, _POINTS, _CHANGES if with_changes else [])),
