@@ -14,7 +14,7 @@ from bench.record.schema import RECORD_FILENAME
 from bench.site.cache import BuildCache, compact_record
 from bench.site.charts.model import Chart, charts_for, spec_path_for, svg_path_for
 from bench.site.index import IndexEntry
-from bench.site.report import REPORT_NAME, RenderedPage, render_report
+from bench.site.report import REPORT_NAME, ReportPage, report_page
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,9 @@ class RunSite:
     def index_entry(self) -> IndexEntry:
         return IndexEntry.of(self.analysis)
 
-    def page(self) -> RenderedPage:
-        return render_report(self.analysis, self.charts)
+    def page(self) -> ReportPage:
+        """The page's model, made when its page is written and dropped after."""
+        return report_page(self.analysis, self.charts)
 
     def files(self, cache_dir: Path) -> list[SiteFile]:
         """The raw record, each archived candidate, and each chart as SVG and as spec.
