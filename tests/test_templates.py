@@ -82,12 +82,12 @@ def test_record_text_is_escaped_once(site: Path) -> None:
 # Overrides from a user's custom_dir, in a real build
 
 
-REPORT_BLOCK = """{% extends "bench/base/report.html" %}
-{% block bench_findings %}
-<p class="mine">Our reading: {{ report.findings[0].title }} &amp; more</p>
-{{ super() }}
-{% endblock %}
-"""
+# The README's example of overriding one block.
+README_EXAMPLE = re.search(
+    r"```jinja\n\{# overrides/bench/report.html #\}\n(.*?)```",
+    (REPO / "README.md").read_text(encoding="utf-8"),
+    re.S,
+)
 TRENDS_PAGE = """<h1>{{ trends.title }}</h1>
 <p class="mine">{{ trends.rows | length }} rows, our own page</p>
 """
@@ -100,7 +100,8 @@ def overridden(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = make_project(tmp)
     overrides = project / "overrides" / "bench"
     overrides.mkdir(parents=True)
-    (overrides / "report.html").write_text(REPORT_BLOCK, encoding="utf-8")
+    assert README_EXAMPLE, "README.md: the example of overriding a block"
+    (overrides / "report.html").write_text(README_EXAMPLE[1], encoding="utf-8")
     (overrides / "trends.html").write_text(TRENDS_PAGE, encoding="utf-8")
     (project / "site_src" / "css").mkdir()
     (project / "site_src" / "css" / "mine.css").write_text(USER_CSS, encoding="utf-8")
@@ -114,7 +115,8 @@ def overridden(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_block_of_a_page_can_be_overridden(overridden: Path) -> None:
     html = (overridden / SEED_RUN / "report.html").read_text(encoding="utf-8")
     body = _article(html)
-    mine = body.index('<p class="mine">Our reading: Direct quality leader &amp; more</p>')
+    note = "Read these 6 findings with the methodology in mind."
+    mine = body.index(f'<p class="our-note">{note}</p>')
     assert mine < body.index('id="findings"'), "the block's own content follows, via super()"
     text = page_text(html)
     for kept in ("What kept breaking", "Direct baseline breakdown", "Check matrix"):
@@ -139,7 +141,7 @@ def test_the_plugin_css_comes_before_the_user_css(overridden: Path) -> None:
 
 def test_without_overrides_the_shipped_templates_render(site: Path) -> None:
     html = (site / SEED_RUN / "report.html").read_text(encoding="utf-8")
-    assert 'class="mine"' not in html and "What this run actually says" in html
+    assert 'class="our-note"' not in html and "What this run actually says" in html
 
 
 def test_every_template_ships_as_package_data() -> None:
