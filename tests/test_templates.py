@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from bench.record.analysis import RunAnalysis
 from bench.record.schema import RunRecord
-from bench.site.render import TEMPLATES_DIR
-from bench.site.report import report_path
+from bench.site.cache import BuildCache
+from bench.site.charts.model import charts_for
+from bench.site.render import TEMPLATES_DIR, environment
+from bench.site.report import report_page, report_path
+from bench.site.trends import trends_for, trends_page
 from tests.support.records import make_series, write_archive
 from tests.support.sitebuild import REPO, SEED_RUN, build_in_process, make_project, page_text
 from tests.support.varied import direct, record, sample
@@ -154,3 +158,20 @@ def test_every_template_ships_as_package_data() -> None:
         assert any(fnmatch.fnmatch(path, g) and g.count("/") == path.count("/") for g in globs), (
             path
         )
+
+
+def test_each_section_has_its_block_in_the_template() -> None:
+    """A section in the list without a block would be in the contents and not in the body."""
+    env = environment()
+    run = RunAnalysis(_with_errors())
+    report = report_page(run, charts_for(run, BuildCache()))
+    (trends,) = trends_for(
+        [RunAnalysis(r) for r in make_series(4, methodology_change_at=2)], BuildCache()
+    )
+    for template, sections in (
+        ("bench/base/report.html", report.sections),
+        ("bench/base/trends.html", trends_page(trends).sections),
+    ):
+        blocks = env.get_template(template).blocks
+        assert [s.block for s in sections if s.block not in blocks] == [], template
+    assert "call-errors" in [s.id for s in report.sections]
