@@ -38,6 +38,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -66,8 +68,10 @@ from bench.record.schema import (  # noqa: E402
     slug,
 )
 from bench.site import fmt, summary  # noqa: E402
+from bench.site.cache import BuildCache  # noqa: E402
 from bench.site.charts.model import charts_for  # noqa: E402
 from bench.site.findings import findings_for  # noqa: E402
+from bench.site.render import environment  # noqa: E402
 from bench.site.report import REPORT_NAME, banner_text  # noqa: E402
 
 # Targets of issue 5, on a 2-core machine.
@@ -303,13 +307,13 @@ def write_archive(archive: Path, n: int, seed: int) -> list[RunRecord]:
 # --- the baseline: the same pages as plain Markdown ------------------------------------------
 
 
-def baseline_markdown(record: RunRecord) -> str:
+def baseline_markdown(record: RunRecord, cache: BuildCache, env: Environment) -> str:
     """A run's report as an author would write it by hand: headings, paragraphs, tables."""
     run = RunAnalysis(record)
     lines = [
         f"# {record.title} · {record.run_id}",
         "",
-        banner_text(record),
+        banner_text(env, record),
         "",
         f"Started: {record.started_at:%Y-%m-%dT%H:%M:%SZ}. "
         f"Best direct: {summary.best_direct_text(run)}. "
@@ -323,7 +327,7 @@ def baseline_markdown(record: RunRecord) -> str:
     for finding in findings_for(run):
         lines += [f"### {finding.title}", "", finding.text, ""]
     lines += ["## Charts", ""]
-    for chart in charts_for(run):
+    for chart in charts_for(run, cache):
         lines += [f"### {chart.title}", "", chart.description, ""]
         if chart.rows:
             lines += [
@@ -447,18 +451,21 @@ def write_baseline(
     config = re.sub(r"  - bench-archive:\n(      .*\n)*", "", config)
     assert "bench-archive" not in config, "the baseline must not load the project's plugin"
     (baseline / "mkdocs.yml").write_text(config + "not_in_nav: |\n  report.md\n", "utf-8")
+    cache, env = BuildCache(), environment()  # for chart titles and the banner's text
     for record in records:
-        add_baseline_page(docs, record, built_site)
+        add_baseline_page(docs, record, built_site, cache, env)
     with (docs / "index.md").open("a", encoding="utf-8") as index:
         index.write("\n" + baseline_index_rows(records))
 
 
-def add_baseline_page(docs: Path, record: RunRecord, built_site: Path) -> None:
+def add_baseline_page(
+    docs: Path, record: RunRecord, built_site: Path, cache: BuildCache, env: Environment
+) -> None:
     """The run's page as Markdown, next to the same files the project's page links."""
     folder = docs / record.benchmark_id / record.run_id
     shutil.copytree(built_site / record.benchmark_id / record.run_id, folder)
     (folder / REPORT_NAME).unlink()
-    (folder / "report.md").write_text(baseline_markdown(record), encoding="utf-8")
+    (folder / "report.md").write_text(baseline_markdown(record, cache, env), encoding="utf-8")
 
 
 # --- measuring a build -----------------------------------------------------------------------
@@ -620,7 +627,7 @@ def measure(runs: int, seed: int, workdir: Path, search_run_pages: bool = False)
     _say(f"[{runs} runs] project: warm build, one run added …")
     project_warm = mkdocs_build(project)
     _say(f"[{runs} runs] baseline: warm build, one page added …")
-    add_baseline_page(baseline / "site_src", extra, project / "site")
+    add_baseline_page(baseline / "site_src", extra, project / "site", BuildCache(), environment())
     index = (project / "site_src" / "index.md").read_text(encoding="utf-8")
     (baseline / "site_src" / "index.md").write_text(
         index + "\n" + baseline_index_rows([*records, extra]), encoding="utf-8"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import pytest
 from bench.record.analysis import RunAnalysis
 from bench.record.schema import RunRecord
 from bench.site import summary
-from bench.site.cache import keep_templates_in
+from bench.site.cache import BuildCache
 from bench.site.charts import model as charts
 from bench.site.charts import svg as svgchart
 from bench.site.charts.model import altair_spec, charts_for, label_angle, svg_path_for
@@ -92,7 +92,7 @@ def test_a_cold_build_draws_every_chart_into_the_cache(builds: Builds) -> None:
 def test_charts_in_the_site_are_the_charts_the_core_draws(builds: Builds, tmp_path: Path) -> None:
     record = make_series(SERIES_RUNS)[-1]
     folder = f"{record.benchmark_id}/{record.run_id}/charts"
-    for chart in charts_for(RunAnalysis(record)):
+    for chart in charts_for(RunAnalysis(record), BuildCache()):
         drawn_here = svg_path_for(chart, tmp_path).read_bytes()
         assert builds.cold[f"{folder}/{chart.name}.svg"] == drawn_here, chart.name
         assert drawn_here.decode() == draw_svg(chart)
@@ -168,20 +168,11 @@ def test_a_changed_record_redraws_its_changed_charts_only(tmp_path: Path) -> Non
     assert {after["direct-wall.svg"], after["cascade-wall.svg"]} <= drawn
 
 
-@pytest.fixture
-def fresh_templates() -> Iterator[None]:
-    charts._template_json.cache_clear()
-    yield
-    charts._template_json.cache_clear()
-
-
-@pytest.mark.usefixtures("fresh_templates")
 def test_a_changed_chart_style_redraws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    chart = charts_for(RunAnalysis(make_record()))[0]
+    chart = charts_for(RunAnalysis(make_record()), BuildCache())[0]
     drawn = svg_path_for(chart, tmp_path)
     monkeypatch.setattr(charts, "WIDTH_PX", charts.WIDTH_PX + 100)
-    charts._template_json.cache_clear()
-    restyled = charts_for(RunAnalysis(make_record()))[0]
+    restyled = charts_for(RunAnalysis(make_record()), BuildCache())[0]
     redrawn = svg_path_for(restyled, tmp_path)
     assert redrawn != drawn
     assert json.loads(restyled.spec_json)["width"] == charts.WIDTH_PX
@@ -190,7 +181,7 @@ def test_a_changed_chart_style_redraws(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_a_changed_chart_drawing_redraws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Editing bench/svgchart.py (code or style) changes the key of every run chart."""
-    chart = charts_for(RunAnalysis(make_record()))[0]
+    chart = charts_for(RunAnalysis(make_record()), BuildCache())[0]
     drawn = svg_path_for(chart, tmp_path)
     source = Path(svgchart.__file__).read_bytes()
     monkeypatch.setattr(charts, "_SVGCHART_VERSION", hashlib.sha256(source + b"#").hexdigest())
@@ -215,34 +206,28 @@ def test_each_chart_spec_is_the_one_altair_builds(record: RunRecord) -> None:
     labels = summary.axis_labels(run)
     sizes = [labels[d.tag] for d in run.by_size()]
     pairs = list(summary.pair_labels(run).values())
-    for chart in charts_for(run):
+    cache = BuildCache()
+    for chart in charts_for(run, cache):
         order = sizes if chart.name.startswith("direct") else pairs
         values = [dict(r.__dict__) for r in chart.rows]
         angle = label_angle(chart.kind, [r.x for r in chart.rows if r.series == chart.series[0]])
         expected = altair_spec(chart.kind, chart.title, values, order, chart.unit, angle)
         assert chart.spec == expected, chart.name
         assert chart.label_angle == angle
-    slanted = [c.name for c in charts_for(run) if c.label_angle]
+    slanted = [c.name for c in charts_for(run, cache) if c.label_angle]
     assert bool(slanted) == ("mistral:7b" in summary.axis_labels(run)), slanted
 
 
-@pytest.mark.usefixtures("fresh_templates")
 def test_spec_templates_are_kept_in_the_cache_and_fill_the_same_specs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A warm build reads altair's templates from the cache instead of building them."""
     run = RunAnalysis(make_record())
-    built = [c.spec for c in charts_for(run)]
-    keep_templates_in(tmp_path)
-    try:
-        charts._template_json.cache_clear()
-        kept_first = [c.spec for c in charts_for(run)]
-        files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-        charts._template_json.cache_clear()
-        monkeypatch.setattr(charts, "altair_spec", _must_not_build)
-        kept_again = [c.spec for c in charts_for(run)]
-    finally:
-        keep_templates_in(None)
+    built = [c.spec for c in charts_for(run, BuildCache())]
+    kept_first = [c.spec for c in charts_for(run, BuildCache(tmp_path))]
+    files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    monkeypatch.setattr(charts, "altair_spec", _must_not_build)
+    kept_again = [c.spec for c in charts_for(run, BuildCache(tmp_path))]
     assert built == kept_first == kept_again
     assert {n.rsplit("-", 1)[0] for n in files} == {
         "run-area-score-0",
@@ -255,3 +240,30 @@ def test_spec_templates_are_kept_in_the_cache_and_fill_the_same_specs(
 
 def _must_not_build(*args: object, **kwargs: object) -> dict[str, object]:
     raise AssertionError("a kept template was built again")
+
+
+def test_spec_templates_belong_to_the_build_not_the_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One build fills every chart from templates it built once; the next build builds its own."""
+    run = RunAnalysis(make_record())
+    build = BuildCache()
+    first = [c.spec for c in charts_for(run, build)]
+    monkeypatch.setattr(charts, "altair_spec", _must_not_build)
+    assert [c.spec for c in charts_for(run, build)] == first
+    with pytest.raises(AssertionError, match="built again"):
+        charts_for(run, BuildCache())
+
+
+def test_site_modules_hold_no_build_state() -> None:
+    """No memo or global at module level: what a build makes or reads belongs to its BuildCache."""
+    memos = {"cache", "lru_cache"}
+    for module in sorted(Path(charts.__file__).parents[1].rglob("*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            assert not isinstance(node, ast.Global), f"{module}:{node.lineno}"
+            if isinstance(node, ast.FunctionDef):
+                names = {
+                    ast.unparse(d).rpartition(".")[2].partition("(")[0] for d in node.decorator_list
+                }
+                assert not names & memos, f"{module}:{node.lineno}: {node.name}"

@@ -19,6 +19,7 @@ import vl_convert
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import load_record
 from bench.record.schema import RunRecord
+from bench.site.cache import BuildCache
 from bench.site.charts.model import Chart, ChartKind, charts_for
 from bench.site.charts.svg import draw_svg
 from tests.support import varied
@@ -160,10 +161,11 @@ def _records() -> dict[str, RunRecord]:
 
 
 RECORDS = _records()
+CACHE = BuildCache()  # this module's one build: each spec template is built once
 CASES = [
     pytest.param(chart, id=f"{name}/{chart.name}")
     for name, record in RECORDS.items()
-    for chart in charts_for(RunAnalysis(record))
+    for chart in charts_for(RunAnalysis(record), CACHE)
     if chart.rows
 ]
 
@@ -200,7 +202,7 @@ def test_marks_ticks_and_labels_are_where_vega_draws_them(chart: Chart) -> None:
 
 def test_the_value_axis_starts_at_zero_in_round_steps_above_the_highest_value() -> None:
     run = RunAnalysis(RECORDS["thousands-of-seconds"])
-    chart = next(c for c in charts_for(run) if c.name == "direct-wall")
+    chart = next(c for c in charts_for(run, CACHE) if c.name == "direct-wall")
     drawn = _read(draw_svg(chart))
     bottom_up = sorted(drawn.texts, key=lambda text: -text[2])
     ticks = [t for t, x, _ in bottom_up if x < 0]
@@ -222,7 +224,7 @@ def test_text_from_the_record_is_escaped() -> None:
             varied.direct("x:1b", 1.0, varied.sample(2.0)),
         ]
     )
-    chart = charts_for(RunAnalysis(record))[0]
+    chart = charts_for(RunAnalysis(record), CACHE)[0]
     svg = draw_svg(chart)
     ET.fromstring(svg)  # well-formed
     assert "<b>" not in svg
@@ -240,7 +242,7 @@ def test_a_chart_is_a_standalone_svg_document(tmp_path: Path) -> None:
 
 
 def test_one_model_is_drawn_as_a_bar_not_a_lone_dot() -> None:
-    charts = {c.name: c for c in charts_for(RunAnalysis(RECORDS["one-model"]))}
+    charts = {c.name: c for c in charts_for(RunAnalysis(RECORDS["one-model"]), CACHE)}
 
     for name in ("direct-score", "direct-wall"):
         assert (charts[name].kind, charts[name].kicker) == (ChartKind.BAR, "Bar Chart")
@@ -249,7 +251,7 @@ def test_one_model_is_drawn_as_a_bar_not_a_lone_dot() -> None:
 
 
 def test_a_chart_without_rows_is_an_empty_plot() -> None:
-    chart = charts_for(RunAnalysis(make_record(pairs=())))[2]
+    chart = charts_for(RunAnalysis(make_record(pairs=())), CACHE)[2]
     assert chart.name == "cascade-score" and not chart.rows
     drawn = _read(draw_svg(chart))
     assert (drawn.bars, drawn.points, drawn.rules, drawn.paths) == ([], [], [], [])

@@ -47,26 +47,36 @@ def _compact_json(raw: bytes) -> str:
 _RAW_CONTROL = re.compile("[\x7f-\x9f]")
 
 
-_templates: Path | None = None
+class BuildCache:
+    """What one build keeps: its spec templates, read once, and where they last between builds.
 
-
-def keep_templates_in(folder: Path | None) -> None:
-    """Keep spec templates in `folder` between builds (the plugin's cache), or nowhere."""
-    global _templates
-    _templates = folder
-
-
-def template(name: str, made_by: Sequence[str], build: Callable[[], str]) -> str:
-    """A spec template as JSON text: `build()` (altair, ~0.4 s with its import), or kept.
-
-    Kept under a key of altair's version and the source of `made_by`, the modules whose code
-    and constants build it, so a changed chart style or a new altair builds it again.
+    The plugin makes one in `on_config` and hands it to everything that fills a template; a
+    second build in the same process (`mkdocs serve`, tests) gets its own.
     """
-    if _templates is None:
-        return build()
-    digest = hashlib.sha256(version("altair").encode())
-    for module in made_by:
-        digest.update(Path(module).read_bytes())
-    key = digest.hexdigest()[:16]
-    path = _templates / f"{name.replace(' ', '-').lower()}-{key}.json"
-    return cached(path, build).read_text(encoding="utf-8")
+
+    def __init__(self, templates_dir: Path | None = None) -> None:
+        self.templates_dir = templates_dir
+        """Where spec templates are kept between builds (the plugin's cache), or None: nowhere."""
+        self._templates: dict[str, str] = {}
+
+    def template(self, name: str, made_by: Sequence[str], build: Callable[[], str]) -> str:
+        """A spec template as JSON text: `build()` (altair, ~0.4 s with its import), or kept.
+
+        Kept for this build under `name`, and in `templates_dir` under a key of altair's version
+        and the source of `made_by`, the modules whose code and constants build it, so a changed
+        chart style or a new altair builds it again.
+        """
+        found = self._templates.get(name)
+        if found is None:
+            found = self._templates[name] = self._read_or_build(name, made_by, build)
+        return found
+
+    def _read_or_build(self, name: str, made_by: Sequence[str], build: Callable[[], str]) -> str:
+        if self.templates_dir is None:
+            return build()
+        digest = hashlib.sha256(version("altair").encode())
+        for module in made_by:
+            digest.update(Path(module).read_bytes())
+        key = digest.hexdigest()[:16]
+        path = self.templates_dir / f"{name.replace(' ', '-').lower()}-{key}.json"
+        return cached(path, build).read_text(encoding="utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,13 +15,15 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
 from bench.record.archive import ArchiveError, load_archive
-from bench.site.cache import keep_templates_in
+from bench.record.safety import printable
+from bench.site.cache import BuildCache
 from bench.site.feed import FEED_PATH, render_feed
 from bench.site.index import IndexEntry, render_index
 from bench.site.minify import strip_indentation
-from bench.site.report import e
+from bench.site.render import TEMPLATES_DIR, environment
+from bench.site.report import Section, render_report
 from bench.site.runsite import RunSite, run_site
-from bench.site.trends import BenchmarkTrends, render_trends, trends_for
+from bench.site.trends import BenchmarkTrends, render_trends, trends_for, trends_page
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -67,9 +71,16 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                 f"bench-archive: cache_dir must be outside archive_dir ({self.archive_dir}), "
                 f"found {self.cache_dir}"
             )
-        keep_templates_in(self.cache_dir / "templates")
+        self.cache = BuildCache(self.cache_dir / "templates")
+        # Last on the theme's search path: a user's custom_dir/bench/report.html wins.
+        if str(TEMPLATES_DIR) not in config.theme.dirs:
+            config.theme.dirs.append(str(TEMPLATES_DIR))
+        # Page bodies get their own environment, on the same search path: the index is rendered
+        # before the theme's (on_env comes after every page's Markdown), and it autoescapes.
+        self.env = environment(config.theme.dirs)
+        # First, so the user's extra_css comes after ours and wins without !important.
         if CSS_URI not in config.extra_css:
-            config.extra_css.append(CSS_URI)
+            config.extra_css.insert(0, CSS_URI)
         if JS_URI not in map(str, config.extra_javascript):
             config.extra_javascript.append(JS_URI)
         return config
@@ -81,7 +92,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             raise PluginError(f"bench-archive: {error}") from None
         self.runs = {}
         for run in archived:
-            site = run_site(run)
+            site = run_site(run, self.cache)
             self.runs[site.page_src] = site
             files.append(
                 File.generated(
@@ -97,7 +108,9 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                         inclusion=InclusionLevel.INCLUDED,
                     )
                 )
-        self.trends = {t.page_src: t for t in trends_for(s.analysis for s in self.runs.values())}
+        self.trends = {
+            t.page_src: t for t in trends_for((s.analysis for s in self.runs.values()), self.cache)
+        }
         for trends in self.trends.values():
             files.append(
                 File.generated(
@@ -120,27 +133,24 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     ) -> str | None:
         site = self.runs.get(page.file.src_uri)
         if site is not None:
-            page.meta["title"] = e(site.title)
+            page.meta["title"] = escape(printable(site.title))  # the theme does not escape it
             page.meta.setdefault("hide", ["navigation"])
             if not self.config.search_run_pages:
                 page.meta.setdefault("search", {"exclude": True})
         trends = self.trends.get(page.file.src_uri)
         if trends is not None:
-            page.meta["title"] = e(f"{trends.title}: trends")
+            page.meta["title"] = escape(printable(f"{trends.title}: trends"))
             page.meta.setdefault("hide", ["navigation"])
         return markdown
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if page.file.src_uri in self.runs:
+        if page.file.src_uri in self.runs or page.file.src_uri in self.trends:
             return ""  # rendered in on_page_context, as late as can be: see there
-        trends = self.trends.get(page.file.src_uri)
-        if trends is not None:
-            return render_trends(trends)
         if page.file.src_uri == self.config.index_page:
             links = {t.benchmark_id: t.page_path for t in self.trends.values()}
-            index = render_index(self.entries, trends=links, feed=FEED_PATH)
+            index = render_index(self.env, self.entries, trends=links, feed=FEED_PATH)
             return html + '\n<div class="bench-runs">' + index + "</div>"
         return html
 
@@ -152,14 +162,14 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     ) -> TemplateContext | None:
         site = self.runs.get(page.file.src_uri)
         if site is not None:
-            rendered = site.page()
-            page.toc = get_toc(
-                [
-                    {"level": h.level, "id": h.id, "name": e(h.title), "children": []}
-                    for h in rendered.headings
-                ]
-            )
-            page.content = rendered.html
+            report = site.page()
+            page.toc = _toc(report.sections)
+            page.content = render_report(self.env, report)
+        trends = self.trends.get(page.file.src_uri)
+        if trends is not None:
+            model = trends_page(trends)
+            page.toc = _toc(model.sections)
+            page.content = render_trends(self.env, model)
         return context
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -172,3 +182,13 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     ) -> LiveReloadServer:
         server.watch(str(self.archive_dir))
         return server
+
+
+def _toc(sections: Iterable[Section]) -> Any:
+    """The page's table of contents: the sections its template renders, in the same order."""
+    return get_toc(
+        [
+            {"level": s.level, "id": s.id, "name": escape(printable(s.title)), "children": []}
+            for s in sections
+        ]
+    )

@@ -1,20 +1,34 @@
-"""A run's report page as HTML: every text from a record is escaped here."""
+"""A run's report page: the page model (`ReportPage`) and its body from `bench/report.html`.
+
+The model holds text, already worded and formatted; the template holds the markup, and
+autoescapes every value, so text from a record is never markup.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from html import escape, unescape
+from html import unescape
+
+from jinja2 import Environment
 
 from bench.record.analysis import CascadeSummary, DirectSummary, Outcomes, RunAnalysis
-from bench.record.safety import printable, text_file_href
-from bench.record.schema import METHODOLOGY_VERSION, RECORD_FILENAME, CandidateFile, RunRecord
+from bench.record.safety import text_file_href
+from bench.record.schema import (
+    METHODOLOGY_VERSION,
+    RECORD_FILENAME,
+    CandidateFile,
+    LegacyImport,
+    RunRecord,
+)
 from bench.site import fmt, summary
 from bench.site.charts.model import Chart
-from bench.site.findings import findings_for
+from bench.site.findings import Finding, findings_for
+from bench.site.summary import Kpi
 
 REPORT_NAME = "report.html"
+TEMPLATE = "bench/report.html"
 TAGLINE = "Direct vs cascade codegen, with actual takeaways"
 LEDE = (
     "This report compares asking each local model directly against asking a smaller model "
@@ -23,19 +37,135 @@ LEDE = (
     "JSON actually supports."
 )
 MARK = {"passed": "✓", "failed": "✗", "skipped": "–"}
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 @dataclass(frozen=True)
-class Heading:
+class Section:
+    """A part of a page with an anchor: one block of the body and one line of its contents.
+
+    The template renders the page's sections in order, each from its block, and the plugin
+    makes the table of contents from the same list, so the two cannot differ.
+    """
+
     id: str
-    title: str
-    level: int
+    title: str  # in the table of contents
+    level: int = 2
+
+    @property
+    def block(self) -> str:
+        """The template block that renders it: `bench_<id>`, dashes as underscores."""
+        return "bench_" + self.id.replace("-", "_")
 
 
 @dataclass(frozen=True)
-class RenderedPage:
-    html: str
-    headings: tuple[Heading, ...]
+class Banner:
+    host: str
+    path: str  # the page's path in the site
+    legacy: LegacyImport | None
+    tool_version: str | None
+    commit: str | None  # abbreviated
+    methodology_version: int
+    current_methodology: int
+    partial: bool
+    up: str = "../../"  # from the page's folder to the site root
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate's file in a table cell: linked when archived."""
+
+    name: str
+    href: str | None  # None: its source was not archived
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    check: str
+    failures: str
+    share: str
+    examples: str
+
+
+@dataclass(frozen=True)
+class DirectRow:
+    tag: str
+    size: str
+    score: str
+    call_wall: str
+    throughput: str
+    eval_wall: str
+    checks: str
+    candidates: tuple[Candidate | None, ...]
+
+
+@dataclass(frozen=True)
+class CascadeRow:
+    label: str
+    small: str
+    large: str
+    cascade: str
+    delta_vs_large: str
+    delta_vs_small: str
+    pipeline_wall: str
+    large_wall: str
+    delta_wall: str
+    faster: str
+    checks: str
+    candidates: tuple[Candidate | None, ...]
+
+
+@dataclass(frozen=True)
+class CheckColumn:
+    name: str
+    weight: str
+
+
+@dataclass(frozen=True)
+class CheckCell:
+    outcome: str  # passed, failed, skipped
+    mark: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    candidate: str
+    cells: tuple[CheckCell | None, ...]  # None: the check did not run
+    score: str
+
+
+@dataclass(frozen=True)
+class CallError:
+    who: str
+    error: str
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """Everything a run's report page shows, as text; the template only lays it out."""
+
+    title: str
+    banner: Banner
+    tagline: str
+    lede: str
+    started: str
+    finished: str
+    best_direct: str
+    best_cascade: str
+    kpis: tuple[Kpi, ...]
+    findings: tuple[Finding, ...]
+    charts: tuple[Chart, ...]
+    hotspots: tuple[Hotspot, ...]
+    direct: tuple[DirectRow, ...]
+    cascades: tuple[CascadeRow, ...]
+    checks: tuple[CheckColumn, ...]
+    matrix: tuple[MatrixRow, ...]
+    errors: tuple[CallError, ...]
+    facts: tuple[tuple[str, str], ...]
+    notes: tuple[str, ...]
+    record_file: str
+    sections: tuple[Section, ...]
 
 
 def report_path(record: RunRecord) -> str:
@@ -43,358 +173,145 @@ def report_path(record: RunRecord) -> str:
     return f"{record.benchmark_id}/{record.run_id}/{REPORT_NAME}"
 
 
-def e(value: object) -> str:
-    return escape(printable(str(value)), quote=True)
-
-
-def render_report(run: RunAnalysis, charts: Sequence[Chart]) -> RenderedPage:
-    """The body of a run's report page; links are relative to the page's folder."""
-    sections = [
-        _banner(run.record),
-        _header(run),
-        _kpis(run),
-        _findings(run),
-        _charts(charts),
-        _hotspots(run),
-        _direct_table(run),
-        _cascade_table(run),
-        _check_matrix(run),
-        _errors(run),
-        _provenance(run),
-    ]
-    headings = (
-        Heading("findings", "Findings", 2),
-        Heading("charts", "Charts", 2),
-        Heading("failure-hotspots", "Failure hotspots", 2),
-        Heading("direct-models", "Direct models", 2),
-        Heading("handoff-pairs", "Handoff pairs", 2),
-        Heading("check-matrix", "Check matrix", 2),
-        Heading("provenance", "Provenance", 2),
-    )
-    return RenderedPage("\n".join(s for s in sections if s), headings)
-
-
-def banner_text(record: RunRecord) -> str:
-    return _strip_tags(_banner(record))
-
-
-def _banner(record: RunRecord) -> str:
-    up = "../../"
-    legacy = record.provenance.legacy
-    path = report_path(record)
-    parts = []
-    if legacy:
-        parts.append(f"Archive · {e(record.host)} historical telemetry · {e(path)}.")
-        parts.append(f"Originally rendered {legacy.originally_rendered.isoformat()}.")
-        parts.append(
-            f"Re-hosted from {e(legacy.rehosted_from)} on {legacy.rehosted_on.isoformat()}."
-        )
-        parts.append(
-            "Methodology and harness conventions may differ from what we use today; see "
-            f'<a href="{up}methodology.html">/methodology.html</a> for current standards.'
-        )
-    else:
-        tool = record.provenance.tool_version
-        parts.append(f"Archive · {e(record.host)} telemetry · {e(path)}.")
-        if tool:
-            commit = record.provenance.git_commit
-            parts.append(
-                f"Recorded by bench {e(tool)}" + (f" ({e(commit[:12])})." if commit else ".")
-            )
-        parts.append(
-            f'See <a href="{up}methodology.html">/methodology.html</a> for how it was measured.'
-        )
-    if record.methodology_version < METHODOLOGY_VERSION:
-        parts.append(
-            f"This run used methodology v{record.methodology_version}; "
-            f"the current version is v{METHODOLOGY_VERSION}."
-        )
-    if record.status == "partial":
-        parts.append(
-            '<strong class="bench-partial">Partial run:</strong> it stopped before every '
-            "call finished; figures cover what was recorded."
-        )
-    parts.append(f'<a class="bench-back" href="{up}index.html">← back to all benchmarks</a>')
-    return f'<div class="bench-banner" role="note"><p>{" ".join(parts)}</p></div>'
-
-
-def _header(run: RunAnalysis) -> str:
+def report_page(run: RunAnalysis, charts: Sequence[Chart]) -> ReportPage:
+    """The model of a run's report page; links are relative to the page's folder."""
     r = run.record
-    finished = r.finished_at.strftime("%Y-%m-%dT%H:%M:%SZ") if r.finished_at else fmt.DASH
-    started = r.started_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return (
-        f"<h1>{e(r.title)}</h1>\n"
-        f'<p class="bench-tagline">{e(TAGLINE)}</p>\n'
-        f'<p class="bench-lede">{e(LEDE)}</p>\n'
-        '<p class="bench-meta">'
-        f"<span>Started: <time>{started}</time></span> "
-        f"<span>Finished: <time>{finished}</time></span> "
-        f"<span>Best direct: {e(summary.best_direct_text(run))}</span> "
-        f"<span>Best cascade: {e(summary.best_cascade_text(run))}</span></p>"
+    errors = tuple(_errors(run))
+    sections = (
+        Section("findings", "Findings"),
+        Section("charts", "Charts"),
+        Section("failure-hotspots", "Failure hotspots"),
+        Section("direct-models", "Direct models"),
+        Section("handoff-pairs", "Handoff pairs"),
+        Section("check-matrix", "Check matrix"),
+        *((Section("call-errors", "Call errors"),) if errors else ()),
+        Section("provenance", "Provenance"),
+    )
+    p = r.provenance
+    return ReportPage(
+        title=r.title,
+        banner=banner(r),
+        tagline=TAGLINE,
+        lede=LEDE,
+        started=r.started_at.strftime(TIME_FORMAT),
+        finished=r.finished_at.strftime(TIME_FORMAT) if r.finished_at else fmt.DASH,
+        best_direct=summary.best_direct_text(run),
+        best_cascade=summary.best_cascade_text(run),
+        kpis=tuple(summary.kpis(run)),
+        findings=tuple(findings_for(run)),
+        charts=tuple(charts),
+        hotspots=tuple(
+            Hotspot(h.check, str(h.failures), fmt.percent(h.share), ", ".join(h.examples))
+            for h in run.hotspots
+        ),
+        direct=tuple(_direct_row(d) for d in run.direct),
+        cascades=tuple(_cascade_row(c) for c in run.cascades),
+        checks=tuple(CheckColumn(c.name, fmt.number(c.weight)) for c in r.checks),
+        matrix=tuple(_matrix(run)),
+        errors=errors,
+        facts=tuple(_facts(run)),
+        notes=tuple(p.legacy.notes) if p.legacy else (),
+        record_file=RECORD_FILENAME,
+        sections=sections,
     )
 
 
-def _kpis(run: RunAnalysis) -> str:
-    cards = "".join(
-        f'<div class="bench-kpi"><div class="bench-kpi-label">{e(k.label)}</div>'
-        f'<div class="bench-kpi-value">{e(k.value)}</div>'
-        f'<p class="bench-kpi-note">{e(k.note)}</p></div>'
-        for k in summary.kpis(run)
-    )
-    return f'<div class="bench-kpis">{cards}</div>'
+def render_report(env: Environment, page: ReportPage) -> str:
+    """The body of a run's report page, from the build's `bench/report.html`."""
+    return env.get_template(TEMPLATE).render(report=page)
 
 
-def _section(anchor: str, kicker: str, title: str, intro: str, body: str) -> str:
-    return (
-        f'<section class="bench-section" id="{anchor}">'
-        f'<p class="bench-kicker">{e(kicker)}</p><h2>{e(title)}</h2>'
-        f"<p>{e(intro)}</p>{body}</section>"
-    )
-
-
-def _findings(run: RunAnalysis) -> str:
-    cards = "".join(
-        f'<div class="bench-finding"><h3>{e(f.title)}</h3><p>{e(f.text)}</p></div>'
-        for f in findings_for(run)
-    )
-    return _section(
-        "findings",
-        "Findings",
-        "What this run actually says",
-        "These are conclusions inferred from the run output, not generic benchmark filler.",
-        f'<div class="bench-findings">{cards}</div>',
+def banner(record: RunRecord) -> Banner:
+    p = record.provenance
+    return Banner(
+        host=record.host,
+        path=report_path(record),
+        legacy=p.legacy,
+        tool_version=p.tool_version,
+        commit=p.git_commit[:12] if p.git_commit else None,
+        methodology_version=record.methodology_version,
+        current_methodology=METHODOLOGY_VERSION,
+        partial=record.status == "partial",
     )
 
 
-def _charts(charts: Sequence[Chart]) -> str:
-    figures = "".join(_figure(c) for c in charts)
-    return (
-        f'<section class="bench-section" id="charts"><div class="bench-charts">{figures}</div>'
-        "</section>"
+def banner_text(env: Environment, record: RunRecord) -> str:
+    """The banner as plain text, as the page shows it."""
+    macro = env.get_template("bench/partials/banner.html").module.banner  # type: ignore[attr-defined]
+    return _strip_tags(str(macro(banner(record))))
+
+
+def _direct_row(d: DirectSummary) -> DirectRow:
+    return DirectRow(
+        tag=d.tag,
+        size=fmt.size_b(d.model.params_b),
+        score=fmt.stat(d.score),
+        call_wall=fmt.stat(d.call_wall_s, "seconds"),
+        throughput=fmt.stat(d.throughput_tok_s, "tok_s"),
+        eval_wall=fmt.stat(d.outcomes.eval_wall_s, "seconds2"),
+        checks=_checks_text(d.outcomes),
+        candidates=_candidates(d.outcomes.candidates),
     )
 
 
-def _figure(chart: Chart) -> str:
-    head = (
-        f'<p class="bench-kicker">{e(chart.kicker)}</p><h3>{e(chart.title)}</h3>'
-        f"<p>{e(chart.description)}</p>"
-    )
-    if not chart.rows:
-        empty = '<p class="bench-empty">No data in this run.</p>'
-        return f'<figure class="bench-chart">{head}{empty}</figure>'
-    legend = "".join(f"<li>{e(s)}</li>" for s in chart.series)
-    rows = _table(
-        ["Series", "Label", "Value", "Min", "Max"],
-        [
-            [
-                e(r.series),
-                e(r.x),
-                chart.value_text(r.value),
-                chart.value_text(r.low),
-                chart.value_text(r.high),
-            ]
-            for r in chart.rows
-        ],
-    )
-    return (
-        f'<figure class="bench-chart">{head}'
-        f'<img src="charts/{chart.name}.svg" alt="{e(chart.title)}" loading="lazy">'
-        f'<figcaption><ul class="bench-legend">{legend}</ul>'
-        f'<a href="charts/{chart.name}.vl.json" download>Vega-Lite spec (JSON)</a>'
-        f"<details><summary>Chart data</summary>{rows}</details></figcaption></figure>"
-    )
-
-
-def _hotspots(run: RunAnalysis) -> str:
-    if run.hotspots:
-        body = _table(
-            ["Check", "Failures", "Share", "Examples"],
-            [
-                [
-                    f"<code>{e(h.check)}</code>",
-                    str(h.failures),
-                    fmt.percent(h.share),
-                    e(", ".join(h.examples)),
-                ]
-                for h in run.hotspots
-            ],
-        )
-    else:
-        body = '<p class="bench-empty">No check failed in this run.</p>'
-    return _section(
-        "failure-hotspots",
-        "Failure Hotspots",
-        "What kept breaking",
-        "These are the checks that failed most often across direct candidates and cascade "
-        "refinements.",
-        body,
-    )
-
-
-def _direct_table(run: RunAnalysis) -> str:
-    rows = [_direct_row(d) for d in run.direct]
-    body = _table(
-        [
-            "Model",
-            "Size (B)",
-            "Score",
-            "Call Wall",
-            "Throughput",
-            "Eval Wall",
-            "Top Failed Checks",
-            "Candidate",
-        ],
-        rows,
-    )
-    return _section(
-        "direct-models",
-        "Direct Models",
-        "Direct baseline breakdown",
-        "This is the clean read on what each model did when it saw the original prompt with no "
-        "smaller-model draft attached.",
-        body if rows else '<p class="bench-empty">No direct model finished in this run.</p>',
-    )
-
-
-def _direct_row(d: DirectSummary) -> list[str]:
-    return [
-        e(d.tag),
-        fmt.size_b(d.model.params_b),
-        fmt.stat(d.score),
-        fmt.stat(d.call_wall_s, "seconds"),
-        fmt.stat(d.throughput_tok_s, "tok_s"),
-        fmt.stat(d.outcomes.eval_wall_s, "seconds2"),
-        _checks_text(d.outcomes),
-        _candidates(d.outcomes.candidates),
-    ]
-
-
-def _cascade_table(run: RunAnalysis) -> str:
-    rows = [_cascade_row(c) for c in run.cascades]
-    body = _table(
-        [
-            "Pair",
-            "Small Direct",
-            "Large Direct",
-            "Cascade",
-            "Δ vs Large",
-            "Δ vs Small",
-            "Pipeline Wall",
-            "Large Direct Wall",
-            "Δ Wall",
-            "Faster?",
-            "Top Failed Checks",
-            "Candidate",
-        ],
-        rows,
-    )
-    return _section(
-        "handoff-pairs",
-        "Handoff Pairs",
-        "Cascade breakdown",
-        "These rows show whether the smaller draft helped, hurt, or just slowed down the larger "
-        "refiner.",
-        body if rows else '<p class="bench-empty">This run has no handoff pairs.</p>',
-    )
-
-
-def _cascade_row(c: CascadeSummary) -> list[str]:
+def _cascade_row(c: CascadeSummary) -> CascadeRow:
     wall = c.delta_wall_s
-    return [
-        e(c.label),
-        fmt.stat(c.small.score),
-        fmt.stat(c.large.score),
-        fmt.stat(c.score),
-        fmt.signed_pts(c.delta_vs_large_pts),
-        fmt.signed_pts(c.delta_vs_small_pts),
-        fmt.stat(c.pipeline_wall_s, "seconds"),
-        fmt.stat(c.large.call_wall_s, "seconds"),
-        fmt.DASH if wall is None else fmt.signed_seconds(wall),
-        "yes" if c.speed_win else "no",
-        _checks_text(c.outcomes),
-        _candidates(c.outcomes.candidates),
-    ]
+    return CascadeRow(
+        label=c.label,
+        small=fmt.stat(c.small.score),
+        large=fmt.stat(c.large.score),
+        cascade=fmt.stat(c.score),
+        delta_vs_large=fmt.signed_pts(c.delta_vs_large_pts),
+        delta_vs_small=fmt.signed_pts(c.delta_vs_small_pts),
+        pipeline_wall=fmt.stat(c.pipeline_wall_s, "seconds"),
+        large_wall=fmt.stat(c.large.call_wall_s, "seconds"),
+        delta_wall=fmt.DASH if wall is None else fmt.signed_seconds(wall),
+        faster="yes" if c.speed_win else "no",
+        checks=_checks_text(c.outcomes),
+        candidates=_candidates(c.outcomes.candidates),
+    )
 
 
 def _checks_text(outcomes: Outcomes) -> str:
-    return e(", ".join(outcomes.top_failed_checks)) or fmt.DASH
+    return ", ".join(outcomes.top_failed_checks) or fmt.DASH
 
 
-def _candidates(files: Iterable[CandidateFile | None]) -> str:
-    links = []
-    for candidate in files:
-        if candidate is None:
-            links.append(fmt.DASH)
-        elif candidate.path is None:
-            links.append(
-                f'{e(candidate.name)} <span class="bench-note">(source not archived)</span>'
-            )
-        else:
-            links.append(f'<a href="{e(text_file_href(candidate.path))}">{e(candidate.name)}</a>')
-    if len(links) == 1:
-        return links[0]
-    return " ".join(f"#{n}&nbsp;{link}" for n, link in enumerate(links, start=1))
+def _candidates(files: Iterable[CandidateFile | None]) -> tuple[Candidate | None, ...]:
+    return tuple(
+        None if f is None else Candidate(f.name, None if f.path is None else text_file_href(f.path))
+        for f in files
+    )
 
 
-def _check_matrix(run: RunAnalysis) -> str:
+def _matrix(run: RunAnalysis) -> list[MatrixRow]:
     names = [c.name for c in run.record.checks]
-    header = [
-        "Candidate",
-        *[
-            f"<code>{e(n)}</code> ({fmt.number(c.weight)})"
-            for n, c in zip(names, run.record.checks, strict=True)
-        ],
-        "Score",
-    ]
     rows = []
     for label, outcomes in run.candidates:
         for n, evaluation in enumerate(outcomes.evaluations, start=1):
             got = {c.name: c for c in evaluation.checks}
-            cells = []
+            cells: list[CheckCell | None] = []
             for name in names:
                 result = got.get(name)
                 if result is None:
-                    cells.append(fmt.DASH)
+                    cells.append(None)
                     continue
-                title = f' title="{e(result.detail)}"' if result.detail else ""
-                cells.append(
-                    f'<span class="bench-{result.outcome.value}"{title}>'
-                    f"{MARK[result.outcome.value]} {result.outcome.value}</span>"
-                )
-            who = e(label) + (f" #{n}" if len(outcomes.evaluations) > 1 else "")
-            rows.append([who, *cells, fmt.score(evaluation.score)])
-    return _section(
-        "check-matrix",
-        "Checks",
-        "Check matrix",
-        "Every candidate against every check (weight in points): passed, failed, or skipped "
-        "because the compile gate failed.",
-        _table(header, rows, raw_header=True),
-    )
+                outcome = result.outcome.value
+                cells.append(CheckCell(outcome, MARK[outcome], result.detail or None))
+            who = label + (f" #{n}" if len(outcomes.evaluations) > 1 else "")
+            rows.append(MatrixRow(who, tuple(cells), fmt.score(evaluation.score)))
+    return rows
 
 
-def _errors(run: RunAnalysis) -> str:
-    items = [(d.tag, err) for d in run.direct for err in d.errors]
-    items += [(c.label, err) for c in run.cascades for err in c.errors]
-    if not items:
-        return ""
-    body = "".join(
-        f"<li><strong>{e(who)}</strong>: <code>{e(err)}</code></li>" for who, err in items
-    )
-    return _section(
-        "call-errors",
-        "Call Errors",
-        "Calls that failed",
-        "A failed call scores 0; its wall time is left out of the wall-time figures.",
-        f"<ul>{body}</ul>",
-    )
+def _errors(run: RunAnalysis) -> list[CallError]:
+    found = [CallError(d.tag, err) for d in run.direct for err in d.errors]
+    return found + [CallError(c.label, err) for c in run.cascades for err in c.errors]
 
 
-def _provenance(run: RunAnalysis) -> str:
+def _facts(run: RunAnalysis) -> list[tuple[str, str]]:
     record = run.record
     p = record.provenance
     sampling = ", ".join(f"{k}={v}" for k, v in p.sampling.model_dump().items() if v is not None)
-    facts = [
+    return [
         ("Benchmark", record.benchmark_id),
         ("Run", record.run_id),
         ("Task", record.task_id),
@@ -409,21 +326,6 @@ def _provenance(run: RunAnalysis) -> str:
         ("Sandbox isolation", p.isolation or "not recorded"),
         *_model_facts(run),
     ]
-    items = "".join(f'<tr><th scope="row">{e(k)}</th><td>{e(v)}</td></tr>' for k, v in facts)
-    notes = ""
-    if p.legacy and p.legacy.notes:
-        notes = "<ul>" + "".join(f"<li>{e(n)}</li>" for n in p.legacy.notes) + "</ul>"
-    link = (
-        f'<p><a class="bench-raw" href="{RECORD_FILENAME}" download>'
-        f"Download the raw run record ({RECORD_FILENAME})</a></p>"
-    )
-    return _section(
-        "provenance",
-        "Provenance",
-        "Where these numbers come from",
-        "The run record behind this page, and what produced it.",
-        f'<table class="bench-facts">{items}</table>{notes}{link}',
-    )
 
 
 def _model_facts(run: RunAnalysis) -> list[tuple[str, str]]:
@@ -441,14 +343,5 @@ def _model_facts(run: RunAnalysis) -> list[tuple[str, str]]:
     return facts
 
 
-def _table(header: list[str], rows: list[list[str]], raw_header: bool = False) -> str:
-    head = "".join(f"<th>{h if raw_header else e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return (
-        f'<div class="bench-table"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
-    )
-
-
 def _strip_tags(html: str) -> str:
-    return unescape(re.sub(r"<[^>]+>", "", html))
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()

@@ -12,10 +12,10 @@ from bench.record.analysis import RunAnalysis
 from bench.record.archive import ArchivedRun
 from bench.record.safety import as_text_file
 from bench.record.schema import RECORD_FILENAME
-from bench.site.cache import compact_record
+from bench.site.cache import BuildCache, compact_record
 from bench.site.charts.model import Chart, charts_for, spec_path_for, svg_path_for
 from bench.site.index import IndexEntry
-from bench.site.report import REPORT_NAME, RenderedPage, render_report
+from bench.site.report import REPORT_NAME, ReportPage, report_page
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,12 @@ class SiteFile:
 class RunSite:
     archived: ArchivedRun
     analysis: RunAnalysis
+    cache: BuildCache  # the build's, shared by every run
 
     @property
     def charts(self) -> tuple[Chart, ...]:
         """Built when asked (~1 ms), not kept: a site build holds every run's RunSite."""
-        return tuple(charts_for(self.analysis))
+        return tuple(charts_for(self.analysis, self.cache))
 
     @property
     def folder(self) -> str:
@@ -54,8 +55,9 @@ class RunSite:
     def index_entry(self) -> IndexEntry:
         return IndexEntry.of(self.analysis)
 
-    def page(self) -> RenderedPage:
-        return render_report(self.analysis, self.charts)
+    def page(self) -> ReportPage:
+        """The page's model, made when its page is written and dropped after."""
+        return report_page(self.analysis, self.charts)
 
     def files(self, cache_dir: Path) -> list[SiteFile]:
         """The raw record, each archived candidate (as text: `x.svg` is published as
@@ -77,5 +79,5 @@ class RunSite:
         return found
 
 
-def run_site(archived: ArchivedRun) -> RunSite:
-    return RunSite(archived, RunAnalysis(archived.record))
+def run_site(archived: ArchivedRun, cache: BuildCache) -> RunSite:
+    return RunSite(archived, RunAnalysis(archived.record), cache)

@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from jinja2 import Environment
+
 from bench.record.analysis import DirectSummary, RunAnalysis, Stat
 from bench.record.safety import printable
 from bench.site import fmt
-from bench.site.cache import template
+from bench.site.cache import BuildCache
 from bench.site.charts import model as charts_module
 from bench.site.charts.model import SCORE_AXIS, WALL_AXIS, spec_path_for, spec_text, svg_path_for
-from bench.site.report import REPORT_NAME, e
+from bench.site.report import REPORT_NAME, Section
 from bench.site.runsite import SiteFile
 
 TREND_MAX_RUNS = 250  # the newest runs a trend chart draws; keeps each SVG small and quick
@@ -32,6 +34,7 @@ WIDTH_PX = 640
 HEIGHT_PX = 240
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 PAGE_NAME = "trends"
+TEMPLATE = "bench/trends.html"
 
 
 @dataclass(frozen=True)
@@ -178,15 +181,15 @@ class BenchmarkTrends:
         return found
 
 
-def trends_for(runs: Iterable[RunAnalysis]) -> list[BenchmarkTrends]:
-    """The trends of every benchmark in `runs`, by benchmark id."""
+def trends_for(runs: Iterable[RunAnalysis], cache: BuildCache) -> list[BenchmarkTrends]:
+    """The trends of every benchmark in `runs`, by benchmark id, specs filled from `cache`."""
     groups: dict[str, list[RunAnalysis]] = defaultdict(list)
     for run in runs:
         groups[run.record.benchmark_id].append(run)
-    return [benchmark_trends(groups[b]) for b in sorted(groups)]
+    return [benchmark_trends(groups[b], cache) for b in sorted(groups)]
 
 
-def benchmark_trends(runs: Sequence[RunAnalysis]) -> BenchmarkTrends:
+def benchmark_trends(runs: Sequence[RunAnalysis], cache: BuildCache) -> BenchmarkTrends:
     ordered = sorted(runs, key=lambda r: (r.record.started_at, r.record.run_id))
     shown = tuple(ordered[-TREND_MAX_RUNS:])
     changes = tuple(methodology_changes(shown))
@@ -197,7 +200,9 @@ def benchmark_trends(runs: Sequence[RunAnalysis]) -> BenchmarkTrends:
         runs=shown,
         total_runs=len(ordered),
         changes=changes,
-        charts=tuple(_chart(metric, shown, changes, TimeAxis.over(shown)) for metric in METRICS),
+        charts=tuple(
+            _chart(cache, metric, shown, changes, TimeAxis.over(shown)) for metric in METRICS
+        ),
     )
 
 
@@ -222,6 +227,7 @@ def _href(run: RunAnalysis) -> str:
 
 
 def _chart(
+    cache: BuildCache,
     metric: Metric,
     runs: Sequence[RunAnalysis],
     changes: Sequence[MethodologyChange],
@@ -242,11 +248,12 @@ def _chart(
                         value=stat.median,
                     )
                 )
-    spec = _spec(metric, points, changes, axis)
+    spec = _spec(cache, metric, points, changes, axis)
     return TrendChart(metric.name, metric.title, tuple(points), spec)
 
 
 def _spec(
+    cache: BuildCache,
     metric: Metric,
     points: Sequence[TrendPoint],
     changes: Sequence[MethodologyChange],
@@ -258,7 +265,7 @@ def _spec(
     same spec (tests/test_trends.py compares them).
     """
     text = (
-        _template_json(metric.name, bool(changes), axis.unit)
+        _template_json(cache, metric.name, bool(changes), axis.unit)
         .replace(_POINTS_JSON, json.dumps([p.__dict__ for p in points]))
         .replace(_CHANGES_JSON, json.dumps(_change_rows(changes)))
         .replace(_X_TITLE_JSON, json.dumps(axis.title))
@@ -282,11 +289,10 @@ _POINTS_JSON, _CHANGES_JSON = json.dumps(_POINTS), json.dumps(_CHANGES)
 _X_TITLE_JSON = json.dumps(_X_TITLE)
 
 
-@functools.cache
-def _template_json(metric_name: str, with_changes: bool, unit: TimeUnit) -> str:
+def _template_json(cache: BuildCache, metric_name: str, with_changes: bool, unit: TimeUnit) -> str:
     metric = next(m for m in METRICS if m.name == metric_name)
     axis = TimeAxis(unit, 1, _X_TITLE, _TICKS if unit != "day" else ())
-    return template(
+    return cache.template(
         f"trend-{metric_name}-{'changes' if with_changes else 'plain'}-{unit}",
         [__file__, charts_module.__file__],  # its axis titles are defined there
         lambda: json.dumps(altair_spec(metric, _POINTS, _CHANGES if with_changes else [], axis)),
@@ -349,8 +355,40 @@ def altair_spec(
     return spec
 
 
-def render_trends(trends: BenchmarkTrends) -> str:
-    """The body of a benchmark's trends page; links are relative to the benchmark's folder."""
+@dataclass(frozen=True)
+class TrendFigure:
+    chart: TrendChart
+    svg: str  # file names, next to the page
+    spec: str
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """A row of the trend data table: one direct model in one run."""
+
+    started_at: str
+    href: str
+    run_id: str
+    methodology: str
+    model: str
+    figures: tuple[str, ...]  # one per METRICS
+
+
+@dataclass(frozen=True)
+class TrendsPage:
+    """Everything a benchmark's trends page shows, as text; the template only lays it out."""
+
+    title: str
+    intro: str
+    changes: tuple[MethodologyChange, ...]
+    figures: tuple[TrendFigure, ...]
+    header: tuple[str, ...]
+    rows: tuple[TrendRow, ...]  # newest run first
+    sections: tuple[Section, ...]
+
+
+def trends_page(trends: BenchmarkTrends) -> TrendsPage:
+    """The model of a benchmark's trends page; links are relative to the benchmark's folder."""
     shown = len(trends.runs)
     if shown == 1:
         scope = "the one run"
@@ -363,64 +401,36 @@ def render_trends(trends: BenchmarkTrends) -> str:
         "(medians over repeats, as on each run page). Each point links its run's report; a "
         "dashed rule marks a run whose methodology version differs from the run before it."
     )
-    return (
-        '<div class="bench-banner" role="note"><p>'
-        '<a class="bench-back" href="../index.html">← back to all benchmarks</a></p></div>\n'
-        f"<h1>{e(trends.title)}: trends</h1>\n"
-        f'<p class="bench-lede">{e(intro)}</p>\n'
-        f"{_changes(trends.changes)}"
-        f'<div class="bench-trends">{"".join(_figure(trends, c) for c in trends.charts)}</div>\n'
-        f"{_data_table(trends)}"
-    )
-
-
-def _changes(changes: Sequence[MethodologyChange]) -> str:
-    if not changes:
-        return '<p class="bench-note">Every run shown used the same methodology version.</p>\n'
-    items = "".join(
-        f"<li><time>{e(c.started_at)}</time>: v{c.previous} → v{c.version}, from run "
-        f'<a href="{e(c.href)}">{e(c.run_id)}</a></li>'
-        for c in changes
-    )
-    return (
-        '<section class="bench-section" id="methodology-changes"><h2>Methodology changes</h2>'
-        f'<p>See <a href="../methodology.html">the methodology</a> for what changed.</p>'
-        f"<ul>{items}</ul></section>\n"
-    )
-
-
-def _figure(trends: BenchmarkTrends, chart: TrendChart) -> str:
-    head = f"<h3>{e(chart.title)}</h3>"
-    if not chart.points:
-        empty = '<p class="bench-empty">No run recorded this figure.</p>'
-        return f'<figure class="bench-chart">{head}{empty}</figure>'
-    svg = e(trends.chart_file(chart, ".svg").rpartition("/")[2])
-    spec = e(trends.chart_file(chart, ".vl.json").rpartition("/")[2])
-    legend = "".join(f"<li>{e(m)}</li>" for m in chart.models)
-    return (
-        f'<figure class="bench-chart">{head}'
-        f'<object data="{svg}" type="image/svg+xml" aria-label="{e(chart.title)}">'
-        f'<a href="{svg}">{e(chart.title)} (SVG)</a></object>'
-        f'<figcaption><ul class="bench-legend">{legend}</ul>'
-        f'<a href="{spec}" download>Vega-Lite spec (JSON)</a></figcaption></figure>'
-    )
-
-
-def _data_table(trends: BenchmarkTrends) -> str:
-    header = ["Run start (UTC)", "Run", "Methodology", "Model", *(m.column for m in METRICS)]
-    rows = []
-    for run in reversed(trends.runs):
-        for d in run.direct:
-            figures = "".join(f"<td>{e(fmt.stat(m.of(d), m.render))}</td>" for m in METRICS)
-            rows.append(
-                f"<tr><td><time>{e(_time(run))}</time></td>"
-                f'<td><a href="{e(_href(run))}">{e(run.record.run_id)}</a></td>'
-                f"<td>v{run.record.methodology_version}</td><td>{e(d.tag)}</td>{figures}</tr>"
+    changes = (Section("methodology-changes", "Methodology changes"),) if trends.changes else ()
+    return TrendsPage(
+        title=f"{trends.title}: trends",
+        intro=intro,
+        changes=trends.changes,
+        figures=tuple(
+            TrendFigure(
+                c,
+                trends.chart_file(c, ".svg").rpartition("/")[2],
+                trends.chart_file(c, ".vl.json").rpartition("/")[2],
             )
-    head = "".join(f"<th>{e(h)}</th>" for h in header)
-    return (
-        '<section class="bench-section" id="trend-data"><h2>Trend data</h2>'
-        "<details><summary>Every point of the charts, newest first</summary>"
-        f'<div class="bench-table"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div></details></section>"
+            for c in trends.charts
+        ),
+        header=("Run start (UTC)", "Run", "Methodology", "Model", *(m.column for m in METRICS)),
+        rows=tuple(
+            TrendRow(
+                _time(run),
+                _href(run),
+                run.record.run_id,
+                f"v{run.record.methodology_version}",
+                d.tag,
+                tuple(fmt.stat(m.of(d), m.render) for m in METRICS),
+            )
+            for run in reversed(trends.runs)
+            for d in run.direct
+        ),
+        sections=(*changes, Section("charts", "Charts"), Section("trend-data", "Trend data")),
     )
+
+
+def render_trends(env: Environment, page: TrendsPage) -> str:
+    """The body of a benchmark's trends page, from the build's `bench/trends.html`."""
+    return env.get_template(TEMPLATE).render(trends=page)

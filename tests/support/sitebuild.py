@@ -48,3 +48,14 @@ def page_text(html: str) -> str:
     body = html[start:end] if start >= 0 else html
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+
+
+def build_in_process(project: Path) -> Path:
+    """`mkdocs build --strict` of `project` in this process: the same build, no interpreter
+    start-up; a failure raises with MkDocs' own message."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(str(project / "mkdocs.yml"), strict=True)
+    build(config)
+    return project / "site"

@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 
 from bench.record.analysis import RunAnalysis, Stat
 from bench.site import fmt, summary
-from bench.site.cache import cached, template
+from bench.site.cache import BuildCache, cached
 from bench.site.charts import svg as svgchart
 from bench.site.charts.svg import draw_svg
 
@@ -104,7 +104,8 @@ class Chart:
         return fmt.score(value) if self.unit == "score" else fmt.seconds(value)
 
 
-def charts_for(run: RunAnalysis) -> list[Chart]:
+def charts_for(run: RunAnalysis, cache: BuildCache) -> list[Chart]:
+    """The run's four charts, their specs filled from the build's templates."""
     labels = summary.axis_labels(run)
     ladder = run.by_size()
     order = [labels[d.tag] for d in ladder]
@@ -112,6 +113,7 @@ def charts_for(run: RunAnalysis) -> list[Chart]:
     pairs = [pair_labels[c.tags] for c in run.cascades]
     return [
         _chart(
+            cache,
             "direct-score",
             ChartKind.AREA,
             "Direct quality by model size",
@@ -122,6 +124,7 @@ def charts_for(run: RunAnalysis) -> list[Chart]:
             "score",
         ),
         _chart(
+            cache,
             "direct-wall",
             ChartKind.AREA,
             "Direct latency by model size",
@@ -132,6 +135,7 @@ def charts_for(run: RunAnalysis) -> list[Chart]:
             "seconds",
         ),
         _chart(
+            cache,
             "cascade-score",
             ChartKind.BAR,
             "Cascade score vs direct refiner score",
@@ -149,6 +153,7 @@ def charts_for(run: RunAnalysis) -> list[Chart]:
             "score",
         ),
         _chart(
+            cache,
             "cascade-wall",
             ChartKind.BAR,
             "Cascade pipeline wall vs direct refiner wall",
@@ -175,6 +180,7 @@ def _row(x: str, series: str, stat: Stat | None) -> ChartRow | None:
 
 
 def _chart(
+    cache: BuildCache,
     name: str,
     kind: ChartKind,
     title: str,
@@ -189,7 +195,7 @@ def _chart(
     if kind is ChartKind.AREA and len(shown) == 1:
         kind = ChartKind.BAR  # an area over one category is a lone dot: a bar shows the value
     angle = label_angle(kind, list(shown))
-    spec = _spec(kind, title, rows, order, unit, angle)
+    spec = _spec(cache, kind, title, rows, order, unit, angle)
     return Chart(name, kind, title, description, series, rows, shown, angle, unit, spec)
 
 
@@ -203,6 +209,7 @@ def label_angle(kind: ChartKind, labels: list[str]) -> int:
 
 
 def _spec(
+    cache: BuildCache,
     kind: ChartKind,
     title: str,
     rows: tuple[ChartRow, ...],
@@ -217,7 +224,7 @@ def _spec(
     """
     values = [r.__dict__ for r in rows]
     text = (
-        _template_json(kind, unit, angle)
+        _template_json(cache, kind, unit, angle)
         .replace(_TITLE_JSON, json.dumps(title))
         .replace(_VALUES_JSON, json.dumps(values))
         .replace(_ORDER_JSON, json.dumps(order))
@@ -233,9 +240,8 @@ _VALUES = [{"\x00values": 0}]
 _TITLE_JSON, _ORDER_JSON, _VALUES_JSON = (json.dumps(x) for x in (_TITLE, _ORDER, _VALUES))
 
 
-@functools.cache
-def _template_json(kind: ChartKind, unit: Unit, angle: int) -> str:
-    return template(
+def _template_json(cache: BuildCache, kind: ChartKind, unit: Unit, angle: int) -> str:
+    return cache.template(
         f"run-{kind}-{unit}-{angle}",
         [__file__],
         lambda: json.dumps(altair_spec(kind, _TITLE, _VALUES, _ORDER, unit, angle)),
@@ -324,7 +330,6 @@ def _key(chart: Drawable) -> str:
 _SVGCHART_VERSION = hashlib.sha256(Path(svgchart.__file__).read_bytes()).hexdigest()
 
 
-@functools.cache
 def _vl_convert_version() -> str:
     from importlib.metadata import version
 

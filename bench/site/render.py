@@ -1,0 +1,39 @@
+"""The build's Jinja environment for page bodies: one per build, autoescaping.
+
+Page bodies are templates under `templates/bench/`, looked up along the theme's search path
+(the user's `custom_dir` first, the theme, then ours), so a user's file of the same name wins.
+Every value from a record reaches the HTML through autoescape; nothing here is marked safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from bench.record.safety import printable
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+"""Our templates' folder: `bench/<kind>.html` to override, `bench/base/<kind>.html` to extend."""
+
+
+def environment(search_path: Iterable[str | Path] = (TEMPLATES_DIR,)) -> Environment:
+    """A Jinja environment that finds templates along `search_path`, first match wins."""
+    return Environment(
+        loader=FileSystemLoader([str(p) for p in search_path]),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+        auto_reload=False,
+        finalize=_shown,
+    )
+
+
+def _shown(value: object) -> object:
+    """What a `{{ … }}` prints: control characters made visible (`\\x00`), then escaped."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value)
+    return value
