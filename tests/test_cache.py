@@ -211,7 +211,7 @@ def test_each_chart_spec_is_the_one_altair_builds(record: RunRecord) -> None:
         order = sizes if chart.name.startswith("direct") else pairs
         values = [dict(r.__dict__) for r in chart.rows]
         angle = label_angle(chart.kind, [r.x for r in chart.rows if r.series == chart.series[0]])
-        expected = altair_spec(chart.kind, chart.title, values, order, chart.unit, angle)
+        expected = altair_spec(chart.kind, values, order, chart.unit, angle)
         assert chart.spec == expected, chart.name
         assert chart.label_angle == angle
     slanted = [c.name for c in charts_for(run, cache) if c.label_angle]

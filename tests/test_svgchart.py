@@ -256,3 +256,11 @@ def test_a_chart_without_rows_is_an_empty_plot() -> None:
     drawn = _read(draw_svg(chart))
     assert (drawn.bars, drawn.points, drawn.rules, drawn.paths) == ([], [], [], [])
     assert {t for t, x, _ in drawn.texts if x < 0} == {"0", "20", "40", "60", "80", "100"}
+
+
+@pytest.mark.parametrize("chart", CASES)
+def test_a_chart_does_not_repeat_the_heading_above_it(chart: Chart) -> None:
+    texts = re.findall(r">([^<>]+)</text>", draw_svg(chart))
+
+    assert chart.title not in texts
+    assert "title" not in chart.spec  # the page's <h3> names the chart

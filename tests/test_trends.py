@@ -206,3 +206,8 @@ def test_the_trends_page_embeds_charts_and_lists_the_change(site: Path) -> None:
     assert 'href="../index.html"' in page
     other = (site / "other-codegen" / "trends.html").read_text(encoding="utf-8")
     assert "Every run shown used the same methodology version." in other
+
+
+def test_a_trend_chart_does_not_repeat_the_heading_above_it(trends: BenchmarkTrends) -> None:
+    for chart in trends.charts:
+        assert "title" not in chart.spec  # the page's <h3> names the chart

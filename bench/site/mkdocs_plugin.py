@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from html import escape
 from pathlib import Path
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from mkdocs.structure.pages import Page
     from mkdocs.utils.templates import TemplateContext
 
+log = logging.getLogger("mkdocs.plugins.bench-archive")
 ASSETS = Path(__file__).parent / "assets"
 CSS_URI = "assets/bench/bench.css"
 JS_URI = "assets/bench/index.js"
@@ -56,6 +58,13 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self.runs: dict[str, RunSite] = {}
         self.trends: dict[str, BenchmarkTrends] = {}
         self.entries: list[IndexEntry] = []
+        self.serving = False
+        self.archive_error: ArchiveError | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # `mkdocs serve` keeps this plugin across rebuilds: a bad record shows a page saying
+        # so (a build error would leave every request hanging) until the file is fixed.
+        self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -86,10 +95,14 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        self.archive_error = None
         try:
             archived = load_archive(self.archive_dir)
         except ArchiveError as error:
-            raise PluginError(f"bench-archive: {error}") from None
+            if not self.serving:
+                raise PluginError(f"bench-archive: {error}") from None
+            log.info("bench-archive: %s", error)  # info: a warning would stop a strict serve
+            self.archive_error, archived = error, []
         self.runs = {}
         for run in archived:
             site = run_site(run, self.cache)
@@ -146,6 +159,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
+        if self.archive_error is not None:
+            html = _error_box(self.archive_error) + html
         if page.file.src_uri in self.runs or page.file.src_uri in self.trends:
             return ""  # rendered in on_page_context, as late as can be: see there
         if page.file.src_uri == self.config.index_page:
@@ -191,4 +206,14 @@ def _toc(sections: Iterable[Section]) -> Any:
             {"level": s.level, "id": s.id, "name": escape(printable(s.title)), "children": []}
             for s in sections
         ]
+    )
+
+
+def _error_box(error: ArchiveError) -> str:
+    """What `mkdocs serve` shows on every page while the archive has a bad record."""
+    items = "".join(f"<li><code>{escape(printable(str(p)))}</code></li>" for p in error.problems)
+    return (
+        '<div class="bench-archive-error" role="alert"><p><strong>The archive has bad run '
+        "records: no run is shown until they are fixed, and this page reloads then.</strong></p>"
+        f"<ul>{items}</ul></div>"
     )

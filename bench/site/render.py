@@ -7,11 +7,12 @@ Every value from a record reaches the HTML through autoescape; nothing here is m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from bench.record.safety import printable
 
@@ -21,7 +22,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 def environment(search_path: Iterable[str | Path] = (TEMPLATES_DIR,)) -> Environment:
     """A Jinja environment that finds templates along `search_path`, first match wins."""
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader([str(p) for p in search_path]),
         autoescape=True,
         trim_blocks=True,
@@ -30,6 +31,19 @@ def environment(search_path: Iterable[str | Path] = (TEMPLATES_DIR,)) -> Environ
         auto_reload=False,
         finalize=_shown,
     )
+    env.filters["breakable"] = breakable
+    return env
+
+
+_BREAK_AFTER = re.compile(r"([:/_.\-])(?=\w)")
+_LONG_WORD = re.compile(r"\S{13,}")
+
+
+def breakable(text: str) -> Markup:
+    """`text` escaped, with a line-break opportunity (`<wbr>`) after `:`, `/`, `_`, `.` and
+    `-` in words too long for a narrow card (a model tag): they wrap there, not mid-word."""
+    escaped = str(escape(printable(text)))
+    return Markup(_LONG_WORD.sub(lambda m: _BREAK_AFTER.sub(r"\1<wbr>", m.group()), escaped))
 
 
 def _shown(value: object) -> object:

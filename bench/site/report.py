@@ -68,6 +68,10 @@ class Banner:
     methodology_version: int
     current_methodology: int
     partial: bool
+    host_line: str | None = None  # "on <CPU>, <cores>, <memory>[, <GPU>]"; None: not recorded
+    failed: bool = False  # the run finished and no call succeeded
+    failed_calls: str | None = None  # what the failed calls count for; None: none failed
+    trends_href: str | None = None  # the benchmark's trends page, from the site root
     up: str = "../../"  # from the page's folder to the site root
 
 
@@ -89,7 +93,8 @@ class Hotspot:
 
 @dataclass(frozen=True)
 class DirectRow:
-    tag: str
+    name: str  # the model's display name
+    tag: str  # the server's name for it, shown as a tooltip
     size: str
     score: str
     call_wall: str
@@ -97,6 +102,8 @@ class DirectRow:
     eval_wall: str
     checks: str
     candidates: tuple[Candidate | None, ...]
+    prompt_tok_s: str = fmt.DASH
+    ttft: str = fmt.DASH
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,7 @@ class MatrixRow:
 class CallError:
     who: str
     error: str
+    missing: bool = False  # the infrastructure's fault: in no figure
 
 
 @dataclass(frozen=True)
@@ -162,7 +170,10 @@ class ReportPage:
     checks: tuple[CheckColumn, ...]
     matrix: tuple[MatrixRow, ...]
     errors: tuple[CallError, ...]
+    unmeasured: tuple[str, ...]  # models and pairs no call measured
+    timings: bool  # the direct table shows prompt tok/s and time to first token
     facts: tuple[tuple[str, str], ...]
+    host: tuple[tuple[str, str], ...]
     notes: tuple[str, ...]
     record_file: str
     sections: tuple[Section, ...]
@@ -173,10 +184,14 @@ def report_path(record: RunRecord) -> str:
     return f"{record.benchmark_id}/{record.run_id}/{REPORT_NAME}"
 
 
-def report_page(run: RunAnalysis, charts: Sequence[Chart]) -> ReportPage:
-    """The model of a run's report page; links are relative to the page's folder."""
+def report_page(
+    run: RunAnalysis, charts: Sequence[Chart], trends_href: str | None = None
+) -> ReportPage:
+    """The model of a run's report page; links are relative to the page's folder.
+    `trends_href`: the benchmark's trends page, from the site root."""
     r = run.record
     errors = tuple(_errors(run))
+    timings = any(d.prompt_tok_s is not None or d.ttft_s is not None for d in run.direct)
     sections = (
         Section("findings", "Findings"),
         Section("charts", "Charts"),
@@ -184,13 +199,13 @@ def report_page(run: RunAnalysis, charts: Sequence[Chart]) -> ReportPage:
         Section("direct-models", "Direct models"),
         Section("handoff-pairs", "Handoff pairs"),
         Section("check-matrix", "Check matrix"),
-        *((Section("call-errors", "Call errors"),) if errors else ()),
+        *((Section("call-errors", "Call errors"),) if errors or run.unmeasured else ()),
         Section("provenance", "Provenance"),
     )
     p = r.provenance
     return ReportPage(
         title=r.title,
-        banner=banner(r),
+        banner=banner(r, run, trends_href),
         tagline=TAGLINE,
         lede=LEDE,
         started=r.started_at.strftime(TIME_FORMAT),
@@ -205,11 +220,14 @@ def report_page(run: RunAnalysis, charts: Sequence[Chart]) -> ReportPage:
             for h in run.hotspots
         ),
         direct=tuple(_direct_row(d) for d in run.direct),
+        timings=timings,
         cascades=tuple(_cascade_row(c) for c in run.cascades),
         checks=tuple(CheckColumn(c.name, fmt.number(c.weight)) for c in r.checks),
         matrix=tuple(_matrix(run)),
         errors=errors,
+        unmeasured=tuple(u.who for u in run.unmeasured),
         facts=tuple(_facts(run)),
+        host=tuple(summary.host_facts(run)),
         notes=tuple(p.legacy.notes) if p.legacy else (),
         record_file=RECORD_FILENAME,
         sections=sections,
@@ -221,8 +239,11 @@ def render_report(env: Environment, page: ReportPage) -> str:
     return env.get_template(TEMPLATE).render(report=page)
 
 
-def banner(record: RunRecord) -> Banner:
+def banner(
+    record: RunRecord, run: RunAnalysis | None = None, trends_href: str | None = None
+) -> Banner:
     p = record.provenance
+    run = run or RunAnalysis(record)
     return Banner(
         host=record.host,
         path=report_path(record),
@@ -232,6 +253,10 @@ def banner(record: RunRecord) -> Banner:
         methodology_version=record.methodology_version,
         current_methodology=METHODOLOGY_VERSION,
         partial=record.status == "partial",
+        host_line=summary.host_line(run),
+        failed=record.status == "failed",
+        failed_calls=summary.failed_calls_notice(run),
+        trends_href=trends_href,
     )
 
 
@@ -243,6 +268,7 @@ def banner_text(env: Environment, record: RunRecord) -> str:
 
 def _direct_row(d: DirectSummary) -> DirectRow:
     return DirectRow(
+        name=d.name,
         tag=d.tag,
         size=fmt.size_b(d.model.params_b),
         score=fmt.stat(d.score),
@@ -251,13 +277,15 @@ def _direct_row(d: DirectSummary) -> DirectRow:
         eval_wall=fmt.stat(d.outcomes.eval_wall_s, "seconds2"),
         checks=_checks_text(d.outcomes),
         candidates=_candidates(d.outcomes.candidates),
+        prompt_tok_s=fmt.stat(d.prompt_tok_s, "tok_s"),
+        ttft=fmt.stat(d.ttft_s, "seconds2"),
     )
 
 
 def _cascade_row(c: CascadeSummary) -> CascadeRow:
     wall = c.delta_wall_s
     return CascadeRow(
-        label=c.label,
+        label=c.name,
         small=fmt.stat(c.small.score),
         large=fmt.stat(c.large.score),
         cascade=fmt.stat(c.score),
@@ -303,8 +331,7 @@ def _matrix(run: RunAnalysis) -> list[MatrixRow]:
 
 
 def _errors(run: RunAnalysis) -> list[CallError]:
-    found = [CallError(d.tag, err) for d in run.direct for err in d.errors]
-    return found + [CallError(c.label, err) for c in run.cascades for err in c.errors]
+    return [CallError(f.who, f.error, f.missing) for f in run.call_failures]
 
 
 def _facts(run: RunAnalysis) -> list[tuple[str, str]]:

@@ -17,6 +17,8 @@ from bench.site.charts.model import Chart, charts_for, spec_path_for, svg_path_f
 from bench.site.index import IndexEntry
 from bench.site.report import REPORT_NAME, ReportPage, report_page
 
+TRENDS_PAGE_NAME = "trends"  # each benchmark's trends page: <benchmark>/trends.html
+
 
 @dataclass(frozen=True)
 class SiteFile:
@@ -57,7 +59,8 @@ class RunSite:
 
     def page(self) -> ReportPage:
         """The page's model, made when its page is written and dropped after."""
-        return report_page(self.analysis, self.charts)
+        trends = f"{self.archived.record.benchmark_id}/{TRENDS_PAGE_NAME}.html"
+        return report_page(self.analysis, self.charts, trends_href=trends)
 
     def files(self, cache_dir: Path) -> list[SiteFile]:
         """The raw record, each archived candidate (as text: `x.svg` is published as

@@ -16,6 +16,7 @@ class Kpi:
     label: str
     value: str
     note: str
+    tooltip: str | None = None  # e.g. the tag of a model shown by its label
 
 
 def kpis(run: RunAnalysis) -> list[Kpi]:
@@ -27,6 +28,7 @@ def kpis(run: RunAnalysis) -> list[Kpi]:
             "Best Direct",
             best.name if best else fmt.DASH,
             f"Score {fmt.stat(best.score)}" if best else "No direct model finished",
+            best.tag if best and best.tag != best.name else None,
         ),
         Kpi("Models", str(len(run.direct)), "Direct baselines in this run"),
         Kpi("Pairs", str(pairs), "Smaller -> larger handoff comparisons"),
@@ -176,6 +178,7 @@ def failed_calls_notice(run: RunAnalysis) -> str | None:
         gone = [u.who for u in run.unmeasured]
         text += f", and {', '.join(gone)} could not be measured." if gone else "."
     if calls - missing:
-        text += f" {calls - missing} were the model's failure (a timeout or an unusable reply)"
-        text += " and score 0."
+        theirs = calls - missing
+        text += f" {theirs} {'was' if theirs == 1 else 'were'} the model's failure (a timeout or"
+        text += " an unusable reply) and scored 0."
     return text + " The list is under Calls that failed."

@@ -27,13 +27,13 @@ from bench.site.cache import BuildCache
 from bench.site.charts import model as charts_module
 from bench.site.charts.model import SCORE_AXIS, WALL_AXIS, spec_path_for, spec_text, svg_path_for
 from bench.site.report import REPORT_NAME, Section
-from bench.site.runsite import SiteFile
+from bench.site.runsite import TRENDS_PAGE_NAME, SiteFile
 
 TREND_MAX_RUNS = 250  # the newest runs a trend chart draws; keeps each SVG small and quick
 WIDTH_PX = 640
 HEIGHT_PX = 240
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-PAGE_NAME = "trends"
+PAGE_NAME = TRENDS_PAGE_NAME
 TEMPLATE = "bench/trends.html"
 
 
@@ -350,7 +350,8 @@ def altair_spec(
                 x=x, y=alt.value(0), text="label:N", href="href:N"
             )
         )
-    chart = alt.layer(*layers).properties(width=WIDTH_PX, height=HEIGHT_PX, title=metric.title)
+    # No title: the page's heading just above the chart names it.
+    chart = alt.layer(*layers).properties(width=WIDTH_PX, height=HEIGHT_PX)
     spec: dict[str, Any] = chart.to_dict()
     return spec
 

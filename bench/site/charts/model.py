@@ -195,7 +195,7 @@ def _chart(
     if kind is ChartKind.AREA and len(shown) == 1:
         kind = ChartKind.BAR  # an area over one category is a lone dot: a bar shows the value
     angle = label_angle(kind, list(shown))
-    spec = _spec(cache, kind, title, rows, order, unit, angle)
+    spec = _spec(cache, kind, rows, order, unit, angle)
     return Chart(name, kind, title, description, series, rows, shown, angle, unit, spec)
 
 
@@ -211,7 +211,6 @@ def label_angle(kind: ChartKind, labels: list[str]) -> int:
 def _spec(
     cache: BuildCache,
     kind: ChartKind,
-    title: str,
     rows: tuple[ChartRow, ...],
     order: list[str],
     unit: Unit,
@@ -225,7 +224,6 @@ def _spec(
     values = [r.__dict__ for r in rows]
     text = (
         _template_json(cache, kind, unit, angle)
-        .replace(_TITLE_JSON, json.dumps(title))
         .replace(_VALUES_JSON, json.dumps(values))
         .replace(_ORDER_JSON, json.dumps(order))
     )
@@ -234,23 +232,21 @@ def _spec(
 
 
 # Placeholders altair carries through into a template spec, and how they read in its JSON.
-_TITLE = "\x00title"
 _ORDER = ["\x00order"]
 _VALUES = [{"\x00values": 0}]
-_TITLE_JSON, _ORDER_JSON, _VALUES_JSON = (json.dumps(x) for x in (_TITLE, _ORDER, _VALUES))
+_ORDER_JSON, _VALUES_JSON = (json.dumps(x) for x in (_ORDER, _VALUES))
 
 
 def _template_json(cache: BuildCache, kind: ChartKind, unit: Unit, angle: int) -> str:
     return cache.template(
         f"run-{kind}-{unit}-{angle}",
         [__file__],
-        lambda: json.dumps(altair_spec(kind, _TITLE, _VALUES, _ORDER, unit, angle)),
+        lambda: json.dumps(altair_spec(kind, _VALUES, _ORDER, unit, angle)),
     )
 
 
 def altair_spec(
     kind: ChartKind,
-    title: str,
     values: list[dict[str, Any]],
     order: list[str],
     unit: Unit,
@@ -276,7 +272,8 @@ def altair_spec(
         spread = base.mark_rule().encode(
             x=x, xOffset="series:N", y="low:Q", y2="high:Q", color=alt.value("#333")
         )
-    chart = (marks + spread).properties(width=WIDTH_PX, height=HEIGHT_PX, title=title)
+    # No title: the page's heading just above the chart names it (and the SVG's aria-label).
+    chart = (marks + spread).properties(width=WIDTH_PX, height=HEIGHT_PX)
     spec: dict[str, Any] = chart.to_dict()
     return spec
 

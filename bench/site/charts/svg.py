@@ -43,8 +43,7 @@ PADDING = 5  # around the whole chart
 GRID = "#ddd"
 AXIS = "#888"
 TICK_PX, LABEL_PAD_PX, TITLE_PAD_PX = 5, 2, 4
-LABEL_FONT_PX, AXIS_TITLE_FONT_PX, TITLE_FONT_PX = 10, 11, 13
-TITLE_OFFSET_PX = 17  # the title's frame above the plot, or above a tick label that sticks out
+LABEL_FONT_PX, AXIS_TITLE_FONT_PX = 10, 11
 LEGEND_OFFSET_PX = 18
 LEGEND_SYMBOL_PX = 10  # circle or square of size 100
 LEGEND_GAP_PX = 10  # between legend entries
@@ -106,8 +105,7 @@ def draw_svg(chart: Chart) -> str:
         )
         left = max(left, math.ceil(PADDING + reach))
     sticking_out = max(0, math.ceil(LABEL_FONT_PX / 2 - y(ticks[-1])))
-    title_top = TITLE_OFFSET_PX + sticking_out
-    top = PADDING + title_top
+    top = PADDING + sticking_out  # no title: the page's heading above the chart names it
     x_labels_h = (
         max(x_widths, default=0.0) * math.sin(slant) + LABEL_FONT_PX * math.cos(slant)
         if angle
@@ -135,9 +133,6 @@ def draw_svg(chart: Chart) -> str:
         _y_axis(ticks, labels, y, height, title_x, y_title),
         *marks,
         f'<g class="mark-group role-legend" transform="translate(0,{_n(legend_y)})">{legend}</g>',
-        f'<g class="mark-group role-title"><text class="role-title-text" text-anchor="middle" '
-        f'x="{_n(width / 2)}" y="{10 - title_top}" {FONT} font-size="{TITLE_FONT_PX}px" '
-        f'font-weight="bold" fill="#000">{escape(chart.title)}</text></g>',
         "</g></svg>",
     ]
     return "".join(parts)
