@@ -121,7 +121,8 @@ def test_rows_carry_what_the_filters_read(index_html: str) -> None:
         attrs = rows[record.run_id].attrs
         assert attrs["data-benchmark"] == record.benchmark_id
         assert attrs["data-host"] == record.host
-        assert json.loads(attrs["data-models"]) == [d.model.tag for d in record.direct]
+        assert json.loads(attrs["data-models"]) == [d.model.label for d in record.direct]
+        assert json.loads(attrs["data-tags"]) == [d.model.tag for d in record.direct]
         assert attrs["data-date"] == record.started_at.strftime("%Y-%m-%d %H:%M")
 
 
@@ -129,7 +130,8 @@ def test_filter_choices_list_every_benchmark_model_and_host(index_html: str) -> 
     options = parse_index(index_html).options
 
     assert options["benchmark"] == ["", "other-codegen", "synthetic-codegen"]
-    assert options["model"] == ["", "big:8b", "huge:14b", "mid:3b", "tiny:0.5b"]
+    assert options["model"] == ["", "Big 8B", "Huge 14B", "Mid 3B", "Tiny 0.5B"]
+    assert '<option value="Huge 14B" title="huge:14b">Huge 14B</option>' in index_html
     assert options["host"] == ["", "gpu-box", "lab-1", "lab-2"]
     assert re.search(r"<form class=\"bench-filters\" hidden", index_html), "no JS: no dead form"
 
@@ -142,7 +144,8 @@ def test_sort_values_are_the_run_pages_figures(index_html: str) -> None:
     assert rows[record.run_id].cells[3] == entry.best_direct
     assert entry.best_direct_score is not None
     value = fmt.number(entry.best_direct_score, 3)
-    assert f'<td data-value="{value}">{entry.best_direct}</td>' in index_html
+    cell = f'<td data-value="{value}" title="{entry.best_direct_tag}">{entry.best_direct}</td>'
+    assert cell in index_html, "the name is shown, the tag in its title"
 
 
 def test_the_script_is_shipped_and_linked(site: Path, index_html: str) -> None:
@@ -218,7 +221,7 @@ def test_filters_narrow_the_tables_offline(index_page: tuple[Page, BrowserLog], 
     assert form.is_visible()
     assert form.locator("output").inner_text() == "11 runs"
 
-    form.locator("select[name=model]").select_option("huge:14b")
+    form.locator("select[name=model]").select_option("Huge 14B")
     with_huge = [r.run_id for r in RECORDS if "huge:14b" in [d.model.tag for d in r.direct]]
     assert sorted(_visible_runs(page)) == sorted(with_huge)
     assert form.locator("output").inner_text() == f"{len(with_huge)} of 11 runs"

@@ -1,7 +1,8 @@
 """The site's home page: every archived run, newest first, grouped by benchmark.
 
 The table is complete without JavaScript; `assets/index.js` adds filters (benchmark, model,
-host, date range, free text) and sortable columns, reading the `data-*` attributes written here.
+host, CPU, GPU, date range, free text) and sortable columns, reading the `data-*` attributes
+written here.
 """
 
 from __future__ import annotations
@@ -10,18 +11,20 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jinja2 import Environment
 
-from bench.record.analysis import RunAnalysis
+from bench.record.analysis import DirectSummary, Outcomes, RunAnalysis
+from bench.record.hosts import HostSummary, host_facets
 from bench.record.safety import printable
-from bench.record.schema import METHODOLOGY_VERSION
+from bench.record.schema import METHODOLOGY_VERSION, RunRecord, RunStatus
 from bench.site import fmt, summary
 from bench.site.report import report_path
 
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 TEMPLATE = "bench/index.html"
+NO_GPU = "none"  # the GPU filter's value for a host that had none; index.js reads it off the option
 
 
 @dataclass(frozen=True)
@@ -38,17 +41,26 @@ class IndexEntry:
     href: str
     status: str
     methodology_version: int
-    models: tuple[str, ...]
+    models: tuple[str, ...]  # display names, as the run page names them
     sort_key: str
     started_at: dt.datetime
     finished_at: dt.datetime | None
     best_direct_score: float | None
     best_cascade_score: float | None
+    model_tags: tuple[str, ...] = ()  # the server's tags, one per name in `models`
+    best_direct_tag: str | None = None
+    best_cascade_tags: str | None = None
+    host_summary: HostSummary | None = None  # None for a record made before fingerprints
+    failed_calls: int = 0  # calls that failed on the model (a timeout, an unusable reply)
+    missing_calls: int = 0  # calls that failed on the infrastructure: missing data
+    record: RunRecord | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, run: RunAnalysis) -> IndexEntry:
         r = run.record
         best_direct, best_cascade = run.best_direct, run.best_cascade
+        models = _models(run)
+        missing = run.missing_calls
         return cls(
             benchmark_id=r.benchmark_id,
             run_id=r.run_id,
@@ -60,22 +72,81 @@ class IndexEntry:
             href=report_path(r),
             status=r.status.value,
             methodology_version=r.methodology_version,
-            models=tuple(d.tag for d in run.direct),
+            models=tuple(d.name for d in models),
             sort_key=r.started_at.isoformat() + r.run_id,
             started_at=r.started_at,
             finished_at=r.finished_at,
             best_direct_score=best_direct.score.median if best_direct else None,
             best_cascade_score=best_cascade.score.median if best_cascade else None,
+            model_tags=tuple(d.tag for d in models),
+            best_direct_tag=best_direct.tag if best_direct else None,
+            best_cascade_tags=best_cascade.tags if best_cascade else None,
+            host_summary=run.host,
+            failed_calls=len(run.call_failures) - missing,
+            missing_calls=missing,
+            record=r,
         )
+
+    @property
+    def failed(self) -> bool:
+        """Every call failed: the run has no figures."""
+        return self.status == RunStatus.FAILED
 
     @property
     def notes(self) -> tuple[str, ...]:
         found = []
-        if self.status != "complete":
+        if self.status != RunStatus.COMPLETE:
             found.append(self.status)
+        if self.failed_calls:
+            found.append(f"{_calls(self.failed_calls)} failed")
+        if self.missing_calls:
+            found.append(f"{_calls(self.missing_calls)} missing (server)")
         if self.methodology_version < METHODOLOGY_VERSION:
             found.append(f"methodology v{self.methodology_version}")
         return tuple(found)
+
+    @property
+    def host_print(self) -> str | None:
+        """`AMD Ryzen 9 7950X, 16 cores, 62.5 GiB, NVIDIA RTX 4090`: the host's short
+        fingerprint, shown beside its name; None for a record without one."""
+        host = self.host_summary
+        if host is None:
+            return None
+        parts = [host.cpu_model] if host.cpu_model else []
+        cores = host.physical_cores or host.logical_cores
+        if cores is not None:
+            parts.append(f"{cores} cores")
+        if host.memory_gib is not None:
+            parts.append(f"{host.memory_gib:.1f} GiB")
+        parts += host.gpu_names
+        return ", ".join(parts) or None
+
+    @property
+    def cpu(self) -> str | None:
+        """The host's CPU, as the CPU filter offers it; None when not known."""
+        return self.host_summary.cpu_model if self.host_summary else None
+
+    @property
+    def gpus_json(self) -> str | None:
+        """The host's GPUs as a JSON list for the filter script (`[]`: it had none); None for
+        a record without a fingerprint, which only the filter's "All" matches."""
+        if self.host_summary is None:
+            return None
+        return json.dumps([printable(g) for g in self.host_summary.gpu_names], ensure_ascii=False)
+
+    @property
+    def tags_json(self) -> str:
+        """The models' tags as a JSON list: the free-text filter finds a run by tag too."""
+        return json.dumps([printable(t) for t in self.model_tags], ensure_ascii=False)
+
+    @property
+    def best_direct_title(self) -> str | None:
+        """The best model's tag, where its name is shown; None when the name is the tag."""
+        return _title(self.best_direct_tag, self.best_direct)
+
+    @property
+    def best_cascade_title(self) -> str | None:
+        return _title(self.best_cascade_tags, self.best_cascade)
 
     @property
     def models_json(self) -> str:
@@ -134,10 +205,14 @@ class IndexPage:
 
     feed: str | None
     benchmarks: tuple[str, ...]
-    models: tuple[str, ...]
+    models: tuple[str, ...]  # display names
     hosts: tuple[str, ...]
     columns: tuple[Column, ...]
     groups: tuple[BenchmarkGroup, ...]
+    model_titles: Mapping[str, str] = field(default_factory=dict)  # name -> its tags, if other
+    cpus: tuple[str, ...] = ()
+    gpus: tuple[str, ...] = ()
+    no_gpu: str | None = None  # the GPU filter's "No GPU" value, when some host had none
 
 
 def index_page(
@@ -156,10 +231,19 @@ def index_page(
     for entry in newest_first(entries):
         groups[entry.benchmark_id].append(entry)
     by_newest = sorted(groups.values(), key=lambda g: g[0].sort_key, reverse=True)
+    tags: dict[str, set[str]] = defaultdict(set)
+    for x in entries:
+        for name, tag in zip(x.models, x.model_tags, strict=True):
+            tags[name].add(tag)
+    facets = host_facets(x.record for x in entries if x.record is not None)
     return IndexPage(
         feed=feed,
         benchmarks=tuple(sorted({x.benchmark_id for x in entries})),
-        models=tuple(sorted({tag for x in entries for tag in x.models})),
+        models=tuple(sorted({name for x in entries for name in x.models})),
+        model_titles={n: ", ".join(sorted(t)) for n, t in tags.items() if t != {n}},
+        cpus=facets.cpus,
+        gpus=facets.gpus,
+        no_gpu=NO_GPU if any(x.gpus_json == "[]" for x in entries) else None,
         hosts=tuple(sorted({x.host for x in entries})),
         columns=COLUMNS,
         groups=tuple(
@@ -185,3 +269,22 @@ def render_index(
 
 def _score_value(score: float | None) -> str | None:
     return None if score is None else fmt.number(score, 3)
+
+
+def _models(run: RunAnalysis) -> list[DirectSummary]:
+    """Every direct model the run asked, in record order, measured or not: a run whose calls
+    all failed is still found by its models (named as the run page names them)."""
+    measured = {d.tag: d for d in run.direct}
+    legacy = run.record.provenance.legacy is not None
+    return [
+        measured.get(d.model.tag) or DirectSummary(d, Outcomes((), ()), legacy)
+        for d in run.record.direct
+    ]
+
+
+def _calls(n: int) -> str:
+    return f"{n} call{'s' if n != 1 else ''}"
+
+
+def _title(tags: str | None, shown: str) -> str | None:
+    return tags if tags is not None and not shown.startswith(tags + " (") else None

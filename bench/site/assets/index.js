@@ -1,7 +1,7 @@
 /* The runs index: filters and sortable columns over the tables bench/index.py writes.
  *
  * Progressive enhancement: without this script every run is listed, newest first. With it,
- * the filter form shows (benchmark, model, host, date range, free text) and a click on a
+ * the filter form shows (benchmark, model, host, CPU, GPU, date range, free text) and a click on a
  * column header sorts that table. Each row is read once; a filter pass is one loop over the
  * rows, a sort one sort of one table. The filters live in the page's query string, so a
  * filtered view can be linked. No network, no dependencies: it works from file:// too.
@@ -9,39 +9,66 @@
 (function () {
   "use strict";
 
-  var FIELDS = ["benchmark", "model", "host", "from", "to", "q"];
+  var FIELDS = ["benchmark", "model", "host", "cpu", "gpu", "from", "to", "q"];
+
+  /* A JSON list attribute; null when the row has none (a run recorded without its host's
+   * fingerprint has no data-gpus, and only "All" matches it). */
+  function readList(tr, name) {
+    if (!tr.hasAttribute(name)) return null;
+    try {
+      var list = JSON.parse(tr.getAttribute(name));
+      return Array.isArray(list) ? list : [];
+    } catch (err) {
+      return [];
+    }
+  }
 
   function readRow(tr) {
-    var models;
-    try {
-      models = JSON.parse(tr.getAttribute("data-models") || "[]");
-    } catch (err) {
-      models = [];
-    }
+    var models = readList(tr, "data-models") || [];
+    var tags = readList(tr, "data-tags") || [];
     return {
       tr: tr,
       section: tr.closest("section"),
       benchmark: tr.getAttribute("data-benchmark") || "",
       host: tr.getAttribute("data-host") || "",
+      cpu: tr.getAttribute("data-cpu"),
+      gpus: readList(tr, "data-gpus"),
       models: models,
       day: (tr.getAttribute("data-date") || "").slice(0, 10),
-      text: (tr.textContent + " " + models.join(" ")).toLowerCase(),
+      text: (tr.textContent + " " + models.join(" ") + " " + tags.join(" ")).toLowerCase(),
     };
+  }
+
+  /* The form's control for a field; the CPU and GPU filters are left out of a page whose
+   * runs have no host fingerprint. */
+  function control(form, name) {
+    return form.elements.namedItem(name);
   }
 
   function wanted(form) {
     var want = {};
     FIELDS.forEach(function (name) {
-      want[name] = form.elements[name].value.trim();
+      var field = control(form, name);
+      want[name] = field ? field.value.trim() : "";
     });
     want.q = want.q.toLowerCase();
+    var noGpu = form.querySelector("select[name=gpu] option[data-no-gpu]");
+    want.noGpu = !!noGpu && want.gpu === noGpu.value;
     return want;
+  }
+
+  function gpuMatches(row, want) {
+    if (!want.gpu) return true;
+    if (row.gpus === null) return false;
+    return want.noGpu ? row.gpus.length === 0 : row.gpus.indexOf(want.gpu) >= 0;
   }
 
   function matches(row, want) {
     return (
       (!want.benchmark || row.benchmark === want.benchmark) &&
       (!want.host || row.host === want.host) &&
+      (!want.cpu || row.cpu === want.cpu) &&
+      gpuMatches(row, want) &&
       (!want.model || row.models.indexOf(want.model) >= 0) &&
       (!want.from || row.day >= want.from) &&
       (!want.to || row.day <= want.to) &&
@@ -72,7 +99,8 @@
   function saveQuery(form) {
     var params = new URLSearchParams();
     FIELDS.forEach(function (name) {
-      var value = form.elements[name].value.trim();
+      var field = control(form, name);
+      var value = field ? field.value.trim() : "";
       if (value) params.set(name, value);
     });
     var query = params.toString() ? "?" + params.toString() : "";
@@ -88,7 +116,8 @@
     var params = new URLSearchParams(location.search);
     FIELDS.forEach(function (name) {
       var value = params.get(name);
-      if (value !== null) form.elements[name].value = value;
+      var field = control(form, name);
+      if (value !== null && field) field.value = value;
     });
   }
 
