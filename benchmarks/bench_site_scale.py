@@ -21,11 +21,9 @@ PASS or FAIL per target.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import itertools
 import json
 import os
-import random
 import re
 import shutil
 import subprocess
@@ -45,27 +43,9 @@ sys.path.insert(0, str(REPO))
 
 from bench.record.analysis import RunAnalysis  # noqa: E402
 from bench.record.schema import (  # noqa: E402
-    METHODOLOGY_VERSION,
     RECORD_FILENAME,
-    CandidateFile,
-    CascadeResult,
-    CascadeSample,
-    CheckOutcome,
-    CheckResult,
-    CheckSpec,
-    DirectResult,
-    Evaluation,
-    Generation,
-    LegacyImport,
-    ModelInfo,
-    Provenance,
     RunRecord,
     RunStatus,
-    Sample,
-    SamplingOptions,
-    ThroughputSource,
-    score_from_checks,
-    slug,
 )
 from bench.site import fmt, summary  # noqa: E402
 from bench.site.cache import BuildCache  # noqa: E402
@@ -73,6 +53,11 @@ from bench.site.charts.model import charts_for  # noqa: E402
 from bench.site.findings import findings_for  # noqa: E402
 from bench.site.render import environment  # noqa: E402
 from bench.site.report import REPORT_NAME, banner_text  # noqa: E402
+from tests.support.records import (  # noqa: E402
+    synthetic_record,
+    write_run,
+    write_synthetic_archive,
+)
 
 # Targets of issue 5, on a 2-core machine.
 COLD_RATIO_MAX = 2.0  # at 1,000 runs
@@ -84,224 +69,6 @@ SITE_WELL_UNDER = 0.6  # "well under 1 GB": at most 60 % of it, 40 % left for gr
 
 SAMPLE_EVERY_S = 0.05
 MB = 10**6
-
-
-# --- synthetic archive -----------------------------------------------------------------------
-
-MODELS = (
-    ("qwen3:0.6b", "Qwen3 0.6b", 0.6),
-    ("qwen2.5-coder:1.5b", "Qwen2.5-C 1.5b", 1.5),
-    ("llama3.2:3b", "Llama3.2 3b", 3.0),
-    ("phi4-mini:3.8b", "Phi4-mini 3.8b", 3.8),
-    ("qwen2.5-coder:7b", "Qwen2.5-C 7b", 7.0),
-    ("gemma3:12b", "Gemma3 12b", 12.0),
-    ("phi4:14b", "Phi4 14b", 14.0),
-    ("mistral-small:24b", "Mistral-S 24b", 24.0),
-)
-HOSTS = ("vps-81", "vps-82", "workstation", "laptop-m2", "gpu-box")
-BENCHMARKS = (
-    ("prompt-handoff-codegen", "Prompt Handoff Benchmark", "deployment_window_analyzer"),
-    ("prompt-handoff-parsing", "Prompt Handoff Parsing Benchmark", "log_line_parser"),
-)
-CHECKS = (
-    CheckSpec(name="python_compile", weight=40, gate=True, description="The candidate compiles."),
-    CheckSpec(name="parses_valid_input", weight=10, description="Valid input parses."),
-    CheckSpec(name="rejects_invalid_input", weight=12.5, description="Bad input is rejected."),
-    CheckSpec(name="expected_metrics", weight=12.5, description="The report has the metrics."),
-    CheckSpec(name="cli_prints_json", weight=12.5, description="The CLI prints JSON."),
-    CheckSpec(name="cli_output_file", weight=12.5, description="The CLI writes its file."),
-)
-CALL_ERRORS = (
-    "HTTP 500 from http://127.0.0.1:11434/api/generate: model runner crashed",
-    "timed out after 600.0s waiting for the first byte",
-    "connection refused by http://127.0.0.1:8080/v1/chat/completions",
-)
-FIRST_RUN = dt.datetime(2025, 5, 1, 8, 0, 0, tzinfo=dt.UTC)
-YEAR_S = 365 * 24 * 3600
-
-
-def synthetic_record(i: int, n: int, seed: int) -> tuple[RunRecord, dict[str, str]]:
-    """Run number `i` of `n`, and the candidate sources it archives (path -> text)."""
-    rng = random.Random(f"{seed}-{i}")
-    benchmark_id, title, task_id = BENCHMARKS[0] if rng.random() < 0.7 else BENCHMARKS[1]
-    spacing_s = YEAR_S / max(n, 1)
-    started = FIRST_RUN + dt.timedelta(seconds=int(i * spacing_s + rng.random() * spacing_s / 2))
-    run_id = f"{benchmark_id}-{started:%Y-%m-%d_%H-%M-%S}"
-    methodology = 1 if rng.random() < 0.3 else METHODOLOGY_VERSION
-    partial = rng.random() < 0.1
-    repeats = rng.randint(1, 3)
-    archive_sources = methodology > 1 and rng.random() < 0.3
-    models = sorted(rng.sample(MODELS, rng.randint(2, 5)), key=lambda m: m[2])
-    sources: dict[str, str] = {}
-    direct = []
-    for k, (tag, label, params_b) in enumerate(models):
-        if partial and k == len(models) - 1 and rng.random() < 0.5:
-            break
-        info = ModelInfo(
-            tag=tag,
-            label=label,
-            params_b=None if rng.random() < 0.05 else params_b,
-            backend="ollama",
-            quantization=rng.choice(("Q4_K_M", "Q8_0", None)),
-        )
-        count = rng.randint(1, repeats) if partial else repeats
-        samples = tuple(
-            _sample(rng, tag, params_b, j, task_id, archive_sources, sources) for j in range(count)
-        )
-        direct.append(DirectResult(model=info, samples=samples))
-    cascades = _cascades(rng, [d.model.tag for d in direct], repeats, task_id)
-    if len(direct) < 2 or len({d.model.tag for d in direct}) < len(direct):
-        cascades = []
-    record = RunRecord(
-        benchmark_id=benchmark_id,
-        run_id=run_id,
-        title=title,
-        host=rng.choice(HOSTS),
-        methodology_version=methodology,
-        task_id=task_id,
-        started_at=started,
-        finished_at=None if partial else started + dt.timedelta(seconds=rng.randint(60, 5400)),
-        status=RunStatus.PARTIAL if partial else RunStatus.COMPLETE,
-        repeats=repeats,
-        checks=CHECKS,
-        direct=tuple(direct),
-        cascades=tuple(cascades),
-        provenance=_provenance(rng, methodology, started),
-    )
-    return record, sources
-
-
-def _sample(
-    rng: random.Random,
-    tag: str,
-    params_b: float,
-    j: int,
-    task_id: str,
-    archive_sources: bool,
-    sources: dict[str, str],
-) -> Sample:
-    failed = rng.random() < 0.06
-    wall_s = round(rng.uniform(5, 40) * (1 + params_b / 4), 1)
-    generation = Generation(
-        call_wall_s=wall_s,
-        throughput_tok_s=None if failed else round(rng.uniform(60, 300) / (1 + params_b / 3), 2),
-        throughput_source=None if failed else rng.choice(list(ThroughputSource)),
-        prompt_tokens=rng.randint(300, 900),
-        generated_tokens=None if failed else rng.randint(200, 2500),
-        error=rng.choice(CALL_ERRORS) if failed else None,
-    )
-    if failed:
-        return Sample(seed=j, generation=generation, evaluation=Evaluation(score=0))
-    candidate = CandidateFile(name=f"{task_id}.py")
-    if archive_sources:
-        path = f"candidates/{slug(tag)}-{j + 1}.py"
-        sources[path] = f"# {tag} sample {j + 1}\nprint({rng.randint(0, 10**6)})\n"
-        candidate = CandidateFile(name=candidate.name, path=path)
-    quality = min(0.95, 0.3 + params_b / 30)
-    return Sample(seed=j, generation=generation, evaluation=_evaluation(rng, quality, candidate))
-
-
-def _evaluation(rng: random.Random, quality: float, candidate: CandidateFile) -> Evaluation:
-    """Checks pass with probability `quality`; a failed compile gate skips the rest."""
-    compiles = rng.random() < quality + 0.3
-    checks = []
-    for spec in CHECKS:
-        if spec.gate:
-            passed: bool | None = compiles
-        else:
-            passed = rng.random() < quality if compiles else None
-        outcome = (
-            CheckOutcome.SKIPPED
-            if passed is None
-            else CheckOutcome.PASSED
-            if passed
-            else CheckOutcome.FAILED
-        )
-        detail = "AssertionError: unexpected output" if passed is False else None
-        checks.append(
-            CheckResult(name=spec.name, weight=spec.weight, outcome=outcome, detail=detail)
-        )
-    return Evaluation(
-        score=score_from_checks(checks),
-        eval_wall_s=round(rng.uniform(0.05, 2.0), 2),
-        checks=tuple(checks),
-        candidate=candidate,
-    )
-
-
-def _cascades(
-    rng: random.Random, tags: list[str], repeats: int, task_id: str
-) -> list[CascadeResult]:
-    pairs = [(s, large) for k, s in enumerate(tags) for large in tags[k + 1 :]]
-    chosen = rng.sample(pairs, min(len(pairs), rng.randint(0, 3)))
-    sizes = {tag: params_b for tag, _, params_b in MODELS}
-    found = []
-    for small, large in chosen:
-        samples = []
-        for j in range(repeats):
-            draft_wall_s = round(rng.uniform(5, 40) * (1 + sizes[small] / 4), 1)
-            refine = Generation(
-                call_wall_s=round(rng.uniform(5, 40) * (1 + sizes[large] / 4), 1),
-                error=rng.choice(CALL_ERRORS) if rng.random() < 0.04 else None,
-            )
-            quality = min(0.95, 0.3 + sizes[large] / 30 + rng.uniform(-0.1, 0.1))
-            evaluation = (
-                Evaluation(score=0)
-                if refine.error
-                else _evaluation(rng, quality, CandidateFile(name=f"{task_id}.py"))
-            )
-            samples.append(
-                CascadeSample(
-                    seed=j,
-                    refine=refine,
-                    pipeline_wall_s=round(draft_wall_s + refine.call_wall_s, 1),
-                    evaluation=evaluation,
-                )
-            )
-        found.append(CascadeResult(small=small, large=large, samples=tuple(samples)))
-    return found
-
-
-def _provenance(rng: random.Random, methodology: int, started: dt.datetime) -> Provenance:
-    if methodology == 1:
-        return Provenance(
-            backend="ollama",
-            legacy=LegacyImport(
-                originally_rendered=started.date(),
-                rehosted_from="MyServers",
-                rehosted_on=started.date() + dt.timedelta(days=rng.randint(1, 60)),
-                notes=("Transcribed from the legacy report page.",),
-            ),
-        )
-    return Provenance(
-        tool_version=f"0.{rng.randint(1, 4)}.{rng.randint(0, 9)}",
-        git_commit=f"{rng.getrandbits(160):040x}",
-        backend=rng.choice(("ollama", "openai", "llama-cpp-inprocess")),
-        server_version=rng.choice(("0.6.8", "0.7.1", "b5535")),
-        sampling=SamplingOptions(temperature=0.2, seed=rng.randint(0, 99), num_ctx=8192),
-        isolation=rng.choice(("bubblewrap", "subprocess")),
-    )
-
-
-def write_run(archive: Path, record: RunRecord, sources: dict[str, str]) -> Path:
-    folder = archive / record.benchmark_id / record.run_id
-    folder.mkdir(parents=True, exist_ok=True)
-    for path, text in sources.items():
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_text(text, encoding="utf-8")
-    (folder / RECORD_FILENAME).write_text(
-        record.model_dump_json(indent=2, exclude_none=False) + "\n", encoding="utf-8"
-    )
-    return folder
-
-
-def write_archive(archive: Path, n: int, seed: int) -> list[RunRecord]:
-    records = []
-    for i in range(n):
-        record, sources = synthetic_record(i, n, seed)
-        write_run(archive, record, sources)
-        records.append(record)
-    return records
 
 
 # --- the baseline: the same pages as plain Markdown ------------------------------------------
@@ -610,7 +377,7 @@ def measure(runs: int, seed: int, workdir: Path, search_run_pages: bool = False)
         config = config.replace(plugin, f"{plugin}      search_run_pages: true\n")
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")
     _say(f"[{runs} runs] writing the archive …")
-    records = write_archive(project / "archive", runs, seed)
+    records = write_synthetic_archive(project / "archive", runs, seed)
     cache = project / ".cache"
 
     _say(f"[{runs} runs] project: cold build …")

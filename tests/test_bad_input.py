@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bench.record.archive import ArchiveError, load_archive
+from tests.support.records import direct, record, sample
 from tests.support.sitebuild import (
     REPO,
     SEED_RUN,
@@ -19,7 +20,6 @@ from tests.support.sitebuild import (
     mkdocs_build,
     page_text,
 )
-from tests.support.varied import direct, record, sample
 
 SEED = REPO / "archive" / SEED_RUN / "run.json"
 

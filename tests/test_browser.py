@@ -10,7 +10,6 @@ import pytest
 
 from tests.support.browser import (
     BrowserLog,
-    chromium,
     draw_images,
     screenshot,
     serve_site,
@@ -27,12 +26,6 @@ BACK_LINK = "back to all benchmarks"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site(make_project(tmp_path_factory.mktemp("browser")))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from bench.record.analysis import RunAnalysis
 from bench.record.archive import load_record
 from bench.site import fmt, summary
 from bench.site.findings import findings_for
+from tests.support.records import cascade, direct, record, sample
 from tests.support.sitebuild import REPO, SEED_RUN
-from tests.support.varied import cascade, direct, record, sample
 
 ALL_BUT_COMPILE = (
     "parse_events_rejects_invalid_window",

@@ -5,7 +5,6 @@ columns, one display name with the tag as a tooltip, and the benchmark's trends 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +12,9 @@ import pytest
 
 from bench.record.schema import RunRecord
 from bench.site.report import report_path
-from tests.support.browser import chromium, serve_site
-from tests.support.records import write_archive
+from tests.support.browser import serve_site
+from tests.support.records import cascade, direct, record, sample, write_archive
 from tests.support.sitebuild import build_in_process, make_project, page_text
-from tests.support.varied import cascade, direct, record, sample
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -153,12 +151,6 @@ def test_a_run_page_links_its_benchmarks_trends(site: Path) -> None:
 
     assert link is not None
     assert (site / report_path(mixed())).parent.joinpath(link.group(1)).resolve().is_file()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 def test_a_reader_sees_the_failure_first_and_the_kpi_fits_its_card(

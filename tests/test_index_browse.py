@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -18,7 +17,7 @@ from bench.record.schema import RunRecord
 from bench.site import fmt
 from bench.site.index import IndexEntry, render_index
 from bench.site.render import environment
-from tests.support.browser import BrowserLog, chromium
+from tests.support.browser import BrowserLog
 from tests.support.records import make_record, two_benchmarks, write_archive
 from tests.support.sitebuild import REPO, build_site, make_project
 
@@ -183,9 +182,7 @@ def test_an_index_of_ten_thousand_runs_renders_quickly() -> None:
         for n in range(10_000)
     ]
 
-    started = time.perf_counter()
-    html = render_index(environment(), many)
-    assert time.perf_counter() - started < 5, "quadratic work per row would take minutes"
+    html = render_index(environment(), many)  # its time is benchmarks/bench_site_scale.py's
 
     assert html.count("<tr data-benchmark=") == 10_000
     assert html.index('href="synthetic-codegen/') > 0
@@ -193,12 +190,6 @@ def test_an_index_of_ten_thousand_runs_renders_quickly() -> None:
 
 
 # In a real browser, from the file system: no server, no network.
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from bench.record.schema import (
 )
 from bench.site.index import IndexEntry, render_index
 from bench.site.render import environment
-from tests.support.browser import BrowserLog, chromium
+from tests.support.browser import BrowserLog
 from tests.support.records import START, make_record, write_archive
 from tests.support.sitebuild import build_site, make_project
 from tests.test_index_browse import parse_index
@@ -191,12 +191,6 @@ def test_host_text_is_escaped(index_html: str) -> None:
 
 
 # In a real browser, from the file system.
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from bench.record.analysis import RunAnalysis
 from bench.record.schema import METHODOLOGY_VERSION, RunRecord
 from bench.site.findings import findings_for
 from bench.site.report import report_path
+from tests.support.records import cascade, direct, record, sample
 from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, page_text
-from tests.support.varied import cascade, direct, record, sample
 
 MERGE = ("merge_overlaps_expected_windows",)
 

@@ -38,7 +38,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def test_the_synthetic_archive_is_valid_and_varied(scale: ModuleType, tmp_path: Path) -> None:
-    scale.write_archive(tmp_path, RUNS, seed=1)
+    scale.write_synthetic_archive(tmp_path, RUNS, seed=1)
     records = [run.record for run in load_archive(tmp_path)]
     assert len(records) == RUNS
     complete = [r for r in records if r.status is RunStatus.COMPLETE]
@@ -63,7 +63,7 @@ def test_the_synthetic_archive_is_the_same_for_the_same_seed(
     scale: ModuleType, tmp_path: Path
 ) -> None:
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
-        scale.write_archive(tmp_path / name, 20, seed=seed)
+        scale.write_synthetic_archive(tmp_path / name, 20, seed=seed)
     assert _files(tmp_path / "a") == _files(tmp_path / "b")
     assert _files(tmp_path / "a") != _files(tmp_path / "c")
 

@@ -22,7 +22,7 @@ from bench.record.schema import RunRecord
 from bench.site.cache import BuildCache
 from bench.site.charts.model import Chart, ChartKind, charts_for
 from bench.site.charts.svg import draw_svg
-from tests.support import varied
+from tests.support import records as varied
 from tests.support.records import make_record
 from tests.support.sitebuild import REPO, SEED_RUN
 

@@ -17,9 +17,8 @@ from bench.site.charts.model import charts_for
 from bench.site.render import TEMPLATES_DIR, environment
 from bench.site.report import report_page, report_path
 from bench.site.trends import trends_for, trends_page
-from tests.support.records import make_series, write_archive
+from tests.support.records import direct, make_series, record, sample, write_archive
 from tests.support.sitebuild import REPO, SEED_RUN, build_in_process, make_project, page_text
-from tests.support.varied import direct, record, sample
 
 TOC_LINK = re.compile(r'<a href="#([^"]+)" class="md-nav__link">')
 SECTION = re.compile(r'<section class="bench-section" id="([^"]+)"')

@@ -26,7 +26,7 @@ from bench.site import fmt
 FORMATS = ("table", "markdown")
 
 
-def _stat(value: Stat | None, render: str = "score") -> str:
+def _stat(value: Stat | None, render: fmt.Render = "score") -> str:
     return fmt.stat(value, render)
 
 

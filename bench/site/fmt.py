@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from bench.record.analysis import Stat
+
+Render = Literal["score", "seconds", "seconds2", "tok_s"]  # how `stat` writes a figure
 
 DASH = "—"
 
@@ -53,7 +56,7 @@ def size_label(params_b: float) -> str:
     return f"{number(params_b, 2)}B"
 
 
-def stat(value: Stat | None, render: str = "score") -> str:
+def stat(value: Stat | None, render: Render = "score") -> str:
     """Median, and `(min–max)` when repeated samples differ."""
     if value is None:
         return DASH
@@ -75,4 +78,9 @@ def _seconds_1(value: float) -> str:
     return seconds(value, 1)
 
 
-_RENDER = {"score": score, "seconds": _seconds_1, "seconds2": _seconds_2, "tok_s": tok_s}
+_RENDER: dict[Render, Callable[[float], str]] = {
+    "score": score,
+    "seconds": _seconds_1,
+    "seconds2": _seconds_2,
+    "tok_s": tok_s,
+}

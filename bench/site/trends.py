@@ -45,7 +45,7 @@ class Metric:
     title: str
     column: str  # its column in the trend data table
     axis: str
-    render: str  # a `fmt.stat` renderer
+    render: fmt.Render  # how `fmt.stat` writes it
     of: Callable[[DirectSummary], Stat | None]
 
 
