@@ -11,10 +11,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.sitebuild import SEED_RUN, make_project
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 BOUND_S = 90.0  # the whole wait for a (re)build; the test ends by itself
 
@@ -64,13 +68,18 @@ def _page_when(url: str, ready: str) -> str:
 
 
 def test_a_bad_record_is_named_on_the_page_and_the_site_recovers(
-    served: tuple[str, Path],
+    served: tuple[str, Path], browser: Browser
 ) -> None:
     root, record = served
 
     page = _page_when(root, "bench-archive-error")
     assert f"{record.name}: host: expected " in page.replace("\n", " ")
     assert SEED_RUN.split("/")[0] in page  # the file is named with its folder
+    tab = browser.new_page()
+    tab.goto(root + "methodology.html")  # every page says so, not only the index
+    alert = tab.locator(".bench-archive-error")
+    assert alert.is_visible() and "host: expected" in alert.inner_text()
+    tab.close()
 
     record.write_text(
         record.read_text(encoding="utf-8").replace('"host": ""', '"host": "vps-81"'),
