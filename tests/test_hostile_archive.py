@@ -13,13 +13,16 @@ import re
 from collections.abc import Callable
 from html import unescape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from bench.record.safety import RELATIVE_PATH_RULE
-from tests.support.browser import chromium, serve_site
+from tests.support.browser import serve_site
 from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, mkdocs_build
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 SEED = json.loads((REPO / "archive" / SEED_RUN / "run.json").read_text(encoding="utf-8"))
 BENCHMARK = SEED["benchmark_id"]
@@ -305,14 +308,14 @@ def test_control_characters_never_reach_a_built_file_raw(empty: Path) -> None:
     assert checked > 20
 
 
-def test_a_script_in_a_candidate_does_not_run_in_a_browser(empty: Path) -> None:
+def test_a_script_in_a_candidate_does_not_run_in_a_browser(empty: Path, browser: Browser) -> None:
     project, archive = project_with(empty)
     folder = write_run(archive, "browsed", candidate="candidates/evil.svg")
     (folder / "candidates").mkdir()
     (folder / "candidates" / "evil.svg").write_text(HOSTILE_SVG, encoding="utf-8")
     site = build_site(project)
     (site / "control.svg").write_text(HOSTILE_SVG, encoding="utf-8")  # what used to be published
-    with chromium() as browser, serve_site(site) as root:
+    with serve_site(site) as root:
         page = browser.new_page()
         alerts: list[str] = []
         page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
