@@ -5,6 +5,7 @@ paths as a person reads them."""
 from __future__ import annotations
 
 import io
+import statistics
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +15,11 @@ from rich.console import Console
 
 from bench import cli
 from bench.cli.progress import RichProgress
+from bench.record.archive import load_record
+from bench.runner.config import load_config
 from bench.runner.orchestrator import Call
 from bench.runner.progress import Progress
+from bench.runner.run import prepare
 from bench.runner.tasks import get_task
 from tests.support.runs import TimedOllama, fenced, ollama_model, write_config
 
@@ -129,3 +133,34 @@ def test_the_bar_names_calls_by_the_configs_labels() -> None:
     progress.started(Call("refine", LONG_TAG, 1, pair=("tiny:0.5b", LONG_TAG)))
 
     assert _line(progress).startswith("tiny:0.5b -> Long 32B #2 ")  # no label: the tag
+
+
+def test_the_first_eta_of_a_run_comes_from_the_previous_run_of_its_config(
+    tmp_path: Path, ollama: TimedOllama
+) -> None:
+    config = write_config(tmp_path, [ollama_model("large:1.5b", ollama.url)], repeats=2)
+    assert cli.main(["run", str(config)]) == cli.EXIT_OK
+    [first] = (tmp_path / "archive").rglob("run.json")
+    walls = [g.call_wall_s for g in load_record(first).generations()]
+
+    again = prepare(load_config(config))
+    try:
+        progress = again.progress()
+    finally:
+        again.close()
+
+    assert progress.prior_call_s == statistics.median(walls)
+    assert progress.parallel == 1
+    assert progress.names == {"large:1.5b": "large:1.5b"}
+
+
+def test_a_changed_config_gives_no_first_eta(tmp_path: Path, ollama: TimedOllama) -> None:
+    config = write_config(tmp_path, [ollama_model("large:1.5b", ollama.url)])
+    assert cli.main(["run", str(config)]) == cli.EXIT_OK
+    config.write_text(config.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
+
+    again = prepare(load_config(config))
+    try:
+        assert again.progress().prior_call_s is None
+    finally:
+        again.close()
