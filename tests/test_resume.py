@@ -18,13 +18,14 @@ from fakes.ollama_server import FakeModel
 
 from bench import cli
 from bench.record.archive import load_archive, load_record
-from bench.record.schema import RECORD_FILENAME, RunRecord, RunStatus, SamplingOptions
-from bench.runner.backends import Backend, ModelFacts, Reply, make_backend
+from bench.record.schema import RECORD_FILENAME, RunRecord, RunStatus
+from bench.runner.backends import make_backend
 from bench.runner.config import load_config
 from bench.runner.run import prepare
 from bench.runner.tasks import get_task
 from tests.support.runs import (
     BENCHMARK,
+    InterruptAfter,
     TimedOllama,
     bench,
     bench_process,
@@ -37,36 +38,6 @@ TASK = get_task("deployment_window_analyzer")
 SMALL = FakeModel(name="small:0.5b", reply=fenced("print('draft')\n"))
 LARGE = FakeModel(name="large:1.5b", reply=fenced(TASK.reference_source()))
 PLANNED_CALLS = 2 * 2 + 2  # two models, two repeats, one pair
-
-
-class InterruptAfter:
-    """A backend that lets `calls` calls through, then acts as if Ctrl-C was pressed."""
-
-    def __init__(self, inner: Backend, calls: int) -> None:
-        self._inner = inner
-        self._left = calls
-        self.name = inner.name
-        self.url = inner.url
-
-    def generate(
-        self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
-    ) -> Reply:
-        if self._left == 0:
-            raise KeyboardInterrupt
-        self._left -= 1
-        return self._inner.generate(model, prompt, options, timeout_s)
-
-    def model_facts(self, model: str) -> ModelFacts:
-        return self._inner.model_facts(model)
-
-    def availability(self, model: str) -> str | None:
-        return self._inner.availability(model)
-
-    def server_version(self) -> str | None:
-        return self._inner.server_version()
-
-    def close(self) -> None:
-        self._inner.close()
 
 
 @pytest.fixture

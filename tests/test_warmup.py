@@ -15,13 +15,20 @@ from fakes.ollama_server import FakeModel, final_message
 from bench import cli
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import load_record
-from bench.record.schema import RECORD_FILENAME, RunStatus, SamplingOptions
-from bench.runner.backends import Backend, ModelFacts, Reply, make_backend
+from bench.record.schema import RECORD_FILENAME, RunStatus
+from bench.runner.backends import make_backend
 from bench.runner.config import load_config
 from bench.runner.orchestrator import WARMUP_MAX_TOKENS, WARMUP_PROMPT
 from bench.runner.run import prepare
 from bench.runner.tasks import get_task
-from tests.support.runs import TimedOllama, fenced, ollama_model, run_dirs, write_config
+from tests.support.runs import (
+    InterruptAfter,
+    TimedOllama,
+    fenced,
+    ollama_model,
+    run_dirs,
+    write_config,
+)
 
 TASK = get_task("deployment_window_analyzer")
 SMALL = FakeModel(name="small:0.5b", reply=fenced("print('draft')\n"))
@@ -39,34 +46,6 @@ class ColdStartOllama(TimedOllama):
         time.sleep(0.3)
         cold = FakeModel(name=body["model"], load_duration_ns=COLD_LOAD_NS, eval_duration_ns=10**9)
         return json_answer(final_message(cold, "message", "ready"))
-
-
-class InterruptAfter:
-    """A backend that lets `calls` calls through, then acts as if Ctrl-C was pressed."""
-
-    def __init__(self, inner: Backend, calls: int) -> None:
-        self._inner, self._left = inner, calls
-        self.name, self.url = inner.name, inner.url
-
-    def generate(
-        self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
-    ) -> Reply:
-        if self._left == 0:
-            raise KeyboardInterrupt
-        self._left -= 1
-        return self._inner.generate(model, prompt, options, timeout_s)
-
-    def model_facts(self, model: str) -> ModelFacts:
-        return self._inner.model_facts(model)
-
-    def availability(self, model: str) -> str | None:
-        return self._inner.availability(model)
-
-    def server_version(self) -> str | None:
-        return self._inner.server_version()
-
-    def close(self) -> None:
-        self._inner.close()
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ from fakes._loopback import Answer
 from fakes.ollama_server import FakeModel, FakeOllama
 from ruamel.yaml import YAML
 
+from bench.record.schema import SamplingOptions
+from bench.runner.backends import Backend, ModelFacts, Reply
+
 REPO = Path(__file__).resolve().parents[2]
 TASK_ID = "deployment_window_analyzer"
 BENCHMARK = "test-bench"
@@ -42,6 +45,34 @@ class TimedOllama(FakeOllama):
     def chats(self) -> list[dict[str, Any]]:
         """The bodies of the chat requests received, in order."""
         return [r.body for r in self.requests_to("/api/chat")]
+
+
+class InterruptAfter:
+    """A backend that lets `calls` calls through, then acts as if Ctrl-C was pressed."""
+
+    def __init__(self, inner: Backend, calls: int) -> None:
+        self._inner, self._left = inner, calls
+        self.name, self.url = inner.name, inner.url
+
+    def generate(
+        self, model: str, prompt: str, options: SamplingOptions, timeout_s: float
+    ) -> Reply:
+        if self._left == 0:
+            raise KeyboardInterrupt
+        self._left -= 1
+        return self._inner.generate(model, prompt, options, timeout_s)
+
+    def model_facts(self, model: str) -> ModelFacts:
+        return self._inner.model_facts(model)
+
+    def availability(self, model: str) -> str | None:
+        return self._inner.availability(model)
+
+    def server_version(self) -> str | None:
+        return self._inner.server_version()
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 def fenced(code: str) -> str:
