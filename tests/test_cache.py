@@ -180,7 +180,7 @@ def test_a_changed_chart_style_redraws(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_a_changed_chart_drawing_redraws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Editing bench/svgchart.py (code or style) changes the key of every run chart."""
+    """Editing bench/site/charts/svg.py (code or style) changes the key of every run chart."""
     chart = charts_for(RunAnalysis(make_record()), BuildCache())[0]
     drawn = svg_path_for(chart, tmp_path)
     source = Path(svgchart.__file__).read_bytes()
