@@ -17,8 +17,7 @@ from bench import cli
 from bench.cli.progress import RichProgress
 from bench.record.archive import load_record
 from bench.runner.config import load_config
-from bench.runner.orchestrator import Call
-from bench.runner.progress import Progress
+from bench.runner.progress import Call, Progress
 from bench.runner.run import prepare
 from bench.runner.tasks import get_task
 from tests.support.runs import TimedOllama, fenced, ollama_model, write_config

@@ -28,8 +28,7 @@ from bench.cli._common import shown_path
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.errors import shorten
 from bench.record.schema import RunRecord, RunStatus
-from bench.runner.orchestrator import Call
-from bench.runner.progress import Progress
+from bench.runner.progress import Call, Progress
 from bench.site import fmt
 
 BAR_WIDTH = 16

@@ -26,8 +26,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from bench.record.schema import (
     CascadeSample,
@@ -43,29 +42,13 @@ from bench.record.schema import (
 from bench.runner.backends import Backend, Reply
 from bench.runner.config import RunConfig
 from bench.runner.host import load_average
-from bench.runner.progress import Observer, Silent
-from bench.runner.store import Pair, RunState, utc_now, write_candidate
+from bench.runner.progress import Call, Observer, Silent
+from bench.runner.store import RunState, utc_now, write_candidate
 from bench.runner.tasks._base import Task
 
 ServerKey = tuple[str, str]  # (config backend kind, url)
 WARMUP_PROMPT = "Reply with one word: ready."
 WARMUP_MAX_TOKENS = 8
-
-
-@dataclass(frozen=True)
-class Call:
-    """One model call of the plan."""
-
-    kind: Literal["warmup", "direct", "refine"]
-    tag: str  # the model called: the direct model, or the pair's large model
-    repeat: int
-    pair: Pair | None = None
-
-    def needs(self) -> tuple[Call, ...]:
-        if self.pair is None:
-            return ()
-        small, large = self.pair
-        return (Call("direct", small, self.repeat), Call("direct", large, self.repeat))
 
 
 def plan(config: RunConfig) -> list[Call]:

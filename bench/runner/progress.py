@@ -1,5 +1,7 @@
 """What the orchestrator tells whoever watches a run, and the figures a progress bar shows.
 
+A `Call` is one model call of the run's plan: what the orchestrator runs and reports.
+
 The orchestrator announces the plan, then each call as it starts and as it ends; `Progress`
 keeps count and estimates the time left from the calls finished so far (before the first one
 ends: from the previous run of the same config, when there is one). The command line draws it
@@ -12,10 +14,25 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Literal, Protocol
 
-if TYPE_CHECKING:
-    from bench.runner.orchestrator import Call
+from bench.runner.store import Pair
+
+
+@dataclass(frozen=True)
+class Call:
+    """One model call of the plan."""
+
+    kind: Literal["warmup", "direct", "refine"]
+    tag: str  # the model called: the direct model, or the pair's large model
+    repeat: int
+    pair: Pair | None = None
+
+    def needs(self) -> tuple[Call, ...]:
+        if self.pair is None:
+            return ()
+        small, large = self.pair
+        return (Call("direct", small, self.repeat), Call("direct", large, self.repeat))
 
 
 class Observer(Protocol):

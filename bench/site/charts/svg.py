@@ -17,13 +17,52 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 from xml.sax import saxutils
 
 from bench.record.safety import printable
 
-if TYPE_CHECKING:
-    from bench.site.charts.model import Chart, ChartKind, ChartRow
+
+class ChartRow(Protocol):
+    """A bar or a point: its category, series, value and spread."""
+
+    @property
+    def x(self) -> str: ...
+    @property
+    def series(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+
+
+class Chart(Protocol):
+    """What is drawn: `bench.site.charts.model.Chart` is one (this module does not import it,
+    so the model may draw with it)."""
+
+    @property
+    def kind(self) -> str: ...  # "area" or "bar", a ChartKind
+    @property
+    def title(self) -> str: ...
+    @property
+    def series(self) -> Sequence[str]: ...
+    @property
+    def rows(self) -> Sequence[ChartRow]: ...
+    @property
+    def order(self) -> Sequence[str]: ...
+    @property
+    def label_angle(self) -> int: ...
+    @property
+    def width_px(self) -> int: ...
+    @property
+    def height_px(self) -> int: ...
+    @property
+    def y_title(self) -> str: ...
+    @property
+    def y_fixed_top(self) -> float | None: ...
+
 
 # Vega's defaults (vega/src/config.js, vega-lite/src/config.ts) for what these charts use.
 CATEGORY = (
@@ -196,7 +235,7 @@ def _tick_labels(ticks: Sequence[float]) -> list[str]:
     return [f"{t:,.{decimals}f}" for t in ticks]
 
 
-def x_band(kind: ChartKind, count: int, width: float) -> Band:
+def x_band(kind: str, count: int, width: float) -> Band:
     """The x scale: points for an area chart, bar groups (padded) for a bar chart."""
     padding = 0.0 if kind == "area" else BAR_PADDING
     return _band(count, width, padding, padding)
@@ -353,7 +392,7 @@ def _by_series(rows: Sequence[ChartRow], xs: Sequence[str]) -> Iterator[tuple[st
         yield name, sorted((r for r in rows if r.series == name), key=lambda r: position[r.x])
 
 
-def _legend(series: Sequence[str], colour: dict[str, str], kind: ChartKind) -> tuple[str, float]:
+def _legend(series: Sequence[str], colour: dict[str, str], kind: str) -> tuple[str, float]:
     """The legend's entries in a row, and its width."""
     entries, x = [], 0.0
     for name in series:
