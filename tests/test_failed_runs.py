@@ -170,3 +170,11 @@ def test_a_reader_sees_the_failure_first_and_the_kpi_fits_its_card(
         page.click("a.bench-trends")
         assert page.url.endswith("/bench/trends.html")
         page.close()
+
+
+def test_long_check_names_wrap_at_their_underscores_not_mid_word(site: Path) -> None:
+    html = _page(site, mixed())
+    matrix = html[html.index('id="check-matrix"') :]
+
+    assert "<th><code>parse_<wbr>events_<wbr>rejects_<wbr>invalid_<wbr>window</code>" in matrix
+    assert "<th><code>python_<wbr>compile</code> (40)</th>" in matrix

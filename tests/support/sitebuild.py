@@ -47,6 +47,7 @@ def page_text(html: str) -> str:
     end = html.find("</article>")
     body = html[start:end] if start >= 0 else html
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    body = body.replace("<wbr>", "")  # a line-break opportunity: nothing a reader sees
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body))).strip()
 
 
