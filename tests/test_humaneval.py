@@ -6,12 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fakes.ollama_server import FakeModel
 
-from bench.record.schema import CheckOutcome
+from bench import cli
+from bench.record.archive import load_record
+from bench.record.schema import RECORD_FILENAME, CheckOutcome, RunStatus
 from bench.runner.config import load_config
 from bench.runner.tasks import get_task, task_ids
 from bench.runner.tasks.humaneval import CHECKS, PROBLEM_COUNT, HumanEvalTask
 from bench.runner.tasks.humaneval.problems import load_problems
+from tests.support.runs import TimedOllama, fenced, ollama_model, run_dirs, write_config
 
 PROBLEMS = load_problems()
 GENEROUS_TIMEOUT_S = 10.0  # per call: a busy 2-core machine is slow, never wrong
@@ -69,35 +73,44 @@ def test_every_canonical_solution_scores_100_through_evaluate(index: int) -> Non
 
 
 ADD = 53  # add(x, y): its check makes 105 calls, 100 of them with random arguments
-WRONG = {
-    "empty": "",
-    "does-not-compile": "def add(x: int, y: int) -> int:\n    return x +\n",
-    "wrong": "def add(x: int, y: int) -> int:\n    return x - y\n",
-    "no-such-function": "def plus(x, y):\n    return x + y\n",
+WRONG = {  # a source, and what the failed check says
+    "empty": ("", "the candidate is empty"),
+    "does-not-compile": ("def add(x: int, y: int) -> int:\n    return x +\n", "line 2"),
+    "wrong": (
+        "def add(x: int, y: int) -> int:\n    return x - y\n",
+        "the test failed at `assert candidate(0, 1) == 1`",
+    ),
+    "no-such-function": (
+        "def plus(x, y):\n    return x + y\n",
+        "add(0, 1): the module defines no add",
+    ),
     "always-equal": (
-        "class X:\n    __eq__ = lambda s, o: True\n\ndef add(x, y):\n    return X()\n"
+        "class X:\n    __eq__ = lambda s, o: True\n\ndef add(x, y):\n    return X()\n",
+        "add(0, 1) returned an instance of X, not plain data",
     ),
     "patched-assertion-error": (
         "import builtins\n"
         "builtins.AssertionError = type('Quiet', (BaseException,), {})\n"
-        "builtins.__dict__['assert'] = None\n"
-        "def add(x, y):\n    return 0\n"
+        "def add(x, y):\n    return 0\n",
+        "the test failed at `assert candidate(0, 1) == 1`",
     ),
-    "exits-early": "import sys\n\ndef add(x, y):\n    sys.exit(0)\n",
+    "exits-early": ("import sys\n\ndef add(x, y):\n    sys.exit(0)\n", "raised SystemExit"),
     "right-for-the-literals-only": (
         "def add(x, y):\n    return {(0, 1): 1, (1, 0): 1, (5, 7): 12, (7, 5): 12, (2, 3): 5}"
-        ".get((x, y), 0)\n"
+        ".get((x, y), 0)\n",
+        "the test failed at `assert candidate(x, y) == x + y`",
     ),
 }
 
 
-@pytest.mark.parametrize("source", WRONG.values(), ids=WRONG.keys())
-def test_a_wrong_or_hostile_solution_scores_0(source: str) -> None:
+@pytest.mark.parametrize(("source", "detail"), WRONG.values(), ids=WRONG.keys())
+def test_a_wrong_or_hostile_solution_scores_0(source: str, detail: str) -> None:
     evaluation = _task(ADD).evaluate(source, None)
     assert evaluation.score == 0, evaluation.checks
-    gate, test = evaluation.checks
-    assert gate.outcome is CheckOutcome.PASSED or test.outcome is CheckOutcome.SKIPPED
-    assert CheckOutcome.FAILED in (gate.outcome, test.outcome)
+    [failed] = [check for check in evaluation.checks if check.outcome is CheckOutcome.FAILED]
+    assert detail in str(failed.detail)
+    if failed.name == "python_compile":
+        assert evaluation.checks[1].outcome is CheckOutcome.SKIPPED
 
 
 def test_a_check_over_helpers_of_the_prompt_is_replayed_with_the_candidate_s_answers() -> None:
@@ -123,3 +136,28 @@ def test_a_task_named_in_a_config_is_a_humaneval_problem(tmp_path: Path) -> None
     task = get_task(config.task)
     assert task.id == "humaneval-0"
     assert task.evaluate(task.reference_source(), None).score == 100
+
+
+def test_a_run_of_a_humaneval_task_scores_its_models_and_its_handoff(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    task = get_task(f"humaneval-{ADD}")
+    small = FakeModel(name="small:0.5b", reply=fenced(WRONG["wrong"][0]), parameter_size="500M")
+    large = FakeModel(name="large:1.5b", reply=fenced(task.reference_source()))
+    with TimedOllama.running(small, large) as ollama:
+        config = write_config(
+            tmp_path,
+            [ollama_model(small.name, ollama.url), ollama_model(large.name, ollama.url)],
+            pairs=((small.name, large.name),),
+            task=task.id,
+        )
+        code = cli.main(["run", str(config)])
+        refine_prompt = ollama.chats()[-1]["messages"][0]["content"]
+
+    assert code == cli.EXIT_OK, capsys.readouterr().out
+    [run_dir] = run_dirs(tmp_path / "archive")
+    record = load_record(run_dir / RECORD_FILENAME)
+    assert record.status is RunStatus.COMPLETE and record.checks == CHECKS
+    assert [m.samples[0].evaluation.score for m in record.direct] == [0, 100]
+    assert record.cascades[0].samples[0].evaluation.score == 100
+    assert refine_prompt == task.refine_prompt(WRONG["wrong"][0])

@@ -5,8 +5,8 @@ canonical solution (its helper functions, e.g. `encode_cyclic`, are what `check`
 
     python -I -S check_program.py record PROBLEM_JSON
         `candidate` is the canonical solution; prints, as one JSON line, each distinct call
-        `check` made: its key (the repr of its arguments) and its arguments, JSON-tagged as
-        the harness's driver reads them.
+        `check` made: its key (the repr of its arguments), the arguments as written, and the
+        arguments JSON-tagged as the harness's driver reads them.
     python -I -S check_program.py replay PROBLEM_JSON ANSWERS_JSON
         `candidate` is a table of the candidate's answers (plain data, by key); a call whose
         key the table lacks fails. Prints "passed" when `check` returns; otherwise exits 1
@@ -66,7 +66,8 @@ def _recorder(reference: Any, calls: dict[str, dict[str, Any]]) -> Any:
     def candidate(*args: Any, **kwargs: Any) -> Any:
         key = call_key(args, kwargs)
         kwargs_json = {name: tagged(item) for name, item in kwargs.items()}
-        calls.setdefault(key, {"key": key, "args": tagged(list(args)), "kwargs": kwargs_json})
+        entry = {"key": key, "shown": shown(args, kwargs), "args": tagged(list(args))}
+        calls.setdefault(key, {**entry, "kwargs": kwargs_json})
         state = random.getstate()  # the reference's own use of random leaves check's alone
         try:
             return reference(*copy.deepcopy(args), **copy.deepcopy(kwargs))
@@ -80,7 +81,8 @@ def _replayer(table: dict[str, Any]) -> Any:
     def candidate(*args: Any, **kwargs: Any) -> Any:
         key = call_key(args, kwargs)
         if key not in table:
-            raise Unrecorded(f"check called candidate{_shown(key)}, which the reference did not")
+            called = shown(args, kwargs)
+            raise Unrecorded(f"check called candidate({called}), which the reference did not")
         return copy.deepcopy(table[key])
 
     return candidate
@@ -88,6 +90,12 @@ def _replayer(table: dict[str, Any]) -> Any:
 
 def call_key(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return repr((args, kwargs))
+
+
+def shown(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """The arguments as they would be written in the call, cut to 200 characters."""
+    text = ", ".join([*map(repr, args), *(f"{name}={item!r}" for name, item in kwargs.items())])
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def tagged(value: Any) -> Any:
@@ -134,10 +142,6 @@ def _reason(error: Exception, test: str) -> str:
     kind = "the test failed" if isinstance(error, AssertionError) else type(error).__name__
     text = str(error)
     return f"{kind}{where}" + (f": {text}" if text else "")
-
-
-def _shown(key: str) -> str:
-    return key if len(key) <= 200 else key[:199] + "…"
 
 
 if __name__ == "__main__":

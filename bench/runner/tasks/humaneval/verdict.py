@@ -44,6 +44,7 @@ class Recording:
 
     calls: tuple[Call, ...]
     keys: Mapping[str, str]  # call id -> key
+    shown: Mapping[str, str]  # call id -> its arguments as written, for a check's detail
 
 
 def record_calls(problem: Problem, limits: sandbox.Limits) -> Recording:
@@ -61,12 +62,12 @@ def record_calls(problem: Problem, limits: sandbox.Limits) -> Recording:
         raise RuntimeError(
             f"{problem.task_id}: recording the calls of check() failed: {_why(result)}"
         )
-    calls, keys = [], {}
+    calls, keys, shown = [], {}, {}
     for number, entry in enumerate(entries):
         call_id = f"call_{number}"
         calls.append(Call(call_id, problem.entry_point, tuple(entry["args"]), entry["kwargs"]))
-        keys[call_id] = str(entry["key"])
-    return Recording(tuple(calls), keys)
+        keys[call_id], shown[call_id] = str(entry["key"]), str(entry["shown"])
+    return Recording(tuple(calls), keys, shown)
 
 
 def python_compile(answers: Answers) -> None:
@@ -86,16 +87,16 @@ def passes_tests(
     """
     table: dict[str, Any] = {}
     for call in recording.calls:
-        key = recording.keys[call.id]
+        called = f"{problem.entry_point}({recording.shown[call.id]})"
         answer = answers.call(call.id)
         try:
             value = answer.value()
         except CheckFailed as failure:
-            raise CheckFailed(f"{_shown_call(problem, key)} {failure}") from None
+            raise CheckFailed(f"{called}: {failure}") from None
         odd = _not_plain(python_value(value))
         if odd:
-            raise CheckFailed(f"{_shown_call(problem, key)} returned {odd}, not plain data")
-        table[key] = value
+            raise CheckFailed(f"{called} returned {odd}, not plain data")
+        table[recording.keys[call.id]] = value
     result = _run_check(problem, "replay", table, limits)
     if result.exit_code != 0 or result.stdout.strip() != b'"passed"':
         raise CheckFailed(_why(result))
@@ -142,8 +143,3 @@ def _why(result: sandbox.SandboxResult) -> str:
     if lines and not result.timed_out:
         return short(lines[-1])
     return f"the test's process {result.describe()}"
-
-
-def _shown_call(problem: Problem, key: str) -> str:
-    """`entry_point(args)` from a key, the repr of `(args, kwargs)`."""
-    return short(f"{problem.entry_point}{key}")
