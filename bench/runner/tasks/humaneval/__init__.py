@@ -11,9 +11,10 @@ candidate's code.
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
-from bench.record.schema import CheckSpec, Evaluation
+from bench.record.schema import CheckSpec
 from bench.runner import sandbox
 from bench.runner.tasks._answers import Answers
 from bench.runner.tasks._harness import Assessment, ProbedTask, fenced
@@ -73,6 +74,7 @@ class HumanEvalTask(ProbedTask):
         self.calls = ()  # recorded on the first evaluation (`recording`)
         self.verdicts = {"python_compile": python_compile, "passes_tests": self._passes_tests}
         self._recording: Recording | None = None
+        self._recording_lock = threading.Lock()  # a run evaluates from a thread per server
 
     def prompt(self) -> str:
         template = (self.folder / "prompt.md").read_text(encoding="utf-8")
@@ -82,21 +84,19 @@ class HumanEvalTask(ProbedTask):
     def reference_source(self) -> str:
         return self.problem.prompt + self.problem.canonical_solution
 
-    def evaluate(self, source: str, candidate_path: str | None) -> Evaluation:
-        return self.assess(source, candidate_path).evaluation
-
     def assess(self, source: str, candidate_path: str | None = None) -> Assessment:
-        self.recording()
+        self.recording()  # the calls to ask the candidate
         return super().assess(source, candidate_path)
 
     def recording(self) -> Recording:
         """The calls `check` makes, recorded once per task object (a pure function of the
         problem): a run of many candidates records them once."""
-        if self._recording is None:
-            recording = record_calls(self.problem, self.limits)
-            self.calls = recording.calls
-            self._recording = recording
-        return self._recording
+        with self._recording_lock:
+            if self._recording is None:
+                recording = record_calls(self.problem, self.limits)
+                self.calls = recording.calls
+                self._recording = recording
+            return self._recording
 
     def _passes_tests(self, answers: Answers) -> None:
         passes_tests(self.problem, self.recording(), answers, self.limits)
