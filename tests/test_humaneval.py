@@ -14,7 +14,7 @@ from bench.record.schema import RECORD_FILENAME, CheckOutcome, RunStatus
 from bench.runner.config import load_config
 from bench.runner.tasks import get_task, task_ids
 from bench.runner.tasks.humaneval import CHECKS, PROBLEM_COUNT, HumanEvalTask
-from bench.runner.tasks.humaneval.problems import load_problems
+from bench.runner.tasks.humaneval.problems import Problem, load_problems
 from tests.support.runs import TimedOllama, fenced, ollama_model, run_dirs, write_config
 
 PROBLEMS = load_problems()
@@ -161,3 +161,21 @@ def test_a_run_of_a_humaneval_task_scores_its_models_and_its_handoff(
     assert [m.samples[0].evaluation.score for m in record.direct] == [0, 100]
     assert record.cascades[0].samples[0].evaluation.score == 100
     assert refine_prompt == task.refine_prompt(WRONG["wrong"][0])
+
+
+def test_a_call_whose_arguments_come_from_another_answer_fails_when_the_answers_differ() -> None:
+    problem = Problem(
+        task_id="HumanEval/0",
+        prompt="def inc(x: int) -> int:\n",
+        entry_point="inc",
+        canonical_solution="    return x + 1\n",
+        test="def check(candidate):\n    assert candidate(candidate(1)) == 3\n",
+    )
+    task = HumanEvalTask(problem, check_timeout_s=GENEROUS_TIMEOUT_S)
+    assert [call.args for call in task.recording().calls] == [(1,), (2,)]
+    assert task.evaluate("def inc(x):\n    return x + 1\n", None).score == 100
+    evaluation = task.evaluate("def inc(x):\n    return x + 2\n", None)
+    assert evaluation.score == 0
+    assert "check called candidate(3), which the reference did not" in str(
+        evaluation.checks[1].detail
+    )
