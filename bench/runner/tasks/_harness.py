@@ -8,12 +8,12 @@ Then each check, a function of the answers, runs here, in the runner, against ex
 that never enter a sandbox. The candidate can only change its own answers: no result line,
 verdict or expected value lives where it can reach.
 
-A HumanEval problem (a function and a `check(candidate)` of asserts) plugs in as a task whose
-calls are the `candidate(...)` calls found in `check` (their arguments are literals), and
-whose verdict runs `check` in a sandbox of its own that receives only data: there `candidate`
-is a table of the answers, turned back into built-in values (`python_value`) and passed as
-Python literals, so the asserts compare plain values with Python's own `==`, and nothing the
-candidate did can reach them (`tests/test_harness.py` scores such a problem).
+A HumanEval problem (a function and a `check(candidate)` of asserts, `tasks/humaneval/`) plugs
+in as a task whose calls are those its `check` makes, recorded by running `check` on the
+canonical solution in a sandbox, and whose verdict runs `check` again in a sandbox of its own
+that receives only data: there `candidate` is a table of the answers, turned back into
+built-in values, so the asserts compare plain values with Python's own `==`, and nothing the
+candidate did can reach them (`tests/test_harness.py` sketches the same with literal calls).
 """
 
 from __future__ import annotations
