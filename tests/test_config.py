@@ -181,9 +181,9 @@ def test_an_unknown_task_is_refused_before_any_model_is_called(
     code = cli.main(["run", str(path)])
 
     assert code == cli.EXIT_USAGE
-    assert (
-        f"{path}:3: task: expected one of deployment_window_analyzer, found 'no_such_task'"
-        in capsys.readouterr().err
+    known = "deployment_window_analyzer, humaneval-0 … humaneval-163"
+    assert f"{path}:3: task: expected one of {known}, found 'no_such_task'" in (
+        capsys.readouterr().err
     )
     assert ollama.requests == []
 

@@ -43,7 +43,7 @@ from bench.runner.store import (
     store_file,
     utc_now,
 )
-from bench.runner.tasks import Task, get_task, task_ids
+from bench.runner.tasks import Task, get_task, known_tasks, task_ids
 
 DISTRIBUTION = "bench-archive"
 
@@ -351,8 +351,7 @@ def git_commit() -> str | None:
 def _task(loaded: LoadedConfig) -> Task:
     task_id = loaded.config.task
     if task_id not in task_ids():
-        known = ", ".join(task_ids())
         raise ConfigError(
-            [loaded.problem(("task",), f"expected one of {known}, found {task_id!r}")]
+            [loaded.problem(("task",), f"expected one of {known_tasks()}, found {task_id!r}")]
         )
     return get_task(task_id)

@@ -14,11 +14,12 @@ Everything the candidate prints goes to stderr. The runner decodes the lines str
 compares them with what it expects: whatever a child does (patch this module, write lines of
 its own, return objects with odd `__eq__`) changes only that child's one answer.
 
-Arguments are JSON, with three tags for what JSON cannot say: `{"$datetime": ISO}`,
-`{"$tuple": [...]}` and `{"$new": NAME, "kwargs": {...}}` (an instance of the candidate's own
-class NAME). Answers use `{"$datetime": ISO, "utcoffset_s": N | null}` for a datetime,
-`{"$object": TYPE, "attributes": {...}}` for an instance (its fields), `{"$tuple": [...]}` and
-`{"$set": [...]}`, so that a tuple stays distinct from a list.
+Arguments are JSON, with four tags for what JSON cannot say: `{"$datetime": ISO}`,
+`{"$tuple": [...]}`, `{"$dict": [[KEY, VALUE], ...]}` (keys of any type) and
+`{"$new": NAME, "kwargs": {...}}` (an instance of the candidate's own class NAME). Answers use
+`{"$datetime": ISO, "utcoffset_s": N | null}` for a datetime, `{"$object": TYPE, "attributes":
+{...}}` for an instance (its fields), `{"$tuple": [...]}` and `{"$set": [...]}`, so that a
+tuple stays distinct from a list.
 """
 
 from __future__ import annotations
@@ -270,6 +271,8 @@ def decode(module: ModuleType, value: Any) -> Any:
         return [decode(module, item) for item in value]
     if not isinstance(value, dict):
         return value
+    if "$dict" in value:
+        return {decode(module, key): decode(module, item) for key, item in value["$dict"]}
     if "$datetime" in value:
         return datetime.fromisoformat(value["$datetime"])
     if "$tuple" in value:

@@ -8,16 +8,17 @@ Then each check, a function of the answers, runs here, in the runner, against ex
 that never enter a sandbox. The candidate can only change its own answers: no result line,
 verdict or expected value lives where it can reach.
 
-A HumanEval problem (a function and a `check(candidate)` of asserts) plugs in as a task whose
-calls are the `candidate(...)` calls found in `check` (their arguments are literals), and
-whose verdict runs `check` in a sandbox of its own that receives only data: there `candidate`
-is a table of the answers, turned back into built-in values (`python_value`) and passed as
-Python literals, so the asserts compare plain values with Python's own `==`, and nothing the
-candidate did can reach them (`tests/test_harness.py` scores such a problem).
+A HumanEval problem (a function and a `check(candidate)` of asserts, `tasks/humaneval/`) plugs
+in as a task whose calls are those its `check` makes, recorded by running `check` on the
+canonical solution in a sandbox, and whose verdict runs `check` again in a sandbox of its own
+that receives only data: there `candidate` is a table of the answers, turned back into
+built-in values, so the asserts compare plain values with Python's own `==`, and nothing the
+candidate did can reach them (`tests/test_harness.py` sketches the same with literal calls).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -46,6 +47,7 @@ _DRIVER_NAME = "bench_driver.py"  # its name inside the sandbox, apart from the 
 _REQUESTS_NAME = "bench_requests.json"
 _PLACEHOLDER = re.compile(r"\{\{(task|draft)\}\}")
 _SOURCE_BYTES = 1024 * 1024  # a longer candidate is not run (its gate fails, saying why)
+_SPARE_PROCESSES = 8  # the driver itself, and what a call may start
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,11 @@ class ProbedTask:
     candidate_name: str
     checks: tuple[CheckSpec, ...]  # in report order; weights sum to 100; the gate first
     folder: ClassVar[Path]
-    calls: ClassVar[tuple[Call, ...]]
-    cli_runs: ClassVar[tuple[CliRun, ...]]
-    verdicts: ClassVar[Mapping[str, Verdict]]  # check name -> verdict
+    # A task sets these in its class body, or (when they depend on the task's own data, as
+    # HumanEval's recorded calls do) on the instance.
+    calls: tuple[Call, ...]
+    cli_runs: tuple[CliRun, ...]
+    verdicts: Mapping[str, Verdict]  # check name -> verdict
 
     def __init__(self, check_timeout_s: float = 2.0, limits: sandbox.Limits | None = None) -> None:
         """`check_timeout_s` bounds each call and command line; `limits` bound the module's
@@ -171,7 +175,14 @@ class ProbedTask:
             _REQUESTS_NAME: json.dumps(requests),
         }
         command = sandbox.python_command(_DRIVER_NAME, _REQUESTS_NAME)
-        return sandbox.run(command, files=files, limits=self.limits)
+        # The driver makes each call in a process of its own, all at once, each with a pipe.
+        calls = len(self.calls)
+        limits = dataclasses.replace(
+            self.limits,
+            processes=max(self.limits.processes, calls + _SPARE_PROCESSES),
+            open_files=self.limits.open_files + 2 * calls,
+        )
+        return sandbox.run(command, files=files, limits=limits)
 
     def _run_cli(self, code: bytes, run: CliRun) -> sandbox.SandboxResult:
         limits = sandbox.Limits(
