@@ -22,6 +22,7 @@ from bench.record.analysis import RunAnalysis, Stat
 from bench.record.archive import ArchiveError, RunNotFound, find_run, load_record
 from bench.record.compare import Change, Comparison, compare_runs
 from bench.site import fmt
+from bench.site.summary import handoff_outcomes
 
 FORMATS = ("table", "markdown")
 
@@ -91,6 +92,13 @@ def _sections(comparison: Comparison) -> list[Section]:
             figures=True,
         ),
         Section(
+            "Handoff outcomes",
+            ["Pair", "A: against its drafts", "B: against its drafts"],
+            _handoff_rows(comparison),
+            "Neither run holds its handoffs' drafts.",
+            figures=False,
+        ),
+        Section(
             "Checks that flipped",
             ["Model or pair", "Check", "A", "B"],
             flips,
@@ -98,6 +106,13 @@ def _sections(comparison: Comparison) -> list[Section]:
             figures=False,
         ),
     ]
+
+
+def _handoff_rows(comparison: Comparison) -> list[list[str]]:
+    """Per pair, what its refiner kept, fixed and broke in run A and in run B."""
+    a = {h.pair: h.drafts for h in handoff_outcomes(comparison.a)}
+    b = {h.pair: h.drafts for h in handoff_outcomes(comparison.b)}
+    return [[pair, a.get(pair, fmt.DASH), b.get(pair, fmt.DASH)] for pair in {**a, **b}]
 
 
 def render_markdown(comparison: Comparison) -> str:

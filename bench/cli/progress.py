@@ -30,6 +30,7 @@ from bench.record.errors import shorten
 from bench.record.schema import RunRecord, RunStatus
 from bench.runner.progress import Call, Progress
 from bench.site import fmt
+from bench.site.summary import handoff_outcomes
 
 BAR_WIDTH = 16
 _FIXED_WIDTH = 52  # the bar, "123/456 calls", elapsed, "ETA 0:00:00" and the gaps between
@@ -113,6 +114,13 @@ def print_summary(console: Console, record: RunRecord, record_path: Path) -> Non
     """The table of results, every failed call, and where the record is."""
     analysis = RunAnalysis(record)
     console.print(summary_table(analysis))
+    for outcome in handoff_outcomes(analysis):
+        console.print(
+            f"{outcome.pair}: {outcome.drafts}; {outcome.baseline}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     errors = error_lines(analysis)
     if errors:
         console.print(f"[red]{len(errors)} failed call(s):[/red]")

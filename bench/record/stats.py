@@ -128,7 +128,6 @@ def score_summary(observations: Sequence[Observation], level: float = LEVEL) -> 
         interval = _t_interval(task_means, level)
     n = sum(len(group) for group in by_task.values())
     passed = sum(o.passed for group in by_task.values() for o in group)
-    wilson = stats.binomtest(passed, n).proportion_ci(confidence_level=level, method="wilson")
     counts = [(len(group), sum(o.passed for o in group)) for group in by_task.values()]
     fewest = min(samples for samples, _ in counts)
     return ScoreSummary(
@@ -138,12 +137,21 @@ def score_summary(observations: Sequence[Observation], level: float = LEVEL) -> 
         repeats=max(samples for samples, _ in counts),
         n=n,
         pass_rate=passed / n,
-        pass_interval=Interval(float(wilson.low), float(wilson.high), level),
+        pass_interval=wilson(passed, n, level),
         pass_at_k={
             k: statistics.mean(pass_at_k(samples, c, k) for samples, c in counts)
             for k in range(1, fewest + 1)
         },
     )
+
+
+def wilson(k: int, n: int, level: float = LEVEL) -> Interval:
+    """The Wilson interval of a proportion: `k` of `n` (n > 0), e.g. passed of samples."""
+    _check_level(level)
+    if n <= 0 or not 0 <= k <= n:
+        raise ValueError(f"expected 0 <= k <= n and n > 0, found k={k}, n={n}")
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
+    return Interval(float(ci.low), float(ci.high), level)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

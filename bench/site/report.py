@@ -169,6 +169,7 @@ class ReportPage:
     cascades: tuple[CascadeRow, ...]
     checks: tuple[CheckColumn, ...]
     matrix: tuple[MatrixRow, ...]
+    handoffs: tuple[summary.HandoffOutcome, ...]  # what each pair's refiner did with its drafts
     errors: tuple[CallError, ...]
     unmeasured: tuple[str, ...]  # models and pairs no call measured
     timings: bool  # the direct table shows prompt tok/s and time to first token
@@ -191,6 +192,7 @@ def report_page(
     `trends_href`: the benchmark's trends page, from the site root."""
     r = run.record
     errors = tuple(_errors(run))
+    handoffs = tuple(summary.handoff_outcomes(run))
     timings = any(d.prompt_tok_s is not None or d.ttft_s is not None for d in run.direct)
     sections = (
         Section("findings", "Findings"),
@@ -198,6 +200,7 @@ def report_page(
         Section("failure-hotspots", "Failure hotspots"),
         Section("direct-models", "Direct models"),
         Section("handoff-pairs", "Handoff pairs"),
+        *((Section("handoff-outcomes", "Handoff outcomes"),) if handoffs else ()),
         Section("check-matrix", "Check matrix"),
         *((Section("call-errors", "Call errors"),) if errors or run.unmeasured else ()),
         Section("provenance", "Provenance"),
@@ -224,6 +227,7 @@ def report_page(
         cascades=tuple(_cascade_row(c) for c in run.cascades),
         checks=tuple(CheckColumn(c.name, fmt.number(c.weight)) for c in r.checks),
         matrix=tuple(_matrix(run)),
+        handoffs=handoffs,
         errors=errors,
         unmeasured=tuple(u.who for u in run.unmeasured),
         facts=tuple(_facts(run)),

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.record.analysis import CascadeSummary, RunAnalysis
+from bench.record.handoff import baseline_transitions, draft_transitions
+from bench.record.stats import Interval
 from bench.site import fmt
 
 
@@ -182,3 +184,50 @@ def failed_calls_notice(run: RunAnalysis) -> str | None:
         text += f" {theirs} {'was' if theirs == 1 else 'were'} the model's failure (a timeout or"
         text += " an unusable reply) and scored 0."
     return text + " The list is under Calls that failed."
+
+
+@dataclass(frozen=True)
+class HandoffOutcome:
+    """One pair's handoff outcomes, worded: against its drafts, and against its large model."""
+
+    pair: str
+    drafts: str
+    baseline: str
+
+
+def handoff_outcomes(run: RunAnalysis) -> list[HandoffOutcome]:
+    """Per pair whose samples hold their drafts' outcomes: what the refiner kept, fixed and
+    broke, with 95% Wilson intervals; none for a record without drafts (the seed)."""
+    found = []
+    for pair in run.cascades:
+        drafts = draft_transitions(pair)
+        if drafts is None:
+            continue
+        baseline = baseline_transitions(pair)
+        against = (
+            fmt.DASH
+            if baseline is None
+            else (
+                f"the draft helped on {baseline.fixed} of {baseline.failing_before} repeats the "
+                f"large model failed alone{_share(baseline.fixed_interval())}, and hurt on "
+                f"{baseline.broke} of {baseline.passing_before} it passed alone"
+                f"{_share(baseline.broke_interval())}"
+            )
+        )
+        found.append(
+            HandoffOutcome(
+                pair.name,
+                f"fixed {drafts.fixed} of {drafts.failing_before} failing drafts"
+                f"{_share(drafts.fixed_interval())}, broke {drafts.broke} of "
+                f"{drafts.passing_before} passing ones{_share(drafts.broke_interval())}; "
+                f"kept {drafts.both_pass}, both failed {drafts.both_fail} (n = {drafts.n})",
+                against,
+            )
+        )
+    return found
+
+
+def _share(interval: Interval | None) -> str:
+    if interval is None:
+        return ""
+    return f" (95% CI {fmt.percent(interval.low)}–{fmt.percent(interval.high)})"

@@ -1,0 +1,92 @@
+"""What a handoff's refiner did with the draft it was handed, sample by sample.
+
+For each handoff sample, the draft's outcome (the small model's direct answer of the same
+repeat, which the handoff reuses) against the refined one: **kept** (both pass), **fixed** (the
+draft fails, the refined answer passes), **broke** (the draft passes, the refined answer fails),
+or both fail. And the same against the large model's own direct answer of that repeat: did the
+draft help the refiner or hurt it? An answer passes when every one of its checks passed. Only
+measured samples count (a call that failed on the server is missing data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bench.record.schema import CheckOutcome, Evaluation
+from bench.record.stats import Interval, wilson
+
+if TYPE_CHECKING:
+    from bench.record.analysis import CascadeSummary
+
+
+@dataclass(frozen=True)
+class Transitions:
+    """Pass/fail before and after, over matched samples: before is the draft (or the large
+    model's own answer), after is the refined answer."""
+
+    both_pass: int
+    fixed: int  # before failed, after passed
+    broke: int  # before passed, after failed
+    both_fail: int
+
+    @property
+    def n(self) -> int:
+        return self.both_pass + self.fixed + self.broke + self.both_fail
+
+    @property
+    def failing_before(self) -> int:
+        return self.fixed + self.both_fail
+
+    @property
+    def passing_before(self) -> int:
+        return self.both_pass + self.broke
+
+    def fixed_interval(self) -> Interval | None:
+        """95% Wilson interval of the share of failing answers the refiner fixed."""
+        return wilson(self.fixed, self.failing_before) if self.failing_before else None
+
+    def broke_interval(self) -> Interval | None:
+        """95% Wilson interval of the share of passing answers the refiner broke."""
+        return wilson(self.broke, self.passing_before) if self.passing_before else None
+
+
+def passed(evaluation: Evaluation) -> bool:
+    """Every check of the answer passed (an answer with no checks did not pass)."""
+    return bool(evaluation.checks) and all(
+        c.outcome is CheckOutcome.PASSED for c in evaluation.checks
+    )
+
+
+def draft_transitions(pair: CascadeSummary) -> Transitions | None:
+    """Draft against refined answer, per handoff sample that holds its draft's evaluation;
+    None when no sample does (a re-hosted record, for one)."""
+    matched = [
+        (passed(s.draft.evaluation), passed(s.evaluation))
+        for s in pair.result.samples
+        if s.draft is not None and s.draft.evaluation.checks
+    ]
+    return _count(matched)
+
+
+def baseline_transitions(pair: CascadeSummary) -> Transitions | None:
+    """The large model's own direct answer against the refined one, repeat by repeat (matched
+    by seed); None when no repeat has both."""
+    own = {s.seed: s.evaluation for s in pair.large.result.samples if s.seed is not None}
+    matched = [
+        (passed(own[s.seed]), passed(s.evaluation))
+        for s in pair.result.samples
+        if s.seed is not None and s.seed in own and s.draft is not None
+    ]
+    return _count(matched)
+
+
+def _count(matched: list[tuple[bool, bool]]) -> Transitions | None:
+    if not matched:
+        return None
+    return Transitions(
+        both_pass=sum(b and a for b, a in matched),
+        fixed=sum(not b and a for b, a in matched),
+        broke=sum(b and not a for b, a in matched),
+        both_fail=sum(not b and not a for b, a in matched),
+    )
