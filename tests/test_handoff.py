@@ -16,7 +16,13 @@ from bench.cli.progress import print_summary
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import load_record
 from bench.record.compare import compare_runs
-from bench.record.handoff import Transitions, baseline_transitions, draft_transitions
+from bench.record.handoff import (
+    StageShares,
+    Transitions,
+    baseline_transitions,
+    draft_transitions,
+    stage_shares,
+)
 from bench.record.schema import RunRecord
 from bench.site import summary
 from bench.site.cache import BuildCache
@@ -125,3 +131,24 @@ def test_the_runners_summary_and_compare_say_the_same(capsys: pytest.CaptureFixt
         section
     )
     assert line.drafts in section
+
+
+def test_the_drafts_share_of_a_handoffs_wall_time_and_tokens() -> None:
+    draft = sample(5.0, seed=0)
+    draft["generation"]["generated_tokens"] = 100
+    handoff = _handoff(draft, (), seed=0) | {
+        "refine": {"call_wall_s": 15.0, "generated_tokens": 300}
+    }
+    run = RunAnalysis(
+        record(
+            [direct("small:1b", 1, draft), direct("big:7b", 7, sample(20.0, seed=0))],
+            [{"small": "small:1b", "large": "big:7b", "samples": [handoff]}],
+        )
+    )
+    [pair] = run.cascades
+
+    assert stage_shares(pair) == StageShares(draft_wall=0.25, draft_tokens=0.25, n=1)
+    assert summary.handoff_outcomes(run)[0].stages == (
+        "the draft took 25.0% of the wall time, 25.0% of the generated tokens (n = 1)"
+    )
+    assert stage_shares(RunAnalysis(FIXES).cascades[0]) is None  # no refine call recorded

@@ -90,3 +90,38 @@ def _count(matched: list[tuple[bool, bool]]) -> Transitions | None:
         broke=sum(b and not a for b, a in matched),
         both_fail=sum(not b and not a for b, a in matched),
     )
+
+
+@dataclass(frozen=True)
+class StageShares:
+    """The draft's share of a handoff, over the samples that hold both stages: of the wall
+    time (draft call wall / (draft + refine call walls)) and of the generated tokens."""
+
+    draft_wall: float
+    draft_tokens: float | None  # None when a stage did not report its tokens
+    n: int
+
+
+def stage_shares(pair: CascadeSummary) -> StageShares | None:
+    """None when no sample holds both its draft and its refine call."""
+    both = [
+        (s.draft.generation, s.refine)
+        for s in pair.result.samples
+        if s.draft is not None and s.refine is not None
+    ]
+    walls = sum(d.call_wall_s for d, _ in both), sum(r.call_wall_s for _, r in both)
+    if not both or sum(walls) == 0:
+        return None
+    counted = [
+        (d.generated_tokens, r.generated_tokens)
+        for d, r in both
+        if d.generated_tokens is not None and r.generated_tokens is not None
+    ]
+    draft_tokens = sum(d for d, _ in counted)
+    all_tokens = draft_tokens + sum(r for _, r in counted)
+    complete = len(counted) == len(both) and all_tokens > 0
+    return StageShares(
+        draft_wall=walls[0] / sum(walls),
+        draft_tokens=draft_tokens / all_tokens if complete else None,
+        n=len(both),
+    )

@@ -8,7 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.record.analysis import CascadeSummary, RunAnalysis
-from bench.record.handoff import baseline_transitions, draft_transitions
+from bench.record.handoff import (
+    StageShares,
+    baseline_transitions,
+    draft_transitions,
+    stage_shares,
+)
 from bench.record.stats import Interval
 from bench.site import fmt
 
@@ -193,6 +198,7 @@ class HandoffOutcome:
     pair: str
     drafts: str
     baseline: str
+    stages: str = fmt.DASH  # the draft's share of the handoff's wall time and tokens
 
 
 def handoff_outcomes(run: RunAnalysis) -> list[HandoffOutcome]:
@@ -222,9 +228,23 @@ def handoff_outcomes(run: RunAnalysis) -> list[HandoffOutcome]:
                 f"{drafts.passing_before} passing ones{_share(drafts.broke_interval())}; "
                 f"kept {drafts.both_pass}, both failed {drafts.both_fail} (n = {drafts.n})",
                 against,
+                _stages(stage_shares(pair)),
             )
         )
     return found
+
+
+def _stages(shares: StageShares | None) -> str:
+    if shares is None:
+        return fmt.DASH
+    tokens = (
+        f", {fmt.percent(shares.draft_tokens)} of the generated tokens"
+        if shares.draft_tokens is not None
+        else ""
+    )
+    return (
+        f"the draft took {fmt.percent(shares.draft_wall)} of the wall time{tokens} (n = {shares.n})"
+    )
 
 
 def _share(interval: Interval | None) -> str:
