@@ -165,8 +165,9 @@ def test_failed_call_scores_zero_and_is_left_out_of_wall_time() -> None:
     down = next(d for d in run.direct if d.tag == "down:3b")
     assert down.score.median == 0
     assert down.call_wall_s is None
-    assert down.errors == ("http://127.0.0.1:11434: connection refused",)
-    assert [d.errors for d in run.direct] == [(), ("http://127.0.0.1:11434: connection refused",)]
+    assert [(f.who, f.error, f.missing) for f in run.call_failures] == [
+        ("down:3b", "http://127.0.0.1:11434: connection refused", False)
+    ]
     assert run.fastest_direct is not None and run.fastest_direct.tag == "up:1b"
 
 

@@ -55,7 +55,6 @@ def test_the_eta_is_unknown_until_a_call_tells_how_long_calls_take() -> None:
 
     # one call took 40 s: the second has 30 s left, the third 40 s.
     assert progress.remaining_s() == 70
-    assert progress.eta_source == "this run"
 
 
 def test_the_first_eta_comes_from_the_previous_run_and_counts_the_call_slots() -> None:
@@ -64,7 +63,6 @@ def test_the_first_eta_comes_from_the_previous_run_and_counts_the_call_slots() -
     progress.planned(total=5, done=1)
 
     assert progress.remaining_s() == 40  # four calls of 20 s, two at a time
-    assert progress.eta_source == "previous run"
 
 
 def test_the_bar_names_the_call_in_progress_and_fits_80_columns() -> None:

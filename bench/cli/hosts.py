@@ -13,12 +13,13 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.cli._common import ExitCode
-from bench.record.hosts import host_summary
+from bench.record.hosts import GIB, host_summary
 from bench.record.schema import GpuProbe, HostInfo, LoadAverage, ServerInfo
 from bench.runner.backends import make_backend
 from bench.runner.config import ConfigError, load_config
 from bench.runner.host import fingerprint
 from bench.runner.run import open_backends, server_infos
+from bench.site import fmt
 
 UNKNOWN = "unknown"
 
@@ -66,7 +67,7 @@ def host_table(host: HostInfo) -> Table:
     table = Table(title="This host, as a run records it", title_justify="left", show_header=False)
     table.add_column("Fact", style="bold")
     table.add_column("Value")
-    memory = f"{summary.memory_gib:.1f} GiB" if summary.memory_gib is not None else UNKNOWN
+    memory = fmt.gib(summary.memory_gib) if summary.memory_gib is not None else UNKNOWN
     rows = [
         ("CPU", host.cpu_model or UNKNOWN),
         ("Cores", _cores(host)),
@@ -98,7 +99,7 @@ def _gpus(host: HostInfo) -> str:
         return "none found: neither nvidia-smi nor rocm-smi on PATH"
     lines = [
         f"{g.name}"
-        + (f", {g.memory_bytes / 2**30:.1f} GiB" if g.memory_bytes else "")
+        + (f", {fmt.gib(g.memory_bytes / GIB)}" if g.memory_bytes else "")
         + f" ({g.probe.value})"
         for g in host.gpus
     ]

@@ -198,10 +198,6 @@ class DirectSummary:
         return [s.generation for s in self.result.samples]
 
     @property
-    def errors(self) -> tuple[str, ...]:
-        return tuple(s.generation.error for s in self.result.samples if s.generation.error)
-
-    @property
     def _answered(self) -> list[Sample]:
         return [s for s in self.result.samples if s.generation.error is None]
 
@@ -290,15 +286,6 @@ class CascadeSummary:
     @property
     def speed_win(self) -> bool:
         return self.delta_wall_s is not None and self.delta_wall_s < 0
-
-    @property
-    def errors(self) -> tuple[str, ...]:
-        found: list[str] = []
-        for sample in self.result.samples:
-            for call in (sample.draft.generation if sample.draft else None, sample.refine):
-                if call is not None and call.error:
-                    found.append(call.error)
-        return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -444,7 +444,10 @@ class RunRecord(_Strict):
     def generations(self) -> list[Generation]:
         """Every model call the record holds: direct answers, then refine calls (a handoff's
         draft is its small model's direct answer, counted once)."""
-        return _calls(self)
+        calls = [s.generation for d in self.direct for s in d.samples]
+        for c in self.cascades:
+            calls += [s.refine for s in c.samples if s.refine is not None]
+        return calls
 
     def evaluations(self) -> list[tuple[tuple[int | str, ...], Evaluation]]:
         """Every evaluated candidate, with where it sits in the record
@@ -463,13 +466,6 @@ class RunRecord(_Strict):
                         (("cascades", i, "samples", j, "draft", "evaluation"), s.draft.evaluation)
                     )
         return found
-
-
-def _calls(record: RunRecord) -> list[Generation]:
-    calls = [s.generation for d in record.direct for s in d.samples]
-    for c in record.cascades:
-        calls += [s.refine for s in c.samples if s.refine is not None]
-    return calls
 
 
 def _listing(names: Iterable[str], most: int = 10) -> str:

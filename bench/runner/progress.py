@@ -98,12 +98,6 @@ class Progress:
         """The call in progress that started first."""
         return min(self.running, key=self.running.__getitem__, default=None)
 
-    @property
-    def eta_source(self) -> str | None:
-        if self.call_s:
-            return "this run"
-        return "previous run" if self.prior_call_s is not None else None
-
     def remaining_s(self) -> float | None:
         """Seconds left: a call's median wall times the calls left, over the slots; the calls
         in progress count for what is left of them. None while nothing tells a call's wall."""

@@ -108,14 +108,14 @@ def previous_call_s(run_dir: Path, config_text: str) -> float | None:
     others = sorted((p for p in run_dir.parent.iterdir() if p != run_dir), reverse=True)
     for other in others:
         try:
-            same = (other / CONFIG_FILENAME).read_text(encoding="utf-8") == config_text
+            if (other / CONFIG_FILENAME).read_text(encoding="utf-8") != config_text:
+                continue  # read a record only for a run of the same config
             record = RunRecord.model_validate_json((other / RECORD_FILENAME).read_bytes())
         except (OSError, ValueError):
             continue
-        if same:
-            walls = [g.call_wall_s for g in record.generations() if g.error is None]
-            if walls:
-                return statistics.median(walls)
+        walls = [g.call_wall_s for g in record.generations() if g.error is None]
+        if walls:
+            return statistics.median(walls)
     return None
 
 

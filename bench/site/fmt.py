@@ -48,6 +48,11 @@ def percent(share: float) -> str:
     return f"{100 * share:.1f}%"
 
 
+def gib(gib: float) -> str:
+    """`24.0 GiB`: an amount of memory."""
+    return f"{gib:.1f} GiB"
+
+
 def size_b(params_b: float | None) -> str:
     return DASH if params_b is None else number(params_b, 2)
 

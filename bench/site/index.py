@@ -117,7 +117,7 @@ class IndexEntry:
         if cores is not None:
             parts.append(f"{cores} cores")
         if host.memory_gib is not None:
-            parts.append(f"{host.memory_gib:.1f} GiB")
+            parts.append(fmt.gib(host.memory_gib))
         parts += host.gpu_names
         return ", ".join(parts) or None
 

@@ -14,6 +14,8 @@ from bench.record.handoff import (
     draft_transitions,
     stage_shares,
 )
+from bench.record.hosts import GIB
+from bench.record.schema import RunStatus
 from bench.record.stats import Interval
 from bench.site import fmt
 
@@ -122,9 +124,9 @@ def host_line(run: RunAnalysis) -> str | None:
             cores += f" ({host.logical_cores} threads)"
         parts.append(cores)
     if host.memory_gib is not None:
-        parts.append(f"{host.memory_gib:.1f} GiB")
+        parts.append(fmt.gib(host.memory_gib))
     for name, memory_gib in zip(host.gpu_names, host.gpu_memory_gib, strict=True):
-        parts.append(name + (f" {memory_gib:.1f} GiB" if memory_gib is not None else ""))
+        parts.append(name + (f" {fmt.gib(memory_gib)}" if memory_gib is not None else ""))
     return "on " + ", ".join(parts)
 
 
@@ -139,8 +141,7 @@ def host_facts(run: RunAnalysis) -> list[tuple[str, str]]:
         if avg is not None
     ]
     gpus = "; ".join(
-        g.name + (f", {g.memory_bytes / 2**30:.1f} GiB" if g.memory_bytes else "")
-        for g in info.gpus
+        g.name + (f", {fmt.gib(g.memory_bytes / GIB)}" if g.memory_bytes else "") for g in info.gpus
     )
     looked = ", ".join(str(p.value) for p in info.gpu_probes)
     servers = "; ".join(
@@ -154,7 +155,7 @@ def host_facts(run: RunAnalysis) -> list[tuple[str, str]]:
         ),
         (
             "Host memory",
-            f"{info.memory_bytes / 2**30:.1f} GiB" if info.memory_bytes else "not reported",
+            fmt.gib(info.memory_bytes / GIB) if info.memory_bytes else "not reported",
         ),
         ("Host GPUs", gpus or f"none found (looked with: {looked})"),
         ("Host OS", f"{info.os or '?'}, kernel {info.kernel or '?'}, {info.machine or '?'}"),
@@ -175,7 +176,7 @@ def failed_calls_notice(run: RunAnalysis) -> str | None:
     calls = len(failures)
     total = run.calls
     text = f"{calls} of {total} call{'s' if total != 1 else ''} failed."
-    if run.record.status.value == "failed":
+    if run.record.status is RunStatus.FAILED:
         return text + " No call succeeded: this run has no figures."
     if missing:
         text += (
