@@ -1,4 +1,7 @@
-"""Write the run record's JSON Schema into schema/ (run after changing bench/schema.py)."""
+"""Write the run record's JSON Schema into schema/ (run after changing bench/record/schema.py).
+
+Only the current version's is written; version 1's (`V1`) is kept as it was published, the
+contract of the version 1 files in archives (the loader reads them as one-task runs)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,9 @@ from bench.record.schema import SCHEMA_VERSION, json_schema
 TARGET = (
     Path(__file__).resolve().parents[1] / "schema" / f"run-record.v{SCHEMA_VERSION}.schema.json"
 )
+
+
+V1 = TARGET.with_name("run-record.v1.schema.json")
 
 
 def schema_text() -> str:

@@ -95,7 +95,7 @@ def test_unknown_schema_version_and_unknown_field(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError) as caught:
         load_archive(archive)
     text = str(caught.value)
-    assert "future/run.json: schema_version: expected 1 (this tool's), found 9" in text
+    assert "future/run.json: schema_version: expected 1 or 2, found 9" in text
     assert 'typo/run.json: hots: expected no such field, found "vps-81"' in text
 
 
@@ -126,8 +126,8 @@ def test_unknown_schema_version_and_unknown_field(tmp_path: Path) -> None:
             lambda d: d["cascades"][0]["samples"][0]["evaluation"]["checks"][1].update(
                 name="parse_events"
             ),
-            "cascades[0].samples[0].evaluation.checks[1].name: expected a check in the run's "
-            "checks (python_compile, ",
+            "cascades[0].samples[0].evaluation.checks[1].name: expected a check of task "
+            "deployment_window_analyzer (python_compile, ",
         ),
     ],
     ids=["cascade-model", "score", "finished-at", "duplicate-model", "check-name"],

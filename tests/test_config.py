@@ -182,8 +182,9 @@ def test_an_unknown_task_is_refused_before_any_model_is_called(
 
     assert code == cli.EXIT_USAGE
     known = "deployment_window_analyzer, humaneval-0 … humaneval-163"
-    assert f"{path}:3: task: expected one of {known}, found 'no_such_task'" in (
-        capsys.readouterr().err
+    assert (
+        f"{path}:3: task: expected a suite (humaneval) or a task ({known}), found 'no_such_task'"
+        in (capsys.readouterr().err)
     )
     assert ollama.requests == []
 

@@ -20,11 +20,11 @@ from jsonschema import Draft202012Validator
 from bench.record.archive import ArchiveError, load_archive, load_record
 from bench.record.schema import MAX_SECONDS
 from bench.record.strictjson import MAX_DEPTH
-from scripts.export_schema import TARGET
+from scripts.export_schema import V1
 from tests.support.sitebuild import REPO, SEED_RUN, make_project, mkdocs_build
 
 SEED_TEXT = (REPO / "archive" / SEED_RUN / "run.json").read_text(encoding="utf-8")
-VALIDATOR = Draft202012Validator(json.loads(TARGET.read_text(encoding="utf-8")))
+VALIDATOR = Draft202012Validator(json.loads(V1.read_text(encoding="utf-8")))  # the seed's
 NUMBER = "__number__"  # a placeholder for a number token json.dumps cannot write
 
 Edit = Callable[[dict[str, Any]], object]

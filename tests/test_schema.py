@@ -10,7 +10,9 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from bench.record.schema import Generation, GpuProbe, HostInfo, RunRecord, TimingSource
-from scripts.export_schema import TARGET, schema_text
+from bench.record.upgrade import upgrade_v1
+from scripts.export_schema import TARGET, V1, schema_text
+from tests.support.records import make_record
 from tests.support.sitebuild import REPO, SEED_RUN
 
 
@@ -23,16 +25,29 @@ def test_exported_schema_is_up_to_date() -> None:
 def test_schema_names_what_a_record_holds() -> None:
     schema = json.loads(TARGET.read_text(encoding="utf-8"))
     required = set(schema["required"])
-    assert {"benchmark_id", "run_id", "title", "host", "started_at", "checks"} <= required
+    assert {"benchmark_id", "run_id", "title", "host", "started_at", "tasks"} <= required
+    assert schema["properties"]["schema_version"]["const"] == 2
     defs = schema["$defs"]
+    assert {"id", "checks"} <= set(defs["TaskSpec"]["required"])
+    assert {"task", "repeat"} <= set(defs["Sample"]["required"])
     assert {"passed", "failed", "skipped"} == set(defs["CheckOutcome"]["enum"])
     assert "throughput_source" in defs["Generation"]["properties"]
     assert "legacy" in defs["Provenance"]["properties"]
 
 
-def test_seed_record_validates_against_the_exported_schema() -> None:
-    record = json.loads((REPO / "archive" / SEED_RUN / "run.json").read_text(encoding="utf-8"))
+def test_a_suite_record_validates_against_the_version_2_schema() -> None:
+    record = make_record(tasks=("humaneval-0", "humaneval-1"), repeats=2)
+    data = json.loads(record.model_dump_json())
     validator = Draft202012Validator(json.loads(TARGET.read_text(encoding="utf-8")))
+    assert list(validator.iter_errors(data)) == []
+    data["direct"][0]["samples"][0].pop("task")
+    (error,) = validator.iter_errors(data)
+    assert list(error.path) == ["direct", 0, "samples", 0]
+
+
+def test_the_seed_validates_against_the_version_1_schema_published_beside_it() -> None:
+    record = json.loads((REPO / "archive" / SEED_RUN / "run.json").read_text(encoding="utf-8"))
+    validator = Draft202012Validator(json.loads(V1.read_text(encoding="utf-8")))
     assert list(validator.iter_errors(record)) == []
     record["direct"][0]["samples"][0]["evaluation"]["score"] = 101
     (error,) = validator.iter_errors(record)
@@ -40,9 +55,10 @@ def test_seed_record_validates_against_the_exported_schema() -> None:
 
 
 def _seed_json() -> dict[str, Any]:
+    """The seed's data as a version 2 record holds it: one task, its samples numbered."""
     path = REPO / "archive" / SEED_RUN / "run.json"
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    return upgrade_v1(data)
 
 
 def test_the_seed_record_without_host_or_timings_still_loads() -> None:

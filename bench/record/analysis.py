@@ -27,6 +27,7 @@ from bench.record.schema import (
     ThroughputSource,
     TimingSource,
 )
+from bench.record.stats import Observation, ScoreSummary, score_summary
 
 TOP_FAILED_CHECKS = 3
 HOTSPOT_EXAMPLES = 3
@@ -131,6 +132,20 @@ class Outcomes:
         return tuple(e.candidate for e in self.evaluations)
 
 
+def passed(evaluation: Evaluation) -> bool:
+    """Every check of the answer passed (an answer with no checks did not pass)."""
+    return bool(evaluation.checks) and all(
+        c.outcome is CheckOutcome.PASSED for c in evaluation.checks
+    )
+
+
+def observations(samples: Iterable[Sample | CascadeSample]) -> tuple[Observation, ...]:
+    """What `bench.record.stats` works on: each sample's task, repeat, score and pass."""
+    return tuple(
+        Observation(s.task, s.repeat, s.evaluation.score, passed(s.evaluation)) for s in samples
+    )
+
+
 @dataclass(frozen=True)
 class DirectSummary:
     result: DirectResult
@@ -154,6 +169,15 @@ class DirectSummary:
     @property
     def score(self) -> Stat:
         return self.outcomes.score
+
+    @cached_property
+    def observations(self) -> tuple[Observation, ...]:
+        return observations(self.result.samples)
+
+    @cached_property
+    def summary(self) -> ScoreSummary:
+        """Mean score and pass rate with their intervals, tasks as the unit."""
+        return score_summary(self.observations)
 
     @cached_property
     def call_wall_s(self) -> Stat | None:
@@ -231,6 +255,15 @@ class CascadeSummary:
     @property
     def score(self) -> Stat:
         return self.outcomes.score
+
+    @cached_property
+    def observations(self) -> tuple[Observation, ...]:
+        return observations(self.result.samples)
+
+    @cached_property
+    def summary(self) -> ScoreSummary:
+        """Mean score and pass rate with their intervals, tasks as the unit."""
+        return score_summary(self.observations)
 
     @cached_property
     def pipeline_wall_s(self) -> Stat:
@@ -326,7 +359,7 @@ class RunAnalysis:
 
     def __init__(self, record: RunRecord) -> None:
         self.record = record
-        order = tuple(c.name for c in record.checks)
+        order = record.check_order
         measured = [_measured(d) for d in record.direct]
         legacy = record.provenance.legacy is not None
         self.direct = tuple(

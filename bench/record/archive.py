@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from bench.record import strictjson
 from bench.record.errors import Loc, error_loc, expected_and_found, field_path, root_causes, shorten
 from bench.record.safety import file_inside, publishable
-from bench.record.schema import RECORD_FILENAME, SCHEMA_VERSION, RunRecord
+from bench.record.schema import RECORD_FILENAME, SCHEMA_VERSIONS, RunRecord
+from bench.record.upgrade import upgrade_v1, v1_loc
 
 
 @dataclass(frozen=True)
@@ -166,19 +167,22 @@ def _validate(path: Path, text: str) -> tuple[RunRecord | None, list[RecordProbl
     if not isinstance(data, dict):
         return None, [RecordProblem(path, "(document)", "a JSON object", type(data).__name__)]
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION or isinstance(version, bool):
-        return None, [
-            RecordProblem(
-                path, "schema_version", f"{SCHEMA_VERSION} (this tool's)", _found(version)
-            )
-        ]
+    if version not in SCHEMA_VERSIONS or isinstance(version, bool):
+        readable = " or ".join(map(str, SCHEMA_VERSIONS))
+        return None, [RecordProblem(path, "schema_version", readable, _found(version))]
+    if version == 1:
+        if "tasks" in data:
+            expected = "no such field in a version 1 record (its one task is task_id)"
+            return None, [RecordProblem(path, "tasks", expected, "tasks")]
+        text = json.dumps(upgrade_v1(data))  # strict validation reads the upgraded text
     try:
         with _collector_paused():
             # Strict, from the text: a number is a JSON number, a string a JSON string, as the
             # exported JSON Schema says; JSON mode still reads dates from ISO strings.
             return RunRecord.model_validate_json(text, strict=True), []
     except ValidationError as error:
-        return None, [_problem(path, e) for e in root_causes(error.errors(include_url=False))]
+        errors = root_causes(error.errors(include_url=False))
+        return None, [_problem(path, e, v1=version == 1) for e in errors]
 
 
 @contextmanager
@@ -195,9 +199,11 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _problem(path: Path, error: Any) -> RecordProblem:
+def _problem(path: Path, error: Any, *, v1: bool = False) -> RecordProblem:
+    """The problem, at the field the file holds (a version 1 file's own fields)."""
     expected, found = expected_and_found(error, _found)
-    return RecordProblem(path, field_path(error_loc(error)), expected, found)
+    loc = error_loc(error)
+    return RecordProblem(path, field_path(v1_loc(loc) if v1 else loc), expected, found)
 
 
 def _found(value: object) -> str:

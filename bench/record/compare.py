@@ -62,8 +62,11 @@ class Comparison:
             found.append(
                 f"The runs are of different benchmarks ({ra.benchmark_id}, {rb.benchmark_id})."
             )
-        if ra.task_id != rb.task_id:
-            found.append(f"The runs asked for different tasks ({ra.task_id}, {rb.task_id}).")
+        if ra.task_ids != rb.task_ids:
+            found.append(
+                f"The runs asked for different tasks ({_tasks(ra.task_ids)}; "
+                f"{_tasks(rb.task_ids)}): only the tasks both asked are paired."
+            )
         if ra.methodology_version != rb.methodology_version:
             found.append(
                 f"The runs used different methodology versions (v{ra.methodology_version}, "
@@ -110,6 +113,11 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
         for flip in _flips(names[name], outcomes_a[name], outcomes_b[name])
     )
     return Comparison(a, b, models, pairs, flips)
+
+
+def _tasks(ids: tuple[str, ...], most: int = 3) -> str:
+    shown = ", ".join(ids[:most])
+    return shown if len(ids) <= most else f"{shown} and {len(ids) - most} more"
 
 
 def _union(a: Iterable[str], b: Iterable[str]) -> list[str]:

@@ -11,13 +11,9 @@ measured samples count (a call that failed on the server is missing data).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from bench.record.schema import CheckOutcome, Evaluation
+from bench.record.analysis import CascadeSummary, passed
 from bench.record.stats import Interval, wilson
-
-if TYPE_CHECKING:
-    from bench.record.analysis import CascadeSummary
 
 
 @dataclass(frozen=True)
@@ -51,13 +47,6 @@ class Transitions:
         return wilson(self.broke, self.passing_before) if self.passing_before else None
 
 
-def passed(evaluation: Evaluation) -> bool:
-    """Every check of the answer passed (an answer with no checks did not pass)."""
-    return bool(evaluation.checks) and all(
-        c.outcome is CheckOutcome.PASSED for c in evaluation.checks
-    )
-
-
 def draft_transitions(pair: CascadeSummary) -> Transitions | None:
     """Draft against refined answer, per handoff sample that holds its draft's evaluation;
     None when no sample does (a re-hosted record, for one)."""
@@ -70,13 +59,13 @@ def draft_transitions(pair: CascadeSummary) -> Transitions | None:
 
 
 def baseline_transitions(pair: CascadeSummary) -> Transitions | None:
-    """The large model's own direct answer against the refined one, repeat by repeat (matched
-    by seed); None when no repeat has both."""
-    own = {s.seed: s.evaluation for s in pair.large.result.samples if s.seed is not None}
+    """The large model's own direct answer against the refined one, on the same task and
+    repeat; None when no (task, repeat) has both."""
+    own = {(s.task, s.repeat): s.evaluation for s in pair.large.result.samples}
     matched = [
-        (passed(own[s.seed]), passed(s.evaluation))
+        (passed(own[(s.task, s.repeat)]), passed(s.evaluation))
         for s in pair.result.samples
-        if s.seed is not None and s.seed in own and s.draft is not None
+        if (s.task, s.repeat) in own and s.draft is not None
     ]
     return _count(matched)
 

@@ -27,7 +27,8 @@ from pydantic import (
 from bench.record.errors import FieldError
 from bench.record.safety import RELATIVE_PATH_PATTERN, RELATIVE_PATH_RULE, is_plain_relative_path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # what the runner writes; version 1 records load as one-task runs
+SCHEMA_VERSIONS = (1, 2)  # what the loader reads
 METHODOLOGY_VERSION = 3  # the current one; the changelog is site_src/methodology.md
 RECORD_FILENAME = "run.json"
 
@@ -223,9 +224,19 @@ class _Retried(_Strict):
         return data
 
 
-class Sample(_Retried):
-    """One direct answer of a model to the task prompt, evaluated."""
+def _task_field() -> Any:
+    return Field(description="The id of the task this sample answered; one of the run's tasks.")
 
+
+def _repeat_field() -> Any:
+    return Field(ge=0, description="Which repeat of the task, from 0; under the run's repeats.")
+
+
+class Sample(_Retried):
+    """One direct answer of a model to a task's prompt, evaluated."""
+
+    task: Identifier = _task_field()
+    repeat: int = _repeat_field()
     seed: int | None = None
     generation: Generation
     evaluation: Evaluation
@@ -235,9 +246,13 @@ class Sample(_Retried):
 class CascadeSample(_Retried):
     """One handoff: the small model's draft refined by the large model, evaluated."""
 
+    task: Identifier = _task_field()
+    repeat: int = _repeat_field()
     seed: int | None = None
     draft: Sample | None = Field(
-        default=None, description="The small model's draft; null when the record does not hold it."
+        default=None,
+        description="The small model's draft: its direct sample of the same task and repeat; "
+        "null when the record does not hold it.",
     )
     refine: Generation | None = Field(
         default=None, description="The large model's refine call; null when not recorded."
@@ -269,6 +284,22 @@ class CascadeResult(_Strict):
     small: str = Field(description="Tag of the drafting model; must be a direct model.")
     large: str = Field(description="Tag of the refining model; must be a direct model.")
     samples: tuple[CascadeSample, ...] = Field(min_length=1)
+
+
+class TaskSpec(_Strict):
+    """One task of the run's suite: what its samples answered and the checks that scored them."""
+
+    id: Identifier
+    title: str = Field(default="", max_length=500, description="A short name, e.g. HumanEval/0.")
+    content_hash: str | None = Field(
+        default=None,
+        pattern=r"^sha256:[0-9a-f]{64}$",
+        description="sha256 of the task's prompt, tests and checks: two runs asked the same task "
+        "when their hashes match. Null in records made before it (schema version 1).",
+    )
+    checks: tuple[CheckSpec, ...] = Field(
+        min_length=1, description="The task's checks in report order; weights sum to 100."
+    )
 
 
 class SamplingOptions(_Strict):
@@ -368,18 +399,21 @@ class Provenance(_Strict):
 class RunRecord(_Strict):
     """One benchmark run: everything the runner measured, nothing derived."""
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = Field(
+        default=2,
+        description="2. A version 1 file (one task: `task_id` and `checks`) is read as a "
+        "one-task version 2 record, in memory (`bench.record.upgrade`), and never rewritten.",
+    )
     benchmark_id: Identifier
     run_id: Identifier
     title: str = Field(min_length=1)
     host: str = Field(min_length=1)
     methodology_version: int = Field(ge=1)
-    task_id: Identifier
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
     status: RunStatus = RunStatus.COMPLETE
-    repeats: int = Field(default=1, ge=1)
-    checks: tuple[CheckSpec, ...] = Field(min_length=1)
+    repeats: int = Field(default=1, ge=1, description="Samples asked per task and candidate.")
+    tasks: tuple[TaskSpec, ...] = Field(min_length=1, description="The run's suite, in order.")
     direct: tuple[DirectResult, ...] = ()
     cascades: tuple[CascadeResult, ...] = ()
     warmups: tuple[Warmup, ...] = Field(
@@ -430,16 +464,91 @@ class RunRecord(_Strict):
                     f"{warmup.tag!r}, also warmups[{warmed[warmup.tag]}]",
                 )
             warmed[warmup.tag] = i
-        known = {c.name for c in self.checks}
-        for loc, evaluation in self.evaluations():
+        tasks = self._task_checks()
+        self._samples_name_tasks(tasks)
+        for loc, task, evaluation in self._evaluations_by_task():
+            known = tasks[task]
             for k, check in enumerate(evaluation.checks):
                 if check.name not in known:
                     raise FieldError(
                         (*loc, "checks", k, "name"),
-                        f"a check in the run's checks ({_listing(c.name for c in self.checks)})",
+                        f"a check of task {task} ({_listing(known)})",
                         repr(check.name),
                     )
         return self
+
+    def _task_checks(self) -> dict[str, tuple[str, ...]]:
+        found: dict[str, tuple[str, ...]] = {}
+        for i, task in enumerate(self.tasks):
+            if task.id in found:
+                raise FieldError(
+                    ("tasks", i, "id"),
+                    "a task not already in tasks",
+                    f"{task.id!r}, also tasks[{list(found).index(task.id)}]",
+                )
+            found[task.id] = tuple(c.name for c in task.checks)
+        return found
+
+    def _samples_name_tasks(self, tasks: dict[str, tuple[str, ...]]) -> None:
+        """Every sample names one of the tasks and a repeat under `repeats`, once per candidate;
+        a handoff's draft, its own task and repeat."""
+        groups: list[tuple[str, int, tuple[Sample | CascadeSample, ...]]] = [
+            ("direct", i, d.samples) for i, d in enumerate(self.direct)
+        ]
+        groups += [("cascades", i, c.samples) for i, c in enumerate(self.cascades)]
+        for where, i, samples in groups:
+            seen: dict[tuple[str, int], int] = {}
+            for j, sample in enumerate(samples):
+                loc = (where, i, "samples", j)
+                if sample.task not in tasks:
+                    raise FieldError(
+                        (*loc, "task"),
+                        f"one of the run's tasks ({_listing(tasks)})",
+                        repr(sample.task),
+                    )
+                if sample.repeat >= self.repeats:
+                    raise FieldError(
+                        (*loc, "repeat"),
+                        f"a repeat under the run's repeats ({self.repeats})",
+                        str(sample.repeat),
+                    )
+                key = (sample.task, sample.repeat)
+                if key in seen:
+                    raise FieldError(
+                        (*loc, "repeat"),
+                        f"one sample per task and repeat; samples[{seen[key]}] is task "
+                        f"{key[0]} repeat {key[1]} already",
+                        str(sample.repeat),
+                    )
+                seen[key] = j
+                draft = getattr(sample, "draft", None)
+                if draft is not None and (draft.task, draft.repeat) != key:
+                    raise FieldError(
+                        (*loc, "draft"),
+                        f"the draft of the same task and repeat ({key[0]}, {key[1]})",
+                        f"{draft.task}, {draft.repeat}",
+                    )
+
+    @property
+    def task_ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.tasks)
+
+    @property
+    def check_order(self) -> tuple[str, ...]:
+        """Every check name of the suite, each once, in the order the tasks list them."""
+        return tuple(dict.fromkeys(c.name for t in self.tasks for c in t.checks))
+
+    @property
+    def checks(self) -> tuple[CheckSpec, ...]:
+        """Each check of the suite once, by name, as its first task lists it."""
+        found: dict[str, CheckSpec] = {}
+        for task in self.tasks:
+            for check in task.checks:
+                found.setdefault(check.name, check)
+        return tuple(found.values())
+
+    def task(self, task_id: str) -> TaskSpec:
+        return next(t for t in self.tasks if t.id == task_id)
 
     def generations(self) -> list[Generation]:
         """Every model call the record holds: direct answers, then refine calls (a handoff's
@@ -452,19 +561,21 @@ class RunRecord(_Strict):
     def evaluations(self) -> list[tuple[tuple[int | str, ...], Evaluation]]:
         """Every evaluated candidate, with where it sits in the record
         (`("direct", 0, "samples", 1, "evaluation")`)."""
-        found: list[tuple[tuple[int | str, ...], Evaluation]] = []
+        return [(loc, evaluation) for loc, _, evaluation in self._evaluations_by_task()]
+
+    def _evaluations_by_task(self) -> list[tuple[tuple[int | str, ...], str, Evaluation]]:
+        found: list[tuple[tuple[int | str, ...], str, Evaluation]] = []
         for i, d in enumerate(self.direct):
             found += [
-                (("direct", i, "samples", j, "evaluation"), s.evaluation)
+                (("direct", i, "samples", j, "evaluation"), s.task, s.evaluation)
                 for j, s in enumerate(d.samples)
             ]
         for i, c in enumerate(self.cascades):
             for j, s in enumerate(c.samples):
-                found.append((("cascades", i, "samples", j, "evaluation"), s.evaluation))
+                found.append((("cascades", i, "samples", j, "evaluation"), s.task, s.evaluation))
                 if s.draft is not None:
-                    found.append(
-                        (("cascades", i, "samples", j, "draft", "evaluation"), s.draft.evaluation)
-                    )
+                    loc = ("cascades", i, "samples", j, "draft", "evaluation")
+                    found.append((loc, s.task, s.draft.evaluation))
         return found
 
 
@@ -493,6 +604,7 @@ def slug(text: str) -> str:
 
 
 def json_schema() -> dict[str, object]:
+    """The JSON Schema of a version 2 record (version 1's is kept, frozen, beside it)."""
     schema = RunRecord.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"run-record.v{SCHEMA_VERSION}.schema.json"

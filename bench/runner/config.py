@@ -102,8 +102,18 @@ class RunConfig(_Strict):
     benchmark: _ID = Field(description="Benchmark id: the archive sub-folder of its runs.")
     title: str = Field(min_length=1)
     host: str = Field(default_factory=socket.gethostname, min_length=1)
-    task: _ID
-    repeats: int = Field(default=1, ge=1)
+    task: _ID | None = Field(default=None, description="One task (before suites); or `tasks`.")
+    tasks: tuple[_ID, ...] | None = Field(
+        default=None,
+        min_length=1,
+        description="Suites and task ids, e.g. [humaneval, deployment_window_analyzer].",
+    )
+    task_sample: int | None = Field(
+        default=None,
+        ge=1,
+        description="Ask a seeded sample (sampling.seed) of this many of the suites' tasks.",
+    )
+    repeats: int = Field(default=1, ge=1, description="Samples per task and candidate.")
     timeout_s: float = Field(default=600.0, gt=0, description="Per-call timeout.")
     warmup: bool = Field(
         default=True,
@@ -114,6 +124,13 @@ class RunConfig(_Strict):
     sampling: SamplingConfig = SamplingConfig()
     models: tuple[ModelConfig, ...] = Field(min_length=1)
     pairs: tuple[PairConfig, ...] = ()
+
+    @property
+    def task_names(self) -> tuple[str, ...]:
+        """What the config lists: `tasks`, or the one `task`."""
+        if self.tasks is not None:
+            return self.tasks
+        return (self.task,) if self.task is not None else ()
 
     def model(self, tag: str) -> ModelConfig:
         return next(m for m in self.models if m.tag == tag)
@@ -190,6 +207,10 @@ def parse_config(text: str, path: Path) -> LoadedConfig:
 
 
 def _checks(config: RunConfig) -> Iterator[tuple[Loc, str]]:
+    if config.task is not None and config.tasks is not None:
+        yield ("tasks",), "expected `tasks` or `task`, not both, found both"
+    elif config.task is None and config.tasks is None:
+        yield ("tasks",), "expected a list of suites and tasks (or one `task`), found nothing"
     yield from _check_models(config.models)
     tags = list(dict.fromkeys(m.tag for m in config.models))
     seen_pairs: set[tuple[str, str]] = set()

@@ -14,18 +14,26 @@ reloads a model whose `num_ctx` changes) but `WARMUP_MAX_TOKENS`. It loads the m
 its caches; it is recorded in `warmups`, apart from the samples, so no figure can include it.
 The model's direct calls wait for it; a failed warm-up is recorded and the run goes on.
 
+A run asks a suite: each call is of one task and one repeat. Repeat by repeat, a model answers
+every task, so a run stopped midway holds a spread of the suite; resuming it skips the calls it
+already holds.
+
 Calls to one server run one at a time (or `concurrency` at a time), because their timings are
-measured; calls to different servers run at once, one thread per slot. A refine call waits for
-both direct samples of its repeat, so every record written on the way is valid. The record is
-rewritten after every call; resuming a run skips the calls it already holds.
+measured; calls to different servers run at once, one thread per slot. A call's slot is free as
+soon as its reply is in: the candidate is evaluated in the sandbox on a pool of its own, so the
+server is not left idle waiting for the sandbox. A call's sample is kept (and the record, which
+is rewritten after every sample, written) when its evaluation is done. A refine call waits for
+both direct samples of its task and repeat, so every record written on the way is valid.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.record.schema import (
@@ -49,33 +57,36 @@ from bench.runner.tasks._base import Task
 ServerKey = tuple[str, str]  # (config backend kind, url)
 WARMUP_PROMPT = "Reply with one word: ready."
 WARMUP_MAX_TOKENS = 8
+EVALUATORS = min(4, os.cpu_count() or 1)  # candidates evaluated at once, beside the calls
 
 
-def plan(config: RunConfig) -> list[Call]:
+def plan(config: RunConfig, tasks: Sequence[str]) -> list[Call]:
     """Every call, model by model (fewer model swaps on a server), each model's warm-up
-    first; then pair by pair."""
+    first, then repeat by repeat over the tasks; then pair by pair, likewise."""
     calls: list[Call] = []
+    repeats = range(config.repeats)
     for model in config.models:
         if config.warmup:
             calls.append(Call("warmup", model.tag, 0))
-        calls += [Call("direct", model.tag, r) for r in range(config.repeats)]
+        calls += [Call("direct", model.tag, r, task=t) for r in repeats for t in tasks]
     calls += [
-        Call("refine", p.large, r, (p.small, p.large))
+        Call("refine", p.large, r, (p.small, p.large), task=t)
         for p in config.pairs
-        for r in range(config.repeats)
+        for r in repeats
+        for t in tasks
     ]
     return calls
 
 
-def slots(config: RunConfig) -> dict[Call, str]:
+def slots(config: RunConfig, tasks: Sequence[str]) -> dict[Call, str]:
     """A candidate folder name per call, unique in the run, readable by a person."""
     names: dict[Call, str] = {}
     taken: set[str] = set()
-    for call in plan(config):
+    for call in plan(config, tasks):
         if call.kind == "warmup":
             continue  # its reply is not kept
         who = slug(call.tag) if call.pair is None else f"{slug(call.pair[0])}--{slug(call.pair[1])}"
-        base = f"{call.kind}-{who}-r{call.repeat + 1}"
+        base = f"{call.kind}-{who}-{slug(call.task)}-r{call.repeat + 1}"
         name, number = base, 1
         while name in taken:
             number += 1
@@ -91,23 +102,31 @@ class Orchestrator:
     def __init__(
         self,
         config: RunConfig,
-        task: Task,
+        tasks: Sequence[Task],
         backends: dict[ServerKey, Backend],
         state: RunState,
         extract: Callable[[str], str],
+        evaluators: int | None = None,
     ) -> None:
         self._config = config
-        self._task = task
+        self._tasks = {task.id: task for task in tasks}
         self._backends = backends
         self._state = state
         self._extract = extract
         self._observer: Observer = Silent()
-        self._slots = slots(config)
-        self._calls = plan(config)
+        ids = list(self._tasks)
+        self._slots = slots(config, ids)
+        self._calls = plan(config, ids)
+        self._evaluators = ThreadPoolExecutor(
+            max_workers=evaluators or EVALUATORS,
+            thread_name_prefix="bench evaluate",
+        )
+        self._evaluating = 0
         self._pending = [c for c in self._calls if not self._holds(c)]
         self._running: set[Call] = set()
         self._cond = threading.Condition()
-        self._stopped = False
+        self._stopped = False  # no call is started after this
+        self._abandoned = False  # no sample is kept after this (an interruption)
         self._failure: BaseException | None = None
         self._settled = threading.Event()
         self._workers: list[threading.Thread] = []
@@ -128,14 +147,19 @@ class Orchestrator:
         try:
             while not self._settled.wait(0.2):
                 pass
-        except BaseException:
-            self._halt()
+        except BaseException:  # an interruption: the replies being evaluated are still kept
+            try:
+                self._finish_evaluations()
+            finally:
+                self._halt()
             raise
         if self._failure is not None:
+            self._finish_evaluations()
             self._halt()
             raise self._failure
         for worker in self._workers:
             worker.join()
+        self._evaluators.shutdown()
         self._state.note_end_load(load_average())
         return self._state.save(finished_at=utc_now())
 
@@ -144,33 +168,66 @@ class Orchestrator:
         return self._config
 
     def busy(self) -> bool:
-        """True while a call abandoned by an interruption is still running in its thread."""
-        return any(worker.is_alive() for worker in self._workers)
+        """True while a call or an evaluation abandoned by an interruption is still running."""
+        with self._cond:
+            evaluating = self._evaluating > 0
+        return evaluating or any(worker.is_alive() for worker in self._workers)
+
+    def _finish_evaluations(self) -> None:
+        """Start no call; wait for the evaluations under way (each bounded by the sandbox's
+        limits) and keep their samples, so that a resumed run does not ask them again."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        self._evaluators.shutdown(wait=True)
 
     def _halt(self) -> None:
         """No record is written after this returns; calls still running are abandoned."""
         with self._cond:
-            self._stopped = True
+            self._stopped = self._abandoned = True
             self._cond.notify_all()
+        self._evaluators.shutdown(wait=False, cancel_futures=True)
 
     def _holds(self, call: Call) -> bool:
         if call.kind == "warmup":
             return call.tag in self._state.warmups
+        key = (call.task, call.repeat)
         if call.pair is None:
-            return call.repeat in self._state.direct.get(call.tag, {})
-        return call.repeat in self._state.cascades.get(call.pair, {})
+            return key in self._state.direct.get(call.tag, {})
+        return key in self._state.cascades.get(call.pair, {})
 
     def _work(self, server: ServerKey) -> None:
         try:
             while (call := self._take(server)) is not None:
-                result = self._perform(call)
-                self._keep(call, result)
+                if call.kind == "warmup":
+                    self._keep(call, self._warm_up(call))
+                    continue
+                finish = self._ask(call)
+                with self._cond:
+                    if self._abandoned:
+                        return
+                    self._evaluating += 1
+                self._evaluators.submit(self._finish, call, finish)
         except BaseException as failure:  # handed to the main thread, which re-raises it
+            self._fail(failure)
+
+    def _finish(self, call: Call, finish: Callable[[], Sample | CascadeSample]) -> None:
+        """Evaluate a call's reply (on the evaluation pool) and keep its sample."""
+        try:
+            result = finish()
+            self._keep(call, result)
+        except BaseException as failure:
+            self._fail(failure)
+        finally:
             with self._cond:
-                self._failure = self._failure or failure
-                self._stopped = True
-                self._cond.notify_all()
-            self._settled.set()
+                self._evaluating -= 1
+
+    def _fail(self, failure: BaseException) -> None:
+        with self._cond:
+            self._failure = self._failure or failure
+            self._stopped = True
+            self._cond.notify_all()
+        self._settled.set()
 
     def _take(self, server: ServerKey) -> Call | None:
         with self._cond:
@@ -195,15 +252,16 @@ class Orchestrator:
 
     def _keep(self, call: Call, result: Warmup | Sample | CascadeSample) -> None:
         with self._cond:
-            if self._stopped:
+            if self._abandoned:
                 return
+            key = (call.task, call.repeat)
             if isinstance(result, Warmup):
                 self._state.add_warmup(result)
             elif isinstance(result, Sample):
-                self._state.add_direct(call.tag, call.repeat, result)
+                self._state.add_direct(call.tag, key, result)
             else:
                 assert call.pair is not None
-                self._state.add_cascade(call.pair, call.repeat, result)
+                self._state.add_cascade(call.pair, key, result)
             self._state.save()
             self._running.discard(call)
             self._observer.finished(call, call_error(result))
@@ -211,35 +269,40 @@ class Orchestrator:
                 self._settled.set()
             self._cond.notify_all()
 
-    def _perform(self, call: Call) -> Warmup | Sample | CascadeSample:
+    def _warm_up(self, call: Call) -> Warmup:
         options = self._config.sampling.for_repeat(call.repeat)
-        if call.kind == "warmup":
-            short = options.model_copy(update={"max_tokens": WARMUP_MAX_TOKENS})
-            reply = self._generate(call.tag, WARMUP_PROMPT, short)
-            return Warmup(tag=call.tag, generation=reply.generation)
+        short = options.model_copy(update={"max_tokens": WARMUP_MAX_TOKENS})
+        reply = self._generate(call.tag, WARMUP_PROMPT, short)
+        return Warmup(tag=call.tag, generation=reply.generation)
+
+    def _ask(self, call: Call) -> Callable[[], Sample | CascadeSample]:
+        """Make the call's model call (on its server's slot); what is left to do, to be run on
+        the evaluation pool: evaluate the reply into a sample."""
+        options = self._config.sampling.for_repeat(call.repeat)
+        task = self._tasks[call.task]
+        at = {"task": call.task, "repeat": call.repeat, "seed": options.seed}
         if call.pair is None:
-            reply = self._generate(call.tag, self._task.prompt(), options)
-            return Sample(
-                seed=options.seed,
-                generation=reply.generation,
-                evaluation=self._evaluate(call, reply),
+            reply = self._generate(call.tag, task.prompt(), options)
+            return lambda: Sample(
+                **at, generation=reply.generation, evaluation=self._evaluate(call, reply)
             )
-        draft = self._state.direct[call.pair[0]][call.repeat]
+        draft = self._state.direct[call.pair[0]][(call.task, call.repeat)]
         if draft.generation.error is not None:
-            return CascadeSample(
-                seed=options.seed,
+            failed = CascadeSample(
+                **at,
                 draft=draft,
                 pipeline_wall_s=draft.generation.call_wall_s,
                 evaluation=Evaluation(score=0),
             )
-        prompt = self._task.refine_prompt(self._draft_source(draft))
-        reply = self._generate(call.tag, prompt, options)
-        return CascadeSample(
-            seed=options.seed,
+            return lambda: failed
+        prompt = task.refine_prompt(self._draft_source(draft))
+        refined = self._generate(call.tag, prompt, options)
+        return lambda: CascadeSample(
+            **at,
             draft=draft,
-            refine=reply.generation,
-            pipeline_wall_s=draft.generation.call_wall_s + reply.generation.call_wall_s,
-            evaluation=self._evaluate(call, reply),
+            refine=refined.generation,
+            pipeline_wall_s=draft.generation.call_wall_s + refined.generation.call_wall_s,
+            evaluation=self._evaluate(call, refined),
         )
 
     def _generate(self, tag: str, prompt: str, options: SamplingOptions) -> Reply:
@@ -259,18 +322,19 @@ class Orchestrator:
         """Score 0 without a candidate when the call failed; else archive and evaluate it."""
         if reply.generation.error is not None:
             return Evaluation(score=0)
+        task = self._tasks[call.task]
         source = self._extract(reply.text)
         path = write_candidate(
-            self._state.run_dir, self._slots[call], self._task.candidate_name, source, reply.text
+            self._state.run_dir, self._slots[call], task.candidate_name, source, reply.text
         )
         started_s = time.perf_counter()
-        evaluation = self._task.evaluate(source, path)
+        evaluation = task.evaluate(source, path)
         eval_wall_s = time.perf_counter() - started_s
         missing: dict[str, Any] = {}
         if evaluation.eval_wall_s is None:
             missing["eval_wall_s"] = eval_wall_s
         if evaluation.candidate is None or evaluation.candidate.path != path:
-            missing["candidate"] = {"name": self._task.candidate_name, "path": path}
+            missing["candidate"] = {"name": task.candidate_name, "path": path}
         return (
             Evaluation.model_validate({**evaluation.model_dump(), **missing})
             if missing

@@ -27,12 +27,16 @@ class Call:
     tag: str  # the model called: the direct model, or the pair's large model
     repeat: int
     pair: Pair | None = None
+    task: str = ""  # the task asked; "" for a warm-up
 
     def needs(self) -> tuple[Call, ...]:
         if self.pair is None:
             return ()
         small, large = self.pair
-        return (Call("direct", small, self.repeat), Call("direct", large, self.repeat))
+        return (
+            Call("direct", small, self.repeat, task=self.task),
+            Call("direct", large, self.repeat, task=self.task),
+        )
 
 
 class Observer(Protocol):
@@ -62,6 +66,7 @@ class Progress:
 
     parallel: int = 1  # calls that run at once (call slots over all servers)
     names: dict[str, str] = field(default_factory=dict)  # tag -> display name (the label)
+    tasks: int = 1  # tasks in the suite: a call is named by its task when there are several
     prior_call_s: float | None = None  # a call's median wall in the previous run, if known
     clock: Callable[[], float] = time.monotonic
     total: int = 0
@@ -91,7 +96,8 @@ class Progress:
         else:
             small, large = call.pair
             who = f"{self.names.get(small, small)} -> {self.names.get(large, large)}"
-        return f"{who} #{call.repeat + 1}"
+        task = f" {call.task}" if call.task and self.tasks > 1 else ""
+        return f"{who}{task} #{call.repeat + 1}"
 
     @property
     def current(self) -> Call | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,13 +37,14 @@ from bench.runner.store import (
     Pair,
     ResumeError,
     RunState,
+    Slot,
     create_run_dir,
     previous_call_s,
     resume_state,
     store_file,
     utc_now,
 )
-from bench.runner.tasks import Task, get_task, known_tasks, task_ids
+from bench.runner.tasks import Task, UnknownTask, get_task, select_tasks
 
 DISTRIBUTION = "bench-archive"
 
@@ -73,6 +74,7 @@ class PreparedRun:
         return Progress(
             parallel=sum(config.concurrency().values()),
             names={m.tag: m.display_label for m in config.models},
+            tasks=len(self.state.header.tasks),
             prior_call_s=previous_call_s(self.state.run_dir, config_text),
         )
 
@@ -103,22 +105,24 @@ def prepare(
         ResumeError: a run that cannot be resumed with this config.
         bench.record.archive.ArchiveError: the record to resume is not valid.
     """
-    task = _task(loaded)
+    tasks = _tasks(loaded)
     _preflight(loaded)
     backends = open_backends(loaded.config, backend_factory)
     try:
         _check_servers(loaded, backends)
         if resume is None:
             folder = archive if archive is not None else loaded.config.archive
-            state = new_state(loaded, task, backends, archive=folder, isolation=isolation_level())
+            state = new_state(loaded, tasks, backends, archive=folder, isolation=isolation_level())
         else:
             record = load_record(resume / RECORD_FILENAME)
-            state = continued_state(loaded, record, resume, backends, retry_failed=retry_failed)
+            state = continued_state(
+                loaded, record, resume, backends, tasks, retry_failed=retry_failed
+            )
     except BaseException:
         for backend in backends.values():
             backend.close()
         raise
-    orchestrator = Orchestrator(loaded.config, task, backends, state, extract_code)
+    orchestrator = Orchestrator(loaded.config, tasks, backends, state, extract_code)
     return PreparedRun(orchestrator, state, backends)
 
 
@@ -160,7 +164,7 @@ def _check_servers(loaded: LoadedConfig, backends: dict[ServerKey, Backend]) -> 
 
 def new_state(
     loaded: LoadedConfig,
-    task: Task,
+    tasks: Sequence[Task],
     backends: dict[ServerKey, Backend],
     *,
     archive: Path,
@@ -178,11 +182,10 @@ def new_state(
         title=config.title,
         host=config.host,
         methodology_version=METHODOLOGY_VERSION,
-        task_id=config.task,
         started_at=started_at,
         status=RunStatus.PARTIAL,
         repeats=config.repeats,
-        checks=task.checks,
+        tasks=tuple(task.spec() for task in tasks),
         provenance=provenance(config, models.values(), isolation),
     )
     state = RunState(run_dir, header, config.sampling.seed, models, cascades=_pair_slots(config))
@@ -195,13 +198,14 @@ def continued_state(
     record: RunRecord,
     run_dir: Path,
     backends: dict[ServerKey, Backend],
+    tasks: Sequence[Task],
     *,
     retry_failed: bool = False,
 ) -> RunState:
     """The state of a partial run (or, to retry its failed calls, any run), checked against
     the config that is to finish it."""
     config = loaded.config
-    problems = list(_resume_mismatches(config, record))
+    problems = list(_resume_mismatches(config, record, tasks))
     state = resume_state(run_dir, record, config.sampling.seed)
     if retry_failed and state.retry_failed():
         problems = [p for p in problems if p != _COMPLETE]
@@ -214,7 +218,7 @@ def continued_state(
     return state
 
 
-def _pair_slots(config: RunConfig) -> dict[Pair, dict[int, CascadeSample]]:
+def _pair_slots(config: RunConfig) -> dict[Pair, dict[Slot, CascadeSample]]:
     """An empty slot per pair, so that pairs appear in the record in config order."""
     return {(pair.small, pair.large): {} for pair in config.pairs}
 
@@ -222,18 +226,24 @@ def _pair_slots(config: RunConfig) -> dict[Pair, dict[int, CascadeSample]]:
 _COMPLETE = "the run is complete already"
 
 
-def _resume_mismatches(config: RunConfig, record: RunRecord) -> Iterable[str]:
+def _resume_mismatches(
+    config: RunConfig, record: RunRecord, tasks: Sequence[Task]
+) -> Iterable[str]:
     if record.status is RunStatus.COMPLETE:
         yield _COMPLETE
     wanted = {
         "benchmark": (record.benchmark_id, config.benchmark),
-        "task": (record.task_id, config.task),
+        "tasks": (list(record.task_ids), [t.id for t in tasks]),
         "repeats": (record.repeats, config.repeats),
         "sampling": (record.provenance.sampling, config.sampling.as_options()),
     }
     for name, (recorded, configured) in wanted.items():
         if recorded != configured:
             yield f"{name}: expected {recorded!r} as recorded, found {configured!r}"
+    for recorded in record.tasks:
+        now = next((t for t in tasks if t.id == recorded.id), None)
+        if now is not None and recorded.content_hash not in (None, now.spec().content_hash):
+            yield f"tasks: {recorded.id} changed since the run started (its content hash)"
     tags = {m.tag for m in config.models}
     for result in record.direct:
         if result.model.tag not in tags:
@@ -348,10 +358,16 @@ def git_commit() -> str | None:
     return found[1]
 
 
-def _task(loaded: LoadedConfig) -> Task:
-    task_id = loaded.config.task
-    if task_id not in task_ids():
-        raise ConfigError(
-            [loaded.problem(("task",), f"expected one of {known_tasks()}, found {task_id!r}")]
-        )
-    return get_task(task_id)
+def _tasks(loaded: LoadedConfig) -> list[Task]:
+    """The config's tasks: its suites and tasks, sampled when it says `task_sample`."""
+    config = loaded.config
+    try:
+        names = select_tasks(config.task_names, None, config.sampling.seed)
+    except UnknownTask as error:
+        loc = ("task",) if config.tasks is None else ("tasks", error.index)
+        raise ConfigError([loaded.problem(loc, str(error))]) from None
+    try:
+        chosen = select_tasks(names, config.task_sample, config.sampling.seed)
+    except ValueError as error:
+        raise ConfigError([loaded.problem(("task_sample",), str(error))]) from None
+    return [get_task(task_id) for task_id in chosen]

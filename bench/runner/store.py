@@ -7,7 +7,7 @@
 
 The record on disk is always a valid `RunRecord`: an interrupted run (Ctrl-C, crash, kill)
 leaves the calls finished so far, which is all `--resume` needs to go on. Samples are keyed by
-repeat through their seed (`seed = base seed + repeat`). A run only ever writes inside its own
+the task and repeat they name. A run only ever writes inside its own
 folder, which it creates exclusively.
 """
 
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from bench.record.archive import ArchiveError, load_record
 from bench.record.files import write_atomic
 from bench.record.schema import (
     RECORD_FILENAME,
@@ -39,6 +40,7 @@ CONFIG_FILENAME = "config.yaml"
 CANDIDATES_DIR = "candidates"
 REPLY_FILENAME = "reply.md"
 Pair = tuple[str, str]
+Slot = tuple[str, int]  # (task, repeat)
 
 
 class ResumeError(Exception):
@@ -110,8 +112,8 @@ def previous_call_s(run_dir: Path, config_text: str) -> float | None:
         try:
             if (other / CONFIG_FILENAME).read_text(encoding="utf-8") != config_text:
                 continue  # read a record only for a run of the same config
-            record = RunRecord.model_validate_json((other / RECORD_FILENAME).read_bytes())
-        except (OSError, ValueError):
+            record = load_record(other / RECORD_FILENAME)
+        except (OSError, ValueError, ArchiveError):
             continue
         walls = [g.call_wall_s for g in record.generations() if g.error is None]
         if walls:
@@ -139,18 +141,18 @@ class RunState:
     header: RunRecord  # every field but the results, status and finish time
     base_seed: int
     models: dict[str, ModelInfo]  # in config order
-    direct: dict[str, dict[int, Sample]] = field(default_factory=dict)
-    cascades: dict[Pair, dict[int, CascadeSample]] = field(default_factory=dict)
+    direct: dict[str, dict[Slot, Sample]] = field(default_factory=dict)
+    cascades: dict[Pair, dict[Slot, CascadeSample]] = field(default_factory=dict)
     warmups: dict[str, Warmup] = field(default_factory=dict)
     # calls taken out to be asked again (`retry_failed`): the failed sample each replaces
-    retried_direct: dict[tuple[str, int], Sample] = field(default_factory=dict)
-    retried_cascades: dict[tuple[Pair, int], CascadeSample] = field(default_factory=dict)
+    retried_direct: dict[tuple[str, Slot], Sample] = field(default_factory=dict)
+    retried_cascades: dict[tuple[Pair, Slot], CascadeSample] = field(default_factory=dict)
 
     @property
     def record_path(self) -> Path:
         return self.run_dir / RECORD_FILENAME
 
-    def add_direct(self, tag: str, repeat: int, sample: Sample) -> None:
+    def add_direct(self, tag: str, repeat: Slot, sample: Sample) -> None:
         """Hold `sample`, with the failed attempts of the sample it replaces, if any."""
         earlier = self.retried_direct.pop((tag, repeat), None)
         if earlier is not None:
@@ -158,7 +160,7 @@ class RunState:
             sample = sample.model_copy(update={"failed_attempts": attempts})
         self.direct.setdefault(tag, {})[repeat] = sample
 
-    def add_cascade(self, pair: Pair, repeat: int, sample: CascadeSample) -> None:
+    def add_cascade(self, pair: Pair, repeat: Slot, sample: CascadeSample) -> None:
         earlier = self.retried_cascades.pop((pair, repeat), None)
         if earlier is not None:
             failed = () if earlier.refine is None else (earlier.refine,)
@@ -197,13 +199,14 @@ class RunState:
 
     def record(self, *, finished_at: dt.datetime | None = None) -> RunRecord:
         """The record; complete when `finished_at` is given, partial otherwise."""
+        tasks = self.header.task_ids
         direct = tuple(
-            DirectResult(model=info, samples=_in_order(self.direct[tag]))
+            DirectResult(model=info, samples=_in_order(self.direct[tag], tasks))
             for tag, info in self.models.items()
             if self.direct.get(tag)
         )
         cascades = tuple(
-            CascadeResult(small=small, large=large, samples=_in_order(samples))
+            CascadeResult(small=small, large=large, samples=_in_order(samples, tasks))
             for (small, large), samples in self.cascades.items()
             if samples
         )
@@ -237,12 +240,14 @@ def _status(record: RunRecord, *, finished: bool) -> RunStatus:
 _S = TypeVar("_S", Sample, CascadeSample)
 
 
-def _in_order(by_repeat: dict[int, _S]) -> tuple[_S, ...]:
-    return tuple(by_repeat[repeat] for repeat in sorted(by_repeat))
+def _in_order(by_slot: dict[Slot, _S], tasks: tuple[str, ...]) -> tuple[_S, ...]:
+    """Samples repeat by repeat, each repeat in the suite's task order."""
+    place = {task: n for n, task in enumerate(tasks)}
+    return tuple(by_slot[k] for k in sorted(by_slot, key=lambda k: (k[1], place.get(k[0], 0))))
 
 
 def resume_state(run_dir: Path, record: RunRecord, base_seed: int) -> RunState:
-    """The state a partial record holds, keyed by repeat through each sample's seed."""
+    """The state a partial record holds, keyed by each sample's task and repeat."""
     state = RunState(
         run_dir=run_dir,
         header=record,
@@ -253,19 +258,19 @@ def resume_state(run_dir: Path, record: RunRecord, base_seed: int) -> RunState:
         state.add_warmup(warmup)
     for result in record.direct:
         for sample in result.samples:
-            state.add_direct(result.model.tag, _repeat(sample.seed, base_seed, record), sample)
+            _check_seed(sample, base_seed, record)
+            state.add_direct(result.model.tag, (sample.task, sample.repeat), sample)
     for pair in record.cascades:
         for cascade in pair.samples:
-            repeat = _repeat(cascade.seed, base_seed, record)
-            state.add_cascade((pair.small, pair.large), repeat, cascade)
+            _check_seed(cascade, base_seed, record)
+            state.add_cascade((pair.small, pair.large), (cascade.task, cascade.repeat), cascade)
     return state
 
 
-def _repeat(seed: int | None, base_seed: int, record: RunRecord) -> int:
-    repeat = None if seed is None else seed - base_seed
-    if repeat is None or not 0 <= repeat < record.repeats:
+def _check_seed(sample: Sample | CascadeSample, base_seed: int, record: RunRecord) -> None:
+    """A sample asked with another base seed cannot be mixed with this config's."""
+    if sample.seed != base_seed + sample.repeat:
         raise ResumeError(
             f"{record.run_id}: expected sample seeds {base_seed}..{base_seed + record.repeats - 1}"
-            f" (base seed + repeat), found {seed}"
+            f" (base seed + repeat), found {sample.seed} for repeat {sample.repeat}"
         )
-    return repeat

@@ -338,6 +338,15 @@ def _errors(run: RunAnalysis) -> list[CallError]:
     return [CallError(f.who, f.error, f.missing) for f in run.call_failures]
 
 
+def _tasks_fact(record: RunRecord) -> tuple[str, str]:
+    """`Task: x` for a one-task run; `Tasks: 6 (a, b, c and 3 more)` for a suite."""
+    ids = record.task_ids
+    if len(ids) == 1:
+        return ("Task", ids[0])
+    shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    return ("Tasks", f"{len(ids)} ({shown})")
+
+
 def _facts(run: RunAnalysis) -> list[tuple[str, str]]:
     record = run.record
     p = record.provenance
@@ -345,7 +354,7 @@ def _facts(run: RunAnalysis) -> list[tuple[str, str]]:
     return [
         ("Benchmark", record.benchmark_id),
         ("Run", record.run_id),
-        ("Task", record.task_id),
+        _tasks_fact(record),
         ("Methodology version", f"v{record.methodology_version}"),
         ("Repeats", str(record.repeats)),
         ("Status", record.status.value),

@@ -33,10 +33,12 @@ from bench.record.schema import (
     RunStatus,
     Sample,
     SamplingOptions,
+    TaskSpec,
     ThroughputSource,
     score_from_checks,
     slug,
 )
+from bench.record.upgrade import upgrade_v1
 
 COMPILE = "python_compile"
 CHECKS = (
@@ -108,8 +110,9 @@ def make_record(
     failed: Mapping[str, Sequence[str]] | None = None,
     call_wall_s: Mapping[str, float] | None = None,
     title: str = "Synthetic Codegen Benchmark",
+    tasks: Sequence[str] = ("window_report",),
 ) -> RunRecord:
-    """One valid run record.
+    """One valid run record: every model and pair answers every task `repeats` times.
 
     Args:
         failed: checks a candidate fails, by model tag or by `"small -> large"` for a pair;
@@ -119,11 +122,13 @@ def make_record(
     failed = failed or {}
     walls = call_wall_s or {}
     direct = tuple(
-        _direct(tag, repeats, failed.get(tag, default_failures(tag)), walls.get(tag))
+        _direct(tag, tasks, repeats, failed.get(tag, default_failures(tag)), walls.get(tag))
         for tag in models
     )
     cascades = tuple(
-        _cascade(small, large, repeats, failed.get(f"{small} -> {large}", default_failures(large)))
+        _cascade(
+            small, large, tasks, repeats, failed.get(f"{small} -> {large}", default_failures(large))
+        )
         for small, large in pairs
     )
     return RunRecord(
@@ -132,11 +137,10 @@ def make_record(
         title=title,
         host=host,
         methodology_version=methodology_version,
-        task_id="window_report",
         started_at=started_at,
         finished_at=started_at + dt.timedelta(minutes=4),
         repeats=repeats,
-        checks=CHECKS,
+        tasks=tuple(TaskSpec(id=task, checks=CHECKS) for task in tasks),
         direct=direct,
         cascades=cascades,
         provenance=Provenance(
@@ -147,11 +151,15 @@ def make_record(
     )
 
 
-def _direct(tag: str, repeats: int, failed: Sequence[str], wall_s: float | None) -> DirectResult:
+def _direct(
+    tag: str, tasks: Sequence[str], repeats: int, failed: Sequence[str], wall_s: float | None
+) -> DirectResult:
     size = params_b(tag)
     base_wall_s = wall_s if wall_s is not None else 5.0 + 4.0 * size
     samples = tuple(
         Sample(
+            task=task,
+            repeat=n,
             seed=7 + n,
             generation=Generation(
                 call_wall_s=base_wall_s + 0.5 * n,
@@ -162,6 +170,7 @@ def _direct(tag: str, repeats: int, failed: Sequence[str], wall_s: float | None)
             evaluation=evaluation(failed),
         )
         for n in range(repeats)
+        for task in tasks
     )
     label = tag.replace(":", " ").title()
     return DirectResult(
@@ -169,11 +178,20 @@ def _direct(tag: str, repeats: int, failed: Sequence[str], wall_s: float | None)
     )
 
 
-def _cascade(small: str, large: str, repeats: int, failed: Sequence[str]) -> CascadeResult:
+def _cascade(
+    small: str, large: str, tasks: Sequence[str], repeats: int, failed: Sequence[str]
+) -> CascadeResult:
     wall_s = 8.0 + 4.0 * (params_b(small) + params_b(large))
     samples = tuple(
-        CascadeSample(seed=7 + n, pipeline_wall_s=wall_s + 0.5 * n, evaluation=evaluation(failed))
+        CascadeSample(
+            task=task,
+            repeat=n,
+            seed=7 + n,
+            pipeline_wall_s=wall_s + 0.5 * n,
+            evaluation=evaluation(failed),
+        )
         for n in range(repeats)
+        for task in tasks
     )
     return CascadeResult(small=small, large=large, samples=samples)
 
@@ -302,8 +320,11 @@ def record(
     started: dt.datetime | None = None,
     **extra: Any,
 ) -> RunRecord:
+    """A record from version 1 style data (one task; samples numbered by their place), read
+    as the loader reads a version 1 file: a version 2 record."""
     started = started or dt.datetime(2026, 5, 1, 10, tzinfo=dt.UTC)
     data: dict[str, Any] = {
+        "schema_version": 1,
         "benchmark_id": benchmark_id,
         "run_id": run_id,
         "title": "Prompt Handoff Benchmark",
@@ -317,7 +338,7 @@ def record(
         "cascades": cascades or [],
         **extra,
     }
-    return RunRecord.model_validate(data)
+    return RunRecord.model_validate(upgrade_v1(data))
 
 
 # A seeded synthetic archive of valid, varied runs (2-5 models, 0-3 pairs, 1-3 repeats, five
@@ -395,12 +416,11 @@ def synthetic_record(i: int, n: int, seed: int) -> tuple[RunRecord, dict[str, st
         title=title,
         host=rng.choice(SCALE_HOSTS),
         methodology_version=methodology,
-        task_id=task_id,
         started_at=started,
         finished_at=None if partial else started + dt.timedelta(seconds=rng.randint(60, 5400)),
         status=RunStatus.PARTIAL if partial else RunStatus.COMPLETE,
         repeats=repeats,
-        checks=SCALE_CHECKS,
+        tasks=(TaskSpec(id=task_id, checks=SCALE_CHECKS),),
         direct=tuple(direct),
         cascades=tuple(cascades),
         provenance=_scale_provenance(rng, methodology, started),
@@ -428,7 +448,9 @@ def _scale_sample(
         error=rng.choice(CALL_ERRORS) if failed else None,
     )
     if failed:
-        return Sample(seed=j, generation=generation, evaluation=Evaluation(score=0))
+        return Sample(
+            task=task_id, repeat=j, seed=j, generation=generation, evaluation=Evaluation(score=0)
+        )
     candidate = CandidateFile(name=f"{task_id}.py")
     if archive_sources:
         path = f"candidates/{slug(tag)}-{j + 1}.py"
@@ -436,7 +458,11 @@ def _scale_sample(
         candidate = CandidateFile(name=candidate.name, path=path)
     quality = min(0.95, 0.3 + params_b / 30)
     return Sample(
-        seed=j, generation=generation, evaluation=_scale_evaluation(rng, quality, candidate)
+        task=task_id,
+        repeat=j,
+        seed=j,
+        generation=generation,
+        evaluation=_scale_evaluation(rng, quality, candidate),
     )
 
 
@@ -491,6 +517,8 @@ def _scale_cascades(
             )
             samples.append(
                 CascadeSample(
+                    task=task_id,
+                    repeat=j,
                     seed=j,
                     refine=refine,
                     pipeline_wall_s=round(draft_wall_s + refine.call_wall_s, 1),

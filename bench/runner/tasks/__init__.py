@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from bench.runner.tasks import humaneval
 from bench.runner.tasks._base import Task
 from bench.runner.tasks.deployment_window_analyzer import DeploymentWindowAnalyzer
 
-__all__ = ["Task", "get_task", "known_tasks", "task_ids"]
+__all__ = ["SUITES", "Task", "UnknownTask", "get_task", "known_tasks", "select_tasks", "task_ids"]
 
 _TASKS: dict[str, Callable[[], Task]] = {
     DeploymentWindowAnalyzer.id: DeploymentWindowAnalyzer,
@@ -18,6 +19,49 @@ _TASKS: dict[str, Callable[[], Task]] = {
         for index in range(humaneval.PROBLEM_COUNT)
     },
 }
+
+
+SUITES: dict[str, tuple[str, ...]] = {
+    "humaneval": tuple(humaneval.task_id(i) for i in range(humaneval.PROBLEM_COUNT)),
+}
+
+
+class UnknownTask(ValueError):
+    """A name in a task list that is neither a suite nor a task; `index` is its place."""
+
+    def __init__(self, index: int, name: str) -> None:
+        suites = ", ".join(SUITES)
+        super().__init__(f"expected a suite ({suites}) or a task ({known_tasks()}), found {name!r}")
+        self.index = index
+
+
+def select_tasks(names: Sequence[str], sample: int | None, seed: int) -> list[str]:
+    """The task ids `names` (suites and task ids) stand for, each once, in order.
+
+    With `sample`, that many of the suites' tasks are drawn with `seed` (the same seed draws the
+    same tasks) and the tasks named one by one are all kept; with no suite named, the sample is
+    drawn from the named tasks. The order stays the listed one.
+
+    Raises:
+        UnknownTask: a name that is neither a suite nor a task.
+        ValueError: a sample larger than the tasks it is drawn from.
+    """
+    chosen: dict[str, bool] = {}  # task -> drawn from a suite
+    for index, name in enumerate(names):
+        if name in SUITES:
+            chosen.update((task, chosen.get(task, True)) for task in SUITES[name])
+        elif name in _TASKS:
+            chosen[name] = False
+        else:
+            raise UnknownTask(index, name)
+    if sample is None:
+        return list(chosen)
+    pool = [task for task, from_suite in chosen.items() if from_suite] or list(chosen)
+    if sample > len(pool):
+        what = "the suites' tasks" if any(chosen.values()) else "the tasks listed"
+        raise ValueError(f"expected at most {len(pool)} ({what}), found {sample}")
+    picked = set(random.Random(seed).sample(pool, sample))
+    return [task for task in chosen if task in picked or task not in pool]
 
 
 def task_ids() -> list[str]:

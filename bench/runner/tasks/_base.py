@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bench.record.schema import CheckSpec, Evaluation
+from bench.record.schema import CheckSpec, Evaluation, TaskSpec
 
 
 class Task(Protocol):
     id: str
     candidate_name: str  # e.g. "deployment_window_analyzer.py"
     checks: tuple[CheckSpec, ...]  # in report order; weights sum to 100; the gate first
+
+    @property
+    def title(self) -> str: ...
+
+    def spec(self) -> TaskSpec:
+        """The task as a run record lists it, with its content hash."""
+        ...
 
     def prompt(self) -> str: ...
 

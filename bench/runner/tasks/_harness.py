@@ -19,6 +19,7 @@ candidate did can reach them (`tests/test_harness.py` sketches the same with lit
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 import time
@@ -28,7 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bench.record.schema import CandidateFile, CheckOutcome, CheckResult, CheckSpec, Evaluation
+from bench.record.schema import (
+    CandidateFile,
+    CheckOutcome,
+    CheckResult,
+    CheckSpec,
+    Evaluation,
+    TaskSpec,
+)
 from bench.record.schema import score_from_checks as _score
 from bench.runner import sandbox
 from bench.runner.tasks._answers import (
@@ -101,6 +109,31 @@ class ProbedTask:
         sandbox as a whole."""
         self.check_timeout_s = check_timeout_s
         self.limits = limits or sandbox.Limits(wall_s=10.0, cpu_s=10)
+
+    @property
+    def title(self) -> str:
+        return self.id
+
+    def spec(self) -> TaskSpec:
+        """The task as a run record lists it: id, title, content hash and checks."""
+        return TaskSpec(
+            id=self.id, title=self.title, content_hash=self.content_hash(), checks=self.checks
+        )
+
+    def content_hash(self) -> str:
+        """sha256 of what decides a candidate's score: the prompts, the checks and the tests
+        (`test_material`). Two runs asked the same task when their hashes match."""
+        digest = hashlib.sha256()
+        checks = json.dumps([c.model_dump(mode="json") for c in self.checks], sort_keys=True)
+        for part in (self.prompt(), self.refine_prompt(""), checks, *self.test_material()):
+            data = part.encode("utf-8")
+            digest.update(len(data).to_bytes(8, "big") + data)
+        return f"sha256:{digest.hexdigest()}"
+
+    def test_material(self) -> list[str]:
+        """The task folder's sources (probes, verdicts, expected values, reference), by name."""
+        files = sorted(p for p in self.folder.iterdir() if p.suffix in (".py", ".md"))
+        return [f"{p.name}\n{p.read_text(encoding='utf-8')}" for p in files]
 
     def prompt(self) -> str:
         return (self.folder / "prompt.md").read_text(encoding="utf-8")

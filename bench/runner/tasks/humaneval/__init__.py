@@ -69,7 +69,6 @@ class HumanEvalTask(ProbedTask):
         super().__init__(check_timeout_s, limits)
         self.problem = problem
         self.id = task_id(problem.index)
-        self.title = problem.task_id
         self.candidate_name = f"humaneval_{problem.index}.py"
         self.calls = ()  # recorded on the first evaluation (`recording`)
         self.verdicts = {"python_compile": python_compile, "passes_tests": self._passes_tests}
@@ -81,8 +80,16 @@ class HumanEvalTask(ProbedTask):
         problem = fenced(self.problem.prompt.strip("\n"))
         return _PROBLEM.sub(lambda _: problem, template)
 
+    @property
+    def title(self) -> str:
+        return self.problem.task_id
+
     def reference_source(self) -> str:
         return self.problem.prompt + self.problem.canonical_solution
+
+    def test_material(self) -> list[str]:
+        problem = self.problem
+        return [problem.prompt, problem.test, problem.entry_point, problem.canonical_solution]
 
     def assess(self, source: str, candidate_path: str | None = None) -> Assessment:
         self.recording()  # the calls to ask the candidate
