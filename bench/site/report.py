@@ -26,6 +26,7 @@ from bench.site import fmt, summary
 from bench.site.charts.model import Chart
 from bench.site.findings import Finding, findings_for
 from bench.site.summary import Kpi
+from bench.site.verdict import handoff_verdict
 
 REPORT_NAME = "report.html"
 TEMPLATE = "bench/report.html"
@@ -216,7 +217,7 @@ def report_page(
         best_direct=summary.best_direct_text(run),
         best_cascade=summary.best_cascade_text(run),
         kpis=tuple(summary.kpis(run)),
-        findings=tuple(findings_for(run)),
+        findings=(*findings_for(run), *filter(None, [handoff_verdict(run)])),
         charts=tuple(charts),
         hotspots=tuple(
             Hotspot(h.check, str(h.failures), fmt.percent(h.share), ", ".join(h.examples))
