@@ -69,7 +69,7 @@ class Point:
     name: str
     kind: Kind
     score_pts: float  # mean score, tasks as the unit
-    score_low_pts: float  # its 95% interval; the mean itself when there is none
+    score_low_pts: float  # its 95% interval within 0-100; the mean itself when there is none
     score_high_pts: float
     wall: WallSpread
     on_frontier: bool
@@ -142,8 +142,8 @@ def _point(c: Candidate, wall: WallSpread, others: list[tuple[float, float]]) ->
         name=c.name,
         kind=c.kind,
         score_pts=score,
-        score_low_pts=score if interval is None else interval.low,
-        score_high_pts=score if interval is None else interval.high,
+        score_low_pts=score if interval is None else max(0.0, interval.low),
+        score_high_pts=score if interval is None else min(100.0, interval.high),
         wall=wall,
         on_frontier=not dominated,
         below_frontier_pts=0.0,

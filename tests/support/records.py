@@ -344,6 +344,7 @@ def handoff_run(
     small_wall_s: float = 5.0,
     large_wall_s: float = 20.0,
     handoff_wall_s: float = 30.0,
+    run_id: str = "bench-2026-05-01_10-00-00",
 ) -> RunRecord:
     """One pair, small:1b -> big:7b, over len(drafts_fail) repeats: which drafts (the small
     model's direct answers), refinements and large direct answers fail a check; each repeat
@@ -364,6 +365,7 @@ def handoff_run(
         [direct("small:1b", 1, *small), direct("big:7b", 7, *large)],
         [{"small": "small:1b", "large": "big:7b", "samples": handoffs}],
         repeats=len(drafts_fail),
+        run_id=run_id,
     )
 
 
