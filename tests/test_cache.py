@@ -82,7 +82,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
 
 def test_a_cold_build_draws_every_chart_into_the_cache(builds: Builds) -> None:
     run_charts = [p for p in builds.cold if "/charts/" in p and p.endswith(".svg")]
-    assert len(run_charts) == SERIES_RUNS * 4
+    assert len(run_charts) == SERIES_RUNS * 5  # four, and the frontier chart
     trend_charts = [p for p in builds.cold if "/trends-" in p and p.endswith(".svg")]
     assert trend_charts
     cached = [p for p in builds.cache_files_cold if p.endswith(".svg")]

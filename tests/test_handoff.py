@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rich.console import Console
@@ -23,43 +22,24 @@ from bench.record.handoff import (
     draft_transitions,
     stage_shares,
 )
-from bench.record.schema import RunRecord
 from bench.site import summary
 from bench.site.cache import BuildCache
 from bench.site.charts.model import charts_for
 from bench.site.report import report_page, report_path
-from tests.support.records import direct, evaluation_data, record, sample, write_archive
+from tests.support.records import (
+    direct,
+    handoff,
+    handoff_run,
+    record,
+    sample,
+    write_archive,
+)
 from tests.support.sitebuild import REPO, SEED_RUN, build_in_process, make_project, page_text
 
-FAIL = ("merge_overlaps_expected_windows",)
-
-
-def _handoff(draft: dict[str, Any], refined_failed: tuple[str, ...], seed: int) -> dict[str, Any]:
-    return {
-        "seed": seed,
-        "draft": draft,
-        "pipeline_wall_s": 30.0,
-        "evaluation": evaluation_data(refined_failed),
-    }
-
-
-def run_with(
-    drafts_fail: list[bool], refined_fail: list[bool], large_fail: list[bool]
-) -> RunRecord:
-    """One pair over len(drafts_fail) repeats: which drafts, refinements and large direct
-    answers fail a check."""
-    small = [sample(5.0, FAIL if f else (), seed=k) for k, f in enumerate(drafts_fail)]
-    large = [sample(20.0, FAIL if f else (), seed=k) for k, f in enumerate(large_fail)]
-    handoffs = [_handoff(small[k], FAIL if f else (), seed=k) for k, f in enumerate(refined_fail)]
-    return record(
-        [direct("small:1b", 1, *small), direct("big:7b", 7, *large)],
-        [{"small": "small:1b", "large": "big:7b", "samples": handoffs}],
-        repeats=len(drafts_fail),
-    )
-
-
-FIXES = run_with([True, True, False, True], [False, False, False, True], [True, False, False, True])
-BREAKS = run_with([False, False], [True, False], [False, False])
+FIXES = handoff_run(
+    [True, True, False, True], [False, False, False, True], [True, False, False, True]
+)
+BREAKS = handoff_run([False, False], [True, False], [False, False])
 
 
 def test_a_refiner_that_fixes_drafts_is_counted_so() -> None:
@@ -136,13 +116,13 @@ def test_the_runners_summary_and_compare_say_the_same(capsys: pytest.CaptureFixt
 def test_the_drafts_share_of_a_handoffs_wall_time_and_tokens() -> None:
     draft = sample(5.0, seed=0)
     draft["generation"]["generated_tokens"] = 100
-    handoff = _handoff(draft, (), seed=0) | {
+    both_stages = handoff(draft, (), seed=0) | {
         "refine": {"call_wall_s": 15.0, "generated_tokens": 300}
     }
     run = RunAnalysis(
         record(
             [direct("small:1b", 1, draft), direct("big:7b", 7, sample(20.0, seed=0))],
-            [{"small": "small:1b", "large": "big:7b", "samples": [handoff]}],
+            [{"small": "small:1b", "large": "big:7b", "samples": [both_stages]}],
         )
     )
     [pair] = run.cascades

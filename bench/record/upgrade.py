@@ -40,7 +40,21 @@ def upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(results, list):
             continue
         out[group] = [_numbered(r, task_id, base_seed, repeats) for r in results]
+    most = max((len(r["samples"]) for r in _results(data)), default=0)
+    if isinstance(repeats, int) and not isinstance(repeats, bool) and most > repeats:
+        out["repeats"] = most  # version 1 did not hold its samples to `repeats`
     return out
+
+
+def _results(data: dict[str, Any]) -> list[dict[str, Any]]:
+    groups = [data.get(group) for group in ("direct", "cascades")]
+    return [
+        r
+        for results in groups
+        if isinstance(results, list)
+        for r in results
+        if isinstance(r, dict) and isinstance(r.get("samples"), list)
+    ]
 
 
 def v1_loc(loc: Loc) -> Loc:

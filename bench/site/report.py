@@ -23,9 +23,11 @@ from bench.record.schema import (
     RunRecord,
 )
 from bench.site import fmt, summary
+from bench.site.charts.frontier import FrontierChart
 from bench.site.charts.model import Chart
 from bench.site.findings import Finding, findings_for
 from bench.site.summary import Kpi
+from bench.site.verdict import handoff_verdict
 
 REPORT_NAME = "report.html"
 TEMPLATE = "bench/report.html"
@@ -163,7 +165,7 @@ class ReportPage:
     best_cascade: str
     kpis: tuple[Kpi, ...]
     findings: tuple[Finding, ...]
-    charts: tuple[Chart, ...]
+    charts: tuple[Chart | FrontierChart, ...]
     hotspots: tuple[Hotspot, ...]
     direct: tuple[DirectRow, ...]
     cascades: tuple[CascadeRow, ...]
@@ -186,7 +188,7 @@ def report_path(record: RunRecord) -> str:
 
 
 def report_page(
-    run: RunAnalysis, charts: Sequence[Chart], trends_href: str | None = None
+    run: RunAnalysis, charts: Sequence[Chart | FrontierChart], trends_href: str | None = None
 ) -> ReportPage:
     """The model of a run's report page; links are relative to the page's folder.
     `trends_href`: the benchmark's trends page, from the site root."""
@@ -216,7 +218,7 @@ def report_page(
         best_direct=summary.best_direct_text(run),
         best_cascade=summary.best_cascade_text(run),
         kpis=tuple(summary.kpis(run)),
-        findings=tuple(findings_for(run)),
+        findings=(*findings_for(run), *filter(None, [handoff_verdict(run)])),
         charts=tuple(charts),
         hotspots=tuple(
             Hotspot(h.check, str(h.failures), fmt.percent(h.share), ", ".join(h.examples))

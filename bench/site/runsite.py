@@ -13,6 +13,7 @@ from bench.record.archive import ArchivedRun
 from bench.record.safety import as_text_file
 from bench.record.schema import RECORD_FILENAME
 from bench.site.cache import BuildCache, compact_record
+from bench.site.charts.frontier import FrontierChart, frontier_chart
 from bench.site.charts.model import Chart, charts_for, spec_path_for, svg_path_for
 from bench.site.index import IndexEntry
 from bench.site.report import REPORT_NAME, ReportPage, report_page
@@ -35,9 +36,9 @@ class RunSite:
     cache: BuildCache  # the build's, shared by every run
 
     @property
-    def charts(self) -> tuple[Chart, ...]:
+    def charts(self) -> tuple[Chart | FrontierChart, ...]:
         """Built when asked (~1 ms), not kept: a site build holds every run's RunSite."""
-        return tuple(charts_for(self.analysis, self.cache))
+        return (*charts_for(self.analysis, self.cache), frontier_chart(self.analysis, self.cache))
 
     @property
     def folder(self) -> str:

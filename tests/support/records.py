@@ -312,6 +312,19 @@ def cascade(small: str, large: str, *samples: tuple[float, tuple[str, ...]]) -> 
     }
 
 
+def handoff(
+    draft: dict[str, Any], refined_failed: tuple[str, ...], seed: int, wall_s: float = 30.0
+) -> dict[str, Any]:
+    """A handoff sample that holds its draft (a `sample`, the small model's direct answer of
+    the same repeat) and a refined answer failing `refined_failed`."""
+    return {
+        "seed": seed,
+        "draft": draft,
+        "pipeline_wall_s": wall_s,
+        "evaluation": evaluation_data(refined_failed),
+    }
+
+
 def record(
     direct_results: list[dict[str, Any]],
     cascades: list[dict[str, Any]] | None = None,
@@ -339,6 +352,42 @@ def record(
         **extra,
     }
     return RunRecord.model_validate(upgrade_v1(data))
+
+
+HANDOFF_FAIL = ("merge_overlaps_expected_windows",)  # an answer failing it scores 87.5
+
+
+def handoff_run(
+    drafts_fail: Sequence[bool],
+    refined_fail: Sequence[bool],
+    large_fail: Sequence[bool],
+    *,
+    small_wall_s: float = 5.0,
+    large_wall_s: float = 20.0,
+    handoff_wall_s: float = 30.0,
+    run_id: str = "bench-2026-05-01_10-00-00",
+) -> RunRecord:
+    """One pair, small:1b -> big:7b, over len(drafts_fail) repeats: which drafts (the small
+    model's direct answers), refinements and large direct answers fail a check; each repeat
+    takes 0.1 s longer than the one before."""
+    small = [
+        sample(small_wall_s + 0.1 * k, HANDOFF_FAIL if f else (), seed=k)
+        for k, f in enumerate(drafts_fail)
+    ]
+    large = [
+        sample(large_wall_s + 0.1 * k, HANDOFF_FAIL if f else (), seed=k)
+        for k, f in enumerate(large_fail)
+    ]
+    handoffs = [
+        handoff(small[k], HANDOFF_FAIL if f else (), seed=k, wall_s=handoff_wall_s + 0.1 * k)
+        for k, f in enumerate(refined_fail)
+    ]
+    return record(
+        [direct("small:1b", 1, *small), direct("big:7b", 7, *large)],
+        [{"small": "small:1b", "large": "big:7b", "samples": handoffs}],
+        repeats=len(drafts_fail),
+        run_id=run_id,
+    )
 
 
 # A seeded synthetic archive of valid, varied runs (2-5 models, 0-3 pairs, 1-3 repeats, five

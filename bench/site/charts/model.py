@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from bench.record.analysis import RunAnalysis, Stat
 from bench.site import fmt, summary
@@ -33,13 +33,19 @@ _VEGA_BASE_HREF = 'xlink:href="https://vega.github.io/vega-datasets/'
 class ChartKind(StrEnum):
     AREA = "area"
     BAR = "bar"
+    FRONTIER = "frontier"  # score against time, with the frontier (`charts.frontier`)
 
     @property
     def kicker(self) -> str:
         """The line above the chart's title, as the seed report has it."""
-        return "Area Chart" if self is ChartKind.AREA else "Bar Chart"
+        return _KICKERS[self]
 
 
+_KICKERS = {
+    ChartKind.AREA: "Area Chart",
+    ChartKind.BAR: "Bar Chart",
+    ChartKind.FRONTIER: "Scatter Chart",
+}
 Unit = Literal["score", "seconds"]
 
 
@@ -51,6 +57,13 @@ class Drawable(Protocol):
 
     @property
     def spec_json(self) -> str: ...
+
+
+@runtime_checkable
+class DrawsItself(Drawable, Protocol):
+    """A chart drawn in Python as Vega draws its spec (the frontier chart), not by vl-convert."""
+
+    def draw(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -285,11 +298,13 @@ def _y_title(unit: Unit) -> str:
 def svg_path_for(chart: Drawable, cache_dir: Path) -> Path:
     """The chart's SVG in the cache, drawn first if missing; cached by the content of its spec.
 
-    A run chart is drawn by `bench.site.charts.svg` (well under 1 ms); any other chart, a
-    trend chart, by vl-convert (20-100 ms).
+    A run chart is drawn by `bench.site.charts.svg` (well under 1 ms), the frontier chart by
+    itself (`frontier_svg`), any other chart, a trend chart, by vl-convert (20-100 ms).
     """
     if isinstance(chart, Chart):
         return cached(svg_cache_path(chart, cache_dir), lambda: draw_svg(chart))
+    if isinstance(chart, DrawsItself):
+        return cached(svg_cache_path(chart, cache_dir), chart.draw)
     return cached(svg_cache_path(chart, cache_dir), lambda: _vega_svg(chart.spec))
 
 
@@ -319,12 +334,16 @@ def spec_text(spec: dict[str, Any]) -> str:
 
 
 def _key(chart: Drawable) -> str:
-    drawer = _SVGCHART_VERSION if isinstance(chart, Chart) else _vl_convert_version()
+    drawn_here = isinstance(chart, Chart | DrawsItself)
+    drawer = _SVGCHART_VERSION if drawn_here else _vl_convert_version()
     return hashlib.sha256(f"{drawer}\n{chart.spec_json}".encode()).hexdigest()
 
 
 # A change to how run charts are drawn (code or style) changes the key: they are drawn anew.
-_SVGCHART_VERSION = hashlib.sha256(Path(svgchart.__file__).read_bytes()).hexdigest()
+_DRAWERS = ("svg.py", "frontier_svg.py")  # the modules of this folder that draw charts
+_SVGCHART_VERSION = hashlib.sha256(
+    b"".join(Path(__file__).with_name(name).read_bytes() for name in _DRAWERS)
+).hexdigest()
 
 
 def _vl_convert_version() -> str:

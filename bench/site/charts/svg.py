@@ -92,7 +92,7 @@ RULE_STROKE = "#333"
 
 
 @dataclass(frozen=True)
-class _Scale:
+class ValueScale:
     """A linear value scale from 0 to `top`, drawn from `height` (bottom) to 0 (top)."""
 
     top: float
@@ -120,9 +120,9 @@ def draw_svg(chart: Chart) -> str:
     xs = chart.order
     series = sorted(chart.series)  # Vega sorts the colour and offset domains
     colour = {s: CATEGORY[i % len(CATEGORY)] for i, s in enumerate(series)}
-    y = _Scale(_value_top(chart), height)
-    ticks = _ticks(y.top, math.ceil(height / 40))
-    labels = _tick_labels(ticks)
+    y = ValueScale(_value_top(chart), height)
+    ticks = tick_values(y.top, math.ceil(height / 40))
+    labels = tick_labels(ticks)
 
     band = x_band(chart.kind, len(xs), width)
     if chart.kind == "area":
@@ -165,13 +165,14 @@ def draw_svg(chart: Chart) -> str:
         f"aria-label={quoteattr(chart.title)}>",
         f'<rect width="{svg_w}" height="{svg_h}" fill="white"/>',
         f'<g class="mark-group role-frame root" transform="translate({left},{top})" fill="none">',
-        f'<path class="background" d="M0.5,0.5h{_n(width)}v{_n(height)}h-{_n(width)}Z" '
+        f'<path class="background" d="M0.5,0.5h{coord(width)}v{coord(height)}h-{coord(width)}Z" '
         f'stroke="{GRID}"/>',
-        _grid(ticks, y, width),
+        grid(ticks, y, width),
         _x_axis(xs, band, height, width, angle),
-        _y_axis(ticks, labels, y, height, title_x, y_title),
+        y_axis(ticks, labels, y, height, title_x, y_title),
         *marks,
-        f'<g class="mark-group role-legend" transform="translate(0,{_n(legend_y)})">{legend}</g>',
+        f'<g class="mark-group role-legend" transform="translate(0,{coord(legend_y)})">',
+        f"{legend}</g>",
         "</g></svg>",
     ]
     return "".join(parts)
@@ -184,7 +185,7 @@ def _value_top(chart: Chart) -> float:
         high = fixed
     else:
         high = max((max(r.value, r.high) for r in chart.rows), default=0.0)
-    return _nice_top(high) if high > 0 else 1.0
+    return nice_top(high) if high > 0 else 1.0
 
 
 _FACTORS = ((10, math.sqrt(50)), (5, math.sqrt(10)), (2, math.sqrt(2)))
@@ -199,7 +200,7 @@ def _increment(start: float, stop: float, count: float) -> tuple[int, float]:
     return power, factor
 
 
-def _nice_top(high: float) -> float:
+def nice_top(high: float) -> float:
     """d3's `linear.nice()` (10 ticks) of the domain [0, high]: the rounded top."""
     stop, previous = high, 0.0
     for _ in range(10):
@@ -212,7 +213,7 @@ def _nice_top(high: float) -> float:
     return stop
 
 
-def _ticks(top: float, count: int) -> list[float]:
+def tick_values(top: float, count: int) -> list[float]:
     """d3's `ticks(0, top, count)`."""
     power, factor = _increment(0.0, top, count)
     if power < 0:
@@ -228,7 +229,7 @@ def _ticks(top: float, count: int) -> list[float]:
     return [float(i * inc) for i in range(last + 1)]
 
 
-def _tick_labels(ticks: Sequence[float]) -> list[str]:
+def tick_labels(ticks: Sequence[float]) -> list[str]:
     """Vega's default tick format: thousands separated, as many decimals as the step needs."""
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
     decimals = max(0, -math.floor(math.log10(abs(step)) + 1e-9)) if step else 0
@@ -248,8 +249,8 @@ def _band(count: int, extent: float, inner: float, outer: float) -> Band:
     return Band(start, step, step * (1 - inner))
 
 
-def _grid(ticks: Sequence[float], y: _Scale, width: float) -> str:
-    lines = "".join(f"M0,{_n(y(t) + 0.5)}h{_n(width)}" for t in ticks)
+def grid(ticks: Sequence[float], y: ValueScale, width: float) -> str:
+    lines = "".join(f"M0,{coord(y(t) + 0.5)}h{coord(width)}" for t in ticks)
     return f'<path class="role-axis-grid" d="{lines}" stroke="{GRID}"/>'
 
 
@@ -258,53 +259,53 @@ def _x_axis(xs: Sequence[str], band: Band, height: float, width: float, angle: i
     if angle:  # as Vega slants them: right-aligned at the tick, hanging below it
         below = height + 0.5 + TICK_PX + LABEL_PAD_PX
         texts = (
-            f'<text transform="translate({_n(c)},{_n(below)}) rotate({angle % 360}) '
+            f'<text transform="translate({coord(c)},{coord(below)}) rotate({angle % 360}) '
             f'translate(0,8)">{escape(x)}</text>'
             for c, x in zip(centres, xs, strict=True)
         )
     else:
         texts = (
-            f'<text x="{_n(c)}" y="{_n(height + 0.5 + 15)}">{escape(x)}</text>'
+            f'<text x="{coord(c)}" y="{coord(height + 0.5 + 15)}">{escape(x)}</text>'
             for c, x in zip(centres, xs, strict=True)
         )
-    return _axis(
+    return axis_group(
         "x",
-        f"M0.5,{_n(height + 0.5)}h{_n(width)}",
-        "".join(f"M{_n(c)},{_n(height + 0.5)}v{TICK_PX}" for c in centres),
+        f"M0.5,{coord(height + 0.5)}h{coord(width)}",
+        "".join(f"M{coord(c)},{coord(height + 0.5)}v{TICK_PX}" for c in centres),
         "end" if angle else "middle",
         "".join(texts),
     )
 
 
-def _y_axis(
+def y_axis(
     ticks: Sequence[float],
     labels: Sequence[str],
-    y: _Scale,
+    y: ValueScale,
     height: float,
     title_x: float,
     title: str,
 ) -> str:
     label_x = -TICK_PX - LABEL_PAD_PX + 0.5
     tick_texts = (
-        f'<text x="{label_x}" y="{_n(y(t) + 3.5)}">{escape(text)}</text>'
+        f'<text x="{label_x}" y="{coord(y(t) + 3.5)}">{escape(text)}</text>'
         for t, text in zip(ticks, labels, strict=True)
     )
-    axis = _axis(
+    axis = axis_group(
         "y",
-        f"M0.5,0.5v{_n(height)}",
-        "".join(f"M0.5,{_n(y(t) + 0.5)}h-{TICK_PX}" for t in ticks),
+        f"M0.5,0.5v{coord(height)}",
+        "".join(f"M0.5,{coord(y(t) + 0.5)}h-{TICK_PX}" for t in ticks),
         "end",
         "".join(tick_texts),
     )
     return (
         f'{axis}<text class="role-axis-title" text-anchor="middle" '
-        f'transform="translate({_n(-title_x + 0.5)},{_n(height / 2 + 0.5)}) rotate(-90) '
+        f'transform="translate({coord(-title_x + 0.5)},{coord(height / 2 + 0.5)}) rotate(-90) '
         f'translate(0,-2)" {FONT} font-size="{AXIS_TITLE_FONT_PX}px" font-weight="bold" '
         f'fill="#000">{escape(title)}</text>'
     )
 
 
-def _axis(name: str, domain: str, ticks: str, anchor: str, labels: str) -> str:
+def axis_group(name: str, domain: str, ticks: str, anchor: str, labels: str) -> str:
     """An axis: its line, its ticks (path data each), and its labels (<text> elements)."""
     return (
         f'<g class="role-axis" data-axis="{name}" stroke="{AXIS}">'
@@ -319,7 +320,7 @@ def _area_marks(
     rows: Sequence[ChartRow],
     xs: Sequence[str],
     band: Band,
-    y: _Scale,
+    y: ValueScale,
     colour: dict[str, str],
 ) -> list[str]:
     """Per series: an area down to zero, its line, its points; then each spread's rule."""
@@ -329,13 +330,13 @@ def _area_marks(
     points: list[str] = []
     for name, group in _by_series(rows, xs):
         tops = [(centre[r.x], y(r.value)) for r in group]
-        path = "L".join(f"{_n(px)},{_n(py)}" for px, py in tops)
-        base = "".join(f"L{_n(px)},{_n(y(0))}" for px, _ in reversed(tops)) + "Z"
+        path = "L".join(f"{coord(px)},{coord(py)}" for px, py in tops)
+        base = "".join(f"L{coord(px)},{coord(y(0))}" for px, _ in reversed(tops)) + "Z"
         areas.append(f'<path d="M{path}{base}" fill="{colour[name]}" opacity="0.35"/>')
         lines.append(f'<path d="M{path}" stroke="{colour[name]}" stroke-width="2"/>')
         points.extend(
-            f'<circle cx="{_n(centre[r.x])}" cy="{_n(y(r.value))}" r="{_n(POINT_RADIUS_PX)}" '
-            f'fill="{colour[name]}"/>'
+            f'<circle cx="{coord(centre[r.x])}" cy="{coord(y(r.value))}" '
+            f'r="{coord(POINT_RADIUS_PX)}" fill="{colour[name]}"/>'
             for r in group
         )
     rules = [
@@ -357,7 +358,7 @@ def _bar_marks(
     series: Sequence[str],
     band: Band,
     offsets: Band,
-    y: _Scale,
+    y: ValueScale,
     colour: dict[str, str],
 ) -> list[str]:
     """One bar per row, grouped by x and offset by series; then each spread's rule."""
@@ -371,8 +372,8 @@ def _bar_marks(
         left = group_at[r.x] + offset_at[r.series]
         top, bottom = y(max(r.value, 0.0)), y(min(r.value, 0.0))
         bars.append(
-            f'<path d="M{_n(left)},{_n(top)}h{_n(bar_w)}v{_n(bottom - top)}h-{_n(bar_w)}Z" '
-            f'fill="{colour[r.series]}"/>'
+            f'<path d="M{coord(left)},{coord(top)}h{coord(bar_w)}v{coord(bottom - top)}'
+            f'h-{coord(bar_w)}Z" fill="{colour[r.series]}"/>'
         )
         rules.append(_rule(r, left + offsets.bandwidth / 2, y, RULE_STROKE))
     return [
@@ -381,8 +382,8 @@ def _bar_marks(
     ]
 
 
-def _rule(row: ChartRow, x: float, y: _Scale, stroke: str) -> str:
-    return f'<path d="M{_n(x)},{_n(y(row.low))}V{_n(y(row.high))}" stroke="{stroke}"/>'
+def _rule(row: ChartRow, x: float, y: ValueScale, stroke: str) -> str:
+    return f'<path d="M{coord(x)},{coord(y(row.low))}V{coord(y(row.high))}" stroke="{stroke}"/>'
 
 
 def _by_series(rows: Sequence[ChartRow], xs: Sequence[str]) -> Iterator[tuple[str, list[ChartRow]]]:
@@ -398,23 +399,24 @@ def _legend(series: Sequence[str], colour: dict[str, str], kind: str) -> tuple[s
     for name in series:
         if kind == "area":
             symbol = (
-                f'<path transform="translate({_n(x + 6)},6)" d="M5,0A5,5,0,1,1,-5,0A5,5,0,1,1,5,0" '
+                f'<path transform="translate({coord(x + 6)},6)" '
+                f'd="M5,0A5,5,0,1,1,-5,0A5,5,0,1,1,5,0" '
                 f'fill="{colour[name]}" stroke="{colour[name]}" stroke-width="1.5" opacity="0.35"/>'
             )
         else:
             symbol = (
-                f'<path transform="translate({_n(x + 6)},6)" d="M-5,-5h10v10h-10Z" '
+                f'<path transform="translate({coord(x + 6)},6)" d="M-5,-5h10v10h-10Z" '
                 f'fill="{colour[name]}"/>'
             )
         entries.append(
-            f'<g class="role-legend-entry">{symbol}<text x="{_n(x + 16)}" y="9" {FONT} '
+            f'<g class="role-legend-entry">{symbol}<text x="{coord(x + 16)}" y="9" {FONT} '
             f'font-size="{LABEL_FONT_PX}px" fill="#000">{escape(name)}</text></g>'
         )
         x += 16 + text_width(name) + LEGEND_GAP_PX
     return "".join(entries), max(0.0, x - LEGEND_GAP_PX)
 
 
-def _n(value: float) -> str:
+def coord(value: float) -> str:
     """A coordinate, to 1/10 of a pixel."""
     text = f"{value:.1f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
