@@ -241,3 +241,9 @@ def _by_task(observations: Iterable[Observation]) -> dict[str, list[Observation]
 def _check_level(level: float) -> None:
     if not 0 < level < 1:
         raise ValueError(f"level: expected a confidence level between 0 and 1, found {level}")
+
+
+def mean_interval(values: Sequence[float], level: float = LEVEL) -> Interval | None:
+    """Student's t interval of the mean of `values`; None with fewer than two."""
+    _check_level(level)
+    return _t_interval(values, level)
