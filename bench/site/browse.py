@@ -170,8 +170,23 @@ def _sibling(month: Month) -> Month:
     return dataclasses.replace(month, href=month.href.removeprefix(f"{MONTHS_FOLDER}/"))
 
 
-def data_rows(entries: Iterable[IndexEntry]) -> list[dict[str, object]]:
-    """The runs as the home page's filters read them, newest first; links from the site root."""
+def data_rows(entries: Iterable[IndexEntry]) -> list[object]:
+    """The runs as the home page's filters read them, newest first; links from the site root.
+    Control characters are made visible (`\\x00`), as in every built file."""
+    return [_printable(row) for row in _rows(entries)]
+
+
+def _printable(value: object) -> object:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    return value
+
+
+def _rows(entries: Iterable[IndexEntry]) -> list[dict[str, object]]:
     return [
         {
             "benchmark": x.benchmark_id,
@@ -182,8 +197,8 @@ def data_rows(entries: Iterable[IndexEntry]) -> list[dict[str, object]]:
             "host_print": x.host_print,
             "cpu": x.cpu,
             "gpus": None if x.gpus_json is None else json.loads(x.gpus_json),
-            "models": [printable(m) for m in x.models],
-            "tags": [printable(t) for t in x.model_tags],
+            "models": list(x.models),
+            "tags": list(x.model_tags),
             "best_direct": x.best_direct,
             "best_direct_value": x.best_direct_value,
             "best_cascade": x.best_cascade,
