@@ -4,9 +4,9 @@ For each size N this generates N synthetic, valid, varied run records (seeded, s
 the script sees the same archive), then measures, for the project's site and for a baseline:
 
 - cold build: `mkdocs build` with a fresh chart cache;
-- warm build: one more run added, cache kept;
+- warm build: one more run added, cache kept (the one-run-added build);
 - peak memory of the build (the build process and any workers it starts);
-- site size and largest page.
+- site size, largest page and the home page's size.
 
 The baseline is plain MkDocs with mkdocs-material building the same number of equivalent static
 pages: each run's report as hand-written Markdown of similar size, kept out of the navigation
@@ -255,6 +255,7 @@ class SiteSize:
     largest_page_bytes: int
     search_index_bytes: int
     mean_page_bytes: int
+    home_page_bytes: int = 0  # index.html: 0 in figures saved before it was measured
 
 
 @dataclass
@@ -352,6 +353,7 @@ def site_size(site: Path) -> SiteSize:
         largest_page_bytes=largest[0],
         search_index_bytes=search.stat().st_size if search.exists() else 0,
         mean_page_bytes=sum(p[0] for p in pages) // len(pages),
+        home_page_bytes=(site / "index.html").stat().st_size,
     )
 
 
@@ -461,6 +463,36 @@ def verdicts(rows: list[Row]) -> list[Verdict]:
     )
     found += _memory_verdicts(rows)
     found.append(_size_verdict(rows))
+    found += _browse_verdicts(rows)
+    return found
+
+
+HOME_PAGE_MAX_BYTES = 300_000
+RUN_ADDED_10K_MAX_S = 10.0
+
+
+def _browse_verdicts(rows: list[Row]) -> list[Verdict]:
+    """The home page stays small whatever the count; adding one run to 10,000 is quick."""
+    found = [
+        Verdict(
+            f"home page <= 300 kB at {row.runs:,} runs",
+            row.project.size.home_page_bytes <= HOME_PAGE_MAX_BYTES,
+            f"{row.project.size.home_page_bytes / 1000:.0f} kB (baseline's index: "
+            f"{row.baseline.size.home_page_bytes / 1000:.0f} kB)",
+        )
+        for row in rows
+        if row.project.size.home_page_bytes
+    ]
+    big = next((r for r in rows if r.runs == 10_000), None)
+    found.append(
+        Verdict("one run added to 10,000 builds in <= 10 s", None, "10,000 not run")
+        if big is None
+        else Verdict(
+            "one run added to 10,000 builds in <= 10 s",
+            big.project.warm.wall_s <= RUN_ADDED_10K_MAX_S,
+            f"{big.project.warm.wall_s:.1f}s (baseline: {big.baseline.warm.wall_s:.1f}s)",
+        )
+    )
     return found
 
 
@@ -505,7 +537,7 @@ def table(rows: list[Row]) -> str:
     head = (
         f"{'runs':>6} {'site':<8} {'cold':>7} {'cpu':>6} {'warm':>7} {'cpu':>6} {'load':>5} "
         f"{'peak MB':>8} {'main MB':>8} {'site MB':>8} {'files':>7} {'search MB':>9} "
-        f"{'page kB':>8} {'largest page':>14}"
+        f"{'page kB':>8} {'home kB':>8} {'largest page':>14}"
     )
     lines = [head, "-" * len(head)]
     for row in rows:
@@ -516,6 +548,7 @@ def table(rows: list[Row]) -> str:
                 f"{m.cold.peak_rss_bytes / MB:>8.0f} {m.cold.max_rss_bytes / MB:>8.0f} "
                 f"{m.size.total_bytes / MB:>8.1f} {m.size.files:>7} "
                 f"{m.size.search_index_bytes / MB:>9.1f} {m.size.mean_page_bytes / 1000:>8.1f} "
+                f"{m.size.home_page_bytes / 1000:>8.0f} "
                 f"{m.size.largest_page_bytes / 1000:>11.0f} kB  {m.size.largest_page}"
             )
         p, b = row.project, row.baseline

@@ -1,6 +1,7 @@
 """`bench compare RUN_A RUN_B`: what changed from run A to run B, as tables or Markdown.
 
-The figures are `bench.record.compare`'s, the ones the site shows.
+The figures are `bench.record.compare`'s and the tables `bench.site.comparison`'s: the site's
+comparison pages show the same.
 """
 
 from __future__ import annotations
@@ -8,8 +9,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -18,112 +17,23 @@ from rich.table import Table
 from rich.text import Text
 
 from bench.cli._common import DEFAULT_ARCHIVE, ExitCode
-from bench.record.analysis import RunAnalysis, Stat
+from bench.record.analysis import RunAnalysis
 from bench.record.archive import ArchiveError, RunNotFound, find_run, load_record
-from bench.record.compare import Change, Comparison, compare_runs
-from bench.site import fmt
-from bench.site.summary import handoff_outcomes
+from bench.record.compare import Comparison, compare_runs
+from bench.site.comparison import comparison_sections, run_line
 
 FORMATS = ("table", "markdown")
-
-
-def _stat(value: Stat | None, render: fmt.Render = "score") -> str:
-    return fmt.stat(value, render)
-
-
-def _signed(value: float | None, render: Callable[[float], str]) -> str:
-    return fmt.DASH if value is None else render(value)
-
-
-def _model_rows(changes: Sequence[Change]) -> list[list[str]]:
-    return [
-        [
-            c.name,
-            _stat(c.score_a),
-            _stat(c.score_b),
-            _signed(c.score_delta_pts, fmt.signed_pts),
-            _stat(c.wall_a_s, "seconds"),
-            _stat(c.wall_b_s, "seconds"),
-            _signed(c.wall_delta_s, fmt.signed_seconds),
-        ]
-        for c in changes
-    ]
-
-
-def _headers(first: str, wall: str) -> list[str]:
-    return [first, "Score A", "Score B", "Δ score", f"{wall} A", f"{wall} B", f"Δ {wall.lower()}"]
-
-
-def _run_line(name: str, run: RunAnalysis) -> str:
-    r = run.record
-    started = r.started_at.strftime("%Y-%m-%d %H:%M")
-    return (
-        f"{name}: {r.benchmark_id}/{r.run_id} · started {started} UTC · host {r.host} · "
-        f"methodology v{r.methodology_version}"
-    )
-
-
-@dataclass(frozen=True)
-class Section:
-    """One table of the comparison, as text cells."""
-
-    title: str
-    header: list[str]
-    rows: list[list[str]]
-    empty: str  # what to say when there are no rows
-    figures: bool  # cells after the first are figures, aligned right
-
-
-def _sections(comparison: Comparison) -> list[Section]:
-    flips = [[f.candidate, f.check, f.before.value, f.after.value] for f in comparison.flips]
-    return [
-        Section(
-            "Direct models",
-            _headers("Model", "Call wall"),
-            _model_rows(comparison.models),
-            "Neither run has a direct model.",
-            figures=True,
-        ),
-        Section(
-            "Handoff pairs",
-            _headers("Pair", "Pipeline wall"),
-            _model_rows(comparison.pairs),
-            "Neither run has a handoff pair.",
-            figures=True,
-        ),
-        Section(
-            "Handoff outcomes",
-            ["Pair", "A: against its drafts", "B: against its drafts"],
-            _handoff_rows(comparison),
-            "Neither run holds its handoffs' drafts.",
-            figures=False,
-        ),
-        Section(
-            "Checks that flipped",
-            ["Model or pair", "Check", "A", "B"],
-            flips,
-            "No check flipped between passed and failed.",
-            figures=False,
-        ),
-    ]
-
-
-def _handoff_rows(comparison: Comparison) -> list[list[str]]:
-    """Per pair, what its refiner kept, fixed and broke in run A and in run B."""
-    a = {h.pair: h.drafts for h in handoff_outcomes(comparison.a)}
-    b = {h.pair: h.drafts for h in handoff_outcomes(comparison.b)}
-    return [[pair, a.get(pair, fmt.DASH), b.get(pair, fmt.DASH)] for pair in {**a, **b}]
 
 
 def render_markdown(comparison: Comparison) -> str:
     lines = [
         f"# Compare {comparison.a.record.run_id} → {comparison.b.record.run_id}",
         "",
-        f"- {_md(_run_line('A', comparison.a))}",
-        f"- {_md(_run_line('B', comparison.b))}",
+        f"- {_md(run_line('A', comparison.a))}",
+        f"- {_md(run_line('B', comparison.b))}",
         *(f"- **Note:** {_md(w)}" for w in comparison.warnings),
     ]
-    for section in _sections(comparison):
+    for section in comparison_sections(comparison):
         lines += ["", f"## {section.title}", ""]
         if not section.rows:
             lines.append(section.empty)
@@ -144,11 +54,11 @@ def _md(text: str) -> str:
 
 
 def print_tables(comparison: Comparison, console: Console) -> None:
-    console.print(Text(_run_line("A", comparison.a)))
-    console.print(Text(_run_line("B", comparison.b)))
+    console.print(Text(run_line("A", comparison.a)))
+    console.print(Text(run_line("B", comparison.b)))
     for warning in comparison.warnings:
         console.print(Text(f"Note: {warning}", style="yellow"))
-    for section in _sections(comparison):
+    for section in comparison_sections(comparison):
         if not section.rows:
             console.print(Text(f"\n{section.title}: {section.empty}"))
             continue

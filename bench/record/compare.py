@@ -2,9 +2,11 @@
 
 Per direct model: score and call wall in A and in B, and the change; per handoff pair: score
 and pipeline wall, likewise; and every check that flipped between passed and failed, per model
-or pair. Every figure is `RunAnalysis`'s, the one the run pages show. A check counts as failed
-for a candidate when any of its samples failed it (as in the failure hotspots), as passed when
-every sample that ran it passed it.
+or pair; and, where both runs measured the same (task, repeat) samples, the paired change
+in score and wall time with its interval (`bench.record.history`). Every figure is
+`RunAnalysis`'s, the one the run pages show. A check counts as failed for a candidate when any
+of its samples failed it (as in the failure hotspots), as passed when every sample that ran it
+passed it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bench.record.analysis import Outcomes, RunAnalysis, Stat
+from bench.record.history import PairedChange, paired_changes
 from bench.record.schema import CheckOutcome
 
 
@@ -53,6 +56,7 @@ class Comparison:
     models: tuple[Change, ...]
     pairs: tuple[Change, ...]
     flips: tuple[Flip, ...]
+    paired: tuple[PairedChange, ...] = ()  # the candidates both runs measured, sample by sample
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -112,7 +116,7 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
         if name in outcomes_a and name in outcomes_b
         for flip in _flips(names[name], outcomes_a[name], outcomes_b[name])
     )
-    return Comparison(a, b, models, pairs, flips)
+    return Comparison(a, b, models, pairs, flips, paired_changes(a, b))
 
 
 def _tasks(ids: tuple[str, ...], most: int = 3) -> str:

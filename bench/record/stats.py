@@ -241,3 +241,23 @@ def _by_task(observations: Iterable[Observation]) -> dict[str, list[Observation]
 def _check_level(level: float) -> None:
     if not 0 < level < 1:
         raise ValueError(f"level: expected a confidence level between 0 and 1, found {level}")
+
+
+def mean_interval(values: Sequence[float], level: float = LEVEL) -> Interval | None:
+    """Student's t interval of the mean of `values`; None with fewer than two."""
+    _check_level(level)
+    return _t_interval(values, level)
+
+
+def median_interval(values: Sequence[float], level: float = LEVEL) -> Interval | None:
+    """A distribution-free interval of the median: order statistics from the binomial at one
+    half; None when too few values give one at `level` (under six at 95%)."""
+    _check_level(level)
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return None
+    rank = int(stats.binom.ppf((1 - level) / 2, n, 0.5))
+    if rank < 1:
+        return None
+    return Interval(ordered[rank - 1], ordered[n - rank], level)

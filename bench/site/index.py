@@ -1,8 +1,10 @@
-"""The site's home page: every archived run, newest first, grouped by benchmark.
+"""The site's home page: the newest runs, grouped by benchmark, and a link to each benchmark's
+page (leaderboard, months) so the page stays small whatever the archive holds.
 
-The table is complete without JavaScript; `assets/index.js` adds filters (benchmark, model,
-host, CPU, GPU, date range, free text) and sortable columns, reading the `data-*` attributes
-written here.
+Without JavaScript every run is a link or two away (benchmark page, month page). With it,
+`assets/index.js` shows filters (benchmark, model, host, CPU, GPU, date range, free text) that
+search every run, loading a benchmark's data file (`<benchmark>/runs.json`) only when a filter
+is set, and makes the columns sortable.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class IndexEntry:
     host_summary: HostSummary | None = None  # None for a record made before fingerprints
     failed_calls: int = 0  # calls that failed on the model (a timeout, an unusable reply)
     missing_calls: int = 0  # calls that failed on the infrastructure: missing data
+    marks: str = ""  # clear changes against the previous run on the same host
     record: RunRecord | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -103,6 +106,8 @@ class IndexEntry:
             found.append(f"{_calls(self.missing_calls)} missing (server)")
         if self.methodology_version < METHODOLOGY_VERSION:
             found.append(f"methodology v{self.methodology_version}")
+        if self.marks:
+            found.append(self.marks)
         return tuple(found)
 
     @property
@@ -190,13 +195,31 @@ class BenchmarkGroup:
 
     benchmark_id: str
     title: str
-    entries: tuple[IndexEntry, ...]
+    entries: tuple[IndexEntry, ...]  # the newest, at most the home page's limit
     trends_href: str | None
+    total: int | None = None  # every run of the benchmark; None: `entries` are all
+    page_href: str | None = None  # the benchmark's page: leaderboard and months
 
     @property
     def count(self) -> str:
-        n = len(self.entries)
+        n = len(self.entries) if self.total is None else self.total
         return f"{n} run{'s' if n != 1 else ''}"
+
+    @property
+    def shown(self) -> str | None:
+        """`newest 50 shown`, when the home page lists only some of them."""
+        n = len(self.entries)
+        return None if self.total is None or n == self.total else f"newest {n} shown"
+
+
+@dataclass(frozen=True)
+class BenchmarkLink:
+    """A benchmark as the home page lists it, with or without runs among the newest."""
+
+    benchmark_id: str
+    title: str
+    count: str
+    href: str
 
 
 @dataclass(frozen=True)
@@ -213,6 +236,9 @@ class IndexPage:
     cpus: tuple[str, ...] = ()
     gpus: tuple[str, ...] = ()
     no_gpu: str | None = None  # the GPU filter's "No GPU" value, when some host had none
+    total: int = 0  # runs in the archive
+    listing: tuple[BenchmarkLink, ...] = ()  # every benchmark that has a page
+    data: Mapping[str, str] = field(default_factory=dict)  # benchmark -> its data file stem
 
 
 def index_page(
@@ -220,15 +246,26 @@ def index_page(
     *,
     trends: Mapping[str, str] | None = None,
     feed: str | None = None,
+    limit: int | None = None,
+    pages: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
 ) -> IndexPage:
     """The model of the runs index; links are relative to the site root.
 
     Args:
         trends: benchmark id -> path of its trends page, linked from its section.
         feed: path of the Atom feed of runs, linked above the tables.
+        limit: list only the newest `limit` runs (the filters still offer every value).
+        pages: benchmark id -> path of its page (leaderboard, months).
+        data: benchmark id -> path of its data file, without `.json` or `.js`.
     """
     groups: dict[str, list[IndexEntry]] = defaultdict(list)
-    for entry in newest_first(entries):
+    totals: dict[str, int] = defaultdict(int)
+    titles: dict[str, str] = {}
+    for x in entries:
+        totals[x.benchmark_id] += 1
+        titles.setdefault(x.benchmark_id, x.title)
+    for entry in newest_first(entries)[:limit]:
         groups[entry.benchmark_id].append(entry)
     by_newest = sorted(groups.values(), key=lambda g: g[0].sort_key, reverse=True)
     tags: dict[str, set[str]] = defaultdict(set)
@@ -248,9 +285,21 @@ def index_page(
         columns=COLUMNS,
         groups=tuple(
             BenchmarkGroup(
-                g[0].benchmark_id, g[0].title, tuple(g), (trends or {}).get(g[0].benchmark_id)
+                g[0].benchmark_id,
+                g[0].title,
+                tuple(g),
+                (trends or {}).get(g[0].benchmark_id),
+                totals[g[0].benchmark_id] if limit is not None else None,
+                (pages or {}).get(g[0].benchmark_id),
             )
             for g in by_newest
+        ),
+        total=len(entries),
+        data=dict(data or {}),
+        listing=tuple(
+            BenchmarkLink(b, titles[b], _runs(totals[b]), href)
+            for b, href in sorted((pages or {}).items())
+            if b in totals
         ),
     )
 
@@ -261,9 +310,12 @@ def render_index(
     *,
     trends: Mapping[str, str] | None = None,
     feed: str | None = None,
+    limit: int | None = None,
+    pages: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
 ) -> str:
     """HTML for the runs index, from the build's `bench/index.html`; see `index_page`."""
-    page = index_page(entries, trends=trends, feed=feed)
+    page = index_page(entries, trends=trends, feed=feed, limit=limit, pages=pages, data=data)
     return env.get_template(TEMPLATE).render(index=page)
 
 
@@ -280,6 +332,10 @@ def _models(run: RunAnalysis) -> list[DirectSummary]:
         measured.get(d.model.tag) or DirectSummary(d, Outcomes((), ()), legacy)
         for d in run.record.direct
     ]
+
+
+def _runs(n: int) -> str:
+    return f"{n} run{'s' if n != 1 else ''}"
 
 
 def _calls(n: int) -> str:

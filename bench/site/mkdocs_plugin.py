@@ -19,12 +19,12 @@ from bench.record.archive import ArchiveError, load_archive
 from bench.record.safety import printable
 from bench.site.cache import BuildCache
 from bench.site.feed import FEED_PATH, render_feed
-from bench.site.index import IndexEntry, render_index
+from bench.site.index import render_index
 from bench.site.minify import strip_indentation
+from bench.site.pagecache import PageCache, build_fingerprint
 from bench.site.render import TEMPLATES_DIR, environment
-from bench.site.report import Section, render_report
-from bench.site.runsite import RunSite, run_site
-from bench.site.trends import BenchmarkTrends, render_trends, trends_for, trends_page
+from bench.site.report import Section
+from bench.site.sitepages import HOME_RUNS, GeneratedPage, SitePages, data_stems, site_pages
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -55,9 +55,8 @@ class ArchiveConfig(Config):
 
 class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def __init__(self) -> None:
-        self.runs: dict[str, RunSite] = {}
-        self.trends: dict[str, BenchmarkTrends] = {}
-        self.entries: list[IndexEntry] = []
+        self.site: SitePages | None = None
+        self.rendered: dict[str, str] = {}  # page source -> its cache key, once written
         self.serving = False
         self.archive_error: ArchiveError | None = None
 
@@ -103,16 +102,25 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                 raise PluginError(f"bench-archive: {error}") from None
             log.info("bench-archive: %s", error)  # info: a warning would stop a strict serve
             self.archive_error, archived = error, []
-        self.runs = {}
-        for run in archived:
-            site = run_site(run, self.cache)
-            self.runs[site.page_src] = site
+        self.pages = PageCache(self.cache_dir / "pages", _fingerprint(config, files))
+        self.site = site = site_pages(archived, self.cache, self.pages)
+        self.rendered = {}
+        # A page whose inputs are unchanged is published from the cache as it was written;
+        # with run pages in the search, every page goes through MkDocs (the search reads it).
+        reuse = not self.config.search_run_pages and self.archive_error is None
+        for page in site.pages.values():
+            cached = self.pages.get(page.cache_key) if reuse and page.cache_key else None
+            if cached is not None:
+                html_path = page.src_uri.removesuffix(".md") + ".html"
+                files.append(File.generated(config, html_path, abs_src_path=str(cached)))
+                continue
             files.append(
                 File.generated(
-                    config, site.page_src, content="", inclusion=InclusionLevel.NOT_IN_NAV
+                    config, page.src_uri, content="", inclusion=InclusionLevel.NOT_IN_NAV
                 )
             )
-            for item in site.files(self.cache_dir):  # included: a name like .x.py is no dotfile
+        for run in site.runs.values():
+            for item in run.files(self.cache_dir):  # included: a name like .x.py is no dotfile
                 files.append(
                     File.generated(
                         config,
@@ -121,19 +129,12 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                         inclusion=InclusionLevel.INCLUDED,
                     )
                 )
-        self.trends = {
-            t.page_src: t for t in trends_for((s.analysis for s in self.runs.values()), self.cache)
-        }
-        for trends in self.trends.values():
-            files.append(
-                File.generated(
-                    config, trends.page_src, content="", inclusion=InclusionLevel.NOT_IN_NAV
-                )
-            )
+        for trends in site.trends:
             for item in trends.files(self.cache_dir):
                 files.append(File.generated(config, item.site_path, abs_src_path=str(item.source)))
-        self.entries = [s.index_entry() for s in self.runs.values()]
-        feed = render_feed(self.entries, title=config.site_name, site_url=config.site_url or "")
+        for path, content in site.data_files.items():
+            files.append(File.generated(config, path, content=content))
+        feed = render_feed(site.entries, title=config.site_name, site_url=config.site_url or "")
         files.append(File.generated(config, FEED_PATH, content=feed))
         files.append(File.generated(config, CSS_URI, abs_src_path=str(ASSETS / "bench.css")))
         files.append(File.generated(config, JS_URI, abs_src_path=str(ASSETS / "index.js")))
@@ -141,19 +142,18 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             files.append(File.generated(config, self.config.index_page, content="# Runs\n"))
         return files
 
+    def _page(self, page: Page) -> GeneratedPage | None:
+        return self.site.pages.get(page.file.src_uri) if self.site is not None else None
+
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        site = self.runs.get(page.file.src_uri)
-        if site is not None:
-            page.meta["title"] = escape(printable(site.title))  # the theme does not escape it
+        generated = self._page(page)
+        if generated is not None:
+            page.meta["title"] = escape(printable(generated.title))  # the theme does not escape it
             page.meta.setdefault("hide", ["navigation"])
-            if not self.config.search_run_pages:
+            if generated.run and not self.config.search_run_pages:
                 page.meta.setdefault("search", {"exclude": True})
-        trends = self.trends.get(page.file.src_uri)
-        if trends is not None:
-            page.meta["title"] = escape(printable(f"{trends.title}: trends"))
-            page.meta.setdefault("hide", ["navigation"])
         return markdown
 
     def on_page_content(
@@ -161,11 +161,19 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     ) -> str | None:
         if self.archive_error is not None:
             html = _error_box(self.archive_error) + html
-        if page.file.src_uri in self.runs or page.file.src_uri in self.trends:
+        if self._page(page) is not None:
             return ""  # rendered in on_page_context, as late as can be: see there
-        if page.file.src_uri == self.config.index_page:
-            links = {t.benchmark_id: t.page_path for t in self.trends.values()}
-            index = render_index(self.env, self.entries, trends=links, feed=FEED_PATH)
+        if page.file.src_uri == self.config.index_page and self.site is not None:
+            site = self.site
+            index = render_index(
+                self.env,
+                site.entries,
+                trends={t.benchmark_id: t.page_path for t in site.trends},
+                feed=FEED_PATH,
+                limit=HOME_RUNS,
+                pages=site.benchmark_pages,
+                data=data_stems(site),
+            )
             return html + '\n<div class="bench-runs">' + index + "</div>"
         return html
 
@@ -175,28 +183,43 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
-        site = self.runs.get(page.file.src_uri)
-        if site is not None:
-            report = site.page()
-            page.toc = _toc(report.sections)
-            page.content = render_report(self.env, report)
-        trends = self.trends.get(page.file.src_uri)
-        if trends is not None:
-            model = trends_page(trends)
-            page.toc = _toc(model.sections)
-            page.content = render_trends(self.env, model)
+        generated = self._page(page)
+        if generated is not None:
+            body, sections = generated.render(self.env)
+            page.toc = _toc(sections)
+            page.content = body
         return context
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        if page.file.src_uri in self.runs:
+        generated = self._page(page)
+        output = strip_indentation(output)
+        if generated is not None:
             page.content = None
-        return strip_indentation(output)
+            if generated.cache_key is not None and self.archive_error is None:
+                self.pages.put(generated.cache_key, output)
+        return output
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer:
         server.watch(str(self.archive_dir))
         return server
+
+
+def _fingerprint(config: MkDocsConfig, files: Files) -> str:
+    """What every cached page shares: the theme, the site's settings and the navigation."""
+    settings = {
+        name: config.get(name)
+        for name in (
+            "site_name", "site_url", "site_description", "site_author", "copyright", "repo_url",
+            "repo_name", "edit_uri", "extra", "extra_css", "extra_javascript", "nav",
+            "use_directory_urls", "markdown_extensions", "mdx_configs",
+        )
+    }  # fmt: skip
+    settings["theme"] = {k: v for k, v in config.theme.items()}
+    settings["plugins"] = list(config.plugins)
+    docs = [Path(f.abs_src_path) for f in files.documentation_pages() if f.abs_src_path]
+    return build_fingerprint(theme_dirs=config.theme.dirs, settings=settings, docs=docs)
 
 
 def _toc(sections: Iterable[Section]) -> Any:

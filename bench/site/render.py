@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from bench.record.safety import printable
+from bench.site import fmt
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 """Our templates' folder: `bench/<kind>.html` to override, `bench/base/<kind>.html` to extend."""
@@ -32,6 +33,8 @@ def environment(search_path: Iterable[str | Path] = (TEMPLATES_DIR,)) -> Environ
         finalize=_shown,
     )
     env.filters["breakable"] = breakable
+    env.filters["seconds"] = fmt.seconds
+    env.filters["tok_s"] = fmt.tok_s
     return env
 
 

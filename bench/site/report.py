@@ -75,6 +75,7 @@ class Banner:
     failed_calls: str | None = None  # what the failed calls count for; None: none failed
     trends_href: str | None = None  # the benchmark's trends page, from the site root
     up: str = "../../"  # from the page's folder to the site root
+    compared_run: str | None = None  # the run its comparison page compares it with
 
 
 @dataclass(frozen=True)

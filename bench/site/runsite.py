@@ -5,7 +5,7 @@ This is the seam between the core and a site generator: it knows nothing of MkDo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.record.analysis import RunAnalysis
@@ -58,10 +58,14 @@ class RunSite:
     def index_entry(self) -> IndexEntry:
         return IndexEntry.of(self.analysis)
 
-    def page(self) -> ReportPage:
-        """The page's model, made when its page is written and dropped after."""
+    def page(self, compared_run: str | None = None) -> ReportPage:
+        """The page's model, made when its page is written and dropped after;
+        `compared_run`: the run its comparison page (`compare.html`) is against."""
         trends = f"{self.archived.record.benchmark_id}/{TRENDS_PAGE_NAME}.html"
-        return report_page(self.analysis, self.charts, trends_href=trends)
+        page = report_page(self.analysis, self.charts, trends_href=trends)
+        if compared_run is None:
+            return page
+        return replace(page, banner=replace(page.banner, compared_run=compared_run))
 
     def files(self, cache_dir: Path) -> list[SiteFile]:
         """The raw record, each archived candidate (as text: `x.svg` is published as

@@ -1,10 +1,13 @@
-/* The runs index: filters and sortable columns over the tables bench/index.py writes.
+/* The runs index: filters over every run, and sortable columns on every runs table.
  *
- * Progressive enhancement: without this script every run is listed, newest first. With it,
- * the filter form shows (benchmark, model, host, CPU, GPU, date range, free text) and a click on a
- * column header sorts that table. Each row is read once; a filter pass is one loop over the
- * rows, a sort one sort of one table. The filters live in the page's query string, so a
- * filtered view can be linked. No network, no dependencies: it works from file:// too.
+ * Progressive enhancement: without this script the home page lists the newest runs and links
+ * each benchmark's page and months, where every run is listed. With it, the filter form shows
+ * (benchmark, model, host, CPU, GPU, date range, free text) and searches every run: when a
+ * filter is set it loads the data file of each benchmark it needs (<benchmark>/runs.json, or
+ * runs.js from file://, where a browser fetches nothing), once, and lists the runs that match,
+ * built as text, never as markup. A click on a column header sorts that table. The filters
+ * live in the page's query string, so a filtered view can be linked. No network beyond the
+ * site's own files, no dependencies.
  */
 (function () {
   "use strict";
@@ -21,6 +24,81 @@
     } catch (err) {
       return [];
     }
+  }
+
+  /* A run of a data file, as readRow reads a table row. */
+  function dataRow(run, up) {
+    var tr = document.createElement("tr");
+    if (run.failed) tr.className = "bench-failed";
+    var date = cell(tr, run.date, run.time + run.run);
+    date.textContent = "";
+    var time = document.createElement("time");
+    time.setAttribute("datetime", run.time);
+    time.textContent = run.date;
+    date.appendChild(time);
+    var link = document.createElement("a");
+    link.setAttribute("href", up + run.href);
+    link.textContent = run.run;
+    cell(tr, "").appendChild(link);
+    var host = cell(tr, run.host);
+    if (run.host_print) {
+      var print = document.createElement("span");
+      print.className = "bench-host-print";
+      print.textContent = " \u00b7 " + run.host_print;
+      host.appendChild(print);
+    }
+    cell(tr, run.best_direct, run.best_direct_value);
+    cell(tr, run.best_cascade, run.best_cascade_value);
+    cell(tr, run.notes);
+    var models = run.models || [];
+    var tags = run.tags || [];
+    return {
+      tr: tr,
+      section: null,
+      benchmark: run.benchmark,
+      host: run.host,
+      cpu: run.cpu,
+      gpus: run.gpus === undefined ? null : run.gpus,
+      models: models,
+      day: run.date.slice(0, 10),
+      text: (
+        [run.date, run.run, run.host, run.host_print || "", run.best_direct, run.best_cascade,
+          run.notes].join(" ") + " " + models.join(" ") + " " + tags.join(" ")
+      ).toLowerCase(),
+    };
+  }
+
+  function cell(tr, text, value) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    if (value !== null && value !== undefined) td.setAttribute("data-value", value);
+    tr.appendChild(td);
+    return td;
+  }
+
+  /* Each benchmark's data, loaded once: fetched, or from file:// through its script twin. */
+  var loaded = {};
+
+  function load(stem) {
+    if (loaded[stem]) return loaded[stem];
+    var id = stem.slice(0, stem.lastIndexOf("/"));
+    loaded[stem] = fetch(stem + ".json")
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
+      .catch(function () {
+        return new Promise(function (resolve, reject) {
+          var script = document.createElement("script");
+          script.src = stem + ".js";
+          script.onload = function () {
+            resolve((window.benchRunData || {})[id] || []);
+          };
+          script.onerror = reject;
+          document.head.appendChild(script);
+        });
+      });
+    return loaded[stem];
   }
 
   function readRow(tr) {
@@ -76,24 +154,71 @@
     );
   }
 
-  function applyFilters(form, rows, sections) {
+  function active(want) {
+    return FIELDS.some(function (name) {
+      return !!want[name];
+    });
+  }
+
+  function showCount(form, shown, total) {
+    var all = total + (total === 1 ? " run" : " runs");
+    form.elements.count.value = shown === total ? all : shown + " of " + all;
+  }
+
+  /* No filter: the newest runs, as the page lists them. A filter: every run that matches,
+   * from the data files of the benchmarks it can match. */
+  function applyFilters(form, state) {
     var want = wanted(form);
-    var visible = new Map();
-    var shown = 0;
-    rows.forEach(function (row) {
-      var ok = matches(row, want);
-      if (row.tr.hidden === ok) row.tr.hidden = !ok;
-      if (ok) {
-        shown += 1;
-        visible.set(row.section, (visible.get(row.section) || 0) + 1);
-      }
-    });
-    sections.forEach(function (section) {
-      section.hidden = !visible.get(section);
-    });
-    var total = rows.length + (rows.length === 1 ? " run" : " runs");
-    form.elements.count.value = shown === rows.length ? total : shown + " of " + total;
+    var total = parseInt(form.getAttribute("data-total"), 10) || state.rows.length;
     saveQuery(form);
+    if (!active(want) || !state.sources) {
+      var shown = 0;
+      state.rows.forEach(function (row) {
+        var ok = matches(row, want);
+        if (row.tr.hidden === ok) row.tr.hidden = !ok;
+        if (ok) shown += 1;
+      });
+      state.sections.forEach(function (section) {
+        section.hidden = !section.querySelector("tbody tr:not([hidden])");
+      });
+      state.results.hidden = true;
+      showCount(form, active(want) ? shown : total, total);
+      return;
+    }
+    var stems = Object.keys(state.sources)
+      .filter(function (id) {
+        return !want.benchmark || id === want.benchmark;
+      })
+      .map(function (id) {
+        return state.sources[id];
+      });
+    var asked = ++state.asked;
+    Promise.all(stems.map(load)).then(function (lists) {
+      if (asked !== state.asked) return; /* a newer filter came in meanwhile */
+      var found = [];
+      lists.forEach(function (runs) {
+        runs.forEach(function (run) {
+          var row = dataRow(run, "");
+          if (matches(row, want)) found.push({ row: row, key: run.time + run.run });
+        });
+      });
+      found.sort(function (a, b) {
+        return a.key < b.key ? 1 : a.key > b.key ? -1 : 0;
+      });
+      var body = state.results.querySelector("tbody");
+      var fragment = document.createDocumentFragment();
+      found.forEach(function (item) {
+        fragment.appendChild(item.row.tr);
+      });
+      body.replaceChildren(fragment);
+      state.sections.forEach(function (section) {
+        section.hidden = true;
+      });
+      state.results.hidden = false;
+      showCount(form, found.length, total);
+    }, function () {
+      showCount(form, 0, total);
+    });
   }
 
   function saveQuery(form) {
@@ -199,19 +324,28 @@
   }
 
   function init() {
+    document.querySelectorAll("table.bench-index").forEach(makeSortable);
     var form = document.querySelector("form.bench-filters");
     if (!form) return;
-    var rows = Array.prototype.map.call(
-      document.querySelectorAll("table.bench-index tbody tr"),
-      readRow
-    );
-    var sections = Array.prototype.slice.call(
-      document.querySelectorAll("section.bench-benchmark")
-    );
-    document.querySelectorAll("table.bench-index").forEach(makeSortable);
+    var sources = null;
+    try {
+      sources = JSON.parse(form.getAttribute("data-sources") || "null");
+    } catch (err) {
+      sources = null;
+    }
+    var state = {
+      rows: Array.prototype.map.call(
+        document.querySelectorAll("section.bench-benchmark table.bench-index tbody tr"),
+        readRow
+      ),
+      sections: Array.prototype.slice.call(document.querySelectorAll("section.bench-benchmark")),
+      results: document.querySelector("section.bench-results"),
+      sources: sources,
+      asked: 0,
+    };
     var timer = null;
     var update = function () {
-      applyFilters(form, rows, sections);
+      applyFilters(form, state);
     };
     form.addEventListener("change", update);
     form.addEventListener("input", function () {

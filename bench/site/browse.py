@@ -1,0 +1,228 @@
+"""Browsing many runs: each benchmark's page (leaderboard, newest runs, months), its month
+archive pages, each model's page, and the compact data file the home page's filters load.
+
+The home page lists only the newest runs (`bench.site.index`); everything else is one link
+away, so no page grows with the archive: a benchmark page with its models, a month page with
+that month's runs. Links are relative to the page that holds them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bench.record.analysis import RunAnalysis
+from bench.record.history import Mark, marks, paired_changes
+from bench.record.safety import printable
+from bench.site.index import COLUMNS, Column, IndexEntry, newest_first
+from bench.site.leaderboard import LeaderboardRow, ModelKey, ModelRun, leaderboard, marks_text
+from bench.site.report import Section, report_path
+
+BENCHMARK_PAGE = "index"  # <benchmark>/index.html
+MONTHS_FOLDER = "archive"  # <benchmark>/archive/YYYY-MM.html
+DATA_NAME = "runs"  # <benchmark>/runs.json, and runs.js for file://
+NEWEST_ON_BENCHMARK_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The runs before a run: the previous on its host (marks), the one it is compared with."""
+
+    on_host: RunAnalysis | None
+    compared: RunAnalysis | None  # the previous on its host, else the previous on any
+
+
+def neighbours(runs: Iterable[RunAnalysis]) -> dict[str, Neighbours]:
+    """By run href: the previous run of the same benchmark, on the same host first."""
+    by_benchmark: dict[str, list[RunAnalysis]] = defaultdict(list)
+    for run in runs:
+        by_benchmark[run.record.benchmark_id].append(run)
+    found = {}
+    for group in by_benchmark.values():
+        group.sort(key=lambda r: (r.record.started_at.isoformat(), r.record.run_id))
+        last_on: dict[str, RunAnalysis] = {}
+        before: RunAnalysis | None = None
+        for run in group:
+            on_host = last_on.get(run.record.host)
+            found[report_path(run.record)] = Neighbours(on_host, on_host or before)
+            last_on[run.record.host] = before = run
+    return found
+
+
+def run_marks(
+    near: Mapping[str, Neighbours], runs: Iterable[RunAnalysis]
+) -> dict[str, tuple[Mark, ...]]:
+    """By run href: what changed clearly against the previous run on the same host."""
+    found = {}
+    for run in runs:
+        href = report_path(run.record)
+        previous = near[href].on_host
+        if previous is not None:
+            found[href] = marks(paired_changes(previous, run))
+    return found
+
+
+def with_marks(entry: IndexEntry, found: Sequence[Mark]) -> IndexEntry:
+    return dataclasses.replace(entry, marks=marks_text(found)) if found else entry
+
+
+@dataclass(frozen=True)
+class Month:
+    label: str  # YYYY-MM
+    href: str  # from the benchmark's page
+    count: int
+
+
+@dataclass(frozen=True)
+class BenchmarkPage:
+    benchmark_id: str
+    title: str
+    total: int
+    leaderboard: tuple[LeaderboardRow, ...]
+    newest: tuple[IndexEntry, ...]
+    months: tuple[Month, ...]  # newest first
+    columns: tuple[Column, ...]
+    trends_href: str | None
+    up: str = "../"  # from the page to the site root
+    sections: tuple[Section, ...] = (
+        Section("leaderboard", "Leaderboard"),
+        Section("newest-runs", "Newest runs"),
+        Section("months", "Runs by month"),
+    )
+
+    @property
+    def page_src(self) -> str:
+        return f"{self.benchmark_id}/{BENCHMARK_PAGE}.md"
+
+
+@dataclass(frozen=True)
+class MonthPage:
+    benchmark_id: str
+    title: str
+    month: str
+    entries: tuple[IndexEntry, ...]  # newest first
+    columns: tuple[Column, ...]
+    newer: Month | None
+    older: Month | None
+    up: str = "../../"
+    sections: tuple[Section, ...] = (Section("runs", "Runs"),)
+
+    @property
+    def page_src(self) -> str:
+        return f"{self.benchmark_id}/{MONTHS_FOLDER}/{self.month}.md"
+
+
+def month_of(entry: IndexEntry) -> str:
+    return entry.started_at.strftime("%Y-%m")
+
+
+def benchmark_pages(
+    entries: Sequence[IndexEntry],
+    models: Mapping[str, Mapping[ModelKey, Sequence[ModelRun]]],
+    trends: Mapping[str, str],
+) -> tuple[list[BenchmarkPage], list[MonthPage]]:
+    """Each benchmark's page and its month pages; `trends` maps a benchmark to its trends page."""
+    groups: dict[str, list[IndexEntry]] = defaultdict(list)
+    for entry in newest_first(entries):
+        groups[entry.benchmark_id].append(entry)
+    pages, month_pages = [], []
+    for benchmark_id, group in sorted(groups.items()):
+        by_month: dict[str, list[IndexEntry]] = defaultdict(list)
+        for entry in group:
+            by_month[month_of(entry)].append(entry)
+        months = [
+            Month(label, f"{MONTHS_FOLDER}/{label}.html", len(runs))
+            for label, runs in sorted(by_month.items(), reverse=True)
+        ]
+        trends_href = trends.get(benchmark_id)
+        pages.append(
+            BenchmarkPage(
+                benchmark_id=benchmark_id,
+                title=group[0].title,
+                total=len(group),
+                leaderboard=tuple(leaderboard(benchmark_id, models.get(benchmark_id, {}))),
+                newest=tuple(group[:NEWEST_ON_BENCHMARK_PAGE]),
+                months=tuple(months),
+                columns=COLUMNS,
+                trends_href=trends_href.removeprefix(f"{benchmark_id}/") if trends_href else None,
+            )
+        )
+        for n, month in enumerate(months):
+            month_pages.append(
+                MonthPage(
+                    benchmark_id=benchmark_id,
+                    title=group[0].title,
+                    month=month.label,
+                    entries=tuple(by_month[month.label]),
+                    columns=COLUMNS,
+                    newer=_sibling(months[n - 1]) if n > 0 else None,
+                    older=_sibling(months[n + 1]) if n + 1 < len(months) else None,
+                )
+            )
+    return pages, month_pages
+
+
+def _sibling(month: Month) -> Month:
+    """A month as linked from another month's page (both in the archive folder)."""
+    return dataclasses.replace(month, href=month.href.removeprefix(f"{MONTHS_FOLDER}/"))
+
+
+def data_rows(entries: Iterable[IndexEntry]) -> list[object]:
+    """The runs as the home page's filters read them, newest first; links from the site root.
+    Control characters are made visible (`\\x00`), as in every built file."""
+    return [_printable(row) for row in _rows(entries)]
+
+
+def _printable(value: object) -> object:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    return value
+
+
+def _rows(entries: Iterable[IndexEntry]) -> list[dict[str, object]]:
+    return [
+        {
+            "benchmark": x.benchmark_id,
+            "run": x.run_id,
+            "date": x.date,
+            "time": x.started_at.isoformat(),
+            "host": x.host,
+            "host_print": x.host_print,
+            "cpu": x.cpu,
+            "gpus": None if x.gpus_json is None else json.loads(x.gpus_json),
+            "models": list(x.models),
+            "tags": list(x.model_tags),
+            "best_direct": x.best_direct,
+            "best_direct_value": x.best_direct_value,
+            "best_cascade": x.best_cascade,
+            "best_cascade_value": x.best_cascade_value,
+            "notes": ", ".join(x.notes),
+            "href": x.href,
+            "failed": x.failed,
+        }
+        for x in newest_first(entries)
+    ]
+
+
+def data_files(benchmark_id: str, entries: Iterable[IndexEntry]) -> dict[str, str]:
+    """`<benchmark>/runs.json`, fetched over HTTP, and `runs.js`, the same data for a page
+    opened from file:// (where a browser fetches nothing): JSON, escaped to ASCII, assigned to
+    one global. Both are files, never inline scripts."""
+    rows = data_rows(entries)
+    as_json = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    key = json.dumps(benchmark_id)
+    as_js = (
+        "(window.benchRunData = window.benchRunData || {})"
+        f"[{key}] = {json.dumps(rows, ensure_ascii=True, separators=(',', ':'))};\n"
+    )
+    return {
+        f"{benchmark_id}/{DATA_NAME}.json": as_json + "\n",
+        f"{benchmark_id}/{DATA_NAME}.js": as_js,
+    }

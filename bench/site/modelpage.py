@@ -1,0 +1,180 @@
+"""One model's page: its history across the runs and hosts of a benchmark, with trend charts.
+
+`<benchmark>/models/<model>.html`: score and call wall over time, one line per host, each point
+a link to its run; then every run in a table, newest first. The charts are small SVGs drawn
+here from the rows (no JavaScript, nothing from a record but escaped text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+from bench.record.safety import printable
+from bench.site import fmt
+from bench.site.leaderboard import ModelKey, ModelRun, marks_text, model_page_path
+from bench.site.report import Section
+
+WIDTH, HEIGHT = 640, 220
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 10, 34
+COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6")
+MAX_POINTS = 500  # the newest runs a chart draws
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    date: str
+    run_id: str
+    href: str  # from the model's page
+    host: str
+    score: str
+    call_wall: str
+    throughput: str
+    marks: str
+
+
+@dataclass(frozen=True)
+class ModelChart:
+    title: str
+    svg: Markup  # drawn here, every text escaped
+    hosts: tuple[tuple[str, str], ...]  # (host, colour): the legend
+
+
+@dataclass(frozen=True)
+class ModelPage:
+    benchmark_id: str
+    key: ModelKey
+    name: str
+    title: str
+    intro: str
+    charts: tuple[ModelChart, ...]
+    rows: tuple[HistoryRow, ...]  # newest first
+    header: tuple[str, ...] = (
+        "Date (UTC)",
+        "Run",
+        "Host",
+        "Score (95% interval)",
+        "Call wall",
+        "Throughput",
+        "Clear changes",
+    )
+    up: str = "../../"
+    sections: tuple[Section, ...] = (
+        Section("charts", "Score and speed over time"),
+        Section("runs", "Every run"),
+    )
+
+    @property
+    def page_src(self) -> str:
+        return model_page_path(self.benchmark_id, self.key).removesuffix(".html") + ".md"
+
+
+def model_page(benchmark_id: str, key: ModelKey, runs: Sequence[ModelRun]) -> ModelPage:
+    """`runs` oldest first, as `leaderboard.model_runs` gives them."""
+    hosts = sorted({r.host for r in runs})
+    colours = {h: COLOURS[n % len(COLOURS)] for n, h in enumerate(hosts)}
+    name = runs[-1].name
+    count = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
+    on = f"{len(hosts)} host{'s' if len(hosts) != 1 else ''}"
+    shown = runs[-MAX_POINTS:]
+    return ModelPage(
+        benchmark_id=benchmark_id,
+        key=key,
+        name=name,
+        title=f"{name} ({key.label}) on {benchmark_id}",
+        intro=(
+            f"{key.label} in {count} of this benchmark on {on}: its score (median over "
+            "repeats, with the 95% interval over its samples) and its call wall, run by run. "
+            "Each point links its run's report."
+        ),
+        charts=(
+            _chart("Score per run", shown, colours, lambda r: r.score_pts, (0.0, 100.0), "pts"),
+            _chart("Call wall per run", shown, colours, lambda r: r.call_wall_s, None, "s"),
+        ),
+        rows=tuple(
+            HistoryRow(
+                date=r.started_at[:16].replace("T", " "),
+                run_id=r.run_id,
+                href=f"../../{r.href}",
+                host=r.host,
+                score=r.score_text,
+                call_wall=fmt.seconds(r.call_wall_s),
+                throughput=fmt.tok_s(r.throughput_tok_s),
+                marks=marks_text(r.marks),
+            )
+            for r in reversed(runs)
+        ),
+    )
+
+
+def _chart(
+    title: str,
+    runs: Sequence[ModelRun],
+    colours: dict[str, str],
+    value: Callable[[ModelRun], float | None],
+    domain: tuple[float, float] | None,
+    unit: str,
+) -> ModelChart:
+    points = [(dt.datetime.fromisoformat(r.started_at), value(r), r) for r in runs]
+    drawn = [(t, v, r) for t, v, r in points if v is not None]
+    low, high = domain or (0.0, _nice_max(max((v for _, v, _ in drawn), default=1.0)))
+    times = [t.timestamp() for t, _, _ in drawn] or [0.0]
+    t0, t1 = min(times), max(times)
+    span = (t1 - t0) or 1.0
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(t: dt.datetime) -> float:
+        return LEFT + (t.timestamp() - t0) / span * plot_w if t1 > t0 else LEFT + plot_w / 2
+
+    def y(v: float) -> float:
+        return TOP + plot_h - (v - low) / ((high - low) or 1.0) * plot_h
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="bench-model-chart" viewBox="0 0 '
+        f'{WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">'
+    ]
+    for n in range(5):
+        tick = low + (high - low) * n / 4
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="#ddd"/><text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
+            f'font-size="11">{fmt.number(tick)}{unit if n == 4 else ""}</text>'
+        )
+    if drawn:
+        first, last = drawn[0][0], drawn[-1][0]
+        for t, anchor in (
+            ((first, "start"), (last, "end")) if first != last else ((first, "middle"),)
+        ):
+            parts.append(
+                f'<text x="{x(t):.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}" '
+                f'font-size="11">{t:%Y-%m-%d}</text>'
+            )
+    by_host: dict[str, list[tuple[dt.datetime, float, ModelRun]]] = defaultdict(list)
+    for t, v, r in drawn:
+        by_host[r.host].append((t, v, r))
+    for host, series in by_host.items():
+        colour = colours[host]
+        line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v, _ in series)
+        parts.append(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{line}"/>'
+        )
+        for t, v, r in series:
+            label = escape(printable(f"{r.run_id} on {r.host}: {fmt.number(v)} {unit}"))
+            parts.append(
+                f'<a href="{escape(f"../../{r.href}")}"><circle cx="{x(t):.1f}" cy="{y(v):.1f}" '
+                f'r="3.5" fill="{colour}"><title>{label}</title></circle></a>'
+            )
+    parts.append("</svg>")
+    return ModelChart(title, Markup("".join(parts)), tuple((h, colours[h]) for h in by_host))
+
+
+def _nice_max(value: float) -> float:
+    for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000):
+        if value <= step * 4:
+            return float(step * 4)
+    return value
