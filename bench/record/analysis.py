@@ -27,7 +27,7 @@ from bench.record.schema import (
     ThroughputSource,
     TimingSource,
 )
-from bench.record.stats import Observation, ScoreSummary, score_summary
+from bench.record.stats import Observation, PairedComparison, ScoreSummary, paired, score_summary
 
 TOP_FAILED_CHECKS = 3
 HOTSPOT_EXAMPLES = 3
@@ -297,6 +297,16 @@ class CascadeSummary:
             return [s.refine for s in samples if s.refine is not None]
         return [s.draft.generation for s in samples if s.draft is not None]
 
+    @cached_property
+    def versus_large(self) -> PairedComparison:
+        """The handoff against its large model's direct answers, on the same tasks and repeats."""
+        return paired(self.observations, self.large.observations)
+
+    @cached_property
+    def versus_small(self) -> PairedComparison:
+        """The handoff against its small model's direct answers (its drafts' own scores)."""
+        return paired(self.observations, self.small.observations)
+
     @property
     def delta_vs_large_pts(self) -> float:
         return self.score.median - self.large.score.median
@@ -422,6 +432,12 @@ class RunAnalysis:
             found.append((who, len(c.samples), fails))
         return found
 
+    @property
+    def error_bars(self) -> bool:
+        """True for a run of several tasks or repeats: its figures have intervals, and its
+        findings name a winner only when the paired interval leaves out 0."""
+        return len(self.record.tasks) > 1 or self.record.repeats > 1
+
     @cached_property
     def host(self) -> HostSummary | None:
         """The short fingerprint of the machine the run ran on; None in older records."""
@@ -429,14 +445,18 @@ class RunAnalysis:
 
     @cached_property
     def best_direct(self) -> DirectSummary | None:
+        """The highest score (a suite's: the mean over tasks), then the quickest."""
+        if self.error_bars:
+            return min(self.direct, key=lambda d: (-d.summary.mean_pts, _wall(d)), default=None)
         return min(self.direct, key=_direct_rank, default=None)
 
     @cached_property
     def best_cascade(self) -> CascadeSummary | None:
+        def headline(c: CascadeSummary) -> float:
+            return c.summary.mean_pts if self.error_bars else c.score.median
+
         return min(
-            self.cascades,
-            key=lambda c: (-c.score.median, c.pipeline_wall_s.median),
-            default=None,
+            self.cascades, key=lambda c: (-headline(c), c.pipeline_wall_s.median), default=None
         )
 
     @cached_property
@@ -446,6 +466,10 @@ class RunAnalysis:
 
     @property
     def quality_wins(self) -> int:
+        """Pairs that beat their large model's direct score; in a run with error bars, only
+        those whose paired interval of the difference leaves out 0."""
+        if self.error_bars:
+            return sum(c.versus_large.winner() == "a" for c in self.cascades)
         return sum(c.quality_win for c in self.cascades)
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.record.analysis import DirectSummary, RunAnalysis
+from bench.site import findings_paired as paired
 from bench.site import fmt
 
 
@@ -19,13 +20,17 @@ class Finding:
 
 
 def findings_for(run: RunAnalysis) -> list[Finding]:
+    """The six findings. A run with error bars (several tasks or repeats) gives mean scores
+    and paired intervals, and names a winner only when the interval leaves out 0
+    (`findings_paired`); where it has nothing to pair, the one-sample sentence stands."""
+    sure = run.error_bars
     return [
-        Finding("Direct quality leader", _leader(run)),
-        Finding("Speed frontier", _speed(run)),
-        Finding("Scale payoff", _scale(run)),
-        Finding("Cascade verdict", _verdict(run)),
+        Finding("Direct quality leader", (sure and paired.leader(run)) or _leader(run)),
+        Finding("Speed frontier", (sure and paired.speed(run)) or _speed(run)),
+        Finding("Scale payoff", (sure and paired.scale(run)) or _scale(run)),
+        Finding("Cascade verdict", (sure and paired.verdict(run)) or _verdict(run)),
         Finding("Latency tax", _latency(run)),
-        Finding("Small-model salvage", _salvage(run)),
+        Finding("Small-model salvage", (sure and paired.salvage(run)) or _salvage(run)),
     ]
 
 

@@ -27,6 +27,7 @@ from bench.site.charts.frontier import FrontierChart
 from bench.site.charts.model import Chart
 from bench.site.findings import Finding, findings_for
 from bench.site.summary import Kpi
+from bench.site.sure import error_bars_note
 from bench.site.verdict import handoff_verdict
 
 REPORT_NAME = "report.html"
@@ -166,6 +167,7 @@ class ReportPage:
     best_cascade: str
     kpis: tuple[Kpi, ...]
     findings: tuple[Finding, ...]
+    findings_note: str | None  # said once when the figures have no error bars
     charts: tuple[Chart | FrontierChart, ...]
     hotspots: tuple[Hotspot, ...]
     direct: tuple[DirectRow, ...]
@@ -220,6 +222,7 @@ def report_page(
         best_cascade=summary.best_cascade_text(run),
         kpis=tuple(summary.kpis(run)),
         findings=(*findings_for(run), *filter(None, [handoff_verdict(run)])),
+        findings_note=error_bars_note(run),
         charts=tuple(charts),
         hotspots=tuple(
             Hotspot(h.check, str(h.failures), fmt.percent(h.share), ", ".join(h.examples))

@@ -107,7 +107,7 @@ def make_record(
     models: Sequence[str] = MODELS,
     pairs: Sequence[tuple[str, str]] = PAIRS,
     repeats: int = 1,
-    failed: Mapping[str, Sequence[str]] | None = None,
+    failed: Mapping[str, Failures] | None = None,
     call_wall_s: Mapping[str, float] | None = None,
     title: str = "Synthetic Codegen Benchmark",
     tasks: Sequence[str] = ("window_report",),
@@ -117,6 +117,8 @@ def make_record(
     Args:
         failed: checks a candidate fails, by model tag or by `"small -> large"` for a pair;
             a candidate not named fails `default_failures(tag)` (a pair: its large model's).
+            Either the same checks on every task, or a mapping of task -> checks (a task not
+            in it fails none).
         call_wall_s: a model's call wall time, by tag; default grows with the model's size.
     """
     failed = failed or {}
@@ -151,8 +153,15 @@ def make_record(
     )
 
 
+Failures = Sequence[str] | Mapping[str, Sequence[str]]  # the same on every task, or by task
+
+
+def _failing(failed: Failures, task: str) -> Sequence[str]:
+    return failed.get(task, ()) if isinstance(failed, Mapping) else failed
+
+
 def _direct(
-    tag: str, tasks: Sequence[str], repeats: int, failed: Sequence[str], wall_s: float | None
+    tag: str, tasks: Sequence[str], repeats: int, failed: Failures, wall_s: float | None
 ) -> DirectResult:
     size = params_b(tag)
     base_wall_s = wall_s if wall_s is not None else 5.0 + 4.0 * size
@@ -167,7 +176,7 @@ def _direct(
                 throughput_source=ThroughputSource.SERVER_COUNTERS,
                 generated_tokens=400,
             ),
-            evaluation=evaluation(failed),
+            evaluation=evaluation(_failing(failed, task)),
         )
         for n in range(repeats)
         for task in tasks
@@ -179,7 +188,7 @@ def _direct(
 
 
 def _cascade(
-    small: str, large: str, tasks: Sequence[str], repeats: int, failed: Sequence[str]
+    small: str, large: str, tasks: Sequence[str], repeats: int, failed: Failures
 ) -> CascadeResult:
     wall_s = 8.0 + 4.0 * (params_b(small) + params_b(large))
     samples = tuple(
@@ -188,7 +197,7 @@ def _cascade(
             repeat=n,
             seed=7 + n,
             pipeline_wall_s=wall_s + 0.5 * n,
-            evaluation=evaluation(failed),
+            evaluation=evaluation(_failing(failed, task)),
         )
         for n in range(repeats)
         for task in tasks

@@ -1,0 +1,58 @@
+"""How sure a finding is: the paired figures behind a claim, in words.
+
+A run of several tasks or repeats names a winner only when the paired 95% interval of the
+difference leaves out 0 (`PairedComparison.winner`); otherwise it says the difference is not
+clear, with the figures: "+3 pts, 95% CI −4 to +10 over 20 tasks". A run of one task asked once
+has no error bars, and says so once (`NO_ERROR_BARS`).
+"""
+
+from __future__ import annotations
+
+from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
+from bench.record.stats import PairedComparison, ScoreSummary, paired
+from bench.site import fmt
+
+NO_ERROR_BARS = (
+    "These figures come from one task asked once per model and pair, so they have no error "
+    "bars: no difference between them can be told from chance."
+)
+
+Candidate = DirectSummary | CascadeSummary
+
+
+def error_bars_note(run: RunAnalysis) -> str | None:
+    """The one plain sentence of a run whose figures have no error bars; None otherwise."""
+    return None if run.error_bars else NO_ERROR_BARS
+
+
+def versus(a: Candidate, b: Candidate) -> PairedComparison:
+    """a against b on the tasks and repeats both answered."""
+    return paired(a.observations, b.observations)
+
+
+def over(c: PairedComparison) -> str:
+    """`20 tasks`, or `3 paired repeats` for one task."""
+    if c.tasks > 1:
+        return f"{c.tasks} tasks"
+    return f"{c.pairs} paired repeat{'s' if c.pairs != 1 else ''}"
+
+
+def difference(c: PairedComparison) -> str:
+    """`+3 pts, 95% CI -4 to +10 pts over 20 tasks`; without an interval when too few pairs."""
+    if c.interval is None:
+        return f"{fmt.signed_pts(c.mean_diff_pts)} on {over(c)}, too few for an interval"
+    low, high = fmt.signed_number(c.interval.low), fmt.signed_pts(c.interval.high)
+    return f"{fmt.signed_pts(c.mean_diff_pts)}, 95% CI {low} to {high} over {over(c)}"
+
+
+def clarity(c: PairedComparison) -> str:
+    """`clear` or `not clear`, as the interval says."""
+    return "clear" if c.clear() else "not clear"
+
+
+def mean_score(summary: ScoreSummary) -> str:
+    """`62.5 (95% CI 51.0 to 74.0)`: a mean score with its interval, clamped to 0-100."""
+    if summary.interval is None:
+        return fmt.score(summary.mean_pts)
+    low, high = max(0.0, summary.interval.low), min(100.0, summary.interval.high)
+    return f"{fmt.score(summary.mean_pts)} (95% CI {fmt.score(low)} to {fmt.score(high)})"
