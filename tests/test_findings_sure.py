@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.console import Console
+
+from bench.cli.progress import print_summary
 from bench.record.analysis import RunAnalysis
 from bench.record.stats import paired
 from bench.site import fmt
 from bench.site.findings import findings_for
-from bench.site.sure import NO_ERROR_BARS
+from bench.site.sure import NO_ERROR_BARS, comparisons, difference, mean_score
 from tests.support.records import make_record, write_archive
 from tests.support.sitebuild import SEED_RUN, build_site, make_project, page_text
 
@@ -115,3 +118,20 @@ def test_one_task_asked_once_says_once_that_it_has_no_error_bars(tmp_path: Path)
     assert text(one_page).count(NO_ERROR_BARS) == 1
     assert text(site / SEED_RUN / "report.html").count(NO_ERROR_BARS) == 1
     assert NO_ERROR_BARS not in text(suite_page)
+
+
+def test_the_runners_summary_gives_intervals_and_the_paired_comparisons(tmp_path: Path) -> None:
+    record = make_record(tasks=TASKS[:4], repeats=2, failed={"tiny:0.5b": {TASKS[0]: ALL}})
+    run = RunAnalysis(record)
+    console = Console(width=300, record=True)
+
+    print_summary(console, record, tmp_path / "run.json")
+
+    out = console.export_text()
+    assert "Mean score (95% CI)" in out and "Pass rate (95% CI)" in out
+    tiny = next(d for d in run.direct if d.tag == "tiny:0.5b")
+    assert mean_score(tiny.summary) in out
+    lines = [f"{v.a} vs {v.b}: {difference(v.comparison)}" for v in comparisons(run)]
+    assert len(lines) == 2 * len(run.cascades) + len(run.direct) - 1
+    assert all(line in out for line in lines)
+    assert NO_ERROR_BARS not in out

@@ -29,7 +29,7 @@ from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.errors import shorten
 from bench.record.schema import RunRecord, RunStatus
 from bench.runner.progress import Call, Progress
-from bench.site import fmt
+from bench.site import fmt, sure
 from bench.site.summary import handoff_outcomes
 
 BAR_WIDTH = 16
@@ -114,6 +114,11 @@ def print_summary(console: Console, record: RunRecord, record_path: Path) -> Non
     """The table of results, every failed call, and where the record is."""
     analysis = RunAnalysis(record)
     console.print(summary_table(analysis))
+    note = sure.error_bars_note(analysis)
+    if note is not None:
+        console.print(note, highlight=False, markup=False, soft_wrap=True)
+    for line in paired_lines(analysis):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     for outcome in handoff_outcomes(analysis):
         console.print(
             f"{outcome.pair}: {outcome.drafts}; {outcome.baseline}",
@@ -134,50 +139,77 @@ def print_summary(console: Console, record: RunRecord, record_path: Path) -> Non
     console.print(f"Record ({state}): {shown_path(record_path)}", highlight=False, soft_wrap=True)
 
 
+def paired_lines(analysis: RunAnalysis) -> list[str]:
+    """`A vs B: +3 pts, 95% CI -4 to +10 pts over 20 tasks (not clear); 9 wins, ...` for each
+    paired comparison of a run with error bars."""
+    if not analysis.error_bars:
+        return []
+    return [
+        f"{v.a} vs {v.b}: {sure.difference(v.comparison)} ({sure.clarity(v.comparison)}); "
+        f"{sure.wins(v.comparison)}"
+        for v in sure.comparisons(analysis)
+    ]
+
+
 def summary_table(analysis: RunAnalysis) -> Table:
     record = analysis.record
     table = Table(title=f"{record.title} — {record.run_id}", title_justify="left")
     table.add_column("Model / pair")
-    for column in ("Size (B)", "Score", "Wall", "Throughput", "Errors"):
+    suite = analysis.error_bars
+    score_columns = ("Mean score (95% CI)", "Pass rate (95% CI)", "n") if suite else ("Score",)
+    for column in ("Size (B)", *score_columns, "Wall", "Throughput", "Errors"):
         table.add_column(column, justify="right")
     failed = Counter(f.who for f in analysis.call_failures)
     samples = {d.model.tag: len(d.samples) for d in record.direct}
     samples |= {f"{c.small} -> {c.large}": len(c.samples) for c in record.cascades}
     for direct in analysis.direct:
-        table.add_row(*_direct_row(direct), _errors(failed[direct.tag], samples[direct.tag]))
+        row = _direct_row(direct, suite)
+        table.add_row(*row, _errors(failed[direct.tag], samples[direct.tag]))
     if analysis.cascades:
         table.add_section()
     for cascade in analysis.cascades:
-        table.add_row(*_cascade_row(cascade), _errors(failed[cascade.tags], samples[cascade.tags]))
+        row = _cascade_row(cascade, suite)
+        table.add_row(*row, _errors(failed[cascade.tags], samples[cascade.tags]))
     if analysis.unmeasured:
         table.add_section()
     for gone in analysis.unmeasured:
-        nothing = "not measured"
+        nothing = ("not measured", *([fmt.DASH] * (len(score_columns) - 1)))
         table.add_row(
-            gone.who, fmt.DASH, nothing, fmt.DASH, fmt.DASH, _errors(gone.calls, gone.calls)
+            gone.who, fmt.DASH, *nothing, fmt.DASH, fmt.DASH, _errors(gone.calls, gone.calls)
         )
     table.caption = (
         "Wall: call wall (direct), pipeline wall (pairs); medians (min-max). Calls that failed "
         "on the server are missing data, in no figure."
     )
+    if suite:
+        table.caption += (
+            " Mean score: tasks weigh the same, repeats averaged within a task, t interval over"
+            " tasks; pass rate: samples that passed every check, Wilson interval; n: samples."
+        )
     return table
 
 
-def _direct_row(direct: DirectSummary) -> tuple[str, ...]:
+def _scores(who: DirectSummary | CascadeSummary, suite: bool) -> tuple[str, ...]:
+    if not suite:
+        return (fmt.stat(who.score),)
+    return (sure.mean_score(who.summary), sure.pass_rate(who.summary), str(who.summary.n))
+
+
+def _direct_row(direct: DirectSummary, suite: bool) -> tuple[str, ...]:
     return (
         direct.name,
         fmt.size_b(direct.model.params_b),
-        fmt.stat(direct.score),
+        *_scores(direct, suite),
         fmt.stat(direct.call_wall_s, "seconds"),
         fmt.stat(direct.throughput_tok_s, "tok_s"),
     )
 
 
-def _cascade_row(cascade: CascadeSummary) -> tuple[str, ...]:
+def _cascade_row(cascade: CascadeSummary, suite: bool) -> tuple[str, ...]:
     return (
         cascade.name,
         fmt.DASH,
-        fmt.stat(cascade.score),
+        *_scores(cascade, suite),
         fmt.stat(cascade.pipeline_wall_s, "seconds"),
         fmt.stat(cascade.refine_tok_s, "tok_s"),
     )

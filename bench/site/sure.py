@@ -8,6 +8,9 @@ has no error bars, and says so once (`NO_ERROR_BARS`).
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
+
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.stats import PairedComparison, ScoreSummary, paired
 from bench.site import fmt
@@ -23,6 +26,28 @@ Candidate = DirectSummary | CascadeSummary
 def error_bars_note(run: RunAnalysis) -> str | None:
     """The one plain sentence of a run whose figures have no error bars; None otherwise."""
     return None if run.error_bars else NO_ERROR_BARS
+
+
+@dataclass(frozen=True)
+class Versus:
+    """One paired comparison a run's pages and summaries show: a against b."""
+
+    a: str  # display names
+    b: str
+    comparison: PairedComparison
+
+
+def comparisons(run: RunAnalysis) -> list[Versus]:
+    """Each handoff against its large model's and its small model's direct answers, then each
+    direct model against the next size up, paired on the tasks and repeats both answered."""
+    found = []
+    for pair in run.cascades:
+        found.append(Versus(pair.name, pair.large.name, pair.versus_large))
+        found.append(Versus(pair.name, pair.small.name, pair.versus_small))
+    ladder = [d for d in run.by_size() if d.model.params_b is not None]
+    for small, large in itertools.pairwise(ladder):
+        found.append(Versus(large.name, small.name, versus(large, small)))
+    return found
 
 
 def versus(a: Candidate, b: Candidate) -> PairedComparison:
@@ -48,6 +73,20 @@ def difference(c: PairedComparison) -> str:
 def clarity(c: PairedComparison) -> str:
     """`clear` or `not clear`, as the interval says."""
     return "clear" if c.clear() else "not clear"
+
+
+def wins(c: PairedComparison) -> str:
+    """`9 wins, 2 losses, 9 ties; McNemar p = 0.065`."""
+    p = "" if c.mcnemar_p is None else f"; McNemar p = {c.mcnemar_p:.3g}"
+    return f"{c.wins} wins, {c.losses} losses, {c.ties} ties{p}"
+
+
+def pass_rate(summary: ScoreSummary) -> str:
+    """`45% (95% CI 31% to 60%)`: the share of samples that passed every check, Wilson's."""
+    i = summary.pass_interval
+    return (
+        f"{fmt.percent(summary.pass_rate)} (95% CI {fmt.percent(i.low)} to {fmt.percent(i.high)})"
+    )
 
 
 def mean_score(summary: ScoreSummary) -> str:
