@@ -149,3 +149,19 @@ def test_a_version_1_file_is_told_in_its_own_fields(tmp_path: Path) -> None:
     (folder / RECORD_FILENAME).write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ArchiveError, match=r"run.json: checks\[0\]\.weight: expected greater"):
         load_archive(tmp_path / "archive")
+
+
+def test_an_oversized_task_sample_is_refused_at_its_line(
+    tmp_path: Path, ollama: TimedOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _suite_config(tmp_path, ollama.url)
+    text = config.read_text(encoding="utf-8").replace(
+        f"tasks: [{', '.join(SUITE)}]", "tasks: [humaneval]"
+    )
+    config.write_text(text + "task_sample: 999\n", encoding="utf-8")
+
+    assert cli.main(["run", str(config)]) == cli.EXIT_USAGE
+
+    err = capsys.readouterr().err
+    assert "task_sample: expected at most 164 (the suites' tasks), found 999" in err
+    assert ollama.chats() == []

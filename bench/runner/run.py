@@ -362,12 +362,10 @@ def _tasks(loaded: LoadedConfig) -> list[Task]:
     """The config's tasks: its suites and tasks, sampled when it says `task_sample`."""
     config = loaded.config
     try:
-        names = select_tasks(config.task_names, None, config.sampling.seed)
+        chosen = select_tasks(config.task_names, config.task_sample, config.sampling.seed)
     except UnknownTask as error:
         loc = ("task",) if config.tasks is None else ("tasks", error.index)
         raise ConfigError([loaded.problem(loc, str(error))]) from None
-    try:
-        chosen = select_tasks(names, config.task_sample, config.sampling.seed)
     except ValueError as error:
         raise ConfigError([loaded.problem(("task_sample",), str(error))]) from None
     return [get_task(task_id) for task_id in chosen]
