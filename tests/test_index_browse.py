@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -248,9 +249,16 @@ def test_a_filtered_view_can_be_linked(browser: Browser, site: Path) -> None:
     expected = [
         r.run_id for r in RECORDS if r.host == "lab-2" and r.benchmark_id == "synthetic-codegen"
     ]
+    _until(lambda: sorted(_visible_runs(page)) == sorted(expected))  # the data loads on demand
     assert sorted(_visible_runs(page)) == sorted(expected)
     assert page.locator("select[name=host]").input_value() == "lab-2"
     page.close()
+
+
+def _until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def test_a_header_click_sorts_its_table(index_page: tuple[Page, BrowserLog]) -> None:

@@ -438,6 +438,11 @@ class RunAnalysis:
         findings name a winner only when the paired interval leaves out 0."""
         return len(self.record.tasks) > 1 or self.record.repeats > 1
 
+    def headline_pts(self, who: DirectSummary | CascadeSummary) -> float:
+        """A model's or pair's one score: the mean over tasks in a run with error bars, else
+        the median of its samples (the same thing for one sample)."""
+        return who.summary.mean_pts if self.error_bars else who.score.median
+
     @cached_property
     def host(self) -> HostSummary | None:
         """The short fingerprint of the machine the run ran on; None in older records."""
@@ -446,17 +451,14 @@ class RunAnalysis:
     @cached_property
     def best_direct(self) -> DirectSummary | None:
         """The highest score (a suite's: the mean over tasks), then the quickest."""
-        if self.error_bars:
-            return min(self.direct, key=lambda d: (-d.summary.mean_pts, _wall(d)), default=None)
-        return min(self.direct, key=_direct_rank, default=None)
+        return min(self.direct, key=lambda d: (-self.headline_pts(d), _wall(d)), default=None)
 
     @cached_property
     def best_cascade(self) -> CascadeSummary | None:
-        def headline(c: CascadeSummary) -> float:
-            return c.summary.mean_pts if self.error_bars else c.score.median
-
         return min(
-            self.cascades, key=lambda c: (-headline(c), c.pipeline_wall_s.median), default=None
+            self.cascades,
+            key=lambda c: (-self.headline_pts(c), c.pipeline_wall_s.median),
+            default=None,
         )
 
     @cached_property
@@ -545,7 +547,3 @@ def _handoff_failure(sample: CascadeSample) -> tuple[str, bool] | None:
 
 def _wall(direct: DirectSummary) -> float:
     return direct.call_wall_s.median if direct.call_wall_s else float("inf")
-
-
-def _direct_rank(direct: DirectSummary) -> tuple[float, float]:
-    return (-direct.score.median, _wall(direct))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bench.record.analysis import CascadeSummary, RunAnalysis
+from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.handoff import (
     StageShares,
     baseline_transitions,
@@ -18,6 +18,7 @@ from bench.record.hosts import GIB
 from bench.record.schema import RunStatus
 from bench.record.stats import Interval
 from bench.site import fmt
+from bench.site.sure import mean_score
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,18 @@ def kpis(run: RunAnalysis) -> list[Kpi]:
 
 def best_direct_text(run: RunAnalysis) -> str:
     best = run.best_direct
-    return f"{best.name} ({fmt.stat(best.score)})" if best else fmt.DASH
+    return f"{best.name} ({score_text(run, best)})" if best else fmt.DASH
 
 
 def best_cascade_text(run: RunAnalysis) -> str:
     best = run.best_cascade
-    return f"{best.best_name} ({fmt.stat(best.score)})" if best else fmt.DASH
+    return f"{best.best_name} ({score_text(run, best)})" if best else fmt.DASH
+
+
+def score_text(run: RunAnalysis, who: DirectSummary | CascadeSummary) -> str:
+    """A score as the pages give it: `62.5 (95% CI 51 to 74)` (a mean over tasks) in a run
+    with error bars, else the median and range of the samples, `87.5 (40–100)`."""
+    return mean_score(who.summary) if run.error_bars else fmt.stat(who.score)
 
 
 def pair_size_label(cascade: CascadeSummary) -> str | None:
