@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from bench.cli.progress import print_summary
@@ -135,3 +136,17 @@ def test_the_runners_summary_gives_intervals_and_the_paired_comparisons(tmp_path
     assert len(lines) == 2 * len(run.cascades) + len(run.direct) - 1
     assert all(line in out for line in lines)
     assert NO_ERROR_BARS not in out
+
+
+def test_a_suite_runs_trend_point_is_its_mean_with_its_interval() -> None:
+    from bench.site.trends import METRICS
+
+    run = _run({"tiny:0.5b": {t: ALL for t in TASKS[:5]}, "big:8b": ()})
+    tiny = next(d for d in run.direct if d.tag == "tiny:0.5b")
+    score = next(m for m in METRICS if m.name == "score")
+
+    point = score.of(tiny)
+
+    assert point is not None and tiny.summary.interval is not None
+    assert point.median == tiny.summary.mean_pts == pytest.approx(100 - 5 * 60 / 12)
+    assert (point.low, point.high) == (tiny.summary.interval.low, tiny.summary.interval.high)

@@ -4,7 +4,8 @@ One page per benchmark (`<benchmark>/trends.html`) with one chart per figure and
 direct model, so the number of charts does not grow with the number of runs. Each point links
 its run's report; a dashed rule marks a run whose methodology version differs from the run
 before it. The figures are the run page's own: `DirectSummary.score`, `.call_wall_s`,
-`.throughput_tok_s` (medians over repeats).
+`.throughput_tok_s` (medians over repeats; a score, the mean over tasks where there are
+error bars).
 """
 
 from __future__ import annotations
@@ -50,7 +51,13 @@ class Metric:
 
 
 def _score(d: DirectSummary) -> Stat | None:
-    return d.score
+    """The run page's headline score: the mean over tasks with its 95% interval where there
+    are error bars (several tasks or repeats), else the one sample's score."""
+    summary = d.summary
+    if summary.interval is None:
+        return d.score
+    low, high = max(0.0, summary.interval.low), min(100.0, summary.interval.high)
+    return Stat(summary.mean_pts, low, high, summary.n)
 
 
 def _call_wall(d: DirectSummary) -> Stat | None:
@@ -399,7 +406,8 @@ def trends_page(trends: BenchmarkTrends) -> TrendsPage:
         scope = f"the newest {shown} of {trends.total_runs} runs"
     intro = (
         f"Each direct model's figures across {scope} of this benchmark, oldest to newest "
-        "(medians over repeats, as on each run page). Each point links its run's report; a "
+        "(as on each run page: a score is the mean over tasks where a run has several tasks or "
+        "repeats, else its one sample's; times are medians). Each point links its run's report; a "
         "dashed rule marks a run whose methodology version differs from the run before it."
     )
     changes = (Section("methodology-changes", "Methodology changes"),) if trends.changes else ()
