@@ -148,6 +148,14 @@ def _records() -> dict[str, RunRecord]:
         ),
         "three-models-two-pairs": make_record(),
         "repeats-with-spread": make_record(repeats=3),
+        "suite-with-intervals": make_record(
+            tasks=("t-0", "t-1", "t-2"),
+            repeats=2,
+            failed={
+                "tiny:0.5b": {"t-0": ("python_compile",)},
+                "mid:3b": {"t-1": ("parses_input",)},
+            },
+        ),
         "thousands-of-seconds": make_record(call_wall_s=walls),
         "fractions-of-a-second": make_record(call_wall_s=quick),
         "five-models": make_record(

@@ -89,3 +89,10 @@ _RENDER: dict[Render, Callable[[float], str]] = {
     "seconds2": _seconds_2,
     "tok_s": tok_s,
 }
+
+
+def p_value(p: float) -> str:
+    """`1`, `0.25`, `0.031`, `<0.001`: a p-value to two significant figures."""
+    if p < 0.001:
+        return "<0.001"
+    return f"{p:.2g}" if p < 0.995 else "1"

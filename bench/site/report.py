@@ -7,7 +7,7 @@ autoescapes every value, so text from a record is never markup.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import unescape
 
@@ -26,6 +26,15 @@ from bench.site import fmt, summary
 from bench.site.charts.frontier import FrontierChart
 from bench.site.charts.model import Chart
 from bench.site.findings import Finding, findings_for
+from bench.site.suitepage import (
+    PairedLine,
+    TaskHotspotLine,
+    TaskTable,
+    is_suite,
+    paired_lines,
+    task_hotspot_lines,
+    task_lines,
+)
 from bench.site.summary import Kpi
 from bench.site.sure import error_bars_note
 from bench.site.verdict import handoff_verdict
@@ -137,6 +146,7 @@ class CheckCell:
     outcome: str  # passed, failed, skipped
     mark: str
     detail: str | None
+    count: str | None = None  # a suite's: `3/40`, the answers that failed it of those it ran
 
 
 @dataclass(frozen=True)
@@ -183,6 +193,10 @@ class ReportPage:
     notes: tuple[str, ...]
     record_file: str
     sections: tuple[Section, ...]
+    paired: tuple[PairedLine, ...] = ()  # a run with error bars: its paired comparisons
+    tasks: TaskTable | None = None  # a suite: each task's outcome per candidate
+    task_hotspots: tuple[TaskHotspotLine, ...] = ()  # a suite: the tasks that fail most
+    matrix_note: str | None = None  # a suite's matrix sums up each candidate's answers
 
 
 def report_path(record: RunRecord) -> str:
@@ -199,10 +213,14 @@ def report_page(
     errors = tuple(_errors(run))
     handoffs = tuple(summary.handoff_outcomes(run))
     timings = any(d.prompt_tok_s is not None or d.ttft_s is not None for d in run.direct)
+    suite = is_suite(run)
+    paired = paired_lines(run) if run.error_bars else ()
     sections = (
         Section("findings", "Findings"),
         Section("charts", "Charts"),
         Section("failure-hotspots", "Failure hotspots"),
+        *((Section("paired-comparisons", "Paired comparisons"),) if paired else ()),
+        *((Section("tasks", "Tasks"),) if suite else ()),
         Section("direct-models", "Direct models"),
         Section("handoff-pairs", "Handoff pairs"),
         *((Section("handoff-outcomes", "Handoff outcomes"),) if handoffs else ()),
@@ -228,11 +246,11 @@ def report_page(
             Hotspot(h.check, str(h.failures), fmt.percent(h.share), ", ".join(h.examples))
             for h in run.hotspots
         ),
-        direct=tuple(_direct_row(d) for d in run.direct),
+        direct=tuple(_direct_row(d, suite) for d in run.direct),
         timings=timings,
-        cascades=tuple(_cascade_row(c) for c in run.cascades),
+        cascades=tuple(_cascade_row(c, suite) for c in run.cascades),
         checks=tuple(CheckColumn(c.name, fmt.number(c.weight)) for c in r.checks),
-        matrix=tuple(_matrix(run)),
+        matrix=tuple(_suite_matrix(run) if suite else _matrix(run)),
         handoffs=handoffs,
         errors=errors,
         unmeasured=tuple(u.who for u in run.unmeasured),
@@ -241,6 +259,10 @@ def report_page(
         notes=tuple(p.legacy.notes) if p.legacy else (),
         record_file=RECORD_FILENAME,
         sections=sections,
+        paired=paired,
+        tasks=task_lines(run) if suite else None,
+        task_hotspots=task_hotspot_lines(run) if suite else (),
+        matrix_note=SUITE_MATRIX_NOTE if suite else None,
     )
 
 
@@ -276,7 +298,7 @@ def banner_text(env: Environment, record: RunRecord) -> str:
     return _strip_tags(str(macro(banner(record))))
 
 
-def _direct_row(d: DirectSummary) -> DirectRow:
+def _direct_row(d: DirectSummary, suite: bool) -> DirectRow:
     return DirectRow(
         name=d.name,
         tag=d.tag,
@@ -286,13 +308,13 @@ def _direct_row(d: DirectSummary) -> DirectRow:
         throughput=fmt.stat(d.throughput_tok_s, "tok_s"),
         eval_wall=fmt.stat(d.outcomes.eval_wall_s, "seconds2"),
         checks=_checks_text(d.outcomes),
-        candidates=_candidates(d.outcomes.candidates),
+        candidates=_candidates(d.outcomes.candidates, suite),
         prompt_tok_s=fmt.stat(d.prompt_tok_s, "tok_s"),
         ttft=fmt.stat(d.ttft_s, "seconds2"),
     )
 
 
-def _cascade_row(c: CascadeSummary) -> CascadeRow:
+def _cascade_row(c: CascadeSummary, suite: bool) -> CascadeRow:
     wall = c.delta_wall_s
     return CascadeRow(
         label=c.name,
@@ -306,7 +328,7 @@ def _cascade_row(c: CascadeSummary) -> CascadeRow:
         delta_wall=fmt.DASH if wall is None else fmt.signed_seconds(wall),
         faster="yes" if c.speed_win else "no",
         checks=_checks_text(c.outcomes),
-        candidates=_candidates(c.outcomes.candidates),
+        candidates=_candidates(c.outcomes.candidates, suite),
     )
 
 
@@ -314,7 +336,13 @@ def _checks_text(outcomes: Outcomes) -> str:
     return ", ".join(outcomes.top_failed_checks) or fmt.DASH
 
 
-def _candidates(files: Iterable[CandidateFile | None]) -> tuple[Candidate | None, ...]:
+def _candidates(
+    files: Sequence[CandidateFile | None], suite: bool = False
+) -> tuple[Candidate | None, ...]:
+    """Each sample's file; a suite's are on its task pages, one link to the task table."""
+    if suite:
+        archived = sum(f is not None and f.path is not None for f in files)
+        return (Candidate(f"{archived} of {len(files)} archived, by task", "#tasks"),)
     return tuple(
         None if f is None else Candidate(f.name, None if f.path is None else text_file_href(f.path))
         for f in files
@@ -337,6 +365,37 @@ def _matrix(run: RunAnalysis) -> list[MatrixRow]:
                 cells.append(CheckCell(outcome, MARK[outcome], result.detail or None))
             who = label + (f" #{n}" if len(outcomes.evaluations) > 1 else "")
             rows.append(MatrixRow(who, tuple(cells), fmt.score(evaluation.score)))
+    return rows
+
+
+SUITE_MATRIX_NOTE = (
+    "Over the suite, a check is failed for a candidate when any of its answers failed it, with "
+    "how many of the answers that ran it did; each task's page has every answer's checks."
+)
+
+
+def _suite_matrix(run: RunAnalysis) -> list[MatrixRow]:
+    """One row a candidate: each check's state over its answers, and its mean score."""
+    names = [c.name for c in run.record.checks]
+    means = {d.name: d.summary.mean_pts for d in run.direct}
+    means |= {c.name: c.summary.mean_pts for c in run.cascades}
+    rows = []
+    for label, outcomes in run.candidates:
+        ran: dict[str, int] = {}
+        for evaluation in outcomes.evaluations:
+            for check in evaluation.checks:
+                if check.outcome.value != "skipped":
+                    ran[check.name] = ran.get(check.name, 0) + 1
+        cells: list[CheckCell | None] = []
+        for name in names:
+            state = outcomes.check_states.get(name)
+            if state is None:
+                cells.append(None)
+                continue
+            outcome = state.value
+            count = f"{outcomes.failures[name]}/{ran.get(name, 0)}"
+            cells.append(CheckCell(outcome, MARK[outcome], None, count))
+        rows.append(MatrixRow(label, tuple(cells), fmt.score(means[label])))
     return rows
 
 

@@ -5,18 +5,20 @@ This is the seam between the core and a site generator: it knows nothing of MkDo
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import ArchivedRun
 from bench.record.safety import as_text_file
-from bench.record.schema import RECORD_FILENAME
+from bench.record.schema import RECORD_FILENAME, CascadeSample, Sample
 from bench.site.cache import BuildCache, compact_record
 from bench.site.charts.frontier import FrontierChart, frontier_chart
 from bench.site.charts.model import Chart, charts_for, spec_path_for, svg_path_for
 from bench.site.index import IndexEntry
 from bench.site.report import REPORT_NAME, ReportPage, report_page
+from bench.site.suitepage import TASKS_FOLDER, TaskPage, is_suite, task_page
 
 TRENDS_PAGE_NAME = "trends"  # each benchmark's trends page: <benchmark>/trends.html
 
@@ -54,6 +56,30 @@ class RunSite:
     def title(self) -> str:
         r = self.archived.record
         return f"{r.title} · {r.run_id}"
+
+    @property
+    def task_ids(self) -> tuple[str, ...]:
+        """The tasks that have a page of their own: a suite's every task; none for one task."""
+        return self.archived.record.task_ids if is_suite(self.analysis) else ()
+
+    def task_src(self, task_id: str) -> str:
+        return f"{self.folder}/{TASKS_FOLDER}/{task_id}.md"
+
+    def task_page(self, task_id: str) -> TaskPage:
+        return task_page(self.analysis, task_id, self.archived.folder)
+
+    def task_digests(self) -> dict[str, str]:
+        """Task id -> SHA-256 of its archived candidates (paths and bytes): its page shows them."""
+        r = self.archived.record
+        digests = {task: hashlib.sha256(task.encode()) for task in self.task_ids}
+        samples: list[Sample | CascadeSample] = [s for d in r.direct for s in d.samples]
+        samples += [s for c in r.cascades for s in c.samples]
+        for s in samples:
+            file = s.evaluation.candidate
+            if s.task in digests and file is not None and file.path is not None:
+                digests[s.task].update(file.path.encode() + b"\0")
+                digests[s.task].update((self.archived.folder / file.path).read_bytes() + b"\0")
+        return {task: d.hexdigest() for task, d in digests.items()}
 
     def index_entry(self) -> IndexEntry:
         return IndexEntry.of(self.analysis)

@@ -25,10 +25,12 @@ from bench.site.modelpage import model_page
 from bench.site.pagecache import PageCache
 from bench.site.report import REPORT_NAME, Section, render_report
 from bench.site.runsite import RunSite, SiteFile, run_site
+from bench.site.suitepage import render_task
 from bench.site.trends import BenchmarkTrends, render_trends, trends_for, trends_page
 
 HOME_RUNS = 50  # the newest runs the home page lists
 Rendered = tuple[str, Sequence[Section]]  # the page's body and its table of contents
+TASK_SECTIONS = (Section("task", "The task"), Section("repeats", "Across repeats"))
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,15 @@ def site_pages(archived: Sequence[ArchivedRun], cache: BuildCache, pages: PageCa
             pages.key("report", site.archived.digest, previous_id or ""),
             run=True,
         )
+        for task_id, task_digest in site.task_digests().items():
+            src = site.task_src(task_id)
+            generated[src] = GeneratedPage(
+                src,
+                f"{task_id} · {site.archived.record.run_id}",
+                _task(site, task_id),
+                pages.key("task", site.archived.digest, task_digest),
+                run=True,
+            )
         if previous is not None:
             src = f"{site.folder}/{COMPARE_NAME.removesuffix('.html')}.md"
             before = f"{previous.record.benchmark_id}/{previous.record.run_id}"
@@ -132,6 +143,13 @@ def _report(site: RunSite, previous_id: str | None) -> Callable[[Environment], R
     def render(env: Environment) -> Rendered:
         report = site.page(previous_id)
         return render_report(env, report), report.sections
+
+    return render
+
+
+def _task(site: RunSite, task_id: str) -> Callable[[Environment], Rendered]:
+    def render(env: Environment) -> Rendered:
+        return render_task(env, site.task_page(task_id)), TASK_SECTIONS
 
     return render
 

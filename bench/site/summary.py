@@ -16,7 +16,7 @@ from bench.record.handoff import (
 )
 from bench.record.hosts import GIB
 from bench.record.schema import RunStatus
-from bench.record.stats import Interval
+from bench.record.stats import Interval, ScoreSummary
 from bench.site import fmt
 from bench.site.sure import mean_score
 
@@ -30,16 +30,25 @@ class Kpi:
 
 
 def kpis(run: RunAnalysis) -> list[Kpi]:
+    """The run's KPI cards; a run with error bars gives the best direct model's mean score
+    with its 95% CI and its pass rate with its Wilson interval, over n answers."""
     best = run.best_direct
     pairs = len(run.cascades)
     tax = run.avg_latency_tax_s
+    if best is None:
+        score = "No direct model finished"
+    elif run.error_bars:
+        score = f"Mean score {mean_score(best.summary)}"
+    else:
+        score = f"Score {fmt.stat(best.score)}"
     return [
         Kpi(
             "Best Direct",
             best.name if best else fmt.DASH,
-            f"Score {fmt.stat(best.score)}" if best else "No direct model finished",
+            score,
             best.tag if best and best.tag != best.name else None,
         ),
+        *([pass_rate_kpi(best.summary)] if best and run.error_bars else []),
         Kpi("Models", str(len(run.direct)), "Direct baselines in this run"),
         Kpi("Pairs", str(pairs), "Smaller -> larger handoff comparisons"),
         Kpi(
@@ -58,6 +67,23 @@ def kpis(run: RunAnalysis) -> list[Kpi]:
             "Extra wall time added by the cascade pipeline",
         ),
     ]
+
+
+def pass_rate_kpi(summary: ScoreSummary) -> Kpi:
+    """`45.0%`, `Best direct, 95% CI 30.1%–60.2% (Wilson), n = 20 tasks × 2 repeats = 40`."""
+    low, high = summary.pass_interval.low, summary.pass_interval.high
+    if summary.tasks == 1:
+        n = f"{summary.n} repeats of one task"
+    elif summary.tasks * summary.repeats == summary.n:
+        n = f"{summary.tasks} tasks × {summary.repeats} repeats = {summary.n}"
+    else:
+        n = f"{summary.n} answers over {summary.tasks} tasks"
+    return Kpi(
+        "Pass Rate",
+        fmt.percent(summary.pass_rate),
+        f"Best direct, every check passed; 95% CI {fmt.percent(low)}–{fmt.percent(high)} "
+        f"(Wilson), n = {n}",
+    )
 
 
 def best_direct_text(run: RunAnalysis) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from bench.record.analysis import RunAnalysis, Stat
+from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis, Stat
 from bench.site import fmt, summary
 from bench.site.cache import BuildCache, cached
 from bench.site.charts import svg as svgchart
@@ -47,6 +48,8 @@ _KICKERS = {
     ChartKind.FRONTIER: "Scatter Chart",
 }
 Unit = Literal["score", "seconds"]
+Spread = Literal["range", "ci"]  # a row's low and high: min and max, or the mean's 95% CI
+CI_NOTE = " Each mark is the mean score, its bar the 95% CI (over tasks; one task: its repeats)."
 
 
 class Drawable(Protocol):
@@ -87,6 +90,12 @@ class Chart:
     label_angle: int  # of the x axis's labels: 0, or SLANT_DEG when they would overlap
     unit: Unit
     spec: dict[str, Any]
+    spread: Spread = "range"
+
+    @property
+    def spread_titles(self) -> tuple[str, str]:
+        """The chart data table's headers of a row's `low` and `high`."""
+        return ("95% CI low", "95% CI high") if self.spread == "ci" else ("Min", "Max")
 
     @functools.cached_property
     def spec_json(self) -> str:
@@ -124,6 +133,10 @@ def charts_for(run: RunAnalysis, cache: BuildCache) -> list[Chart]:
     order = [labels[d.tag] for d in ladder]
     pair_labels = summary.pair_labels(run)
     pairs = [pair_labels[c.tags] for c in run.cascades]
+    ci = run.error_bars  # scores: the mean with its 95% CI; wall times keep median and range
+    score = _mean_row if ci else _median_row
+    note = CI_NOTE if ci else ""
+    spread: Spread = "ci" if ci else "range"
     return [
         _chart(
             cache,
@@ -131,10 +144,11 @@ def charts_for(run: RunAnalysis, cache: BuildCache) -> list[Chart]:
             ChartKind.AREA,
             "Direct quality by model size",
             "Higher is better. This shows whether scaling the direct model improved the "
-            "functional score on the script benchmark.",
-            [_row(labels[d.tag], "Direct score", d.score) for d in ladder],
+            "functional score on the script benchmark." + note,
+            [score(labels[d.tag], "Direct score", d) for d in ladder],
             order,
             "score",
+            spread,
         ),
         _chart(
             cache,
@@ -153,17 +167,18 @@ def charts_for(run: RunAnalysis, cache: BuildCache) -> list[Chart]:
             ChartKind.BAR,
             "Cascade score vs direct refiner score",
             "This is the real quality comparison for each pair: did the larger model improve "
-            "when it inherited the smaller draft, or did it get dragged down?",
+            "when it inherited the smaller draft, or did it get dragged down?" + note,
             [
                 row
                 for c in run.cascades
                 for row in (
-                    _row(pair_labels[c.tags], "Cascade score", c.score),
-                    _row(pair_labels[c.tags], "Direct refiner score", c.large.score),
+                    score(pair_labels[c.tags], "Cascade score", c),
+                    score(pair_labels[c.tags], "Direct refiner score", c.large),
                 )
             ],
             pairs,
             "score",
+            spread,
         ),
         _chart(
             cache,
@@ -192,15 +207,29 @@ def _row(x: str, series: str, stat: Stat | None) -> ChartRow | None:
     return ChartRow(x, series, stat.median, stat.low, stat.high)
 
 
+def _median_row(x: str, series: str, candidate: DirectSummary | CascadeSummary) -> ChartRow:
+    return ChartRow(x, series, candidate.score.median, candidate.score.low, candidate.score.high)
+
+
+def _mean_row(x: str, series: str, candidate: DirectSummary | CascadeSummary) -> ChartRow:
+    """The mean score with its 95% CI, cut to 0-100 (a t interval can reach past them)."""
+    s = candidate.summary
+    low, high = (
+        (s.mean_pts, s.mean_pts) if s.interval is None else (s.interval.low, s.interval.high)
+    )
+    return ChartRow(x, series, s.mean_pts, max(0.0, low), min(100.0, high))
+
+
 def _chart(
     cache: BuildCache,
     name: str,
     kind: ChartKind,
     title: str,
     description: str,
-    maybe_rows: list[ChartRow | None],
+    maybe_rows: Sequence[ChartRow | None],
     order: list[str],
     unit: Unit,
+    spread: Spread = "range",
 ) -> Chart:
     rows = tuple(r for r in maybe_rows if r is not None)
     series = tuple(dict.fromkeys(r.series for r in rows))
@@ -209,7 +238,7 @@ def _chart(
         kind = ChartKind.BAR  # an area over one category is a lone dot: a bar shows the value
     angle = label_angle(kind, list(shown))
     spec = _spec(cache, kind, rows, order, unit, angle)
-    return Chart(name, kind, title, description, series, rows, shown, angle, unit, spec)
+    return Chart(name, kind, title, description, series, rows, shown, angle, unit, spec, spread)
 
 
 def label_angle(kind: ChartKind, labels: list[str]) -> int:
