@@ -12,6 +12,7 @@ from fakes.ollama_server import FakeOllama
 
 from bench import cli
 from bench.runner.config import ConfigError, RunConfig, load_config
+from bench.runner.tasks import select_tasks
 from tests.support.runs import REPO
 
 EXAMPLES = sorted((REPO / "configs").glob("*.yaml"))
@@ -51,8 +52,19 @@ pairs:
 def test_every_example_config_loads(path: Path) -> None:
     config = load_config(path).config
 
-    assert config.models and config.task == "deployment_window_analyzer"
+    tasks = select_tasks(config.task_names, config.task_sample, config.sampling.seed)
+    assert config.models and "deployment_window_analyzer" in tasks
     assert config.archive.resolve() == (REPO / "archive").resolve()
+
+
+def test_the_humaneval_examples_ask_the_suite() -> None:
+    ollama = load_config(REPO / "configs" / "humaneval-ollama.yaml").config
+    seed = load_config(REPO / "configs" / "ollama-seed.yaml").config
+    assert ollama.models == seed.models and ollama.pairs == seed.pairs
+    assert len(select_tasks(ollama.task_names, ollama.task_sample, 0)) == 165
+    local = load_config(REPO / "configs" / "humaneval-smollm2.yaml").config
+    tasks = select_tasks(local.task_names, local.task_sample, local.sampling.seed)
+    assert len(tasks) == 6 and [m.backend for m in local.models] == ["llama-inprocess"]
 
 
 def test_the_seed_example_names_the_seed_models_and_pair() -> None:

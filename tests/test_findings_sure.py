@@ -12,9 +12,10 @@ from rich.console import Console
 from bench.cli.progress import print_summary
 from bench.record.analysis import RunAnalysis
 from bench.record.stats import paired
+from bench.record.suite import paired_table
 from bench.site import fmt
 from bench.site.findings import findings_for
-from bench.site.sure import NO_ERROR_BARS, comparisons, difference, mean_score
+from bench.site.sure import NO_ERROR_BARS, difference, mean_score
 from tests.support.records import make_record, write_archive
 from tests.support.sitebuild import SEED_RUN, build_site, make_project, page_text
 
@@ -132,7 +133,7 @@ def test_the_runners_summary_gives_intervals_and_the_paired_comparisons(tmp_path
     assert "Mean score (95% CI)" in out and "Pass rate (95% CI)" in out
     tiny = next(d for d in run.direct if d.tag == "tiny:0.5b")
     assert mean_score(tiny.summary) in out
-    lines = [f"{v.a} vs {v.b}: {difference(v.comparison)}" for v in comparisons(run)]
+    lines = [f"{v.a} vs {v.b}: {difference(v.comparison)}" for v in paired_table(run)]
     assert len(lines) == 2 * len(run.cascades) + len(run.direct) - 1
     assert all(line in out for line in lines)
     assert NO_ERROR_BARS not in out

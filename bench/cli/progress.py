@@ -28,6 +28,7 @@ from bench.cli._common import shown_path
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.errors import shorten
 from bench.record.schema import RunRecord, RunStatus
+from bench.record.suite import paired_table
 from bench.runner.progress import Call, Progress
 from bench.site import fmt, sure
 from bench.site.summary import handoff_outcomes
@@ -147,7 +148,7 @@ def paired_lines(analysis: RunAnalysis) -> list[str]:
     return [
         f"{v.a} vs {v.b}: {sure.difference(v.comparison)} ({sure.clarity(v.comparison)}); "
         f"{sure.wins(v.comparison)}"
-        for v in sure.comparisons(analysis)
+        for v in paired_table(analysis)
     ]
 
 

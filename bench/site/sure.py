@@ -8,9 +8,6 @@ has no error bars, and says so once (`NO_ERROR_BARS`).
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
-
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.stats import PairedComparison, ScoreSummary, paired
 from bench.site import fmt
@@ -26,28 +23,6 @@ Candidate = DirectSummary | CascadeSummary
 def error_bars_note(run: RunAnalysis) -> str | None:
     """The one plain sentence of a run whose figures have no error bars; None otherwise."""
     return None if run.error_bars else NO_ERROR_BARS
-
-
-@dataclass(frozen=True)
-class Versus:
-    """One paired comparison a run's pages and summaries show: a against b."""
-
-    a: str  # display names
-    b: str
-    comparison: PairedComparison
-
-
-def comparisons(run: RunAnalysis) -> list[Versus]:
-    """Each handoff against its large model's and its small model's direct answers, then each
-    direct model against the next size up, paired on the tasks and repeats both answered."""
-    found = []
-    for pair in run.cascades:
-        found.append(Versus(pair.name, pair.large.name, pair.versus_large))
-        found.append(Versus(pair.name, pair.small.name, pair.versus_small))
-    ladder = [d for d in run.by_size() if d.model.params_b is not None]
-    for small, large in itertools.pairwise(ladder):
-        found.append(Versus(large.name, small.name, versus(large, small)))
-    return found
 
 
 def versus(a: Candidate, b: Candidate) -> PairedComparison:
