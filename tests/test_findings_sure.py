@@ -133,6 +133,8 @@ def test_the_runners_summary_gives_intervals_and_the_paired_comparisons(tmp_path
     assert "Mean score (95% CI)" in out and "Pass rate (95% CI)" in out
     tiny = next(d for d in run.direct if d.tag == "tiny:0.5b")
     assert mean_score(tiny.summary) in out
+    k1, k2 = tiny.summary.pass_at_k[1], tiny.summary.pass_at_k[2]
+    assert f"pass@1 {fmt.percent(k1)}, pass@2 {fmt.percent(k2)}" in out
     lines = [f"{v.a} vs {v.b}: {difference(v.comparison)}" for v in paired_table(run)]
     assert len(lines) == 2 * len(run.cascades) + len(run.direct) - 1
     assert all(line in out for line in lines)

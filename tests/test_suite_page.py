@@ -235,7 +235,8 @@ def test_each_task_has_a_page_with_every_answer_escaped_and_out_of_search(site: 
     for who in ("tiny:0.5b", "mid:3b", "big:8b", "tiny:0.5b-big:8b", "mid:3b-big:8b"):
         assert f"# {who} on he-2, repeat 2" in text
     assert "<script>alert" not in page
-    assert "&lt;script&gt;alert(&#34;code&#34;)&lt;/script&gt;" in page
+    assert """'</code></pre><script>alert("code")</script>'""" in text  # shown, never run
+    assert '<div class="highlight">' in page and '<span class="nb">print</span>' in page
     assert 'href="../candidates/big-8b-he-2-2.py.txt"' in page
     assert "Big 8B ✓ ✗ 100 · 85 yes" in text  # the outcome changed across repeats
     assert "writes_output ✗ failed assertion failed" in text

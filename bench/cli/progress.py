@@ -157,7 +157,9 @@ def summary_table(analysis: RunAnalysis) -> Table:
     table = Table(title=f"{record.title} — {record.run_id}", title_justify="left")
     table.add_column("Model / pair")
     suite = analysis.error_bars
-    score_columns = ("Mean score (95% CI)", "Pass rate (95% CI)", "n") if suite else ("Score",)
+    score_columns = (
+        ("Mean score (95% CI)", "Pass rate (95% CI)", "pass@k", "n") if suite else ("Score",)
+    )
     for column in ("Size (B)", *score_columns, "Wall", "Throughput", "Errors"):
         table.add_column(column, justify="right")
     failed = Counter(f.who for f in analysis.call_failures)
@@ -193,7 +195,8 @@ def summary_table(analysis: RunAnalysis) -> Table:
 def _scores(who: DirectSummary | CascadeSummary, suite: bool) -> tuple[str, ...]:
     if not suite:
         return (fmt.stat(who.score),)
-    return (sure.mean_score(who.summary), sure.pass_rate(who.summary), str(who.summary.n))
+    s = who.summary
+    return (sure.mean_score(s), sure.pass_rate(s), sure.pass_at_k(s), str(s.n))
 
 
 def _direct_row(direct: DirectSummary, suite: bool) -> tuple[str, ...]:

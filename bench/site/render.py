@@ -13,6 +13,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
 
 from bench.record.safety import printable
 from bench.site import fmt
@@ -33,6 +36,7 @@ def environment(search_path: Iterable[str | Path] = (TEMPLATES_DIR,)) -> Environ
         finalize=_shown,
     )
     env.filters["breakable"] = breakable
+    env.filters["highlighted"] = highlighted
     env.filters["seconds"] = fmt.seconds
     env.filters["tok_s"] = fmt.tok_s
     return env
@@ -47,6 +51,14 @@ def breakable(text: str) -> Markup:
     `-` in words too long for a narrow card (a model tag): they wrap there, not mid-word."""
     escaped = str(escape(printable(text)))
     return Markup(_LONG_WORD.sub(lambda m: _BREAK_AFTER.sub(r"\1<wbr>", m.group()), escaped))
+
+
+def highlighted(code: str) -> Markup:
+    """Python source as highlighted HTML (Pygments, the highlighter MkDocs' Markdown uses;
+    Material styles its `highlight` classes). Pygments escapes every character of the source;
+    control characters are shown as `\\x00` first, as everywhere else."""
+    formatter = HtmlFormatter(cssclass="highlight", wrapcode=True)
+    return Markup(highlight(printable(code), PythonLexer(), formatter))
 
 
 def _shown(value: object) -> object:

@@ -18,7 +18,7 @@ from bench.record.hosts import GIB
 from bench.record.schema import RunStatus
 from bench.record.stats import Interval, ScoreSummary
 from bench.site import fmt
-from bench.site.sure import mean_score
+from bench.site.sure import mean_score, pass_at_k
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def pass_rate_kpi(summary: ScoreSummary) -> Kpi:
         "Pass Rate",
         fmt.percent(summary.pass_rate),
         f"Best direct, every check passed; 95% CI {fmt.percent(low)}–{fmt.percent(high)} "
-        f"(Wilson), n = {n}",
+        f"(Wilson), n = {n}; {pass_at_k(summary)}",
     )
 
 

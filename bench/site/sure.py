@@ -64,6 +64,11 @@ def pass_rate(summary: ScoreSummary) -> str:
     )
 
 
+def pass_at_k(summary: ScoreSummary) -> str:
+    """`pass@1 45%, pass@2 60%`: for k up to the repeats (Chen et al.'s unbiased estimator)."""
+    return ", ".join(f"pass@{k} {fmt.percent(v)}" for k, v in summary.pass_at_k.items())
+
+
 def mean_score(summary: ScoreSummary) -> str:
     """`62.5 (95% CI 51.0 to 74.0)`: a mean score with its interval, clamped to 0-100."""
     if summary.interval is None:
