@@ -466,10 +466,11 @@ class RunRecord(_Strict):
             warmed[warmup.tag] = i
         tasks = self._task_checks()
         self._samples_name_tasks(tasks)
+        lookup = {task: frozenset(names) for task, names in tasks.items()}  # 100,000 checks
         for loc, task, evaluation in self._evaluations_by_task():
             known = tasks[task]
             for k, check in enumerate(evaluation.checks):
-                if check.name not in known:
+                if check.name not in lookup[task]:
                     raise FieldError(
                         (*loc, "checks", k, "name"),
                         f"a check of task {task} ({_listing(known)})",
