@@ -49,11 +49,12 @@ def paired_table(run: RunAnalysis) -> list[PairedRow]:
         size = low.model.params_b or 0.0
         high = next((d for d in ladder[k + 1 :] if (d.model.params_b or 0.0) > size), None)
         if high is not None:
-            rows.append(PairedRow(low.name, high.name, "larger", _versus(low, high)))
+            rows.append(PairedRow(low.name, high.name, "larger", versus(low, high)))
     return rows
 
 
-def _versus(a: Candidate, b: Candidate) -> PairedComparison:
+def versus(a: Candidate, b: Candidate) -> PairedComparison:
+    """a against b on the tasks and repeats both answered."""
     return paired(a.observations, b.observations)
 
 

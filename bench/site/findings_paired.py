@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.stats import ScoreSummary
+from bench.record.suite import versus
 from bench.site import fmt
-from bench.site.sure import difference, mean_score, versus
+from bench.site.sure import difference, mean_score
 
 
 def leader(run: RunAnalysis) -> str | None:

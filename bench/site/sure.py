@@ -8,8 +8,8 @@ has no error bars, and says so once (`NO_ERROR_BARS`).
 
 from __future__ import annotations
 
-from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
-from bench.record.stats import PairedComparison, ScoreSummary, paired
+from bench.record.analysis import RunAnalysis
+from bench.record.stats import PairedComparison, ScoreSummary
 from bench.site import fmt
 
 NO_ERROR_BARS = (
@@ -17,17 +17,10 @@ NO_ERROR_BARS = (
     "bars: no difference between them can be told from chance."
 )
 
-Candidate = DirectSummary | CascadeSummary
-
 
 def error_bars_note(run: RunAnalysis) -> str | None:
     """The one plain sentence of a run whose figures have no error bars; None otherwise."""
     return None if run.error_bars else NO_ERROR_BARS
-
-
-def versus(a: Candidate, b: Candidate) -> PairedComparison:
-    """a against b on the tasks and repeats both answered."""
-    return paired(a.observations, b.observations)
 
 
 def over(c: PairedComparison) -> str:
