@@ -165,7 +165,7 @@ def baseline_markdown(record: RunRecord, cache: BuildCache, env: Environment) ->
         [
             ["Benchmark", record.benchmark_id],
             ["Run", record.run_id],
-            ["Task", record.task_id],
+            ["Tasks", ", ".join(record.task_ids)],
             ["Methodology version", f"v{record.methodology_version}"],
             ["Repeats", str(record.repeats)],
             ["Status", record.status.value],

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
 
 from bench.record.analysis import RunAnalysis
 from bench.record.schema import RunRecord
@@ -267,3 +269,19 @@ def test_site_modules_hold_no_build_state() -> None:
                     ast.unparse(d).rpartition(".")[2].partition("(")[0] for d in node.decorator_list
                 }
                 assert not names & memos, f"{module}:{node.lineno}: {node.name}"
+
+
+def test_cached_files_are_linked_and_a_dirty_build_never_writes_into_them(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path / "archive", make_series(3))
+    project = make_project(tmp_path, archive)
+    cache = project / ".cache" / "bench"
+    build_site(project)
+    site = build_site(project)  # warm: run pages come from the cache
+    page = next(site.rglob("report.html"))
+    assert page.stat().st_nlink > 1, "a cached page is published as a link to the cache"
+    kept = _files(cache)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text("utf-8").replace("site_name:", "site_name: Other"), "utf-8")
+    build(load_config(str(config), strict=False), dirty=True)  # every page again, over links
+    assert "Other" in page.read_text("utf-8")
+    assert {k: v for k, v in _files(cache).items() if k in kept} == kept
