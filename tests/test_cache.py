@@ -14,6 +14,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from bench.record.analysis import RunAnalysis
+from bench.record.archive import ArchiveError, load_archive
 from bench.record.schema import RunRecord
 from bench.site import summary
 from bench.site.cache import BuildCache
@@ -285,3 +286,31 @@ def test_cached_files_are_linked_and_a_dirty_build_never_writes_into_them(tmp_pa
     build(load_config(str(config), strict=False), dirty=True)  # every page again, over links
     assert "Other" in page.read_text("utf-8")
     assert {k: v for k, v in _files(cache).items() if k in kept} == kept
+
+
+def test_a_valid_record_is_read_from_the_cache_until_its_bytes_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = write_archive(tmp_path / "archive", make_series(2))
+    validated = tmp_path / "cache" / "validated"
+    first = load_archive(archive, validated)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(RunRecord, "model_validate_json", refuse)
+    again = load_archive(archive, validated)
+    assert [r.record for r in again] == [r.record for r in first]
+    monkeypatch.undo()
+    path = first[0].path
+    path.write_text(path.read_text("utf-8").replace('"repeats": ', '"repeats": -', 1), "utf-8")
+    with pytest.raises(ArchiveError, match=r"run\.json: repeats: expected"):
+        load_archive(archive, validated)
+
+
+def test_a_chart_deleted_from_the_cache_is_drawn_again(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path / "archive", make_series(3))
+    project = make_project(tmp_path, archive)
+    warm = _files(build_site(project))
+    shutil.rmtree(project / ".cache" / "bench" / "charts")
+    assert _files(build_site(project)) == warm

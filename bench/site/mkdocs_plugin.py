@@ -100,7 +100,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         self.archive_error = None
         try:
-            archived = load_archive(self.archive_dir)
+            archived = load_archive(self.archive_dir, self.cache_dir / "validated")
         except ArchiveError as error:
             if not self.serving:
                 raise PluginError(f"bench-archive: {error}") from None
@@ -145,7 +145,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         item: SiteFile,
         inclusion: InclusionLevel = InclusionLevel.UNDEFINED,
     ) -> File:
-        kind = CacheFile if self.cache_dir in item.source.parents else File
+        kind = CacheFile if str(item.source).startswith(f"{self.cache_dir}{os.sep}") else File
         return kind.generated(
             config, item.site_path, abs_src_path=str(item.source), inclusion=inclusion
         )
