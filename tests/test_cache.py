@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,3 +315,21 @@ def test_a_chart_deleted_from_the_cache_is_drawn_again(tmp_path: Path) -> None:
     warm = _files(build_site(project))
     shutil.rmtree(project / ".cache" / "bench" / "charts")
     assert _files(build_site(project)) == warm
+
+
+def test_pages_from_the_cache_stay_in_the_sitemap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SITE_URL", "https://example.org/bench/")
+    archive = write_archive(tmp_path / "archive", make_series(3))
+    project = make_project(tmp_path, archive)
+    cold = (build_site(project) / "sitemap.xml").read_text("utf-8")
+    warm = (build_site(project) / "sitemap.xml").read_text("utf-8")
+
+    def locs(sitemap: str) -> set[str]:
+        return set(re.findall(r"<loc>(.*?)</loc>", sitemap))
+
+    assert "https://example.org/bench/" + next(
+        p.relative_to(project / "site").as_posix() for p in (project / "site").rglob("report.html")
+    ) in locs(warm)
+    assert locs(warm) == locs(cold)

@@ -63,6 +63,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self.rendered: dict[str, str] = {}  # page source -> its cache key, once written
         self.serving = False
         self.archive_error: ArchiveError | None = None
+        self.from_cache: list[str] = []  # site paths of the pages published from the cache
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # `mkdocs serve` keeps this plugin across rebuilds: a bad record shows a page saying
@@ -109,6 +110,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self.pages = PageCache(self.cache_dir / "pages", _fingerprint(config, files))
         self.site = site = site_pages(archived, self.cache, self.pages)
         self.rendered = {}
+        self.from_cache = []
         # A page whose inputs are unchanged is published from the cache as it was written;
         # with run pages in the search, every page goes through MkDocs (the search reads it).
         reuse = not self.config.search_run_pages and self.archive_error is None
@@ -117,6 +119,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             if cached is not None:
                 html_path = page.src_uri.removesuffix(".md") + ".html"
                 files.append(CacheFile.generated(config, html_path, abs_src_path=str(cached)))
+                self.from_cache.append(html_path)
                 continue
             files.append(
                 File.generated(
@@ -210,6 +213,21 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             if generated.cache_key is not None and self.archive_error is None:
                 self.pages.put(generated.cache_key, output)
         return output
+
+    def on_post_template(
+        self, output_content: str, /, *, template_name: str, config: MkDocsConfig
+    ) -> str | None:
+        """The sitemap lists the pages MkDocs rendered; a page published from the cache is
+        a file to MkDocs, so it is added here (a sitemap needs site_url: without it, none)."""
+        if template_name != "sitemap.xml" or not config.site_url or not self.from_cache:
+            return output_content
+        base = config.site_url.rstrip("/") + "/"
+        urls = "".join(
+            f"\n    <url>\n         <loc>{escape(base + path)}</loc>\n    </url>"
+            for path in self.from_cache
+        )
+        head, end, tail = output_content.rpartition("</urlset>")
+        return head + urls + "\n" + end + tail if end else output_content
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
