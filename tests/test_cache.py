@@ -5,13 +5,17 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
 
 from bench.record.analysis import RunAnalysis
+from bench.record.archive import ArchiveError, load_archive
 from bench.record.schema import RunRecord
 from bench.site import summary
 from bench.site.cache import BuildCache
@@ -267,3 +271,65 @@ def test_site_modules_hold_no_build_state() -> None:
                     ast.unparse(d).rpartition(".")[2].partition("(")[0] for d in node.decorator_list
                 }
                 assert not names & memos, f"{module}:{node.lineno}: {node.name}"
+
+
+def test_cached_files_are_linked_and_a_dirty_build_never_writes_into_them(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path / "archive", make_series(3))
+    project = make_project(tmp_path, archive)
+    cache = project / ".cache" / "bench"
+    build_site(project)
+    site = build_site(project)  # warm: run pages come from the cache
+    page = next(site.rglob("report.html"))
+    assert page.stat().st_nlink > 1, "a cached page is published as a link to the cache"
+    kept = _files(cache)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text("utf-8").replace("site_name:", "site_name: Other"), "utf-8")
+    build(load_config(str(config), strict=False), dirty=True)  # every page again, over links
+    assert "Other" in page.read_text("utf-8")
+    assert {k: v for k, v in _files(cache).items() if k in kept} == kept
+
+
+def test_a_valid_record_is_read_from_the_cache_until_its_bytes_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = write_archive(tmp_path / "archive", make_series(2))
+    validated = tmp_path / "cache" / "validated"
+    first = load_archive(archive, validated)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(RunRecord, "model_validate_json", refuse)
+    again = load_archive(archive, validated)
+    assert [r.record for r in again] == [r.record for r in first]
+    monkeypatch.undo()
+    path = first[0].path
+    path.write_text(path.read_text("utf-8").replace('"repeats": ', '"repeats": -', 1), "utf-8")
+    with pytest.raises(ArchiveError, match=r"run\.json: repeats: expected"):
+        load_archive(archive, validated)
+
+
+def test_a_chart_deleted_from_the_cache_is_drawn_again(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path / "archive", make_series(3))
+    project = make_project(tmp_path, archive)
+    warm = _files(build_site(project))
+    shutil.rmtree(project / ".cache" / "bench" / "charts")
+    assert _files(build_site(project)) == warm
+
+
+def test_pages_from_the_cache_stay_in_the_sitemap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SITE_URL", "https://example.org/bench/")
+    archive = write_archive(tmp_path / "archive", make_series(3))
+    project = make_project(tmp_path, archive)
+    cold = (build_site(project) / "sitemap.xml").read_text("utf-8")
+    warm = (build_site(project) / "sitemap.xml").read_text("utf-8")
+
+    def locs(sitemap: str) -> set[str]:
+        return set(re.findall(r"<loc>(.*?)</loc>", sitemap))
+
+    assert "https://example.org/bench/" + next(
+        p.relative_to(project / "site").as_posix() for p in (project / "site").rglob("report.html")
+    ) in locs(warm)
+    assert locs(warm) == locs(cold)

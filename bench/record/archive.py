@@ -7,6 +7,7 @@ import glob
 import hashlib
 import json
 import os
+import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from bench.record import strictjson
 from bench.record.errors import Loc, error_loc, expected_and_found, field_path, root_causes, shorten
+from bench.record.files import write_atomic
 from bench.record.safety import file_inside, publishable
 from bench.record.schema import RECORD_FILENAME, SCHEMA_VERSIONS, RunRecord
 from bench.record.upgrade import upgrade_v1, v1_loc
@@ -115,14 +117,23 @@ def load_record(path: Path) -> RunRecord:
     return run.record
 
 
-def load_archive(root: Path) -> list[ArchivedRun]:
-    """Load every record below `root`; raise one ArchiveError naming every bad file."""
+def load_archive(root: Path, validated: Path | None = None) -> list[ArchivedRun]:
+    """Load every record below `root`; raise one ArchiveError naming every bad file.
+
+    `validated`: a folder where each valid record is kept as read (pickled), under the SHA-256
+    of its file's bytes and of this package's code; a record whose bytes and the code are
+    unchanged is read from there, neither parsed nor validated again (0.5 ms, not 2 to 5).
+    Anything else is read from its file, so a changed or bad record is always validated. The
+    folder is the site's cache (outside the archive, safe to delete): whoever can write it
+    can run code in the build, as whoever can write the project can.
+    """
     if not root.exists():
         raise ArchiveError([RecordProblem(root, "(archive)", "an archive folder", "nothing")])
     runs: list[ArchivedRun] = []
     problems = _symlinked_folders(root)
+    kept = _Validated(validated) if validated is not None else None
     for path in record_paths(root):
-        run, found = _load(path)
+        run, found = _load(path, kept)
         problems += found
         if run is not None:
             runs.append(run)
@@ -134,7 +145,9 @@ def load_archive(root: Path) -> list[ArchivedRun]:
     return runs
 
 
-def _load(path: Path) -> tuple[ArchivedRun | None, list[RecordProblem]]:
+def _load(
+    path: Path, kept: _Validated | None = None
+) -> tuple[ArchivedRun | None, list[RecordProblem]]:
     unsafe = _not_a_record_file(path)
     if unsafe is not None:
         return None, [unsafe]
@@ -142,10 +155,46 @@ def _load(path: Path) -> tuple[ArchivedRun | None, list[RecordProblem]]:
         raw = path.read_bytes()
     except OSError as error:
         return None, [RecordProblem(path, "(file)", "a readable UTF-8 JSON file", str(error))]
-    record, problems = _parse(path, raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    record = kept.get(digest) if kept is not None else None
     if record is None:
-        return None, problems
-    return ArchivedRun(record, path, hashlib.sha256(raw).hexdigest()), []
+        record, problems = _parse(path, raw)
+        if record is None:
+            return None, problems
+        if kept is not None:
+            kept.put(digest, record)
+    return ArchivedRun(record, path, digest), []
+
+
+class _Validated:
+    """Valid records as read, by the digest of their bytes and of the code that read them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        code = hashlib.sha256(str(pickle.HIGHEST_PROTOCOL).encode())
+        package = Path(__file__).parent
+        for module in sorted(package.glob("*.py")):
+            code.update(module.name.encode() + b"\0" + module.read_bytes())
+        self.code = code.hexdigest()[:16]
+
+    def _path(self, digest: str) -> Path:
+        return self.folder / digest[:2] / f"{digest}-{self.code}.pickle"
+
+    def get(self, digest: str) -> RunRecord | None:
+        try:
+            raw = self._path(digest).read_bytes()
+        except OSError:
+            return None
+        with _collector_paused():  # as in validation: tens of thousands of new objects
+            try:
+                found = pickle.loads(raw)
+            except Exception:  # a file cut short or written by other code: read the record
+                return None
+        return found if isinstance(found, RunRecord) else None
+
+    def put(self, digest: str, record: RunRecord) -> None:
+        payload = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+        write_atomic(self._path(digest), payload, durable=False)
 
 
 def _parse(path: Path, raw: bytes) -> tuple[RunRecord | None, list[RecordProblem]]:

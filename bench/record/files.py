@@ -8,8 +8,9 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, text: str, *, durable: bool = True) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never a part.
+def write_atomic(path: Path, text: str | bytes, *, durable: bool = True) -> None:
+    """Write `text` (as UTF-8 when a str) to `path` so that readers see the old file or the
+    new one, never a part.
 
     `durable` syncs the file to disk before it replaces the old one (run records: they must
     survive a crash); a cache, whose files are drawn again when lost, passes False. The file
@@ -19,9 +20,9 @@ def write_atomic(path: Path, text: str, *, durable: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), 0o666 & ~_umask())
-            handle.write(text)
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -15,6 +15,7 @@ import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type information
@@ -150,6 +151,13 @@ def wilson(k: int, n: int, level: float = LEVEL) -> Interval:
     _check_level(level)
     if n <= 0 or not 0 <= k <= n:
         raise ValueError(f"expected 0 <= k <= n and n > 0, found k={k}, n={n}")
+    return _wilson(k, n, level)
+
+
+# scipy's tests and quantiles cost ~1 ms a call, and a site build asks the same few (counts of
+# samples, degrees of freedom) thousands of times: each answer is kept, a pure function's.
+@cache
+def _wilson(k: int, n: int, level: float) -> Interval:
     ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
     return Interval(float(ci.low), float(ci.high), level)
 
@@ -209,11 +217,17 @@ def _t_interval(values: Sequence[float], level: float) -> Interval | None:
     if len(values) < 2:
         return None
     mean = statistics.mean(values)
-    quantile = float(stats.t.ppf((1 + level) / 2, len(values) - 1))
+    quantile = _t_quantile(level, len(values) - 1)
     half = quantile * statistics.stdev(values, mean) / math.sqrt(len(values))
     return Interval(mean - half, mean + half, level)
 
 
+@cache
+def _t_quantile(level: float, df: int) -> float:
+    return float(stats.t.ppf((1 + level) / 2, df))
+
+
+@cache
 def _mcnemar_p(a_only: int, b_only: int) -> float:
     if a_only + b_only == 0:
         return 1.0
@@ -238,6 +252,11 @@ def _by_task(observations: Iterable[Observation]) -> dict[str, list[Observation]
     return groups
 
 
+@cache
+def _median_rank(level: float, n: int) -> int:
+    return int(stats.binom.ppf((1 - level) / 2, n, 0.5))
+
+
 def _check_level(level: float) -> None:
     if not 0 < level < 1:
         raise ValueError(f"level: expected a confidence level between 0 and 1, found {level}")
@@ -257,7 +276,7 @@ def median_interval(values: Sequence[float], level: float = LEVEL) -> Interval |
     n = len(ordered)
     if n == 0:
         return None
-    rank = int(stats.binom.ppf((1 - level) / 2, n, 0.5))
+    rank = _median_rank(level, n)
     if rank < 1:
         return None
     return Interval(ordered[rank - 1], ordered[n - rank], level)

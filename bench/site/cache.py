@@ -58,6 +58,18 @@ class BuildCache:
         self.templates_dir = templates_dir
         """Where spec templates are kept between builds (the plugin's cache), or None: nowhere."""
         self._templates: dict[str, str] = {}
+        self._code: str | None = None
+
+    @property
+    def code(self) -> str:
+        """A key of everything besides a record that makes a run's files: this package's code
+        and altair's version. Read once a build."""
+        if self._code is None:
+            from bench.site.pagecache import PACKAGE, tree_digest
+
+            digest = hashlib.sha256(f"{version('altair')}\0{tree_digest([PACKAGE])}".encode())
+            self._code = digest.hexdigest()[:16]
+        return self._code
 
     def template(self, name: str, made_by: Sequence[str], build: Callable[[], str]) -> str:
         """A spec template as JSON text: `build()` (altair, ~0.4 s with its import), or kept.

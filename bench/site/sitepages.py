@@ -39,7 +39,7 @@ class GeneratedPage:
     title: str
     render: Callable[[Environment], Rendered]
     cache_key: str | None = None  # None: rendered every build (a page there are few of)
-    run: bool = False  # a run's own page: kept out of the search unless asked
+    searched: bool = True  # False: a page there are many of, out of the search unless asked
 
 
 @dataclass
@@ -77,7 +77,7 @@ def site_pages(archived: Sequence[ArchivedRun], cache: BuildCache, pages: PageCa
             site.title,
             _report(site, previous_id),
             pages.key("report", site.archived.digest, previous_id or ""),
-            run=True,
+            searched=False,
         )
         for task_id, task_digest in site.task_digests().items():
             src = site.task_src(task_id)
@@ -97,10 +97,12 @@ def site_pages(archived: Sequence[ArchivedRun], cache: BuildCache, pages: PageCa
                 f"{site.archived.record.run_id} against {previous.record.run_id}",
                 _compare(previous, site, same_host),
                 pages.key("compare", digests[before], site.archived.digest, str(same_host)),
-                run=True,
+                searched=False,
             )
     for t in trends:
-        generated[t.page_src] = GeneratedPage(t.page_src, f"{t.title}: trends", _trends(t))
+        generated[t.page_src] = GeneratedPage(
+            t.page_src, f"{t.title}: trends", _trends(t), searched=False
+        )
     for b in bench_pages:
         generated[b.page_src] = GeneratedPage(
             b.page_src,
@@ -109,13 +111,19 @@ def site_pages(archived: Sequence[ArchivedRun], cache: BuildCache, pages: PageCa
         )
     for m in month_pages:
         generated[m.page_src] = GeneratedPage(
-            m.page_src, f"{m.benchmark_id}: {m.month}", _body("bench/month.html", "month", m)
+            m.page_src,
+            f"{m.benchmark_id}: {m.month}",
+            _body("bench/month.html", "month", m),
+            searched=False,
         )
     for benchmark_id, by_model in models.items():
         for key, history in by_model.items():
             page = model_page(benchmark_id, key, history)
             generated[page.page_src] = GeneratedPage(
-                page.page_src, page.title, _body("bench/model.html", "model", page)
+                page.page_src,
+                page.title,
+                _body("bench/model.html", "model", page),
+                searched=False,
             )
     data: dict[str, str] = {}
     for b in bench_pages:
