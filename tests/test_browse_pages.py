@@ -136,8 +136,24 @@ def test_a_run_added_renders_only_its_own_pages(project: Path, tmp_path: Path) -
 
     again = build_site(project)
 
-    new = {p.name for p in pages.rglob("*.html")} - cached
-    assert len(new) == 2, "the new run's report and its comparison, nothing else"
+    new = {p.read_bytes() for p in pages.rglob("*.html") if p.name not in cached}
+    rendered = {
+        p.relative_to(again).as_posix() for p in again.rglob("*.html") if p.read_bytes() in new
+    }
+    own = f"{BENCH}/{added.run_id}"
+    assert {p for p in rendered if p.startswith(own)} == {
+        f"{own}/report.html",
+        f"{own}/compare.html",
+    }
+    month = f"{BENCH}/archive/{added.started_at:%Y-%m}.html"
+    listing = {p for p in rendered if not p.startswith(own)}
+    assert month in listing, "the month page that lists it"
+    others = {month, f"{BENCH}/trends.html"}
+    assert {p for p in listing if p not in others and not p.startswith(f"{BENCH}/models/")} == set()
+    for path, html in before.items():  # every other page is the same file as before
+        name = path.relative_to(site).as_posix()
+        if name not in rendered and not name.startswith(f"{BENCH}/index") and name != "index.html":
+            assert (again / name).read_bytes() == html, name
     kept = f"{BENCH}/{AFTER.run_id}/report.html"
     assert (again / kept).read_bytes() == before[site / kept]
     assert (again / BENCH / added.run_id / "compare.html").is_file()

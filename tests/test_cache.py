@@ -289,24 +289,38 @@ def test_cached_files_are_linked_and_a_dirty_build_never_writes_into_them(tmp_pa
     assert {k: v for k, v in _files(cache).items() if k in kept} == kept
 
 
-def test_a_valid_record_is_read_from_the_cache_until_its_bytes_change(
+def test_a_warm_build_validates_no_unchanged_record_and_every_changed_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    archive = write_archive(tmp_path / "archive", make_series(2))
-    validated = tmp_path / "cache" / "validated"
-    first = load_archive(archive, validated)
+    archive = write_archive(tmp_path / "archive", make_series(3))
+    project = make_project(tmp_path, archive)
+    cold = _files(build_site(project))
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("validated again")
 
-    monkeypatch.setattr(RunRecord, "model_validate_json", refuse)
-    again = load_archive(archive, validated)
-    assert [r.record for r in again] == [r.record for r in first]
-    monkeypatch.undo()
-    path = first[0].path
+    with monkeypatch.context() as patched:
+        patched.setattr(RunRecord, "model_validate_json", refuse)
+        assert _files(build_site(project)) == cold  # every run listed from the cache
+    path = sorted((project / "archive").rglob("run.json"))[0]
     path.write_text(path.read_text("utf-8").replace('"repeats": ', '"repeats": -', 1), "utf-8")
-    with pytest.raises(ArchiveError, match=r"run\.json: repeats: expected"):
-        load_archive(archive, validated)
+    failed = mkdocs_build(project)
+    assert failed.returncode != 0
+    assert re.search(r"run\.json: repeats: expected", failed.stderr), failed.stderr
+
+
+def test_known_records_are_not_parsed_and_still_checked(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path / "archive", make_series(2))
+    first = load_archive(archive)
+    facts = {run.digest: run.facts for run in first}
+    again = load_archive(archive, facts.get)
+    assert [r.facts for r in again] == [r.facts for r in first]
+    assert not any("record" in r.__dict__ for r in again)  # read only when asked
+    assert [r.record for r in again] == [r.record for r in first]
+    moved = again[0].folder.parent / "elsewhere"
+    again[0].folder.rename(moved)
+    with pytest.raises(ArchiveError, match=r"\(location\): expected <archive>/"):
+        load_archive(archive, facts.get)
 
 
 def test_a_chart_deleted_from_the_cache_is_drawn_again(tmp_path: Path) -> None:

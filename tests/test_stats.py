@@ -8,6 +8,7 @@ from itertools import combinations
 
 import pytest
 
+from bench.record import stats as stats_module
 from bench.record.stats import (
     DuplicateObservation,
     Interval,
@@ -376,3 +377,12 @@ def test_interval_contains_its_ends() -> None:
     interval = Interval(-4, 10)
     assert interval.contains(-4) and interval.contains(10) and interval.contains(3)
     assert not interval.contains(-4.01) and not interval.contains(10.01)
+
+
+@pytest.mark.parametrize("level", [0.8, 0.9, 0.95, 0.99])
+def test_the_median_rank_is_scipys_binomial_quantile(level: float) -> None:
+    from scipy import stats
+
+    for n in range(1, 600):
+        expected = int(stats.binom.ppf((1 - level) / 2, n, 0.5))
+        assert stats_module._median_rank(level, n) == expected, n

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import glob
 import hashlib
 import json
 import os
-import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bench.record import strictjson
-from bench.record.errors import Loc, error_loc, expected_and_found, field_path, root_causes, shorten
-from bench.record.files import write_atomic
+from bench.record.errors import error_loc, expected_and_found, field_path, root_causes, shorten
 from bench.record.safety import file_inside, publishable
 from bench.record.schema import RECORD_FILENAME, SCHEMA_VERSIONS, RunRecord
 from bench.record.upgrade import upgrade_v1, v1_loc
@@ -49,10 +48,46 @@ class ArchiveError(Exception):
 
 
 @dataclass(frozen=True)
+class RecordFacts:
+    """What the archive's own checks need of a valid record: its ids and the files it names.
+
+    A caller that has seen a record's bytes before (the site's cache, keyed by their digest)
+    hands these back to `load_archive`, which then neither parses nor validates the record
+    again: the same bytes are the same valid record."""
+
+    benchmark_id: str
+    run_id: str
+    candidates: tuple[tuple[str, str], ...]  # (the field naming it, the path), in record order
+
+    @classmethod
+    def of(cls, record: RunRecord) -> RecordFacts:
+        found = [
+            (field_path((*loc, "candidate", "path")), evaluation.candidate.path)
+            for loc, evaluation in record.evaluations()
+            if evaluation.candidate is not None and evaluation.candidate.path is not None
+        ]
+        return cls(record.benchmark_id, record.run_id, tuple(found))
+
+
+@dataclass(frozen=True)
 class ArchivedRun:
-    record: RunRecord
+    """One record file of the archive: its facts at once, the record itself when asked
+    (parsed and validated then, ~5 ms, unless the load already did)."""
+
     path: Path  # the run.json file
     digest: str  # SHA-256 of the file's bytes, as loaded
+    facts: RecordFacts
+
+    @functools.cached_property
+    def record(self) -> RunRecord:
+        raw = self.path.read_bytes()
+        if hashlib.sha256(raw).hexdigest() != self.digest:
+            problem = RecordProblem(self.path, "(file)", "the bytes it was loaded with", "a change")
+            raise ArchiveError([problem])
+        record, problems = _parse(self.path, raw)
+        if record is None:
+            raise ArchiveError(problems)
+        return record
 
     @property
     def folder(self) -> Path:
@@ -60,13 +95,13 @@ class ArchivedRun:
 
     def candidate_paths(self) -> list[str]:
         """Archived candidate files the record names, relative to the run folder."""
-        return list(dict.fromkeys(path for _, path in self.candidates()))
+        return list(dict.fromkeys(path for _, path in self.facts.candidates))
 
-    def candidates(self) -> Iterator[tuple[Loc, str]]:
-        """Each archived candidate's path, with where the record names it."""
-        for loc, evaluation in self.record.evaluations():
-            if evaluation.candidate is not None and evaluation.candidate.path is not None:
-                yield (*loc, "candidate", "path"), evaluation.candidate.path
+
+def _archived(path: Path, digest: str, record: RunRecord) -> ArchivedRun:
+    run = ArchivedRun(path, digest, RecordFacts.of(record))
+    run.__dict__["record"] = record  # read already: kept, as cached_property would keep it
+    return run
 
 
 class RunNotFound(Exception):
@@ -111,29 +146,29 @@ def record_paths(root: Path) -> list[Path]:
 
 
 def load_record(path: Path) -> RunRecord:
-    run, problems = _load(path)
+    run, problems = _load(path, None)
     if run is None:
         raise ArchiveError(problems)
     return run.record
 
 
-def load_archive(root: Path, validated: Path | None = None) -> list[ArchivedRun]:
+Known = Callable[[str], RecordFacts | None]  # a record's digest -> its facts, if seen
+
+
+def load_archive(root: Path, known: Known | None = None) -> list[ArchivedRun]:
     """Load every record below `root`; raise one ArchiveError naming every bad file.
 
-    `validated`: a folder where each valid record is kept as read (pickled), under the SHA-256
-    of its file's bytes and of this package's code; a record whose bytes and the code are
-    unchanged is read from there, neither parsed nor validated again (0.5 ms, not 2 to 5).
-    Anything else is read from its file, so a changed or bad record is always validated. The
-    folder is the site's cache (outside the archive, safe to delete): whoever can write it
-    can run code in the build, as whoever can write the project can.
+    `known`: the facts of records read before, by the SHA-256 of their bytes. A record it
+    knows is not parsed or validated again (its `record` is read when asked); every other
+    record is, so a changed or bad record is always found. The archive's checks (ids,
+    locations, the files a record names) run on every record either way.
     """
     if not root.exists():
         raise ArchiveError([RecordProblem(root, "(archive)", "an archive folder", "nothing")])
     runs: list[ArchivedRun] = []
     problems = _symlinked_folders(root)
-    kept = _Validated(validated) if validated is not None else None
     for path in record_paths(root):
-        run, found = _load(path, kept)
+        run, found = _load(path, known)
         problems += found
         if run is not None:
             runs.append(run)
@@ -145,9 +180,7 @@ def load_archive(root: Path, validated: Path | None = None) -> list[ArchivedRun]
     return runs
 
 
-def _load(
-    path: Path, kept: _Validated | None = None
-) -> tuple[ArchivedRun | None, list[RecordProblem]]:
+def _load(path: Path, known: Known | None) -> tuple[ArchivedRun | None, list[RecordProblem]]:
     unsafe = _not_a_record_file(path)
     if unsafe is not None:
         return None, [unsafe]
@@ -156,45 +189,13 @@ def _load(
     except OSError as error:
         return None, [RecordProblem(path, "(file)", "a readable UTF-8 JSON file", str(error))]
     digest = hashlib.sha256(raw).hexdigest()
-    record = kept.get(digest) if kept is not None else None
+    facts = known(digest) if known is not None else None
+    if facts is not None:
+        return ArchivedRun(path, digest, facts), []
+    record, problems = _parse(path, raw)
     if record is None:
-        record, problems = _parse(path, raw)
-        if record is None:
-            return None, problems
-        if kept is not None:
-            kept.put(digest, record)
-    return ArchivedRun(record, path, digest), []
-
-
-class _Validated:
-    """Valid records as read, by the digest of their bytes and of the code that read them."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        code = hashlib.sha256(str(pickle.HIGHEST_PROTOCOL).encode())
-        package = Path(__file__).parent
-        for module in sorted(package.glob("*.py")):
-            code.update(module.name.encode() + b"\0" + module.read_bytes())
-        self.code = code.hexdigest()[:16]
-
-    def _path(self, digest: str) -> Path:
-        return self.folder / digest[:2] / f"{digest}-{self.code}.pickle"
-
-    def get(self, digest: str) -> RunRecord | None:
-        try:
-            raw = self._path(digest).read_bytes()
-        except OSError:
-            return None
-        with _collector_paused():  # as in validation: tens of thousands of new objects
-            try:
-                found = pickle.loads(raw)
-            except Exception:  # a file cut short or written by other code: read the record
-                return None
-        return found if isinstance(found, RunRecord) else None
-
-    def put(self, digest: str, record: RunRecord) -> None:
-        payload = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
-        write_atomic(self._path(digest), payload, durable=False)
+        return None, problems
+    return _archived(path, digest, record), []
 
 
 def _parse(path: Path, raw: bytes) -> tuple[RunRecord | None, list[RecordProblem]]:
@@ -265,14 +266,14 @@ def _duplicate_ids(runs: list[ArchivedRun]) -> list[RecordProblem]:
     seen: dict[tuple[str, str], Path] = {}
     problems = []
     for run in runs:
-        key = (run.record.benchmark_id, run.record.run_id)
+        key = (run.facts.benchmark_id, run.facts.run_id)
         if key in seen:
             problems.append(
                 RecordProblem(
                     run.path,
                     "run_id",
                     "a run id unique in its benchmark",
-                    f"{run.record.run_id!r}, also used by {seen[key]}",
+                    f"{run.facts.run_id!r}, also used by {seen[key]}",
                 )
             )
         else:
@@ -286,7 +287,7 @@ def _misplaced(runs: list[ArchivedRun], root: Path) -> list[RecordProblem]:
         return []
     problems = []
     for run in runs:
-        expected = (run.record.benchmark_id, run.record.run_id, RECORD_FILENAME)
+        expected = (run.facts.benchmark_id, run.facts.run_id, RECORD_FILENAME)
         actual = run.path.relative_to(root).parts
         if len(actual) > len(expected) or expected[-len(actual) :] != actual:
             problems.append(
@@ -335,8 +336,8 @@ def _symlinked_folders(root: Path) -> list[RecordProblem]:
 
 def _bad_candidates(runs: list[ArchivedRun]) -> list[RecordProblem]:
     return [
-        RecordProblem(run.path, field_path(loc), "a file in the run folder", f"{path!r}, {why}")
+        RecordProblem(run.path, field, "a file in the run folder", f"{path!r}, {why}")
         for run in runs
-        for loc, path in run.candidates()
+        for field, path in run.facts.candidates
         if (why := file_inside(run.folder, path) or publishable(path)) is not None
     ]

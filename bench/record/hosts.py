@@ -63,10 +63,14 @@ def record_host(record: RunRecord) -> HostSummary | None:
 
 
 def host_facets(records: Iterable[RunRecord]) -> HostFacets:
+    return facets_of(record_host(record) for record in records)
+
+
+def facets_of(summaries: Iterable[HostSummary | None]) -> HostFacets:
+    """Every CPU and GPU among these hosts (None: a host without a fingerprint)."""
     cpus: set[str] = set()
     gpus: set[str] = set()
-    for record in records:
-        summary = record_host(record)
+    for summary in summaries:
         if summary is None:
             continue
         if summary.cpu_model:

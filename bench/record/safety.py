@@ -6,7 +6,9 @@ folder, and its text must not carry control characters into a page, a chart or t
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 from urllib.parse import quote
 
@@ -34,6 +36,8 @@ def is_plain_relative_path(path: str) -> bool:
 def file_inside(folder: Path, path: str) -> str | None:
     """Why `folder / path` is not a regular file inside `folder` (symlinks followed), as
     `which leads to /etc/passwd`; None when it is one."""
+    if _plainly_inside(folder, path):
+        return None
     try:
         base = folder.resolve()
         target = (base / path).resolve()
@@ -48,6 +52,24 @@ def file_inside(folder: Path, path: str) -> str | None:
         return "which is a symlink loop"
     except OSError as error:
         return f"which cannot be read ({error.strerror})"
+
+
+def _plainly_inside(folder: Path, path: str) -> bool:
+    """True when no part of `path` below `folder` is a symlink or `..` and it ends at a regular
+    file: inside, without resolving (~20x quicker; an archive checks tens of thousands)."""
+    parts = path.split("/")
+    if ".." in parts or not all(parts):
+        return False
+    current = str(folder)
+    try:
+        for n, part in enumerate(parts):
+            current = os.path.join(current, part)
+            mode = os.lstat(current).st_mode
+            if not (stat.S_ISREG(mode) if n == len(parts) - 1 else stat.S_ISDIR(mode)):
+                return False
+    except OSError:
+        return False
+    return True
 
 
 def publishable(path: str) -> str | None:

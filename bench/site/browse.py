@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bench.record.analysis import RunAnalysis
@@ -19,7 +19,7 @@ from bench.record.history import Mark, marks, paired_changes
 from bench.record.safety import printable
 from bench.site.index import COLUMNS, Column, IndexEntry, newest_first
 from bench.site.leaderboard import LeaderboardRow, ModelKey, ModelRun, leaderboard, marks_text
-from bench.site.report import Section, report_path
+from bench.site.report import Section
 
 BENCHMARK_PAGE = "index"  # <benchmark>/index.html
 MONTHS_FOLDER = "archive"  # <benchmark>/archive/YYYY-MM.html
@@ -31,38 +31,39 @@ NEWEST_ON_BENCHMARK_PAGE = 20
 class Neighbours:
     """The runs before a run: the previous on its host (marks), the one it is compared with."""
 
-    on_host: RunAnalysis | None
-    compared: RunAnalysis | None  # the previous on its host, else the previous on any
+    on_host: IndexEntry | None
+    compared: IndexEntry | None  # the previous on its host, else the previous on any
 
 
-def neighbours(runs: Iterable[RunAnalysis]) -> dict[str, Neighbours]:
+def neighbours(runs: Iterable[IndexEntry]) -> dict[str, Neighbours]:
     """By run href: the previous run of the same benchmark, on the same host first."""
-    by_benchmark: dict[str, list[RunAnalysis]] = defaultdict(list)
+    by_benchmark: dict[str, list[IndexEntry]] = defaultdict(list)
     for run in runs:
-        by_benchmark[run.record.benchmark_id].append(run)
+        by_benchmark[run.benchmark_id].append(run)
     found = {}
     for group in by_benchmark.values():
-        group.sort(key=lambda r: (r.record.started_at.isoformat(), r.record.run_id))
-        last_on: dict[str, RunAnalysis] = {}
-        before: RunAnalysis | None = None
+        group.sort(key=lambda r: (r.started_at.isoformat(), r.run_id))
+        last_on: dict[str, IndexEntry] = {}
+        before: IndexEntry | None = None
         for run in group:
-            on_host = last_on.get(run.record.host)
-            found[report_path(run.record)] = Neighbours(on_host, on_host or before)
-            last_on[run.record.host] = before = run
+            on_host = last_on.get(run.host)
+            found[run.href] = Neighbours(on_host, on_host or before)
+            last_on[run.host] = before = run
     return found
 
 
 def run_marks(
-    near: Mapping[str, Neighbours], runs: Iterable[RunAnalysis]
+    near: Mapping[str, Neighbours], changes: Callable[[str, str], tuple[Mark, ...]]
 ) -> dict[str, tuple[Mark, ...]]:
-    """By run href: what changed clearly against the previous run on the same host."""
-    found = {}
-    for run in runs:
-        href = report_path(run.record)
-        previous = near[href].on_host
-        if previous is not None:
-            found[href] = marks(paired_changes(previous, run))
-    return found
+    """By run href: what changed clearly against the previous run on the same host;
+    `changes(previous href, href)` gives it for one pair."""
+    return {
+        href: changes(n.on_host.href, href) for href, n in near.items() if n.on_host is not None
+    }
+
+
+def pair_marks(previous: RunAnalysis, run: RunAnalysis) -> tuple[Mark, ...]:
+    return marks(paired_changes(previous, run))
 
 
 def with_marks(entry: IndexEntry, found: Sequence[Mark]) -> IndexEntry:

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from jinja2 import Environment
 
 from bench.record.analysis import DirectSummary, Outcomes, RunAnalysis
-from bench.record.hosts import HostSummary, host_facets
+from bench.record.hosts import HostSummary, facets_of
 from bench.record.safety import printable
-from bench.record.schema import METHODOLOGY_VERSION, RunRecord, RunStatus
+from bench.record.schema import METHODOLOGY_VERSION, RunStatus
 from bench.site import fmt, summary
 from bench.site.report import report_path
 
@@ -56,7 +56,6 @@ class IndexEntry:
     failed_calls: int = 0  # calls that failed on the model (a timeout, an unusable reply)
     missing_calls: int = 0  # calls that failed on the infrastructure: missing data
     marks: str = ""  # clear changes against the previous run on the same host
-    record: RunRecord | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, run: RunAnalysis) -> IndexEntry:
@@ -87,7 +86,6 @@ class IndexEntry:
             host_summary=run.host,
             failed_calls=len(run.call_failures) - missing,
             missing_calls=missing,
-            record=r,
         )
 
     @property
@@ -272,7 +270,7 @@ def index_page(
     for x in entries:
         for name, tag in zip(x.models, x.model_tags, strict=True):
             tags[name].add(tag)
-    facets = host_facets(x.record for x in entries if x.record is not None)
+    facets = facets_of(x.host_summary for x in entries)
     return IndexPage(
         feed=feed,
         benchmarks=tuple(sorted({x.benchmark_id for x in entries})),

@@ -12,7 +12,7 @@ import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bench.record.analysis import DirectSummary, RunAnalysis
 from bench.record.history import Mark
@@ -68,31 +68,42 @@ class ModelRun:
         return _with_interval(self.score_pts, self.score_interval)
 
 
+def model_entries(run: RunAnalysis) -> tuple[tuple[ModelKey, ModelRun], ...]:
+    """Each direct model of a run as its history lists it (marks come later, by run)."""
+    r = run.record
+    return tuple(
+        (
+            model_key(d),
+            ModelRun(
+                started_at=r.started_at.isoformat(),
+                run_id=r.run_id,
+                host=r.host,
+                href=report_path(r),
+                name=d.name,
+                score_pts=d.score.median,
+                score_interval=d.summary.interval,
+                call_wall_s=d.call_wall_s.median if d.call_wall_s else None,
+                throughput_tok_s=d.throughput_tok_s.median if d.throughput_tok_s else None,
+            ),
+        )
+        for d in run.direct
+    )
+
+
+ModelEntries = Sequence[tuple[ModelKey, ModelRun]]
+
+
 def model_runs(
-    runs: Iterable[RunAnalysis], marks: Mapping[str, Sequence[Mark]] | None = None
+    runs: Iterable[tuple[str, ModelEntries]], marks: Mapping[str, Sequence[Mark]] | None = None
 ) -> dict[str, dict[ModelKey, list[ModelRun]]]:
-    """benchmark id -> model -> its runs, oldest first; `marks` by run href."""
+    """benchmark id -> model -> its runs, oldest first, from each run's benchmark and
+    `model_entries`, in the order the runs started; `marks` by run href."""
     found: dict[str, dict[ModelKey, list[ModelRun]]] = defaultdict(lambda: defaultdict(list))
-    for run in sorted(runs, key=lambda r: (r.record.started_at, r.record.run_id)):
-        r = run.record
-        href = report_path(r)
-        run_marks = (marks or {}).get(href, ())
-        for d in run.direct:
-            summary = d.summary
-            found[r.benchmark_id][model_key(d)].append(
-                ModelRun(
-                    started_at=r.started_at.isoformat(),
-                    run_id=r.run_id,
-                    host=r.host,
-                    href=href,
-                    name=d.name,
-                    score_pts=d.score.median,
-                    score_interval=summary.interval,
-                    call_wall_s=d.call_wall_s.median if d.call_wall_s else None,
-                    throughput_tok_s=d.throughput_tok_s.median if d.throughput_tok_s else None,
-                    marks=tuple(m for m in run_marks if m.name == d.name),
-                )
-            )
+    for benchmark_id, entries in runs:
+        for key, model_run in entries:
+            run_marks = (marks or {}).get(model_run.href, ())
+            shown = tuple(m for m in run_marks if m.name == model_run.name)
+            found[benchmark_id][key].append(replace(model_run, marks=shown))
     return found
 
 

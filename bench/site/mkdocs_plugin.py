@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 from collections.abc import Iterable
 from html import escape
 from pathlib import Path
@@ -22,12 +23,20 @@ from bench.record.safety import printable
 from bench.site.cache import BuildCache
 from bench.site.feed import FEED_PATH, render_feed
 from bench.site.index import render_index
+from bench.site.listed import Listings
 from bench.site.minify import strip_indentation
 from bench.site.pagecache import PageCache, build_fingerprint
 from bench.site.render import TEMPLATES_DIR, environment
 from bench.site.report import Section
 from bench.site.runsite import SiteFile
-from bench.site.sitepages import HOME_RUNS, GeneratedPage, SitePages, data_stems, site_pages
+from bench.site.sitepages import (
+    HOME_RUNS,
+    GeneratedPage,
+    Rendered,
+    SitePages,
+    data_stems,
+    site_pages,
+)
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -60,7 +69,8 @@ class ArchiveConfig(Config):
 class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def __init__(self) -> None:
         self.site: SitePages | None = None
-        self.rendered: dict[str, str] = {}  # page source -> its cache key, once written
+        self.keys: dict[str, str] = {}  # page source -> its cache key
+        self.bodies: dict[str, Rendered] = {}  # page source -> its body, rendered to key it
         self.serving = False
         self.archive_error: ArchiveError | None = None
         self.from_cache: list[str] = []  # site paths of the pages published from the cache
@@ -100,22 +110,33 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         self.archive_error = None
+        where = f"{self.cache_dir}\0{self.archive_dir}"
+        self.listings = Listings(self.cache_dir / "listed", f"{self.cache.code}\0{where}")
         try:
-            archived = load_archive(self.archive_dir, self.cache_dir / "validated")
+            archived = load_archive(self.archive_dir, self.listings.facts)
         except ArchiveError as error:
             if not self.serving:
                 raise PluginError(f"bench-archive: {error}") from None
             log.info("bench-archive: %s", error)  # info: a warning would stop a strict serve
             self.archive_error, archived = error, []
         self.pages = PageCache(self.cache_dir / "pages", _fingerprint(config, files))
-        self.site = site = site_pages(archived, self.cache, self.pages)
-        self.rendered = {}
-        self.from_cache = []
-        # A page whose inputs are unchanged is published from the cache as it was written;
-        # with run pages in the search, every page goes through MkDocs (the search reads it).
+        self.site = site = site_pages(
+            archived, self.cache, self.pages, self.listings, self.cache_dir
+        )
+        self.keys, self.bodies, self.from_cache = {}, {}, []
+        # A page whose inputs are unchanged is published from the cache as it was written: a
+        # run's pages by their inputs, a listing page by its body (rendered here, ~1 ms, where
+        # the theme takes ~30). A page in the search always goes through MkDocs (the search
+        # reads it), and so does every page when run pages are searched.
         reuse = not self.config.search_run_pages and self.archive_error is None
         for page in site.pages.values():
-            cached = self.pages.get(page.cache_key) if reuse and page.cache_key else None
+            key = page.cache_key
+            if key is None and reuse and not page.searched:
+                self.bodies[page.src_uri] = body, sections = page.render(self.env)
+                key = self.pages.key("body", page.title, body, *(repr(s) for s in sections))
+            if key is not None:
+                self.keys[page.src_uri] = key
+            cached = self.pages.get(key) if reuse and key is not None else None
             if cached is not None:
                 html_path = page.src_uri.removesuffix(".md") + ".html"
                 files.append(CacheFile.generated(config, html_path, abs_src_path=str(cached)))
@@ -126,12 +147,11 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                     config, page.src_uri, content="", inclusion=InclusionLevel.NOT_IN_NAV
                 )
             )
-        for run in site.runs.values():
-            for item in run.files(self.cache_dir):  # included: a name like .x.py is no dotfile
-                files.append(self._file(config, item, InclusionLevel.INCLUDED))
         for trends in site.trends:
             for item in trends.files(self.cache_dir):
-                files.append(self._file(config, item))
+                files.append(
+                    CacheFile.generated(config, item.site_path, abs_src_path=str(item.source))
+                )
         for path, content in site.data_files.items():
             files.append(File.generated(config, path, content=content))
         feed = render_feed(site.entries, title=config.site_name, site_url=config.site_url or "")
@@ -141,17 +161,6 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         if files.get_file_from_path(self.config.index_page) is None:
             files.append(File.generated(config, self.config.index_page, content="# Runs\n"))
         return files
-
-    def _file(
-        self,
-        config: MkDocsConfig,
-        item: SiteFile,
-        inclusion: InclusionLevel = InclusionLevel.UNDEFINED,
-    ) -> File:
-        kind = CacheFile if str(item.source).startswith(f"{self.cache_dir}{os.sep}") else File
-        return kind.generated(
-            config, item.site_path, abs_src_path=str(item.source), inclusion=inclusion
-        )
 
     def _page(self, page: Page) -> GeneratedPage | None:
         return self.site.pages.get(page.file.src_uri) if self.site is not None else None
@@ -196,7 +205,10 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     ) -> TemplateContext | None:
         generated = self._page(page)
         if generated is not None:
-            body, sections = generated.render(self.env)
+            src = page.file.src_uri
+            body, sections = (
+                self.bodies.pop(src) if src in self.bodies else generated.render(self.env)
+            )
             page.toc = _toc(sections)
             page.content = body
         return context
@@ -210,8 +222,9 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             # write into that file, and so into the cache.
             with contextlib.suppress(FileNotFoundError):
                 os.remove(page.file.abs_dest_path)
-            if generated.cache_key is not None and self.archive_error is None:
-                self.pages.put(generated.cache_key, output)
+            key = self.keys.get(page.file.src_uri)
+            if key is not None and self.archive_error is None:
+                self.pages.put(key, output)
         return output
 
     def on_post_template(
@@ -229,11 +242,47 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         head, end, tail = output_content.rpartition("</urlset>")
         return head + urls + "\n" + end + tail if end else output_content
 
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Each run's files (record, candidates, charts) are published here, not as MkDocs
+        files: 10,000 runs have over 100,000 of them, and MkDocs' handling costs more than
+        the publishing (a link to the cache, a copy from the archive)."""
+        if self.site is None:
+            return
+        site_dir = Path(config.site_dir)
+        for run in self.site.runs:
+            try:
+                publish(run.files, site_dir, self.cache_dir)
+            except FileNotFoundError:  # a file deleted from the cache: drawn again
+                publish(self.site.redraw(run).files, site_dir, self.cache_dir)
+
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer:
         server.watch(str(self.archive_dir))
         return server
+
+
+def publish(items: Iterable[SiteFile], site_dir: Path, cache_dir: Path) -> None:
+    """Each file into the site: from the cache as a hard link (see CacheFile), else a copy."""
+    cache = f"{cache_dir}{os.sep}"
+    made: set[str] = set()
+    for item in items:
+        source, target = str(item.source), os.path.join(site_dir, item.site_path)
+        folder = os.path.dirname(target)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(target)  # a --dirty build: never write through an old link
+        if source.startswith(cache):
+            try:
+                os.link(source, target)
+                continue
+            except FileNotFoundError:
+                raise
+            except OSError:  # another file system, or no links: copied
+                pass
+        shutil.copyfile(source, target)
 
 
 class CacheFile(File):

@@ -5,15 +5,14 @@ This is the seam between the core and a site generator: it knows nothing of MkDo
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import hashlib
-import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import ArchivedRun
-from bench.record.files import write_atomic
 from bench.record.safety import as_text_file
 from bench.record.schema import RECORD_FILENAME, CascadeSample, Sample
 from bench.site.cache import BuildCache, compact_record
@@ -31,14 +30,18 @@ class SiteFile:
     """A file of the built site, copied from `source`."""
 
     site_path: str
-    source: Path
+    source: str  # a path: text, as the listing cache keeps it (a Path takes 10x to read back)
 
 
 @dataclass(frozen=True)
 class RunSite:
     archived: ArchivedRun
-    analysis: RunAnalysis
     cache: BuildCache  # the build's, shared by every run
+
+    @functools.cached_property
+    def analysis(self) -> RunAnalysis:
+        """Made when first asked: a build whose run is listed from the cache never asks."""
+        return RunAnalysis(self.archived.record)
 
     @property
     def charts(self) -> tuple[Chart | FrontierChart, ...]:
@@ -47,23 +50,13 @@ class RunSite:
 
     @property
     def folder(self) -> str:
-        r = self.archived.record
-        return f"{r.benchmark_id}/{r.run_id}"
+        facts = self.archived.facts
+        return f"{facts.benchmark_id}/{facts.run_id}"
 
     @property
     def page_src(self) -> str:
         """Source path of the generated page (`report.md` becomes `report.html`)."""
         return f"{self.folder}/{REPORT_NAME.removesuffix('.html')}.md"
-
-    @property
-    def title(self) -> str:
-        r = self.archived.record
-        return f"{r.title} · {r.run_id}"
-
-    @property
-    def task_ids(self) -> tuple[str, ...]:
-        """The tasks that have a page of their own: a suite's every task; none for one task."""
-        return self.archived.record.task_ids if is_suite(self.analysis) else ()
 
     def task_src(self, task_id: str) -> str:
         return f"{self.folder}/{TASKS_FOLDER}/{task_id}.md"
@@ -71,18 +64,20 @@ class RunSite:
     def task_page(self, task_id: str) -> TaskPage:
         return task_page(self.analysis, task_id, self.archived.folder)
 
-    def task_digests(self) -> dict[str, str]:
-        """Task id -> SHA-256 of its archived candidates (paths and bytes): its page shows them."""
+    def task_candidates(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Each task that has a page of its own (a suite's every task; none for one task),
+        with the archived candidates its page shows."""
+        if not is_suite(self.analysis):
+            return ()
         r = self.archived.record
-        digests = {task: hashlib.sha256(task.encode()) for task in self.task_ids}
+        found: dict[str, list[str]] = {task: [] for task in r.task_ids}
         samples: list[Sample | CascadeSample] = [s for d in r.direct for s in d.samples]
         samples += [s for c in r.cascades for s in c.samples]
         for s in samples:
             file = s.evaluation.candidate
-            if s.task in digests and file is not None and file.path is not None:
-                digests[s.task].update(file.path.encode() + b"\0")
-                digests[s.task].update((self.archived.folder / file.path).read_bytes() + b"\0")
-        return {task: d.hexdigest() for task, d in digests.items()}
+            if s.task in found and file is not None and file.path is not None:
+                found[s.task].append(file.path)
+        return tuple((task, tuple(paths)) for task, paths in found.items())
 
     def index_entry(self) -> IndexEntry:
         return IndexEntry.of(self.analysis)
@@ -90,7 +85,7 @@ class RunSite:
     def page(self, compared_run: str | None = None) -> ReportPage:
         """The page's model, made when its page is written and dropped after;
         `compared_run`: the run its comparison page (`compare.html`) is against."""
-        trends = f"{self.archived.record.benchmark_id}/{TRENDS_PAGE_NAME}.html"
+        trends = f"{self.archived.facts.benchmark_id}/{TRENDS_PAGE_NAME}.html"
         page = report_page(self.analysis, self.charts, trends_href=trends)
         if compared_run is None:
             return page
@@ -98,36 +93,34 @@ class RunSite:
 
     def files(self, cache_dir: Path) -> list[SiteFile]:
         """The raw record, each archived candidate (as text: `x.svg` is published as
-        `x.svg.txt`), and each chart as SVG and as spec.
-
-        Charts not yet in `cache_dir` are drawn into it. The list is kept there too, under the
-        record's digest and the code's (`BuildCache.code`), and used while every file it names
-        is there: an unchanged run's charts are not even built (~3 ms a run).
-        """
-        listed = cache_dir / "files" / f"{self.archived.digest}-{self.cache.code}.json"
-        with contextlib.suppress(OSError, ValueError, TypeError):
-            kept = [SiteFile(site, Path(source)) for site, source in json.loads(listed.read_text())]
-            if all(f.source.is_file() for f in kept):
-                return kept
-        found = self._files(cache_dir)
-        rows = [[f.site_path, str(f.source)] for f in found]
-        write_atomic(listed, json.dumps(rows, ensure_ascii=False) + "\n", durable=False)
-        return found
-
-    def _files(self, cache_dir: Path) -> list[SiteFile]:
+        `x.svg.txt`), and each chart as SVG and as spec; charts not yet in `cache_dir` are
+        drawn into it."""
         record = compact_record(self.archived.path, self.archived.digest, cache_dir)
-        found = [SiteFile(f"{self.folder}/{RECORD_FILENAME}", record)]
+        found = [SiteFile(f"{self.folder}/{RECORD_FILENAME}", str(record))]
         for path in self.archived.candidate_paths():
             found.append(
-                SiteFile(f"{self.folder}/{as_text_file(path)}", self.archived.folder / path)
+                SiteFile(f"{self.folder}/{as_text_file(path)}", str(self.archived.folder / path))
             )
         for chart in self.charts:
             if chart.rows:
                 charts = f"{self.folder}/charts/{chart.name}"
-                found.append(SiteFile(f"{charts}.svg", svg_path_for(chart, cache_dir)))
-                found.append(SiteFile(f"{charts}.vl.json", spec_path_for(chart, cache_dir)))
+                found.append(SiteFile(f"{charts}.svg", str(svg_path_for(chart, cache_dir))))
+                found.append(SiteFile(f"{charts}.vl.json", str(spec_path_for(chart, cache_dir))))
         return found
 
 
+def task_digests(folder: Path, tasks: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:
+    """Task id -> SHA-256 of its archived candidates (paths and bytes) in the run `folder`:
+    its page shows them, so a changed file renders the page again."""
+    found = {}
+    for task, paths in tasks:
+        digest = hashlib.sha256(task.encode())
+        for path in paths:
+            digest.update(path.encode() + b"\0")
+            digest.update((folder / path).read_bytes() + b"\0")
+        found[task] = digest.hexdigest()
+    return found
+
+
 def run_site(archived: ArchivedRun, cache: BuildCache) -> RunSite:
-    return RunSite(archived, RunAnalysis(archived.record), cache)
+    return RunSite(archived, cache)

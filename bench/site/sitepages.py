@@ -8,25 +8,34 @@ HTML (`bench.site.pagecache`), from the inputs that make it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 from jinja2 import Environment
 
-from bench.record.analysis import RunAnalysis
 from bench.record.archive import ArchivedRun
 from bench.record.compare import compare_runs
+from bench.record.history import Mark
 from bench.site import browse
 from bench.site.cache import BuildCache
 from bench.site.comparison import COMPARE_NAME, compare_page, render_compare
 from bench.site.index import IndexEntry
 from bench.site.leaderboard import model_runs
+from bench.site.listed import ListedRun, Listings
 from bench.site.modelpage import model_page
 from bench.site.pagecache import PageCache
-from bench.site.report import REPORT_NAME, Section, render_report
-from bench.site.runsite import RunSite, SiteFile, run_site
+from bench.site.report import Section, render_report
+from bench.site.runsite import RunSite, run_site, task_digests
 from bench.site.suitepage import render_task
-from bench.site.trends import BenchmarkTrends, render_trends, trends_for, trends_page
+from bench.site.trends import (
+    TREND_MAX_RUNS,
+    BenchmarkTrends,
+    render_trends,
+    trends_for,
+    trends_page,
+)
 
 HOME_RUNS = 50  # the newest runs the home page lists
 Rendered = tuple[str, Sequence[Section]]  # the page's body and its table of contents
@@ -44,59 +53,80 @@ class GeneratedPage:
 
 @dataclass
 class SitePages:
-    runs: dict[str, RunSite]  # by page source
+    runs: list[ListedRun]
     trends: list[BenchmarkTrends]
     entries: list[IndexEntry]
     pages: dict[str, GeneratedPage]  # by source path
     data_files: dict[str, str]  # site path -> content
     benchmark_pages: dict[str, str]  # benchmark id -> its page's path
-    files: list[SiteFile] = field(default_factory=list)  # records, candidates, charts
+    redraw: Callable[[ListedRun], ListedRun]  # a run's listing made again (a file was lost)
 
 
-def site_pages(archived: Sequence[ArchivedRun], cache: BuildCache, pages: PageCache) -> SitePages:
-    sites = [run_site(run, cache) for run in archived]
-    runs = {s.page_src: s for s in sites}
-    analyses = [s.analysis for s in sites]
-    near = browse.neighbours(analyses)
-    found_marks = browse.run_marks(near, analyses)
-    entries = [
-        browse.with_marks(s.index_entry(), found_marks.get(s.index_entry().href, ())) for s in sites
-    ]
-    trends = trends_for(analyses, cache)
+def site_pages(
+    archived: Sequence[ArchivedRun],
+    cache: BuildCache,
+    pages: PageCache,
+    listings: Listings,
+    cache_dir: Path,
+) -> SitePages:
+    """Every generated page; a run whose listing is kept in `listings` is not analysed unless
+    one of its pages is rendered (its record, or the run before it, changed)."""
+    sites = {run.digest: run_site(run, cache) for run in archived}
+    listed = sorted(
+        (listings.listed(s, cache_dir) for s in sites.values()),
+        key=lambda r: (r.entry.started_at, r.entry.run_id),
+    )
+    by_href = {r.entry.href: r for r in listed}
+    near = browse.neighbours(r.entry for r in listed)
+
+    def changes(before: str, after: str) -> tuple[Mark, ...]:
+        a, b = by_href[before].digest, by_href[after].digest
+        return listings.marks(a, b, lambda: browse.pair_marks(sites[a].analysis, sites[b].analysis))
+
+    found_marks = browse.run_marks(near, changes)
+    entries = [browse.with_marks(r.entry, found_marks.get(r.entry.href, ())) for r in listed]
+    by_benchmark: dict[str, list[ListedRun]] = defaultdict(list)
+    for r in listed:
+        by_benchmark[r.facts.benchmark_id].append(r)
+    newest = [r for group in by_benchmark.values() for r in group[-TREND_MAX_RUNS:]]
+    trends = trends_for(
+        (listings.trend(sites[r.digest]) for r in newest),
+        cache,
+        {b: len(group) for b, group in by_benchmark.items()},
+    )
     trend_links = {t.benchmark_id: t.page_path for t in trends}
-    models = model_runs(analyses, found_marks)
+    models = model_runs(((r.facts.benchmark_id, r.models) for r in listed), found_marks)
     bench_pages, month_pages = browse.benchmark_pages(entries, models, trend_links)
     generated: dict[str, GeneratedPage] = {}
-    digests = {s.folder: s.archived.digest for s in sites}
-    for site in sites:
-        near_run = near[f"{site.folder}/{REPORT_NAME}"]
-        previous = near_run.compared
-        previous_id = previous.record.run_id if previous else None
+    for run in listed:
+        site = sites[run.digest]
+        previous = near[run.entry.href].compared
+        previous_id = previous.run_id if previous else None
         generated[site.page_src] = GeneratedPage(
             site.page_src,
-            site.title,
+            run.title,
             _report(site, previous_id),
-            pages.key("report", site.archived.digest, previous_id or ""),
+            pages.key("report", run.digest, previous_id or ""),
             searched=False,
         )
-        for task_id, task_digest in site.task_digests().items():
+        for task_id, task_digest in task_digests(site.archived.folder, run.tasks).items():
             src = site.task_src(task_id)
             generated[src] = GeneratedPage(
                 src,
-                f"{task_id} · {site.archived.record.run_id}",
+                f"{task_id} · {run.entry.run_id}",
                 _task(site, task_id),
-                pages.key("task", site.archived.digest, task_digest),
-                run=True,
+                pages.key("task", run.digest, task_digest),
+                searched=False,
             )
         if previous is not None:
             src = f"{site.folder}/{COMPARE_NAME.removesuffix('.html')}.md"
-            before = f"{previous.record.benchmark_id}/{previous.record.run_id}"
-            same_host = previous is near_run.on_host
+            before = sites[by_href[previous.href].digest]
+            same_host = previous is near[run.entry.href].on_host
             generated[src] = GeneratedPage(
                 src,
-                f"{site.archived.record.run_id} against {previous.record.run_id}",
-                _compare(previous, site, same_host),
-                pages.key("compare", digests[before], site.archived.digest, str(same_host)),
+                f"{run.entry.run_id} against {previous.run_id}",
+                _compare(before, site, same_host),
+                pages.key("compare", before.archived.digest, run.digest, str(same_host)),
                 searched=False,
             )
     for t in trends:
@@ -130,8 +160,12 @@ def site_pages(archived: Sequence[ArchivedRun], cache: BuildCache, pages: PageCa
         data |= browse.data_files(
             b.benchmark_id, [e for e in entries if e.benchmark_id == b.benchmark_id]
         )
+
+    def redraw(run: ListedRun) -> ListedRun:
+        return listings.remake(sites[run.digest], cache_dir)
+
     return SitePages(
-        runs=runs,
+        runs=listed,
         trends=trends,
         entries=entries,
         pages=generated,
@@ -139,6 +173,7 @@ def site_pages(archived: Sequence[ArchivedRun], cache: BuildCache, pages: PageCa
         benchmark_pages={
             b.benchmark_id: b.page_src.removesuffix(".md") + ".html" for b in bench_pages
         },
+        redraw=redraw,
     )
 
 
@@ -162,9 +197,9 @@ def _task(site: RunSite, task_id: str) -> Callable[[Environment], Rendered]:
     return render
 
 
-def _compare(a: RunAnalysis, b: RunSite, same_host: bool) -> Callable[[Environment], Rendered]:
+def _compare(a: RunSite, b: RunSite, same_host: bool) -> Callable[[Environment], Rendered]:
     def render(env: Environment) -> Rendered:
-        page = compare_page(compare_runs(a, b.analysis), same_host)
+        page = compare_page(compare_runs(a.analysis, b.analysis), same_host)
         return render_compare(env, page), tuple(Section(s.id, s.title) for s in page.sections)
 
     return render

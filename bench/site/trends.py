@@ -10,11 +10,12 @@ error bars).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -78,6 +79,32 @@ METRICS = (
 
 
 @dataclass(frozen=True)
+class TrendModel:
+    """One direct model of a run: its figure for each of METRICS (None where it has none)."""
+
+    tag: str
+    stats: tuple[Stat | None, ...]
+
+
+@dataclass(frozen=True)
+class TrendRun:
+    """What the trends take of a run, made once from its analysis and kept with its listing."""
+
+    benchmark_id: str
+    title: str
+    run_id: str
+    started_at: dt.datetime
+    methodology_version: int
+    models: tuple[TrendModel, ...]
+
+    @classmethod
+    def of(cls, run: RunAnalysis) -> TrendRun:
+        r = run.record
+        models = tuple(TrendModel(d.tag, tuple(m.of(d) for m in METRICS)) for d in run.direct)
+        return cls(r.benchmark_id, r.title, r.run_id, r.started_at, r.methodology_version, models)
+
+
+@dataclass(frozen=True)
 class TrendPoint:
     started_at: str  # ISO 8601, UTC
     run_id: str
@@ -123,8 +150,8 @@ class TimeAxis:
         return json.dumps(list(self.ticks_ms))
 
     @classmethod
-    def over(cls, runs: Sequence[RunAnalysis]) -> TimeAxis:
-        first, last = runs[0].record.started_at, runs[-1].record.started_at
+    def over(cls, runs: Sequence[TrendRun]) -> TimeAxis:
+        first, last = runs[0].started_at, runs[-1].started_at
         if first.date() != last.date():
             return cls("day", 1, "Run start (UTC)")
         span_s = (last - first).total_seconds()
@@ -158,7 +185,7 @@ class TrendChart:
 class BenchmarkTrends:
     benchmark_id: str
     title: str
-    runs: tuple[RunAnalysis, ...]  # oldest first, the newest TREND_MAX_RUNS
+    runs: tuple[TrendRun, ...]  # oldest first, the newest TREND_MAX_RUNS
     total_runs: int
     changes: tuple[MethodologyChange, ...]
     charts: tuple[TrendChart, ...]
@@ -181,31 +208,38 @@ class BenchmarkTrends:
         for chart in self.charts:
             if chart.points:
                 svg = svg_path_for(chart, cache_dir)
-                found.append(SiteFile(self.chart_file(chart, ".svg"), svg))
+                found.append(SiteFile(self.chart_file(chart, ".svg"), str(svg)))
                 found.append(
-                    SiteFile(self.chart_file(chart, ".vl.json"), spec_path_for(chart, cache_dir))
+                    SiteFile(
+                        self.chart_file(chart, ".vl.json"), str(spec_path_for(chart, cache_dir))
+                    )
                 )
         return found
 
 
-def trends_for(runs: Iterable[RunAnalysis], cache: BuildCache) -> list[BenchmarkTrends]:
-    """The trends of every benchmark in `runs`, by benchmark id, specs filled from `cache`."""
-    groups: dict[str, list[RunAnalysis]] = defaultdict(list)
+def trends_for(
+    runs: Iterable[TrendRun], cache: BuildCache, totals: Mapping[str, int] | None = None
+) -> list[BenchmarkTrends]:
+    """The trends of every benchmark in `runs`, by benchmark id, specs filled from `cache`;
+    `totals`: each benchmark's count of runs, where `runs` holds only its newest."""
+    groups: dict[str, list[TrendRun]] = defaultdict(list)
     for run in runs:
-        groups[run.record.benchmark_id].append(run)
-    return [benchmark_trends(groups[b], cache) for b in sorted(groups)]
+        groups[run.benchmark_id].append(run)
+    return [benchmark_trends(groups[b], cache, (totals or {}).get(b)) for b in sorted(groups)]
 
 
-def benchmark_trends(runs: Sequence[RunAnalysis], cache: BuildCache) -> BenchmarkTrends:
-    ordered = sorted(runs, key=lambda r: (r.record.started_at, r.record.run_id))
+def benchmark_trends(
+    runs: Sequence[TrendRun], cache: BuildCache, total: int | None = None
+) -> BenchmarkTrends:
+    ordered = sorted(runs, key=lambda r: (r.started_at, r.run_id))
     shown = tuple(ordered[-TREND_MAX_RUNS:])
     changes = tuple(methodology_changes(shown))
-    newest = shown[-1].record
+    newest = shown[-1]
     return BenchmarkTrends(
         benchmark_id=newest.benchmark_id,
         title=newest.title,
         runs=shown,
-        total_runs=len(ordered),
+        total_runs=max(total or 0, len(ordered)),
         changes=changes,
         charts=tuple(
             _chart(cache, metric, shown, changes, TimeAxis.over(shown)) for metric in METRICS
@@ -213,45 +247,44 @@ def benchmark_trends(runs: Sequence[RunAnalysis], cache: BuildCache) -> Benchmar
     )
 
 
-def methodology_changes(runs: Sequence[RunAnalysis]) -> list[MethodologyChange]:
+def methodology_changes(runs: Sequence[TrendRun]) -> list[MethodologyChange]:
     """Each run (oldest first) whose methodology version differs from the run before it."""
     found = []
     for before, run in itertools.pairwise(runs):
-        previous, version = before.record.methodology_version, run.record.methodology_version
+        previous, version = before.methodology_version, run.methodology_version
         if version != previous:
-            found.append(
-                MethodologyChange(_time(run), run.record.run_id, _href(run), previous, version)
-            )
+            found.append(MethodologyChange(_time(run), run.run_id, _href(run), previous, version))
     return found
 
 
-def _time(run: RunAnalysis) -> str:
-    return run.record.started_at.strftime(TIME_FORMAT)
+def _time(run: TrendRun) -> str:
+    return run.started_at.strftime(TIME_FORMAT)
 
 
-def _href(run: RunAnalysis) -> str:
-    return f"{run.record.run_id}/{REPORT_NAME}"
+def _href(run: TrendRun) -> str:
+    return f"{run.run_id}/{REPORT_NAME}"
 
 
 def _chart(
     cache: BuildCache,
     metric: Metric,
-    runs: Sequence[RunAnalysis],
+    runs: Sequence[TrendRun],
     changes: Sequence[MethodologyChange],
     axis: TimeAxis,
 ) -> TrendChart:
     points = []
+    at = METRICS.index(metric)
     for run in runs:
-        for d in run.direct:
-            stat = metric.of(d)
+        for d in run.models:
+            stat = d.stats[at]
             if stat is not None:
                 points.append(
                     TrendPoint(
                         started_at=_time(run),
-                        run_id=run.record.run_id,
+                        run_id=run.run_id,
                         href=_href(run),
                         model=printable(d.tag),  # vl-convert writes it raw
-                        methodology=f"v{run.record.methodology_version}",
+                        methodology=f"v{run.methodology_version}",
                         value=stat.median,
                     )
                 )
@@ -428,13 +461,13 @@ def trends_page(trends: BenchmarkTrends) -> TrendsPage:
             TrendRow(
                 _time(run),
                 _href(run),
-                run.record.run_id,
-                f"v{run.record.methodology_version}",
+                run.run_id,
+                f"v{run.methodology_version}",
                 d.tag,
-                tuple(fmt.stat(m.of(d), m.render) for m in METRICS),
+                tuple(fmt.stat(stat, m.render) for m, stat in zip(METRICS, d.stats, strict=True)),
             )
             for run in reversed(trends.runs)
-            for d in run.direct
+            for d in run.models
         ),
         sections=(*changes, Section("charts", "Charts"), Section("trend-data", "Trend data")),
     )
