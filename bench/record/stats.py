@@ -260,14 +260,14 @@ def _median_rank(level: float, n: int) -> int:
     q = (1 - level) / 2
     rank = max(math.ceil(special.bdtrik(q, n, 0.5)), 0)
     below = max(rank - 1, 0)
-    return below if special.bdtr(below, n, 0.5) >= q else rank
+    return below if float(special.bdtr(below, n, 0.5)) >= q else int(rank)
 
 
 @cache
 def _scipy() -> Any:
     """scipy.stats, imported when first asked (~1.5 s): a site build that reads every figure
     from its cache never asks."""
-    from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type information
+    from scipy import stats  # scipy ships no type information: Any
 
     return stats
 
