@@ -386,3 +386,33 @@ def test_the_median_rank_is_scipys_binomial_quantile(level: float) -> None:
     for n in range(1, 600):
         expected = int(stats.binom.ppf((1 - level) / 2, n, 0.5))
         assert stats_module._median_rank(level, n) == expected, n
+
+
+def test_the_exact_mcnemar_p_is_scipys_binomial_test() -> None:
+    from scipy import stats
+
+    for a in range(40):
+        for b in range(40):
+            if a + b:
+                expected = float(stats.binomtest(a, a + b, 0.5).pvalue)
+                assert math.isclose(stats_module._mcnemar_p(a, b), expected, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("level", [0.9, 0.95])
+def test_the_wilson_interval_is_scipys(level: float) -> None:
+    from scipy import stats
+
+    for n in range(1, 60):
+        for k in range(n + 1):
+            ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
+            found = stats_module._wilson(k, n, level)
+            assert math.isclose(found.low, ci.low, rel_tol=1e-12, abs_tol=1e-15), (k, n)
+            assert math.isclose(found.high, ci.high, rel_tol=1e-12, abs_tol=1e-15), (k, n)
+
+
+def test_the_t_quantile_is_scipys() -> None:
+    from scipy import stats
+
+    for df in range(1, 200):
+        for level in (0.9, 0.95, 0.99):
+            assert stats_module._t_quantile(level, df) == float(stats.t.ppf((1 + level) / 2, df))

@@ -136,13 +136,7 @@ def find_run(argument: str, archive: Path) -> Path:
 def record_paths(root: Path) -> list[Path]:
     """Every run record below `root` (a record file, a run folder or an archive folder),
     broken and looping symlinks included, so that they are reported rather than skipped."""
-    if not root.is_dir():
-        return [root]
-    return sorted(
-        Path(folder) / RECORD_FILENAME
-        for folder, subfolders, files in os.walk(root)
-        if RECORD_FILENAME in files or RECORD_FILENAME in subfolders
-    )
+    return _scan(root)[0]
 
 
 def load_record(path: Path) -> RunRecord:
@@ -166,8 +160,8 @@ def load_archive(root: Path, known: Known | None = None) -> list[ArchivedRun]:
     if not root.exists():
         raise ArchiveError([RecordProblem(root, "(archive)", "an archive folder", "nothing")])
     runs: list[ArchivedRun] = []
-    problems = _symlinked_folders(root)
-    for path in record_paths(root):
+    paths, problems = _scan(root)
+    for path in paths:
         run, found = _load(path, known)
         problems += found
         if run is not None:
@@ -309,29 +303,33 @@ def _not_a_record_file(path: Path) -> RecordProblem | None:
     return RecordProblem(path, "(file)", "a regular file", why.removeprefix("which is "))
 
 
-def _symlinked_folders(root: Path) -> list[RecordProblem]:
-    """Records are read from real folders: a symlinked benchmark or run folder could lead
-    anywhere (os.walk does not follow it). Inside a run folder, a symlink matters only when
-    a record names a file through it: see _bad_candidates."""
+def _scan(root: Path) -> tuple[list[Path], list[RecordProblem]]:
+    """Every record below `root` (see `record_paths`), and every symlinked folder outside the
+    run folders, in one walk. Records are read from real folders: a symlinked benchmark or run
+    folder could lead anywhere (os.walk does not follow it). Inside a run folder, a symlink
+    matters only when a record names a file through it: see _bad_candidates."""
     if not root.is_dir():
-        return []
-    problems = []
+        return [root], []
+    paths, problems = [], []
+    in_run: dict[str, bool] = {}
     for folder, subfolders, files in os.walk(root):
-        if RECORD_FILENAME in files or RECORD_FILENAME in subfolders:
-            subfolders.clear()  # a run folder: see above
-            continue
+        here = RECORD_FILENAME in files or RECORD_FILENAME in subfolders
+        if here:
+            paths.append(Path(folder) / RECORD_FILENAME)
+        inside = here or in_run.get(folder, False)
         for name in subfolders:
-            link = Path(folder) / name
-            if link.is_symlink():
+            link = os.path.join(folder, name)
+            in_run[link] = inside
+            if not inside and os.path.islink(link):
                 problems.append(
                     RecordProblem(
-                        link,
+                        Path(link),
                         "(folder)",
                         "a folder, not a symlink",
                         f"a symlink to {os.readlink(link)}",
                     )
                 )
-    return problems
+    return sorted(paths), problems
 
 
 def _bad_candidates(runs: list[ArchivedRun]) -> list[RecordProblem]:

@@ -152,12 +152,20 @@ def wilson(k: int, n: int, level: float = LEVEL) -> Interval:
     return _wilson(k, n, level)
 
 
-# scipy's tests and quantiles cost ~1 ms a call, and a site build asks the same few (counts of
-# samples, degrees of freedom) thousands of times: each answer is kept, a pure function's.
+# scipy.stats takes 2 s to import, which a build that adds one run would spend on a few
+# quantiles: these are computed from scipy.special (0.4 s) as scipy.stats computes them, and
+# tests/test_stats.py checks them against scipy.stats. A site build asks the same few (counts
+# of samples, degrees of freedom) thousands of times: each answer is kept, a pure function's.
 @cache
 def _wilson(k: int, n: int, level: float) -> Interval:
-    ci = _scipy().binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
-    return Interval(float(ci.low), float(ci.high), level)
+    """`scipy.stats.binomtest(k, n).proportion_ci(level, method="wilson")`: Newcombe's
+    formula, as `scipy.stats._binomtest._binom_wilson_conf_int` writes it."""
+    z = float(_special().ndtri(0.5 + 0.5 * level))
+    p = k / n
+    denom = 2 * (n + z**2)
+    center = (2 * n * p + z**2) / denom
+    delta = z / denom * math.sqrt(4 * n * p * (1 - p) + z**2)
+    return Interval(0.0 if k == 0 else center - delta, 1.0 if k == n else center + delta, level)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -222,14 +230,18 @@ def _t_interval(values: Sequence[float], level: float) -> Interval | None:
 
 @cache
 def _t_quantile(level: float, df: int) -> float:
-    return float(_scipy().t.ppf((1 + level) / 2, df))
+    """`scipy.stats.t.ppf((1 + level) / 2, df)`, which is this."""
+    return float(_special().stdtrit(df, (1 + level) / 2))
 
 
 @cache
 def _mcnemar_p(a_only: int, b_only: int) -> float:
-    if a_only + b_only == 0:
+    """`scipy.stats.binomtest(a_only, a_only + b_only, 0.5).pvalue`: the exact two-sided
+    test, which at p = 1/2 sums the two tails as far in as the smaller count."""
+    n = a_only + b_only
+    if 2 * a_only == n:
         return 1.0
-    return float(_scipy().binomtest(a_only, a_only + b_only, 0.5).pvalue)
+    return min(1.0, 2 * float(_special().bdtr(min(a_only, b_only), n, 0.5)))
 
 
 def _keyed(observations: Iterable[Observation], side: Side | None = None) -> dict[Key, Observation]:
@@ -255,8 +267,7 @@ def _median_rank(level: float, n: int) -> int:
     """`scipy.stats.binom.ppf((1 - level) / 2, n, 0.5)`, computed as scipy computes it, from
     scipy.special: a leaderboard needs only this, and scipy.special imports in 0.4 s where
     scipy.stats takes 2 s (tests/test_stats.py checks both agree)."""
-    from scipy import special  # type: ignore[import-untyped]
-
+    special = _special()
     q = (1 - level) / 2
     rank = max(math.ceil(special.bdtrik(q, n, 0.5)), 0)
     below = max(rank - 1, 0)
@@ -264,12 +275,12 @@ def _median_rank(level: float, n: int) -> int:
 
 
 @cache
-def _scipy() -> Any:
-    """scipy.stats, imported when first asked (~1.5 s): a site build that reads every figure
-    from its cache never asks."""
-    from scipy import stats  # scipy ships no type information: Any
+def _special() -> Any:
+    """scipy.special, imported when first asked (0.4 s): a site build that reads every
+    figure from its cache never asks."""
+    from scipy import special  # type: ignore[import-untyped]  # scipy ships no type information
 
-    return stats
+    return special
 
 
 def _check_level(level: float) -> None:

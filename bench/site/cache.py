@@ -23,6 +23,16 @@ def cached(path: Path, make: Callable[[], str]) -> Path:
     return path
 
 
+def file_copy(source: Path, cache_dir: Path) -> Path:
+    """A copy of `source` in `cache_dir`, named by the SHA-256 of its bytes: the site links
+    it, so an archived file is never linked into the site (nor written through it)."""
+    raw = source.read_bytes()
+    path = cache_dir / "files" / f"{hashlib.sha256(raw).hexdigest()}.txt"
+    if not path.exists():
+        write_atomic(path, raw, durable=False)
+    return path
+
+
 RECORD_COPY_FORMAT = "v2"  # v2: DEL and C1 controls escaped
 
 

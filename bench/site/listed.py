@@ -27,7 +27,7 @@ from bench.record.files import write_atomic
 from bench.record.history import Mark
 from bench.site.index import IndexEntry
 from bench.site.leaderboard import ModelKey, ModelRun, model_entries
-from bench.site.runsite import RunSite, SiteFile
+from bench.site.runsite import RunSite, SiteFile, Stamp, stamps
 from bench.site.trends import TrendRun
 
 FORMAT = "listed-v1"
@@ -42,7 +42,8 @@ class ListedRun:
     facts: RecordFacts
     entry: IndexEntry  # without marks: they depend on the run before
     models: tuple[tuple[ModelKey, ModelRun], ...]
-    files: tuple[SiteFile, ...]  # what the run's page links, from the cache and the archive
+    files: tuple[SiteFile, ...]  # what the run's page links, all in the cache
+    stamps: tuple[Stamp, ...]  # the archived candidates the cached copies were made from
     tasks: tuple[tuple[str, tuple[str, ...]], ...]  # a suite's tasks and their candidates
 
     @property
@@ -62,6 +63,7 @@ def listed_run(site: RunSite, cache_dir: Path) -> ListedRun:
         entry=site.index_entry(),
         models=model_entries(site.analysis),
         files=tuple(site.files(cache_dir)),
+        stamps=stamps(site.archived.folder, site.archived.candidate_paths()),
         tasks=site.task_candidates(),
     )
 
@@ -98,7 +100,12 @@ class Listings:
         """The run's listing: kept, or made from its analysis and kept. Whoever publishes its
         files calls `remake` if one of them is gone from the cache."""
         found = self.get(site.archived.digest)
-        return found if found is not None else self.remake(site, cache_dir)
+        if (
+            found is None
+            or stamps(site.archived.folder, (s[0] for s in found.stamps)) != found.stamps
+        ):
+            return self.remake(site, cache_dir)
+        return found
 
     def remake(self, site: RunSite, cache_dir: Path) -> ListedRun:
         """The run's listing made from its analysis (its charts drawn again where missing)."""
@@ -131,6 +138,10 @@ class Listings:
             found = compute()
             write_atomic(path, _MARKS.dump_json(found).decode(), durable=False)
         return found
+
+
+def _paths(found: tuple[Stamp, ...]) -> list[str]:
+    return [path for path, _, _ in found]
 
 
 def _load(path: Path, read: Callable[[bytes], T]) -> T | None:

@@ -6,6 +6,9 @@ import contextlib
 import logging
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterable
 from html import escape
 from pathlib import Path
@@ -28,11 +31,9 @@ from bench.site.minify import strip_indentation
 from bench.site.pagecache import PageCache, build_fingerprint
 from bench.site.render import TEMPLATES_DIR, environment
 from bench.site.report import Section
-from bench.site.runsite import SiteFile
 from bench.site.sitepages import (
     HOME_RUNS,
     GeneratedPage,
-    Rendered,
     SitePages,
     data_stems,
     site_pages,
@@ -70,15 +71,27 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def __init__(self) -> None:
         self.site: SitePages | None = None
         self.keys: dict[str, str] = {}  # page source -> its cache key
-        self.bodies: dict[str, Rendered] = {}  # page source -> its body, rendered to key it
         self.serving = False
+        self.cleaning = False  # this build empties site_dir (`mkdocs build`, not --dirty)
+        self.sweeper: subprocess.Popen[bytes] | None = None
         self.archive_error: ArchiveError | None = None
         self.from_cache: list[str] = []  # site paths of the pages published from the cache
+        self.cached: list[tuple[str, str]] = []  # (file of the cache, its site path)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # `mkdocs serve` keeps this plugin across rebuilds: a bad record shows a page saying
         # so (a build error would leave every request hanging) until the file is fixed.
         self.serving = command == "serve"
+        self.cleaning = command == "build" and not dirty
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        # MkDocs empties site_dir next, one file at a time: ~3 s for the 130,000 files of
+        # 10,000 runs. Moved aside instead, the old site is deleted by a second process while
+        # this one builds; on_post_build waits for it. Only in `mkdocs build` without --dirty,
+        # where MkDocs is known to empty the folder anyway.
+        self.sweeper = (
+            sweep(Path(config.site_dir), self.cache_dir / "old-sites") if self.cleaning else None
+        )
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -123,23 +136,19 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self.site = site = site_pages(
             archived, self.cache, self.pages, self.listings, self.cache_dir
         )
-        self.keys, self.bodies, self.from_cache = {}, {}, []
-        # A page whose inputs are unchanged is published from the cache as it was written: a
-        # run's pages by their inputs, a listing page by its body (rendered here, ~1 ms, where
-        # the theme takes ~30). A page in the search always goes through MkDocs (the search
-        # reads it), and so does every page when run pages are searched.
+        self.keys, self.from_cache, self.cached = {}, [], []
+        # A page whose inputs are unchanged is published from the cache as it was written. A
+        # page in the search always goes through MkDocs (the search reads it), and so does
+        # every page when run pages are searched.
         reuse = not self.config.search_run_pages and self.archive_error is None
         for page in site.pages.values():
             key = page.cache_key
-            if key is None and reuse and not page.searched:
-                self.bodies[page.src_uri] = body, sections = page.render(self.env)
-                key = self.pages.key("body", page.title, body, *(repr(s) for s in sections))
             if key is not None:
                 self.keys[page.src_uri] = key
             cached = self.pages.get(key) if reuse and key is not None else None
             if cached is not None:
                 html_path = page.src_uri.removesuffix(".md") + ".html"
-                files.append(CacheFile.generated(config, html_path, abs_src_path=str(cached)))
+                self.cached.append((cached, html_path))
                 self.from_cache.append(html_path)
                 continue
             files.append(
@@ -148,10 +157,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                 )
             )
         for trends in site.trends:
-            for item in trends.files(self.cache_dir):
-                files.append(
-                    CacheFile.generated(config, item.site_path, abs_src_path=str(item.source))
-                )
+            self.cached += [(item.source, item.site_path) for item in trends.files(self.cache_dir)]
         for path, content in site.data_files.items():
             files.append(File.generated(config, path, content=content))
         feed = render_feed(site.entries, title=config.site_name, site_url=config.site_url or "")
@@ -205,10 +211,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     ) -> TemplateContext | None:
         generated = self._page(page)
         if generated is not None:
-            src = page.file.src_uri
-            body, sections = (
-                self.bodies.pop(src) if src in self.bodies else generated.render(self.env)
-            )
+            body, sections = generated.render(self.env)
             page.toc = _toc(sections)
             page.content = body
         return context
@@ -243,17 +246,23 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         return head + urls + "\n" + end + tail if end else output_content
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Each run's files (record, candidates, charts) are published here, not as MkDocs
-        files: 10,000 runs have over 100,000 of them, and MkDocs' handling costs more than
-        the publishing (a link to the cache, a copy from the archive)."""
+        """The pages published from the cache, and each run's files (record, candidates,
+        charts), are put in the site here, not handed to MkDocs as files: 10,000 runs have over
+        100,000 of them, and MkDocs' handling of a file costs more than linking it."""
+        if self.sweeper is not None:
+            self.sweeper.wait()
         if self.site is None:
             return
-        site_dir = Path(config.site_dir)
+        publisher = Publisher(config.site_dir)
+        for source, site_path in self.cached:
+            publisher.put(source, site_path)
         for run in self.site.runs:
             try:
-                publish(run.files, site_dir, self.cache_dir)
+                for item in run.files:
+                    publisher.put(item.source, item.site_path)
             except FileNotFoundError:  # a file deleted from the cache: drawn again
-                publish(self.site.redraw(run).files, site_dir, self.cache_dir)
+                for item in self.site.redraw(run).files:
+                    publisher.put(item.source, item.site_path)
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
@@ -262,47 +271,58 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         return server
 
 
-def publish(items: Iterable[SiteFile], site_dir: Path, cache_dir: Path) -> None:
-    """Each file into the site: from the cache as a hard link (see CacheFile), else a copy."""
-    cache = f"{cache_dir}{os.sep}"
-    made: set[str] = set()
-    for item in items:
-        source, target = str(item.source), os.path.join(site_dir, item.site_path)
-        folder = os.path.dirname(target)
-        if folder not in made:
-            os.makedirs(folder, exist_ok=True)
-            made.add(folder)
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(target)  # a --dirty build: never write through an old link
-        if source.startswith(cache):
-            try:
-                os.link(source, target)
-                continue
-            except FileNotFoundError:
-                raise
-            except OSError:  # another file system, or no links: copied
-                pass
-        shutil.copyfile(source, target)
+def sweep(site_dir: Path, trash: Path) -> subprocess.Popen[bytes] | None:
+    """Move what MkDocs would delete from `site_dir` (all but dotfiles, as it does) into a new
+    folder of `trash`, and start deleting everything in `trash` in a child process. Whatever
+    cannot be moved (another file system) stays for MkDocs to delete."""
+    if not site_dir.is_dir():
+        return None
+    trash.mkdir(parents=True, exist_ok=True)
+    aside = Path(tempfile.mkdtemp(dir=trash))
+    for entry in os.scandir(site_dir):
+        if not entry.name.startswith("."):
+            with contextlib.suppress(OSError):
+                os.rename(entry.path, aside / entry.name)
+    code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+    return subprocess.Popen([sys.executable, "-c", code, str(trash)])
 
 
-class CacheFile(File):
-    """A file of the build cache, published as a hard link to it rather than a copy (5x
-    quicker: a site of 10,000 runs has ~130,000 files). The cache replaces a file, never writes
+class Publisher:
+    """Puts files of the cache into the site as hard links, not copies (a site of 10,000 runs
+    has over 100,000 of them; a link is ~5x quicker). The cache replaces a file, never writes
     into one (`write_atomic`), so a later build cannot change what a site holds; a cache on
-    another file system is copied from. Archived files are always copied."""
+    another file system is copied from."""
 
-    def copy_file(self, dirty: bool = False) -> None:
-        if dirty and not self.is_modified():
+    def __init__(self, site_dir: str) -> None:
+        self.site_dir = site_dir
+        self._made = {site_dir}
+        self._copy = False
+
+    def put(self, source: str, site_path: str) -> None:
+        """`source` (a file of the cache) as `site_path`; FileNotFoundError if it is gone."""
+        target = os.path.join(self.site_dir, site_path)
+        self._folder(os.path.dirname(target))
+        if self._copy:
+            shutil.copyfile(source, target)
             return
-        assert self.abs_src_path is not None
-        output = self.abs_dest_path
-        os.makedirs(os.path.dirname(output), exist_ok=True)
         try:
-            if os.path.lexists(output):
-                os.remove(output)
-            os.link(self.abs_src_path, output)
-        except OSError:
-            super().copy_file(dirty)
+            os.link(source, target)
+        except FileExistsError:  # a --dirty build: replaced, never written through
+            os.remove(target)
+            os.link(source, target)
+        except FileNotFoundError:
+            raise
+        except OSError:  # another file system, or no hard links
+            self._copy = True
+            shutil.copyfile(source, target)
+
+    def _folder(self, path: str) -> None:
+        if path in self._made:
+            return
+        self._folder(os.path.dirname(path))
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path)
+        self._made.add(path)
 
 
 def _fingerprint(config: MkDocsConfig, files: Files) -> str:

@@ -74,6 +74,10 @@ class ModelPage:
         return model_page_path(self.benchmark_id, self.key).removesuffix(".html") + ".md"
 
 
+def model_title(benchmark_id: str, key: ModelKey, runs: Sequence[ModelRun]) -> str:
+    return f"{runs[-1].name} ({key.label}) on {benchmark_id}"
+
+
 def model_page(benchmark_id: str, key: ModelKey, runs: Sequence[ModelRun]) -> ModelPage:
     """`runs` oldest first, as `leaderboard.model_runs` gives them."""
     hosts = sorted({r.host for r in runs})
@@ -86,7 +90,7 @@ def model_page(benchmark_id: str, key: ModelKey, runs: Sequence[ModelRun]) -> Mo
         benchmark_id=benchmark_id,
         key=key,
         name=name,
-        title=f"{name} ({key.label}) on {benchmark_id}",
+        title=model_title(benchmark_id, key, runs),
         intro=(
             f"{key.label} in {count} of this benchmark on {on}: its score (median over "
             "repeats, with the 95% interval over its samples) and its call wall, run by run. "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from importlib.metadata import version
 from pathlib import Path
@@ -74,12 +75,12 @@ class PageCache:
             digest.update(b"\0" + item.encode())
         return digest.hexdigest()
 
-    def path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.html"
+    def path(self, key: str) -> str:
+        return os.path.join(self.folder, key[:2], f"{key}.html")  # not a Path: 20,000 a build
 
-    def get(self, key: str) -> Path | None:
+    def get(self, key: str) -> str | None:
         path = self.path(key)
-        return path if path.is_file() else None
+        return path if os.path.isfile(path) else None
 
     def put(self, key: str, html: str) -> None:
-        write_atomic(self.path(key), html, durable=False)
+        write_atomic(Path(self.path(key)), html, durable=False)

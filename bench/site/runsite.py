@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from bench.record.analysis import RunAnalysis
 from bench.record.archive import ArchivedRun
 from bench.record.safety import as_text_file
 from bench.record.schema import RECORD_FILENAME, CascadeSample, Sample
-from bench.site.cache import BuildCache, compact_record
+from bench.site.cache import BuildCache, compact_record, file_copy
 from bench.site.charts.frontier import FrontierChart, frontier_chart
 from bench.site.charts.model import Chart, charts_for, spec_path_for, svg_path_for
 from bench.site.index import IndexEntry
@@ -93,13 +94,16 @@ class RunSite:
 
     def files(self, cache_dir: Path) -> list[SiteFile]:
         """The raw record, each archived candidate (as text: `x.svg` is published as
-        `x.svg.txt`), and each chart as SVG and as spec; charts not yet in `cache_dir` are
-        drawn into it."""
+        `x.svg.txt`), and each chart as SVG and as spec, all from `cache_dir`: charts not yet
+        there are drawn into it, files copied into it."""
         record = compact_record(self.archived.path, self.archived.digest, cache_dir)
         found = [SiteFile(f"{self.folder}/{RECORD_FILENAME}", str(record))]
         for path in self.archived.candidate_paths():
             found.append(
-                SiteFile(f"{self.folder}/{as_text_file(path)}", str(self.archived.folder / path))
+                SiteFile(
+                    f"{self.folder}/{as_text_file(path)}",
+                    str(file_copy(self.archived.folder / path, cache_dir)),
+                )
             )
         for chart in self.charts:
             if chart.rows:
@@ -107,6 +111,18 @@ class RunSite:
                 found.append(SiteFile(f"{charts}.svg", str(svg_path_for(chart, cache_dir))))
                 found.append(SiteFile(f"{charts}.vl.json", str(spec_path_for(chart, cache_dir))))
         return found
+
+
+Stamp = tuple[str, int, int]  # a file's path in its run folder, its size and mtime (ns)
+
+
+def stamps(folder: Path, paths: Iterable[str]) -> tuple[Stamp, ...]:
+    """What says a file is the one its cached copy was made from, without reading it."""
+    found = []
+    for path in paths:
+        info = os.stat(os.path.join(folder, path))
+        found.append((path, info.st_size, info.st_mtime_ns))
+    return tuple(found)
 
 
 def task_digests(folder: Path, tasks: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment
+from pydantic_core import to_json
 
 from bench.record.archive import ArchivedRun
 from bench.record.compare import compare_runs
@@ -22,9 +23,9 @@ from bench.site import browse
 from bench.site.cache import BuildCache
 from bench.site.comparison import COMPARE_NAME, compare_page, render_compare
 from bench.site.index import IndexEntry
-from bench.site.leaderboard import model_runs
+from bench.site.leaderboard import ModelKey, ModelRun, model_page_path, model_runs
 from bench.site.listed import ListedRun, Listings
-from bench.site.modelpage import model_page
+from bench.site.modelpage import model_page, model_title
 from bench.site.pagecache import PageCache
 from bench.site.report import Section, render_report
 from bench.site.runsite import RunSite, run_site, task_digests
@@ -47,7 +48,8 @@ class GeneratedPage:
     src_uri: str
     title: str
     render: Callable[[Environment], Rendered]
-    cache_key: str | None = None  # None: rendered every build (a page there are few of)
+    cache_key: str | None = None  # of its inputs (their JSON for a listing page); None:
+    # rendered every build (a page in the search)
     searched: bool = True  # False: a page there are many of, out of the search unless asked
 
 
@@ -130,8 +132,9 @@ def site_pages(
                 searched=False,
             )
     for t in trends:
+        title = f"{t.title}: trends"
         generated[t.page_src] = GeneratedPage(
-            t.page_src, f"{t.title}: trends", _trends(t), searched=False
+            t.page_src, title, _trends(t), pages.key("trends", title, _content(t)), searched=False
         )
     for b in bench_pages:
         generated[b.page_src] = GeneratedPage(
@@ -140,19 +143,23 @@ def site_pages(
             _body("bench/benchmark.html", "benchmark", b),
         )
     for m in month_pages:
+        title = f"{m.benchmark_id}: {m.month}"
         generated[m.page_src] = GeneratedPage(
             m.page_src,
-            f"{m.benchmark_id}: {m.month}",
+            title,
             _body("bench/month.html", "month", m),
+            pages.key("month", title, _content(m)),
             searched=False,
         )
     for benchmark_id, by_model in models.items():
         for key, history in by_model.items():
-            page = model_page(benchmark_id, key, history)
-            generated[page.page_src] = GeneratedPage(
-                page.page_src,
-                page.title,
-                _body("bench/model.html", "model", page),
+            src = model_page_path(benchmark_id, key).removesuffix(".html") + ".md"
+            title = model_title(benchmark_id, key, history)
+            generated[src] = GeneratedPage(
+                src,
+                title,
+                _model(benchmark_id, key, history),
+                pages.key("model", title, _content(benchmark_id, key, history)),
                 searched=False,
             )
     data: dict[str, str] = {}
@@ -209,6 +216,22 @@ def _trends(trends: BenchmarkTrends) -> Callable[[Environment], Rendered]:
     def render(env: Environment) -> Rendered:
         model = trends_page(trends)
         return render_trends(env, model), model.sections
+
+    return render
+
+
+def _content(*models: object) -> str:
+    """What a listing page shows, as JSON (pydantic's, of any dataclass): its cache key. Not
+    repr, which differs between a figure made now and the same figure read from the cache."""
+    return to_json(models).decode()
+
+
+def _model(
+    benchmark_id: str, key: ModelKey, history: Sequence[ModelRun]
+) -> Callable[[Environment], Rendered]:
+    def render(env: Environment) -> Rendered:
+        page = model_page(benchmark_id, key, history)
+        return env.get_template("bench/model.html").render(model=page), page.sections
 
     return render
 
