@@ -15,7 +15,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from bench.record.analysis import RunAnalysis
-from bench.record.archive import ArchiveError, load_archive
+from bench.record.archive import ArchiveError, RecordFacts, Stamp, load_archive
 from bench.record.schema import RunRecord
 from bench.site import summary
 from bench.site.cache import BuildCache
@@ -312,15 +312,50 @@ def test_a_warm_build_validates_no_unchanged_record_and_every_changed_one(
 def test_known_records_are_not_parsed_and_still_checked(tmp_path: Path) -> None:
     archive = write_archive(tmp_path / "archive", make_series(2))
     first = load_archive(archive)
-    facts = {run.digest: run.facts for run in first}
-    again = load_archive(archive, facts.get)
+    known = Seen({run.digest: run.facts for run in first})
+    again = load_archive(archive, known)
     assert [r.facts for r in again] == [r.facts for r in first]
     assert not any("record" in r.__dict__ for r in again)  # read only when asked
     assert [r.record for r in again] == [r.record for r in first]
     moved = again[0].folder.parent / "elsewhere"
     again[0].folder.rename(moved)
     with pytest.raises(ArchiveError, match=r"\(location\): expected <archive>/"):
-        load_archive(archive, facts.get)
+        load_archive(archive, known)
+
+
+def test_a_record_file_whose_stamp_is_unchanged_is_not_read_again(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path / "archive", make_series(2))
+    first = load_archive(archive)
+    known = Seen({run.digest: run.facts for run in first})
+    load_archive(archive, known)  # read once, stamps kept
+    path = first[0].path
+    stamp, _ = known.stamps[str(path)]
+    known.stamps[str(path)] = (stamp, "0" * 64)  # what a file's stamp says is believed
+    known.known["0" * 64] = first[0].facts
+    believed = load_archive(archive, known)
+    assert [run.digest for run in believed if run.path == path] == ["0" * 64]
+    raw = path.read_bytes()
+    path.write_bytes(raw.replace(b'"repeats": ', b'"repeats": -', 1))  # a new ctime
+    with pytest.raises(ArchiveError, match=r"run\.json: repeats: expected"):
+        load_archive(archive, known)
+
+
+class Seen:
+    """What a site's cache remembers of records, in memory."""
+
+    def __init__(self, facts: dict[str, RecordFacts]) -> None:
+        self.known = facts
+        self.stamps: dict[str, tuple[Stamp, str]] = {}
+
+    def facts(self, digest: str) -> RecordFacts | None:
+        return self.known.get(digest)
+
+    def digest(self, path: str, stamp: Stamp) -> str | None:
+        kept = self.stamps.get(path)
+        return kept[1] if kept is not None and kept[0] == stamp else None
+
+    def read(self, path: str, stamp: Stamp, digest: str) -> None:
+        self.stamps[path] = (stamp, digest)
 
 
 def test_a_chart_deleted_from_the_cache_is_drawn_again(tmp_path: Path) -> None:

@@ -8,11 +8,11 @@ import glob
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -146,16 +146,30 @@ def load_record(path: Path) -> RunRecord:
     return run.record
 
 
-Known = Callable[[str], RecordFacts | None]  # a record's digest -> its facts, if seen
+Stamp = tuple[int, int, int, int]  # a file's size, mtime (ns), inode and ctime (ns)
+
+
+class Known(Protocol):
+    """What a caller remembers of records it has seen (the site: its cache)."""
+
+    def facts(self, digest: str) -> RecordFacts | None:
+        """The facts of the valid record whose bytes have this SHA-256, if seen."""
+
+    def digest(self, path: str, stamp: Stamp) -> str | None:
+        """The SHA-256 of the file's bytes when it last had this stamp, if seen."""
+
+    def read(self, path: str, stamp: Stamp, digest: str) -> None:
+        """The file, with this stamp, was read and has these bytes' digest."""
 
 
 def load_archive(root: Path, known: Known | None = None) -> list[ArchivedRun]:
     """Load every record below `root`; raise one ArchiveError naming every bad file.
 
-    `known`: the facts of records read before, by the SHA-256 of their bytes. A record it
-    knows is not parsed or validated again (its `record` is read when asked); every other
-    record is, so a changed or bad record is always found. The archive's checks (ids,
-    locations, the files a record names) run on every record either way.
+    `known`: what was seen of records before. A file whose stamp (size, mtime, inode and
+    ctime, as git's index keeps) is unchanged is not read again; a record whose bytes' digest
+    it knows is not parsed or validated again (its `record` is read, and its digest checked,
+    when asked). Every other record is read and validated, so a changed or bad record is always
+    found. The archive's checks (ids, locations, the files a record names) run on every record.
     """
     if not root.exists():
         raise ArchiveError([RecordProblem(root, "(archive)", "an archive folder", "nothing")])
@@ -179,13 +193,21 @@ def _load(path: Path, known: Known | None) -> tuple[ArchivedRun | None, list[Rec
     if unsafe is not None:
         return None, [unsafe]
     try:
+        info = os.stat(path)
+        stamp = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+        digest = known.digest(str(path), stamp) if known is not None else None
+        facts = known.facts(digest) if known is not None and digest is not None else None
+        if facts is not None and digest is not None:
+            return ArchivedRun(path, digest, facts), []
         raw = path.read_bytes()
     except OSError as error:
         return None, [RecordProblem(path, "(file)", "a readable UTF-8 JSON file", str(error))]
     digest = hashlib.sha256(raw).hexdigest()
-    facts = known(digest) if known is not None else None
-    if facts is not None:
-        return ArchivedRun(path, digest, facts), []
+    if known is not None:
+        known.read(str(path), stamp, digest)
+        facts = known.facts(digest)
+        if facts is not None:
+            return ArchivedRun(path, digest, facts), []
     record, problems = _parse(path, raw)
     if record is None:
         return None, problems

@@ -15,6 +15,7 @@ It holds figures, not HTML, and is safe to delete.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from bench.record.archive import RecordFacts
+from bench.record.archive import Stamp as RecordStamp
 from bench.record.files import write_atomic
 from bench.record.history import Mark
 from bench.site.index import IndexEntry
@@ -69,8 +71,9 @@ def listed_run(site: RunSite, cache_dir: Path) -> ListedRun:
 
 
 _LISTED = TypeAdapter(ListedRun)
-_MARKS = TypeAdapter(tuple[Mark, ...])
+_MARKS = TypeAdapter(dict[str, tuple[Mark, ...]])
 _TREND = TypeAdapter(TrendRun)
+_STAMPS = TypeAdapter(dict[str, tuple[tuple[int, int, int, int], str]])
 
 
 class Listings:
@@ -78,13 +81,20 @@ class Listings:
     records that makes them (this package, altair, where the cache and the archive are)."""
 
     def __init__(self, folder: Path, code: str) -> None:
-        self.folder = folder
+        self.folder = str(folder)
         self.code = hashlib.sha256(f"{FORMAT}\0{code}".encode()).hexdigest()[:16]
         self._read: dict[str, ListedRun | None] = {}
+        self._marks: dict[str, tuple[Mark, ...]] | None = None  # read once, by pair
+        self._new_marks = False
+        self._used: set[str] = set()
+        self._stamps: dict[str, tuple[RecordStamp, str]] | None = None  # path -> (stamp, digest)
+        self._stamped: set[str] = set()
+        self._new_stamps = False
         self.made = 0  # listings made this build, not read: what a test of the cache counts
 
-    def _path(self, kind: str, key: str) -> Path:
-        return self.folder / kind / key[:2] / f"{key}-{self.code}.json"
+    def _path(self, kind: str, key: str) -> str:
+        # Text, not a Path: a build asks for 10,000 of them, and pathlib's joins cost 10x.
+        return os.path.join(self.folder, kind, key[:2], f"{key}-{self.code}.json")
 
     def get(self, digest: str) -> ListedRun | None:
         """The run listed under this record digest, if a build made it before."""
@@ -95,6 +105,22 @@ class Listings:
     def facts(self, digest: str) -> RecordFacts | None:
         listed = self.get(digest)
         return listed.facts if listed is not None else None
+
+    def digest(self, path: str, stamp: RecordStamp) -> str | None:
+        """The digest of the record file read last with this stamp (`load_archive`)."""
+        if self._stamps is None:
+            found = _load(os.path.join(self.folder, "stamps.json"), _STAMPS.validate_json)
+            self._stamps = found or {}
+        self._stamped.add(path)
+        kept = self._stamps.get(path)
+        return kept[1] if kept is not None and kept[0] == stamp else None
+
+    def read(self, path: str, stamp: RecordStamp, digest: str) -> None:
+        if self._stamps is None:
+            self._stamps = {}
+        self._stamps[path] = (stamp, digest)
+        self._stamped.add(path)
+        self._new_stamps = True
 
     def listed(self, site: RunSite, cache_dir: Path) -> ListedRun:
         """The run's listing: kept, or made from its analysis and kept. Whoever publishes its
@@ -111,9 +137,8 @@ class Listings:
         """The run's listing made from its analysis (its charts drawn again where missing)."""
         made = listed_run(site, cache_dir)
         self.made += 1
-        write_atomic(
-            self._path("runs", made.digest), _LISTED.dump_json(made).decode(), durable=False
-        )
+        path = Path(self._path("runs", made.digest))
+        write_atomic(path, _LISTED.dump_json(made).decode(), durable=False)
         self._read[made.digest] = made
         return made
 
@@ -124,28 +149,47 @@ class Listings:
         found = _load(path, _TREND.validate_json)
         if found is None:
             found = TrendRun.of(site.analysis)
-            write_atomic(path, _TREND.dump_json(found).decode(), durable=False)
+            write_atomic(Path(path), _TREND.dump_json(found).decode(), durable=False)
         return found
 
     def marks(
         self, before: str, after: str, compute: Callable[[], tuple[Mark, ...]]
     ) -> tuple[Mark, ...]:
         """The marks of the run with record digest `after` against `before`: kept, or
-        `compute()`d and kept."""
-        path = self._path("marks", hashlib.sha256(f"{before}\0{after}".encode()).hexdigest())
-        found = _load(path, _MARKS.validate_json)
+        `compute()`d and kept (all pairs in one file, written by `save`)."""
+        if self._marks is None:
+            path = os.path.join(self.folder, f"marks-{self.code}.json")
+            self._marks = _load(path, _MARKS.validate_json) or {}
+        key = f"{before}-{after}"
+        self._used.add(key)
+        found = self._marks.get(key)
         if found is None:
-            found = compute()
-            write_atomic(path, _MARKS.dump_json(found).decode(), durable=False)
+            self._marks[key] = found = compute()
+            self._new_marks = True
         return found
+
+    def save(self) -> None:
+        """Keep the record stamps and the marks of the pairs this build asked for, and only
+        those."""
+        if self._stamps is not None and (self._new_stamps or self._stamped != self._stamps.keys()):
+            stamps = {path: self._stamps[path] for path in self._stamped}
+            where = Path(self.folder, "stamps.json")
+            write_atomic(where, _STAMPS.dump_json(stamps).decode(), durable=False)
+            self._new_stamps = False
+        if self._marks is not None and (self._new_marks or self._used != self._marks.keys()):
+            kept = {key: self._marks[key] for key in self._used}
+            path = Path(self.folder, f"marks-{self.code}.json")
+            write_atomic(path, _MARKS.dump_json(kept).decode(), durable=False)
+            self._new_marks = False
 
 
 def _paths(found: tuple[Stamp, ...]) -> list[str]:
     return [path for path, _, _ in found]
 
 
-def _load(path: Path, read: Callable[[bytes], T]) -> T | None:
+def _load(path: str, read: Callable[[bytes], T]) -> T | None:
     try:
-        return read(path.read_bytes())
+        with open(path, "rb") as file:
+            return read(file.read())
     except (OSError, ValidationError, ValueError):
         return None

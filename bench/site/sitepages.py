@@ -86,6 +86,7 @@ def site_pages(
         return listings.marks(a, b, lambda: browse.pair_marks(sites[a].analysis, sites[b].analysis))
 
     found_marks = browse.run_marks(near, changes)
+    listings.save()
     entries = [browse.with_marks(r.entry, found_marks.get(r.entry.href, ())) for r in listed]
     by_benchmark: dict[str, list[ListedRun]] = defaultdict(list)
     for r in listed:

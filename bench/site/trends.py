@@ -27,7 +27,14 @@ from bench.record.safety import printable
 from bench.site import fmt
 from bench.site.cache import BuildCache
 from bench.site.charts import model as charts_module
-from bench.site.charts.model import SCORE_AXIS, WALL_AXIS, spec_path_for, spec_text, svg_path_for
+from bench.site.charts.model import (
+    SCORE_AXIS,
+    WALL_AXIS,
+    spec_path_for,
+    spec_text,
+    svg_path_for,
+    svg_to_draw,
+)
 from bench.site.report import REPORT_NAME, Section
 from bench.site.runsite import TRENDS_PAGE_NAME, SiteFile
 
@@ -202,18 +209,23 @@ class BenchmarkTrends:
         """A chart's file in the site: next to the page, so links inside it read the same."""
         return f"{self.benchmark_id}/{PAGE_NAME}-{chart.name}{suffix}"
 
-    def files(self, cache_dir: Path) -> list[SiteFile]:
-        """Each chart that has points, as SVG and as spec; drawn into `cache_dir` if missing."""
+    def files(
+        self, cache_dir: Path, later: list[tuple[Path, Path]] | None = None
+    ) -> list[SiteFile]:
+        """Each chart that has points, as SVG and as spec, from `cache_dir`: a chart not there
+        yet is drawn into it now, or, given `later`, listed there as (spec, SVG) to draw."""
         found = []
         for chart in self.charts:
             if chart.points:
-                svg = svg_path_for(chart, cache_dir)
+                pending = svg_to_draw(chart, cache_dir) if later is not None else None
+                if pending is not None and later is not None:
+                    later.append(pending)
+                    svg = pending[1]
+                else:
+                    svg = svg_path_for(chart, cache_dir)
+                spec = spec_path_for(chart, cache_dir)
                 found.append(SiteFile(self.chart_file(chart, ".svg"), str(svg)))
-                found.append(
-                    SiteFile(
-                        self.chart_file(chart, ".vl.json"), str(spec_path_for(chart, cache_dir))
-                    )
-                )
+                found.append(SiteFile(self.chart_file(chart, ".vl.json"), str(spec)))
         return found
 
 

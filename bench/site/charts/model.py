@@ -334,7 +334,15 @@ def svg_path_for(chart: Drawable, cache_dir: Path) -> Path:
         return cached(svg_cache_path(chart, cache_dir), lambda: draw_svg(chart))
     if isinstance(chart, DrawsItself):
         return cached(svg_cache_path(chart, cache_dir), chart.draw)
-    return cached(svg_cache_path(chart, cache_dir), lambda: _vega_svg(chart.spec))
+    return cached(svg_cache_path(chart, cache_dir), lambda: vega_svg(chart.spec_json))
+
+
+def svg_to_draw(chart: Drawable, cache_dir: Path) -> tuple[Path, Path] | None:
+    """For a chart vl-convert draws whose SVG is not in the cache yet: its spec's file (written
+    now) and where its SVG goes, for `bench.site.charts.vega` to draw in another process."""
+    if isinstance(chart, Chart | DrawsItself) or svg_cache_path(chart, cache_dir).exists():
+        return None
+    return spec_path_for(chart, cache_dir), svg_cache_path(chart, cache_dir)
 
 
 def svg_cache_path(chart: Drawable, cache_dir: Path) -> Path:
@@ -342,10 +350,11 @@ def svg_cache_path(chart: Drawable, cache_dir: Path) -> Path:
     return cache_dir / "charts" / f"{_key(chart)}.svg"
 
 
-def _vega_svg(spec: dict[str, Any]) -> str:
+def vega_svg(spec_json: str) -> str:
+    """The SVG vl-convert draws of a spec, as published (`spec_text`), its links local."""
     import vl_convert
 
-    return _local_links(vl_convert.vegalite_to_svg(spec))
+    return _local_links(vl_convert.vegalite_to_svg(json.loads(spec_json)))
 
 
 def _local_links(svg: str) -> str:
