@@ -382,3 +382,44 @@ def test_pages_from_the_cache_stay_in_the_sitemap(
         p.relative_to(project / "site").as_posix() for p in (project / "site").rglob("report.html")
     ) in locs(warm)
     assert locs(warm) == locs(cold)
+
+
+def test_mkdocs_build_empties_the_old_site_as_mkdocs_does(tmp_path: Path) -> None:
+    """`mkdocs build` moves the old site aside and deletes it in a second process: what the
+    site held is gone after the build, a dotfile (a gh-pages checkout's .git) stays, and
+    nothing is left in the cache."""
+    project = make_project(tmp_path, write_archive(tmp_path / "archive", make_series(2)))
+    assert mkdocs_build(project).returncode == 0
+    site = project / "site"
+    (site / "stale.html").write_text("old", "utf-8")
+    (site / ".git").mkdir()
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n", "utf-8")
+    built = mkdocs_build(project)
+    assert built.returncode == 0, built.stderr
+    assert not (site / "stale.html").exists()
+    assert (site / ".git" / "HEAD").read_text("utf-8") == "ref: refs/heads/gh-pages\n"
+    assert (site / "index.html").is_file()
+    assert not (project / ".cache" / "bench" / "old-sites").exists()
+
+
+def test_mkdocs_build_keeps_a_run_folder_only_while_it_holds_what_the_build_would_link(
+    tmp_path: Path,
+) -> None:
+    records = make_series(3)
+    project = make_project(tmp_path, write_archive(tmp_path / "archive", records))
+    assert mkdocs_build(project).returncode == 0
+    site = project / "site"
+    kept, tampered = (site / r.benchmark_id / r.run_id for r in records[:2])
+    folder_before = kept.stat().st_ino
+    page_before = (kept / "report.html").read_bytes()
+    (tampered / "extra.html").write_text("<script>alert(1)</script>", "utf-8")
+    cold = _files(site)
+
+    again = mkdocs_build(project)
+
+    assert again.returncode == 0, again.stderr
+    assert kept.stat().st_ino == folder_before, "an unchanged run's folder is moved back whole"
+    assert (kept / "report.html").read_bytes() == page_before
+    assert not (tampered / "extra.html").exists(), "a folder holding anything else is rebuilt"
+    del cold[f"{records[1].benchmark_id}/{records[1].run_id}/extra.html"]
+    assert _files(site) == cold

@@ -6,11 +6,10 @@ import contextlib
 import gc
 import logging
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from html import escape
 from pathlib import Path
@@ -31,6 +30,7 @@ from bench.site.index import render_index
 from bench.site.listed import ListedRun, Listings
 from bench.site.minify import strip_indentation
 from bench.site.pagecache import PageCache, build_fingerprint
+from bench.site.publish import OldSite, Pair, Publisher, publish_runs, put_all
 from bench.site.render import TEMPLATES_DIR, environment
 from bench.site.report import Section
 from bench.site.sitepages import (
@@ -75,14 +75,16 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self.keys: dict[str, str] = {}  # page source -> its cache key
         self.serving = False
         self.cleaning = False  # this build empties site_dir (`mkdocs build`, not --dirty)
-        self.sweeper: subprocess.Popen[bytes] | None = None
+        self.old_site: OldSite | None = None  # the last build's, moved aside
         self.collecting = False  # the cycle collector was on when the build began
         self.linking: ThreadPoolExecutor | None = None
         self.linked: Future[list[ListedRun]] | None = None  # runs whose files were missing
         self.drawing: subprocess.Popen[str] | None = None  # the trend charts vl-convert draws
         self.archive_error: ArchiveError | None = None
         self.from_cache: list[str] = []  # site paths of the pages published from the cache
-        self.cached: list[tuple[str, str]] = []  # (file of the cache, its site path)
+        self.cached: list[Pair] = []  # (file of the cache, its site path)
+        self.run_pages: dict[str, list[Pair]] = {}  # the cached pages of each run folder
+        self.written: list[Pair] = []  # pages rendered this build, and their cached copies
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # `mkdocs serve` keeps this plugin across rebuilds: a bad record shows a page saying
@@ -92,12 +94,13 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # MkDocs empties site_dir next, one file at a time: ~3 s for the 130,000 files of
-        # 10,000 runs. Moved aside instead, the old site is deleted by a second process while
-        # this one builds; on_post_build waits for it. Only in `mkdocs build` without --dirty,
-        # where MkDocs is known to empty the folder anyway.
-        self.sweeper = (
-            sweep(Path(config.site_dir), self.cache_dir / "old-sites") if self.cleaning else None
-        )
+        # 10,000 runs, which the build would link again. Moved aside instead, the old site
+        # gives back each run folder that holds what this build would put there
+        # (`bench.site.publish`). Only in `mkdocs build` without --dirty, where MkDocs is
+        # known to empty the folder anyway.
+        self.old_site = None
+        if self.cleaning and os.path.isdir(config.site_dir):
+            self.old_site = OldSite(config.site_dir, str(self.cache_dir / "old-sites"))
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -146,7 +149,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self.site = site = site_pages(
             archived, self.cache, self.pages, self.listings, self.cache_dir
         )
-        self.keys, self.from_cache, self.cached = {}, [], []
+        self.keys, self.from_cache, self.cached, self.written = {}, [], [], []
         # A page whose inputs are unchanged is published from the cache as it was written. A
         # page in the search always goes through MkDocs (the search reads it), and so does
         # every page when run pages are searched.
@@ -173,8 +176,16 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self.drawing = _draw(later)
         # Linking ~100,000 run files is mostly the kernel's work: a thread does it on the other
         # core while MkDocs renders the pages that are not cached.
+        folders = {run.folder for run in site.runs}
+        self.run_pages = defaultdict(list)
+        for source, site_path in self.cached:
+            folder = site_path.split("/", 2)[:2]
+            if len(folder) == 2 and "/".join(folder) in folders:
+                self.run_pages["/".join(folder)].append((source, site_path))
         self.linking = ThreadPoolExecutor(1, thread_name_prefix="bench-publish")
-        self.linked = self.linking.submit(_link_runs, site.runs, config.site_dir)
+        self.linked = self.linking.submit(
+            publish_runs, site.runs, self.run_pages, config.site_dir, self.old_site
+        )
         for path, content in site.data_files.items():
             files.append(File.generated(config, path, content=content))
         feed = render_feed(site.entries, title=config.site_name, site_url=config.site_url or "")
@@ -245,6 +256,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             key = self.keys.get(page.file.src_uri)
             if key is not None and self.archive_error is None:
                 self.pages.put(key, output)
+                self.written.append((self.pages.path(key), page.file.dest_uri))
         return output
 
     def on_post_template(
@@ -282,8 +294,6 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             self._collect_again()
 
     def _publish(self, config: MkDocsConfig) -> None:
-        if self.sweeper is not None:
-            self.sweeper.wait()
         if self.drawing is not None:
             _, errors = self.drawing.communicate()
             if self.drawing.returncode != 0:
@@ -291,35 +301,30 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         if self.site is None:
             return
         publisher = Publisher(config.site_dir)
-        for source, site_path in self.cached:
-            publisher.put(source, site_path)
+        # A page written this build becomes a link to its cached copy, as it will be next time:
+        # so the next build finds its folder as it would make it, and moves it back whole.
+        for source, site_path in self.written:
+            publisher.replace(source, site_path)
+        in_runs = {site_path for pairs in self.run_pages.values() for _, site_path in pairs}
+        put_all(publisher, (pair for pair in self.cached if pair[1] not in in_runs))
         if self.linked is None or self.linking is None:
             return
         missing = self.linked.result()
         self.linking.shutdown()
         for run in missing:  # a file deleted from the cache: drawn again
-            for item in self.site.redraw(run).files:
-                publisher.put(item.source, item.site_path)
+            pages = self.run_pages.get(run.folder, [])
+            put_all(
+                publisher, [*((f.source, f.site_path) for f in self.site.redraw(run).files), *pages]
+            )
+        if self.old_site is not None:  # what is left of it, deleted
+            self.old_site.delete().wait()
+            self.old_site = None
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer:
         server.watch(str(self.archive_dir))
         return server
-
-
-def _link_runs(runs: Sequence[ListedRun], site_dir: str) -> list[ListedRun]:
-    """Link each run's files into the site; the runs one of whose files is gone from the cache
-    are left for the caller (their files are drawn again)."""
-    publisher = Publisher(site_dir)
-    missing = []
-    for run in runs:
-        try:
-            for item in run.files:
-                publisher.put(item.source, item.site_path)
-        except FileNotFoundError:
-            missing.append(run)
-    return missing
 
 
 def _draw(charts: list[tuple[Path, Path]]) -> subprocess.Popen[str] | None:
@@ -329,60 +334,6 @@ def _draw(charts: list[tuple[Path, Path]]) -> subprocess.Popen[str] | None:
     args = [str(path) for pair in charts for path in pair]
     command = [sys.executable, "-m", "bench.site.charts.vega", *args]
     return subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-
-
-def sweep(site_dir: Path, trash: Path) -> subprocess.Popen[bytes] | None:
-    """Move what MkDocs would delete from `site_dir` (all but dotfiles, as it does) into a new
-    folder of `trash`, and start deleting everything in `trash` in a child process. Whatever
-    cannot be moved (another file system) stays for MkDocs to delete."""
-    if not site_dir.is_dir():
-        return None
-    trash.mkdir(parents=True, exist_ok=True)
-    aside = Path(tempfile.mkdtemp(dir=trash))
-    for entry in os.scandir(site_dir):
-        if not entry.name.startswith("."):
-            with contextlib.suppress(OSError):
-                os.rename(entry.path, aside / entry.name)
-    code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
-    return subprocess.Popen([sys.executable, "-c", code, str(trash)])
-
-
-class Publisher:
-    """Puts files of the cache into the site as hard links, not copies (a site of 10,000 runs
-    has over 100,000 of them; a link is ~5x quicker). The cache replaces a file, never writes
-    into one (`write_atomic`), so a later build cannot change what a site holds; a cache on
-    another file system is copied from."""
-
-    def __init__(self, site_dir: str) -> None:
-        self.site_dir = site_dir
-        self._made = {site_dir}
-        self._copy = False
-
-    def put(self, source: str, site_path: str) -> None:
-        """`source` (a file of the cache) as `site_path`; FileNotFoundError if it is gone."""
-        target = os.path.join(self.site_dir, site_path)
-        self._folder(os.path.dirname(target))
-        if self._copy:
-            shutil.copyfile(source, target)
-            return
-        try:
-            os.link(source, target)
-        except FileExistsError:  # a --dirty build: replaced, never written through
-            os.remove(target)
-            os.link(source, target)
-        except FileNotFoundError:
-            raise
-        except OSError:  # another file system, or no hard links
-            self._copy = True
-            shutil.copyfile(source, target)
-
-    def _folder(self, path: str) -> None:
-        if path in self._made:
-            return
-        self._folder(os.path.dirname(path))
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(path)
-        self._made.add(path)
 
 
 def _fingerprint(config: MkDocsConfig, files: Files) -> str:
