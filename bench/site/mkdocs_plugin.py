@@ -135,6 +135,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         # the cycle collector would scan them all again and again (~0.4 s a pass, ~2 s a build).
         self.collecting = gc.isenabled()
         gc.disable()
+        self.drawing = _drawer()
         self.archive_error = None
         where = f"{self.cache_dir}\0{self.archive_dir}"
         self.listings = Listings(self.cache_dir / "listed", f"{self.cache.code}\0{where}")
@@ -173,7 +174,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         for trends in site.trends:
             items = trends.files(self.cache_dir, later)
             self.cached += [(item.source, item.site_path) for item in items]
-        self.drawing = _draw(later)
+        _draw(self.drawing, later)
         # Linking ~100,000 run files is mostly the kernel's work: a thread does it on the other
         # core while MkDocs renders the pages that are not cached.
         folders = {run.folder for run in site.runs}
@@ -275,6 +276,13 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         return head + urls + "\n" + end + tail if end else output_content
 
     def on_build_error(self, *, error: Exception) -> None:
+        if self.drawing is not None:
+            self.drawing.kill()
+            for pipe in (self.drawing.stdin, self.drawing.stderr):
+                if pipe is not None:
+                    pipe.close()
+            self.drawing.wait()
+            self.drawing = None
         self._collect_again()
 
     def _collect_again(self) -> None:
@@ -295,8 +303,11 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
 
     def _publish(self, config: MkDocsConfig) -> None:
         if self.drawing is not None:
-            _, errors = self.drawing.communicate()
-            if self.drawing.returncode != 0:
+            assert self.drawing.stderr is not None
+            with self.drawing.stderr:
+                errors = self.drawing.stderr.read()
+            drawn, self.drawing = self.drawing.wait(), None
+            if drawn != 0:
                 raise PluginError(f"bench-archive: drawing the trend charts failed:\n{errors}")
         if self.site is None:
             return
@@ -327,13 +338,21 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         return server
 
 
-def _draw(charts: list[tuple[Path, Path]]) -> subprocess.Popen[str] | None:
-    """Start drawing these (spec, SVG) charts in a second process (`bench.site.charts.vega`)."""
-    if not charts:
-        return None
-    args = [str(path) for pair in charts for path in pair]
-    command = [sys.executable, "-m", "bench.site.charts.vega", *args]
-    return subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+def _drawer() -> subprocess.Popen[str]:
+    """A second process that draws charts with vl-convert (`bench.site.charts.vega`),
+    started before the build knows which: vl-convert starts meanwhile."""
+    command = [sys.executable, "-m", "bench.site.charts.vega"]
+    return subprocess.Popen(
+        command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8"
+    )
+
+
+def _draw(drawer: subprocess.Popen[str], charts: list[tuple[Path, Path]]) -> None:
+    """Hand the drawer these (spec, SVG) charts, and no more."""
+    assert drawer.stdin is not None
+    with contextlib.suppress(BrokenPipeError):
+        drawer.stdin.write("".join(f"{spec}\0{svg}\0" for spec, svg in charts))
+        drawer.stdin.close()
 
 
 def _fingerprint(config: MkDocsConfig, files: Files) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -82,6 +81,7 @@ class OldSite:
         self.trash = trash
         os.makedirs(trash, exist_ok=True)
         self.folder = tempfile.mkdtemp(dir=trash)
+        self.device = os.stat(self.folder).st_dev
         for entry in os.scandir(site_dir):
             if not entry.name.startswith("."):
                 with contextlib.suppress(OSError):
@@ -96,12 +96,9 @@ class OldSite:
             found = _files_below(old)
             if found.keys() != wanted.keys():
                 return False
-            for path, info in found.items():
+            for path, inode in found.items():
                 source = os.stat(wanted[path])
-                if not stat.S_ISREG(info.st_mode) or (info.st_ino, info.st_dev) != (
-                    source.st_ino,
-                    source.st_dev,
-                ):
+                if inode != source.st_ino or source.st_dev != self.device:
                     return False
             target = os.path.join(self.site_dir, folder)
             publisher.folder(os.path.dirname(target))
@@ -116,14 +113,20 @@ class OldSite:
         return subprocess.Popen([sys.executable, "-c", code, self.trash])
 
 
-def _files_below(folder: str) -> dict[str, os.stat_result]:
-    found = {}
-    for where, folders, files in os.walk(folder):
-        for name in files + [f for f in folders if os.path.islink(os.path.join(where, f))]:
-            path = os.path.join(where, name)
-            found[os.path.relpath(path, folder).replace(os.sep, "/")] = os.lstat(path)
-    if not found and not os.path.isdir(folder):
-        raise FileNotFoundError(folder)
+def _files_below(folder: str) -> dict[str, int | None]:
+    """Path in `folder` -> inode, for each regular file below it (None: anything else but a
+    folder, such as a symlink); from the folders' entries, without a call per file."""
+    found: dict[str, int | None] = {}
+    todo = [(folder, "")]
+    while todo:
+        path, prefix = todo.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                name = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append((entry.path, f"{name}/"))
+                else:
+                    found[name] = entry.inode() if entry.is_file(follow_symlinks=False) else None
     return found
 
 
