@@ -70,7 +70,7 @@ def listed_run(site: RunSite, cache_dir: Path) -> ListedRun:
     )
 
 
-_LISTED = TypeAdapter(ListedRun)
+_SHARD = TypeAdapter(dict[str, ListedRun])
 _MARKS = TypeAdapter(dict[str, tuple[Mark, ...]])
 _TREND = TypeAdapter(TrendRun)
 _STAMPS = TypeAdapter(dict[str, tuple[tuple[int, int, int, int], str]])
@@ -83,7 +83,9 @@ class Listings:
     def __init__(self, folder: Path, code: str) -> None:
         self.folder = str(folder)
         self.code = hashlib.sha256(f"{FORMAT}\0{code}".encode()).hexdigest()[:16]
-        self._read: dict[str, ListedRun | None] = {}
+        self._shards: dict[str, dict[str, ListedRun]] | None = None  # by digest[:2], digest
+        self._changed: set[str] = set()  # shards to write
+        self._asked: set[str] = set()  # digests asked for this build
         self._marks: dict[str, tuple[Mark, ...]] | None = None  # read once, by pair
         self._new_marks = False
         self._used: set[str] = set()
@@ -98,9 +100,22 @@ class Listings:
 
     def get(self, digest: str) -> ListedRun | None:
         """The run listed under this record digest, if a build made it before."""
-        if digest not in self._read:
-            self._read[digest] = _load(self._path("runs", digest), _LISTED.validate_json)
-        return self._read[digest]
+        self._asked.add(digest)
+        return self._runs().get(digest[:2], {}).get(digest)
+
+    def _runs(self) -> dict[str, dict[str, ListedRun]]:
+        """Every kept listing, read at once: 256 files by the digests' first two digits (one
+        a run would be 10,000 files to open)."""
+        if self._shards is None:
+            folder = os.path.join(self.folder, f"runs-{self.code}")
+            names = os.listdir(folder) if os.path.isdir(folder) else []
+            self._shards = {
+                name.removesuffix(".json"): _load(os.path.join(folder, name), _SHARD.validate_json)
+                or {}
+                for name in names
+                if name.endswith(".json")
+            }
+        return self._shards
 
     def facts(self, digest: str) -> RecordFacts | None:
         listed = self.get(digest)
@@ -137,9 +152,9 @@ class Listings:
         """The run's listing made from its analysis (its charts drawn again where missing)."""
         made = listed_run(site, cache_dir)
         self.made += 1
-        path = Path(self._path("runs", made.digest))
-        write_atomic(path, _LISTED.dump_json(made).decode(), durable=False)
-        self._read[made.digest] = made
+        self._runs().setdefault(made.digest[:2], {})[made.digest] = made
+        self._asked.add(made.digest)
+        self._changed.add(made.digest[:2])
         return made
 
     def trend(self, site: RunSite) -> TrendRun:
@@ -169,8 +184,16 @@ class Listings:
         return found
 
     def save(self) -> None:
-        """Keep the record stamps and the marks of the pairs this build asked for, and only
-        those."""
+        """Keep the listings, the record stamps and the marks of the pairs this build asked
+        for, and only those."""
+        for shard, runs in (self._shards or {}).items():
+            unasked = runs.keys() - self._asked
+            for digest in unasked:
+                del runs[digest]
+            if unasked or shard in self._changed:
+                path = Path(self.folder, f"runs-{self.code}", f"{shard}.json")
+                write_atomic(path, _SHARD.dump_json(runs).decode(), durable=False)
+        self._changed.clear()
         if self._stamps is not None and (self._new_stamps or self._stamped != self._stamps.keys()):
             stamps = {path: self._stamps[path] for path in self._stamped}
             where = Path(self.folder, "stamps.json")
