@@ -10,7 +10,7 @@ import json
 import mimetypes
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -306,6 +306,21 @@ def test_control_characters_never_reach_a_built_file_raw(empty: Path) -> None:
     published = json.loads((run / "run.json").read_text(encoding="utf-8"))
     assert published == with_controls("controls-1")  # the same data, escaped as JSON
     assert checked > 20
+    rows = json.loads((site / BENCHMARK / "runs.json").read_text(encoding="utf-8"))
+    texts = list(_strings(rows))
+    assert any("\\x00" in t for t in texts), "the filters' data shows controls as text"
+    assert not any(RAW_CONTROL.search(t) for t in texts), "and decodes to none"
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
 
 
 def test_a_script_in_a_candidate_does_not_run_in_a_browser(empty: Path, browser: Browser) -> None:
