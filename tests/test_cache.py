@@ -15,7 +15,8 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from bench.record.analysis import RunAnalysis
-from bench.record.archive import ArchiveError, RecordFacts, Stamp, load_archive
+from bench.record.archive import ArchiveError, RecordFacts, load_archive
+from bench.record.files import Stamp
 from bench.record.schema import RunRecord
 from bench.site import summary
 from bench.site.cache import BuildCache

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from bench.record import strictjson
 from bench.record.errors import error_loc, expected_and_found, field_path, root_causes, shorten
+from bench.record.files import Stamp, stamp
 from bench.record.safety import file_inside, publishable
 from bench.record.schema import RECORD_FILENAME, SCHEMA_VERSIONS, RunRecord
 from bench.record.upgrade import upgrade_v1, v1_loc
@@ -133,20 +134,11 @@ def find_run(argument: str, archive: Path) -> Path:
     )
 
 
-def record_paths(root: Path) -> list[Path]:
-    """Every run record below `root` (a record file, a run folder or an archive folder),
-    broken and looping symlinks included, so that they are reported rather than skipped."""
-    return _scan(root)[0]
-
-
 def load_record(path: Path) -> RunRecord:
     run, problems = _load(path, None)
     if run is None:
         raise ArchiveError(problems)
     return run.record
-
-
-Stamp = tuple[int, int, int, int]  # a file's size, mtime (ns), inode and ctime (ns)
 
 
 class Known(Protocol):
@@ -193,9 +185,8 @@ def _load(path: Path, known: Known | None) -> tuple[ArchivedRun | None, list[Rec
     if unsafe is not None:
         return None, [unsafe]
     try:
-        info = os.stat(path)
-        stamp = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
-        digest = known.digest(str(path), stamp) if known is not None else None
+        stamped = stamp(os.stat(path))
+        digest = known.digest(str(path), stamped) if known is not None else None
         facts = known.facts(digest) if known is not None and digest is not None else None
         if facts is not None and digest is not None:
             return ArchivedRun(path, digest, facts), []
@@ -204,7 +195,7 @@ def _load(path: Path, known: Known | None) -> tuple[ArchivedRun | None, list[Rec
         return None, [RecordProblem(path, "(file)", "a readable UTF-8 JSON file", str(error))]
     digest = hashlib.sha256(raw).hexdigest()
     if known is not None:
-        known.read(str(path), stamp, digest)
+        known.read(str(path), stamped, digest)
         facts = known.facts(digest)
         if facts is not None:
             return ArchivedRun(path, digest, facts), []
@@ -326,10 +317,12 @@ def _not_a_record_file(path: Path) -> RecordProblem | None:
 
 
 def _scan(root: Path) -> tuple[list[Path], list[RecordProblem]]:
-    """Every record below `root` (see `record_paths`), and every symlinked folder outside the
-    run folders, in one walk. Records are read from real folders: a symlinked benchmark or run
-    folder could lead anywhere (os.walk does not follow it). Inside a run folder, a symlink
-    matters only when a record names a file through it: see _bad_candidates."""
+    """Every run record below `root` (a record file, a run folder or an archive folder),
+    broken and looping symlinks included so that they are reported rather than skipped, and
+    every symlinked folder outside the run folders, in one walk. Records are read from real
+    folders: a symlinked benchmark or run folder could lead anywhere (os.walk does not follow
+    it). Inside a run folder, a symlink matters only when a record names a file through it:
+    see _bad_candidates."""
     if not root.is_dir():
         return [root], []
     paths, problems = [], []

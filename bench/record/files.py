@@ -7,6 +7,13 @@ import os
 import tempfile
 from pathlib import Path
 
+Stamp = tuple[int, int, int, int]  # a file's size, mtime (ns), inode and ctime (ns)
+
+
+def stamp(info: os.stat_result) -> Stamp:
+    """What says a file is unchanged without reading it, as git's index keeps it."""
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+
 
 def write_atomic(path: Path, text: str | bytes, *, durable: bool = True) -> None:
     """Write `text` (as UTF-8 when a str) to `path` so that readers see the old file or the

@@ -2,11 +2,13 @@
 
 A site of 10,000 runs lists every run (home, benchmark and month pages, leaderboards, model
 pages, trends, the filters' data) but a build after one run was added shows one new run. So
-each run's listing (its index entry, its models' rows, its trend figures, the files its page
-links, the facts the archive's checks need) is made once from its analysis and kept in the
-build cache under the SHA-256 of the record's bytes and of the code that made it. A build reads
-it back (~0.1 ms) instead of validating and analysing the record (~5 ms). The same goes for
-the marks of a run against the one before it on its host, under both records' digests.
+each run's listing (its index entry, its models' rows, the files its page links, the facts the
+archive's checks need) is made once from its analysis and kept in the build cache under the
+SHA-256 of the record's bytes and of the code that made it. A build reads it back (~0.1 ms)
+instead of validating and analysing the record (~5 ms). The same goes for its trend figures
+(kept apart: only a benchmark's newest runs are drawn), for the marks of a run against the one
+before it on its host, under both records' digests, and for the digest of each record file
+under its stamp.
 
 The cache is JSON read through pydantic: a damaged or foreign file is made again, never run.
 It holds figures, not HTML, and is safe to delete.
@@ -24,15 +26,14 @@ from typing import TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from bench.record.archive import RecordFacts
-from bench.record.archive import Stamp as RecordStamp
-from bench.record.files import write_atomic
+from bench.record.files import Stamp, write_atomic
 from bench.record.history import Mark
 from bench.site.index import IndexEntry
 from bench.site.leaderboard import ModelKey, ModelRun, model_entries
-from bench.site.runsite import RunSite, SiteFile, Stamp, stamps
+from bench.site.runsite import RunSite, SiteFile, stamps
 from bench.site.trends import TrendRun
 
-FORMAT = "listed-v1"
+FORMAT = "listed-v2"
 T = TypeVar("T")
 
 
@@ -45,7 +46,7 @@ class ListedRun:
     entry: IndexEntry  # without marks: they depend on the run before
     models: tuple[tuple[ModelKey, ModelRun], ...]
     files: tuple[SiteFile, ...]  # what the run's page links, all in the cache
-    stamps: tuple[Stamp, ...]  # the archived candidates the cached copies were made from
+    stamps: tuple[tuple[str, Stamp], ...]  # the archived candidates its copies were made from
     tasks: tuple[tuple[str, tuple[str, ...]], ...]  # a suite's tasks and their candidates
 
     @property
@@ -89,10 +90,9 @@ class Listings:
         self._marks: dict[str, tuple[Mark, ...]] | None = None  # read once, by pair
         self._new_marks = False
         self._used: set[str] = set()
-        self._stamps: dict[str, tuple[RecordStamp, str]] | None = None  # path -> (stamp, digest)
+        self._stamps: dict[str, tuple[Stamp, str]] | None = None  # path -> (stamp, digest)
         self._stamped: set[str] = set()
         self._new_stamps = False
-        self.made = 0  # listings made this build, not read: what a test of the cache counts
 
     def _path(self, kind: str, key: str) -> str:
         # Text, not a Path: a build asks for 10,000 of them, and pathlib's joins cost 10x.
@@ -121,7 +121,7 @@ class Listings:
         listed = self.get(digest)
         return listed.facts if listed is not None else None
 
-    def digest(self, path: str, stamp: RecordStamp) -> str | None:
+    def digest(self, path: str, stamp: Stamp) -> str | None:
         """The digest of the record file read last with this stamp (`load_archive`)."""
         if self._stamps is None:
             found = _load(os.path.join(self.folder, "stamps.json"), _STAMPS.validate_json)
@@ -130,7 +130,7 @@ class Listings:
         kept = self._stamps.get(path)
         return kept[1] if kept is not None and kept[0] == stamp else None
 
-    def read(self, path: str, stamp: RecordStamp, digest: str) -> None:
+    def read(self, path: str, stamp: Stamp, digest: str) -> None:
         if self._stamps is None:
             self._stamps = {}
         self._stamps[path] = (stamp, digest)
@@ -151,7 +151,6 @@ class Listings:
     def remake(self, site: RunSite, cache_dir: Path) -> ListedRun:
         """The run's listing made from its analysis (its charts drawn again where missing)."""
         made = listed_run(site, cache_dir)
-        self.made += 1
         self._runs().setdefault(made.digest[:2], {})[made.digest] = made
         self._asked.add(made.digest)
         self._changed.add(made.digest[:2])
@@ -204,10 +203,6 @@ class Listings:
             path = Path(self.folder, f"marks-{self.code}.json")
             write_atomic(path, _MARKS.dump_json(kept).decode(), durable=False)
             self._new_marks = False
-
-
-def _paths(found: tuple[Stamp, ...]) -> list[str]:
-    return [path for path, _, _ in found]
 
 
 def _load(path: str, read: Callable[[bytes], T]) -> T | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import ArchivedRun
+from bench.record.files import Stamp, stamp
 from bench.record.safety import as_text_file
 from bench.record.schema import RECORD_FILENAME, CascadeSample, Sample
 from bench.site.cache import BuildCache, compact_record, file_copy
@@ -113,16 +114,10 @@ class RunSite:
         return found
 
 
-Stamp = tuple[str, int, int]  # a file's path in its run folder, its size and mtime (ns)
-
-
-def stamps(folder: Path, paths: Iterable[str]) -> tuple[Stamp, ...]:
-    """What says a file is the one its cached copy was made from, without reading it."""
-    found = []
-    for path in paths:
-        info = os.stat(os.path.join(folder, path))
-        found.append((path, info.st_size, info.st_mtime_ns))
-    return tuple(found)
+def stamps(folder: Path, paths: Iterable[str]) -> tuple[tuple[str, Stamp], ...]:
+    """Each file's path in `folder` and its stamp: what says it is the one its cached copy was
+    made from, without reading it."""
+    return tuple((path, stamp(os.stat(os.path.join(folder, path)))) for path in paths)
 
 
 def task_digests(folder: Path, tasks: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:

@@ -95,7 +95,7 @@ class TrendModel:
 
 @dataclass(frozen=True)
 class TrendRun:
-    """What the trends take of a run, made once from its analysis and kept with its listing."""
+    """What the trends take of a run, made once from its analysis and kept in the cache."""
 
     benchmark_id: str
     title: str
