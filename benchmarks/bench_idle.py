@@ -27,12 +27,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from fakes.ollama_server import FakeModel  # noqa: E402
 
 from bench.runner.config import load_config  # noqa: E402
 from bench.runner.run import prepare  # noqa: E402
 from bench.runner.tasks import get_task  # noqa: E402
-from tests.support.runs import TimedOllama, fenced, ollama_model, write_config  # noqa: E402
+from tests.support.runs import (  # noqa: E402
+    TimedOllama,
+    fenced,
+    handoff_config,
+    handoff_models,
+)
 
 TARGET_SHARE = 0.02
 
@@ -57,18 +61,13 @@ def main() -> int:
     args = parser.parse_args()
 
     reply = fenced(get_task("humaneval-0").reference_source())  # passes one, runs on every test
-    models = (FakeModel(name="small:0.5b", reply=reply), FakeModel(name="large:1.5b", reply=reply))
+    models = handoff_models(reply)
     tasks = ", ".join(f"humaneval-{i}" for i in range(args.tasks))
     with (
         TimedOllama.running(*models, delay_s=args.delay) as server,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        config = write_config(
-            Path(tmp),
-            [ollama_model(m.name, server.url) for m in models],
-            pairs=((models[0].name, models[1].name),),
-            repeats=args.repeats,
-        )
+        config = handoff_config(Path(tmp), models, server.url, repeats=args.repeats)
         text = config.read_text(encoding="utf-8").replace("task: deployment_window_analyzer\n", "")
         config.write_text(text + f"tasks: [{tasks}]\n", encoding="utf-8")
         prepared = prepare(load_config(config))

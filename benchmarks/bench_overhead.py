@@ -27,13 +27,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from fakes.ollama_server import FakeModel  # noqa: E402
 
 from bench.record.schema import RunRecord  # noqa: E402
 from bench.runner.config import load_config  # noqa: E402
 from bench.runner.run import prepare  # noqa: E402
 from bench.runner.tasks import get_task  # noqa: E402
-from tests.support.runs import TimedOllama, fenced, ollama_model, write_config  # noqa: E402
+from tests.support.runs import (  # noqa: E402
+    TimedOllama,
+    fenced,
+    handoff_config,
+    handoff_models,
+)
 
 TARGET_SHARE = 0.02
 
@@ -50,17 +54,12 @@ def main() -> int:
     args = parser.parse_args()
 
     reply = fenced(get_task("deployment_window_analyzer").reference_source())
-    models = (FakeModel(name="small:0.5b", reply=reply), FakeModel(name="large:1.5b", reply=reply))
+    models = handoff_models(reply)
     with (
         TimedOllama.running(*models, delay_s=args.delay) as server,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        config = write_config(
-            Path(tmp),
-            [ollama_model(m.name, server.url) for m in models],
-            pairs=((models[0].name, models[1].name),),
-            repeats=args.repeats,
-        )
+        config = handoff_config(Path(tmp), models, server.url, repeats=args.repeats)
         started_s = time.perf_counter()
         prepared = prepare(load_config(config))
         calls_started_s = time.perf_counter()

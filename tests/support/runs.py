@@ -111,6 +111,24 @@ def write_config(
     return path
 
 
+def handoff_models(reply: str) -> tuple[FakeModel, FakeModel]:
+    """A small and a large fake model that both answer `reply`."""
+    return FakeModel(name="small:0.5b", reply=reply), FakeModel(name="large:1.5b", reply=reply)
+
+
+def handoff_config(
+    folder: Path, models: tuple[FakeModel, FakeModel], url: str, **settings: Any
+) -> Path:
+    """A config asking both models at `url` directly and as a handoff (small, then large)."""
+    small, large = models
+    return write_config(
+        folder,
+        [ollama_model(m.name, url) for m in models],
+        pairs=((small.name, large.name),),
+        **settings,
+    )
+
+
 def run_dirs(archive: Path) -> list[Path]:
     return sorted(p for p in (archive / BENCHMARK).iterdir() if p.is_dir())
 
