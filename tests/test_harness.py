@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,9 +17,8 @@ from bench.runner import sandbox
 from bench.runner.tasks._answers import (
     Answers,
     CheckFailed,
-    Instance,
+    Opaque,
     decode_lines,
-    python_value,
     strict_json,
 )
 from bench.runner.tasks._harness import Call, ProbedTask, Verdict
@@ -56,16 +54,8 @@ def literal_calls(test: str, entry_point: str) -> tuple[Call, ...]:
     for node in ast.walk(ast.parse(test)):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "candidate":
             args = [ast.literal_eval(arg) for arg in node.args]
-            found.append(Call(repr(args), entry_point, tuple(_tagged(arg) for arg in args)))
+            found.append(Call(repr(args), entry_point, tuple(args)))
     return tuple(found)
-
-
-def _tagged(value: object) -> object:
-    if isinstance(value, tuple):
-        return {"$tuple": [_tagged(item) for item in value]}
-    if isinstance(value, list):
-        return [_tagged(item) for item in value]
-    return value
 
 
 def run_check_on_answers(answers: Answers) -> None:
@@ -73,8 +63,8 @@ def run_check_on_answers(answers: Answers) -> None:
     there is a table of the answers (plain built-in values, as Python literals)."""
     table = {}
     for call in HUMANEVAL.calls:
-        value = python_value(answers.call(call.id).value())
-        if isinstance(value, Instance):
+        value = answers.call(call.id).value()
+        if isinstance(value, Opaque):
             raise CheckFailed(f"candidate{call.id} returned an instance of {value.type_name}")
         table[call.id] = repr(value)
     program = (
@@ -139,17 +129,3 @@ def test_a_humaneval_style_check_cannot_be_fooled_from_the_candidate_s_process(
     check = evaluation.checks[1]
     assert check.outcome is CheckOutcome.FAILED, evaluation.checks
     assert evaluation.score == 10
-
-
-def test_python_value_gives_back_built_in_values() -> None:
-    moment = {"$datetime": "2026-04-01T10:00:00+00:00"}
-    assert python_value([{"$tuple": [1, {"$set": [2]}]}, moment, {"k": {"$tuple": []}}]) == [
-        (1, {2}),
-        datetime(2026, 4, 1, 10, tzinfo=UTC),
-        {"k": ()},
-    ]
-    assert python_value({"$object": "E", "attributes": {"a": {"$tuple": []}}}) == Instance(
-        "E", {"a": ()}
-    )
-    with pytest.raises(ValueError):
-        python_value({"$tuple": 3})

@@ -18,11 +18,10 @@ from bench.runner.tasks.humaneval.problems import Problem, load_problems
 from tests.support.runs import TimedOllama, fenced, ollama_model, run_dirs, write_config
 
 PROBLEMS = load_problems()
-GENEROUS_TIMEOUT_S = 10.0  # per call: a busy 2-core machine is slow, never wrong
 
 
 def _task(index: int) -> HumanEvalTask:
-    return HumanEvalTask(PROBLEMS[index], check_timeout_s=GENEROUS_TIMEOUT_S)
+    return HumanEvalTask(PROBLEMS[index])  # its limit is CPU time: load does not matter
 
 
 def test_the_suite_has_the_164_problems_with_their_ids_and_titles() -> None:
@@ -80,13 +79,13 @@ WRONG = {  # a source, and what the failed check says
         "def add(x: int, y: int) -> int:\n    return x - y\n",
         "the test failed at `assert candidate(0, 1) == 1`",
     ),
-    "no-such-function": (
+    "no-such-function": (  # `add` is the prompt's, whose body is its docstring (as in HumanEval)
         "def plus(x, y):\n    return x + y\n",
-        "add(0, 1): the module defines no add",
+        "the test failed at `assert candidate(0, 1) == 1`",
     ),
     "always-equal": (
         "class X:\n    __eq__ = lambda s, o: True\n\ndef add(x, y):\n    return X()\n",
-        "add(0, 1) returned an instance of X, not plain data",
+        "returned an object of class X, which defines its own __eq__",
     ),
     "patched-assertion-error": (
         "import builtins\n"
@@ -94,7 +93,11 @@ WRONG = {  # a source, and what the failed check says
         "def add(x, y):\n    return 0\n",
         "the test failed at `assert candidate(0, 1) == 1`",
     ),
-    "exits-early": ("import sys\n\ndef add(x, y):\n    sys.exit(0)\n", "raised SystemExit"),
+    "exits-early": ("import sys\n\ndef add(x, y):\n    sys.exit(0)\n", "SystemExit at `assert"),
+    "exits-the-process": (
+        "import os\n\ndef add(x, y):\n    os._exit(0)\n",
+        "the candidate's process ended before it answered to candidate(0, 1)",
+    ),
     "right-for-the-literals-only": (
         "def add(x, y):\n    return {(0, 1): 1, (1, 0): 1, (5, 7): 12, (7, 5): 12, (2, 3): 5}"
         ".get((x, y), 0)\n",
@@ -113,9 +116,8 @@ def test_a_wrong_or_hostile_solution_scores_0(source: str, detail: str) -> None:
         assert evaluation.checks[1].outcome is CheckOutcome.SKIPPED
 
 
-def test_a_check_over_helpers_of_the_prompt_is_replayed_with_the_candidate_s_answers() -> None:
+def test_a_check_over_helpers_of_the_prompt_uses_the_prompt_s_helpers() -> None:
     task = _task(38)  # decode_cyclic: check encodes random strings with the prompt's helper
-    assert len(task.recording().calls) == 100
     assert task.evaluate(task.reference_source(), None).score == 100
     wrong = PROBLEMS[38].prompt + "    return s\n"
     evaluation = task.evaluate(wrong, None)
@@ -163,19 +165,18 @@ def test_a_run_of_a_humaneval_task_scores_its_models_and_its_handoff(
     assert refine_prompt == task.refine_prompt(WRONG["wrong"][0])
 
 
-def test_a_call_whose_arguments_come_from_another_answer_fails_when_the_answers_differ() -> None:
+def test_a_call_whose_arguments_come_from_another_answer_is_made_with_that_answer() -> None:
     problem = Problem(
         task_id="HumanEval/0",
-        prompt="def inc(x: int) -> int:\n",
+        prompt='def inc(x: int) -> int:\n    """x plus one."""\n',
         entry_point="inc",
         canonical_solution="    return x + 1\n",
         test="def check(candidate):\n    assert candidate(candidate(1)) == 3\n",
     )
-    task = HumanEvalTask(problem, check_timeout_s=GENEROUS_TIMEOUT_S)
-    assert [call.args for call in task.recording().calls] == [(1,), (2,)]
+    task = HumanEvalTask(problem)
     assert task.evaluate("def inc(x):\n    return x + 1\n", None).score == 100
     evaluation = task.evaluate("def inc(x):\n    return x + 2\n", None)
     assert evaluation.score == 0
-    assert "check called candidate(3), which the reference did not" in str(
+    assert "the test failed at `assert candidate(candidate(1)) == 3`" in str(
         evaluation.checks[1].detail
     )

@@ -19,15 +19,17 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
-import json
+import marshal
 import os
 import secrets
 import selectors
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -35,7 +37,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Limits", "SandboxError", "SandboxResult", "isolation_level", "python_command", "run"]
+__all__ = [
+    "Limits",
+    "SandboxError",
+    "SandboxResult",
+    "drops_uid",
+    "fresh_uid",
+    "isolation_level",
+    "python_command",
+    "run",
+]
 
 _MIB = 1024 * 1024
 # Throwaway uids/gids (no passwd entry), far above any range a distribution or container
@@ -98,11 +109,15 @@ def run(
     files: Mapping[str, str | bytes] | None = None,
     limits: Limits = Limits(),
     collect: Sequence[str] = (),
+    stdin: int | None = None,
+    stdout: int | None = None,
 ) -> SandboxResult:
     """Run `argv` (argv[0] an absolute path) in the sandbox with `files` in its directory.
 
     The files named in `collect` are read from its directory when the code has exited (by the
     sandbox's init, not by the code), each up to `limits.output_bytes`, into `result.files`.
+    `stdin` and `stdout`, when given, are file descriptors (e.g. pipes to another process)
+    that the code gets as its own; its stdout is then not collected. Otherwise stdin is empty.
 
     Never raises because of what the code does.
 
@@ -111,16 +126,21 @@ def run(
         ValueError: a name in `files` is not a plain file name.
     """
     plan = _plan()
-    uid = _fresh_uid() if plan.drop_uid else None
+    uid = fresh_uid() if plan.drop_uid else None
     for name in collect:
         _check_name(name)
     required = tuple(plan.isolation.split("+"))
-    return _execute(argv, files or {}, limits, uid, tuple(collect), required)
+    return _execute(argv, files or {}, limits, uid, tuple(collect), required, stdin, stdout)
 
 
 def python_command(*args: str) -> list[str]:
     """The command line of the sandbox's Python: isolated mode, no site-packages."""
     return [_plan().python, "-I", "-S", *args]
+
+
+def drops_uid() -> bool:
+    """True when sandboxed code runs as a throwaway uid here (the runner is root)."""
+    return _plan().drop_uid
 
 
 def isolation_level() -> str:
@@ -145,9 +165,7 @@ def _plan() -> _Plan:
     if os.geteuid() == 0:
         for python in _interpreters():
             try:
-                result = _execute(
-                    [python, "-I", "-S", "-c", "import json"], {}, probe, _fresh_uid()
-                )
+                result = _execute([python, "-I", "-S", "-c", "import json"], {}, probe, fresh_uid())
             except SandboxError:
                 continue
             if result.exit_code == 0:
@@ -168,8 +186,18 @@ def _interpreters() -> list[str]:
     return found
 
 
-def _fresh_uid() -> int:
-    return _SANDBOX_UID_BASE + secrets.randbelow(_SANDBOX_UID_SPAN)
+_uids_given: set[int] = set()  # this process's: no two sandboxes of a run share a uid
+_uids_lock = threading.Lock()
+
+
+def fresh_uid() -> int:
+    """A throwaway uid that no other sandbox of this process has had."""
+    with _uids_lock:
+        while True:
+            uid = _SANDBOX_UID_BASE + secrets.randbelow(_SANDBOX_UID_SPAN)
+            if uid not in _uids_given:
+                _uids_given.add(uid)
+                return uid
 
 
 def _execute(
@@ -179,13 +207,15 @@ def _execute(
     uid: int | None,
     collect: tuple[str, ...] = (),
     required: tuple[str, ...] = (),
+    stdin: int | None = None,
+    stdout: int | None = None,
 ) -> SandboxResult:
     """Run it; `required`: the isolation the probe achieved, without which the code is not
     started (the run records that isolation)."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
     try:
         _populate(workdir, files, uid)
-        return _launch(list(argv), workdir, limits, uid, collect, required)
+        return _launch(list(argv), workdir, limits, uid, collect, required, stdin, stdout)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -261,6 +291,8 @@ def _launch(
     uid: int | None,
     collect: tuple[str, ...],
     required: tuple[str, ...],
+    stdin: int | None = None,
+    stdout: int | None = None,
 ) -> SandboxResult:
     started = time.monotonic()
     status_r, status_w = os.pipe()
@@ -279,9 +311,9 @@ def _launch(
     }
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(_LAUNCHER), json.dumps(config)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
+            [sys.executable, "-I", "-S", str(_LAUNCHER), marshal.dumps(config).hex()],
+            stdin=subprocess.DEVNULL if stdin is None else stdin,
+            stdout=subprocess.PIPE if stdout is None else stdout,
             stderr=subprocess.PIPE,
             env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
             pass_fds=(status_w,),
@@ -314,13 +346,14 @@ def _collect(proc: subprocess.Popen[bytes], cap: int, deadline: float) -> _Strea
     sandbox without PID namespace can leave anything), and leftovers elsewhere get a short
     grace to let go of the pipes.
     """
-    assert proc.stdout is not None and proc.stderr is not None
-    out, err = proc.stdout.fileno(), proc.stderr.fileno()
+    assert proc.stderr is not None
+    out, err = (-1 if proc.stdout is None else proc.stdout.fileno()), proc.stderr.fileno()
     kept: dict[int, bytearray] = {out: bytearray(), err: bytearray()}
     truncated = dict.fromkeys(kept, False)
     with selectors.DefaultSelector() as selector:
         for fd in kept:
-            selector.register(fd, selectors.EVENT_READ)
+            if fd >= 0:
+                selector.register(fd, selectors.EVENT_READ)
         while selector.get_map() and (remaining := deadline - time.monotonic()) > 0:
             if deadline - time.monotonic() > _LEFTOVER_GRACE_S and proc.poll() is not None:
                 _kill_group(proc.pid)
@@ -335,7 +368,8 @@ def _collect(proc: subprocess.Popen[bytes], cap: int, deadline: float) -> _Strea
                 truncated[key.fd] = truncated[key.fd] or len(chunk) > room
                 buffer += chunk[:room]
     streams = _Streams(bytes(kept[out]), bytes(kept[err]), truncated[out], truncated[err])
-    proc.stdout.close()
+    if proc.stdout is not None:
+        proc.stdout.close()
     proc.stderr.close()
     return streams
 
@@ -350,11 +384,13 @@ def _read_status(fd: int) -> dict[str, Any]:
     while chunk := os.read(fd, _READ_CHUNK):
         data += chunk
     status: dict[str, Any] = {}
-    for line in data.decode(errors="replace").splitlines():
+    while len(data) >= 4:  # marshal, from the launcher (ours): the sandboxed code cannot write it
+        (size,) = struct.unpack_from("<I", data)
         try:
-            status.update(json.loads(line))
-        except ValueError:
-            continue
+            status.update(marshal.loads(data[4 : 4 + size]))
+        except (ValueError, EOFError, TypeError):
+            break
+        data = data[4 + size :]
     return status
 
 

@@ -2,7 +2,9 @@
 
 Nothing here runs in the sandbox: the driver's lines arrive as bytes, are decoded as plain
 JSON (no NaN, no duplicate keys, bounded), and become `Answer`s and `CliOutcome`s that the
-task's checks compare with expected values that never left the runner.
+task's checks compare with expected values that never left the runner. An answer's value is
+decoded from the wire format (`_wire.py`) strictly and without recursion: built-in and
+standard library values, and `Opaque` for an object of the candidate's own class (its fields).
 """
 
 from __future__ import annotations
@@ -10,21 +12,21 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
+
+from bench.runner.tasks import _wire as wire
+from bench.runner.tasks._wire import Opaque
 
 __all__ = [
     "Answer",
     "Answers",
     "CheckFailed",
     "CliOutcome",
-    "Instance",
+    "Opaque",
     "brief",
     "decode_lines",
-    "decoded_datetime",
     "first_mismatch",
     "plain_text",
-    "python_value",
     "short",
     "strict_json",
 ]
@@ -86,14 +88,19 @@ class Answer:
     unreached: str  # why, when no answer came back
 
     def value(self) -> Any:
-        """What the call returned (plain JSON data).
+        """What the call returned, as the value it stands for.
 
         Raises:
-            CheckFailed: it raised, timed out, was not reached, or the name is missing.
+            CheckFailed: it raised, timed out, was not reached, the name is missing, or the
+                answer is not a value of the wire format.
         """
-        if "returned" in (self.message or {}):
-            return (self.message or {})["returned"]
-        raise CheckFailed(self.failure())
+        message = self.message or {}
+        if "returned" not in message:
+            raise CheckFailed(self.failure())
+        try:
+            return wire.decode_tokens(message["returned"])
+        except wire.WireError as error:
+            raise CheckFailed(f"the answer is not a value of the wire format: {error}") from None
 
     def raised(self, kind: str) -> bool:
         """True when the call raised `kind` (or a subclass of it)."""
@@ -113,6 +120,8 @@ class Answer:
             return f"the module defines no {plain_text(message['missing'])}"
         if message.get("timed_out") is True:
             return f"timed out after {self.timeout_s:g} s"
+        if "refused" in message:
+            return f"returned {plain_text(message['refused'])}, which the checks do not compare"
         if "raised" in message:
             return f"raised {_exception(message['raised'])}"
         if "no_answer" in message:
@@ -158,66 +167,21 @@ class Answers:
 
     def static(self) -> dict[str, Any]:
         """The driver's facts about the source: `compile_error` (str | None), `imports`."""
-        facts = self.call("static").value()
+        answer = self.call("static")
+        facts = (answer.message or {}).get("returned")  # plain JSON, from the driver alone
         if not isinstance(facts, dict):
             raise CheckFailed("the source's facts did not come back")
         return facts
 
     def call(self, call_id: str) -> Answer:
-        return Answer(self._lines.get(call_id), self.timeout_s, self._unreached)
+        line = self._lines.get(call_id)
+        imported = self._lines.get("import") or {}
+        if line is None and "import_failed" in imported:
+            line = imported  # the module did not import: no call was made
+        return Answer(line, self.timeout_s, self._unreached)
 
     def cli(self, run_id: str) -> CliOutcome:
         return self._clis[run_id]
-
-
-def decoded_datetime(value: Any) -> Any:
-    """A `{"$datetime": ISO}` answer as an aware or naive datetime; anything else as it is."""
-    if isinstance(value, dict) and isinstance(value.get("$datetime"), str):
-        try:
-            return datetime.fromisoformat(value["$datetime"])
-        except ValueError:
-            return value
-    return value
-
-
-@dataclass(frozen=True)
-class Instance:
-    """An instance the candidate returned: its type's name and its fields, as plain values."""
-
-    type_name: str
-    attributes: Mapping[str, Any]
-
-
-def python_value(value: Any) -> Any:
-    """An answer's plain JSON as the Python value it stands for: tags turned back into tuples,
-    sets, datetimes, odd floats and `Instance`s; the result holds only built-in types (and
-    `Instance`), so its `==` is Python's own. Raises ValueError for a malformed tag."""
-    if isinstance(value, list):
-        return [python_value(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if "$tuple" in value:
-        return tuple(python_value(item) for item in _tagged_list(value, "$tuple"))
-    if "$set" in value:
-        return {python_value(item) for item in _tagged_list(value, "$set")}
-    if "$datetime" in value:
-        return datetime.fromisoformat(str(value["$datetime"]))
-    if "$date" in value:
-        return date.fromisoformat(str(value["$date"]))
-    if "$float" in value:
-        return float(str(value["$float"]))
-    if "$object" in value:
-        attributes = value.get("attributes")
-        fields = attributes if isinstance(attributes, dict) else {}
-        return Instance(str(value["$object"]), {k: python_value(v) for k, v in fields.items()})
-    return {key: python_value(item) for key, item in value.items()}
-
-
-def _tagged_list(value: dict[str, Any], tag: str) -> list[Any]:
-    items = value[tag]
-    if not isinstance(items, list):
-        raise ValueError(f"{tag} holds {brief(items)}, expected a list")
-    return items
 
 
 def first_mismatch(got: Any, want: Any, path: str) -> str | None:

@@ -2,23 +2,20 @@
 
 A task names the calls to make into the candidate's module (`Call`) and the command lines to
 run (`CliRun`). The harness runs them in the sandbox: one sandbox for the module, where the
-driver (`_driver.py`) imports the candidate and answers each call with plain JSON data, and
-one sandbox per command line, whose exit status, output and files the sandbox itself reports.
-Then each check, a function of the answers, runs here, in the runner, against expected values
-that never enter a sandbox. The candidate can only change its own answers: no result line,
-verdict or expected value lives where it can reach.
+driver (`_driver.py`) runs the candidate's module once, in one process, and answers the calls
+in order, each answer a value in the typed wire format (`_wire.py`), and one sandbox per
+command line, whose exit status, output and files the sandbox itself reports. Then each check,
+a function of the answers (decoded strictly, without recursion), runs here, in the runner,
+against expected values that never enter a sandbox. The candidate can only change its own
+answers: no result line, verdict or expected value lives where it can reach.
 
-A HumanEval problem (a function and a `check(candidate)` of asserts, `tasks/humaneval/`) plugs
-in as a task whose calls are those its `check` makes, recorded by running `check` on the
-canonical solution in a sandbox, and whose verdict runs `check` again in a sandbox of its own
-that receives only data: there `candidate` is a table of the answers, turned back into
-built-in values, so the asserts compare plain values with Python's own `==`, and nothing the
-candidate did can reach them (`tests/test_harness.py` sketches the same with literal calls).
+A HumanEval problem (a function and a `check(candidate)` of asserts, `tasks/humaneval/`) uses
+the same driver live: its test runs in a process of its own and sends each call as `check`
+makes it (`tests/test_harness.py` sketches the fixed-call form with literal calls).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import re
@@ -39,6 +36,7 @@ from bench.record.schema import (
 )
 from bench.record.schema import score_from_checks as _score
 from bench.runner import sandbox
+from bench.runner.tasks import _wire as wire
 from bench.runner.tasks._answers import (
     Answers,
     CheckFailed,
@@ -51,16 +49,19 @@ from bench.runner.tasks._answers import (
 __all__ = ["Assessment", "Call", "CliRun", "ProbedTask", "Verdict", "check_results", "fenced"]
 
 _DRIVER = Path(__file__).with_name("_driver.py")
+_WIRE = Path(__file__).with_name("_wire.py")
 _DRIVER_NAME = "bench_driver.py"  # its name inside the sandbox, apart from the candidate's
+_WIRE_NAME = "bench_wire.py"
+_CONFIG_NAME = "bench_config.json"
 _REQUESTS_NAME = "bench_requests.json"
 _PLACEHOLDER = re.compile(r"\{\{(task|draft)\}\}")
 _SOURCE_BYTES = 1024 * 1024  # a longer candidate is not run (its gate fails, saying why)
-_SPARE_PROCESSES = 8  # the driver itself, and what a call may start
 
 
 @dataclass(frozen=True)
 class Call:
-    """Call `function` of the candidate's module with JSON `args` (tags: see `_driver.py`)."""
+    """Call `function` of the candidate's module with `args` and `kwargs`: values the wire
+    format carries (`_wire.New` builds an object of the candidate's own class)."""
 
     id: str
     function: str
@@ -104,11 +105,13 @@ class ProbedTask:
     cli_runs: tuple[CliRun, ...]
     verdicts: Mapping[str, Verdict]  # check name -> verdict
 
+    source_limit_bytes = _SOURCE_BYTES
+
     def __init__(self, check_timeout_s: float = 2.0, limits: sandbox.Limits | None = None) -> None:
         """`check_timeout_s` bounds each call and command line; `limits` bound the module's
-        sandbox as a whole."""
+        sandbox as a whole (one process: all it does shares one memory cap)."""
         self.check_timeout_s = check_timeout_s
-        self.limits = limits or sandbox.Limits(wall_s=10.0, cpu_s=10)
+        self.limits = limits or sandbox.Limits(wall_s=10.0, cpu_s=10, processes=1)
 
     @property
     def title(self) -> str:
@@ -154,7 +157,7 @@ class ProbedTask:
         code."""
         started = time.perf_counter()
         code = source.encode("utf-8", errors="replace")
-        if len(code) > _SOURCE_BYTES:
+        if len(code) > self.source_limit_bytes:
             return self._too_long(len(code), candidate_path, started)
         with ThreadPoolExecutor(max_workers=1 + len(self.cli_runs)) as pool:
             module_run = pool.submit(self._run_module, code)
@@ -162,18 +165,24 @@ class ProbedTask:
             runs = {"module": module_run.result()}
             runs.update({f"cli:{key}": future.result() for key, future in cli_runs.items()})
         module = runs["module"]
+        lines = decode_lines(module.stdout)
+        unreached = f"not reached: the checks' process {module.describe()}{_last_words(module)}"
+        if "static" in lines and "import" not in lines:
+            unreached = f"importing the module did not finish: its process {module.describe()}"
+            if module.timed_out or module.signal is not None:
+                unreached = f"importing the module timed out: its process {module.describe()}"
         answers = Answers(
-            decode_lines(module.stdout),
+            lines,
             {run.id: _cli_outcome(runs[f"cli:{run.id}"]) for run in self.cli_runs},
             self.check_timeout_s,
-            short(f"not reached: the checks' process {module.describe()}{_last_words(module)}"),
+            short(unreached),
         )
         details = {name: _judge(verdict, answers) for name, verdict in self.verdicts.items()}
         return Assessment(self._evaluation(details, candidate_path, started), runs)
 
     def _too_long(self, size: int, candidate_path: str | None, started: float) -> Assessment:
         """A candidate over the limit is not run: its gate fails and says why."""
-        gate = f"the candidate is {size:,} bytes, over the {_SOURCE_BYTES:,}-byte limit"
+        gate = f"the candidate is {size:,} bytes, over the {self.source_limit_bytes:,}-byte limit"
         details = {spec.name: gate if spec.gate else None for spec in self.checks}
         return Assessment(self._evaluation(details, candidate_path, started), {})
 
@@ -193,29 +202,34 @@ class ProbedTask:
         return self.candidate_name.removesuffix(".py")
 
     def _run_module(self, code: bytes) -> sandbox.SandboxResult:
-        requests = {
+        """The driver answers the task's calls, in order, in one process."""
+        config = {
             "candidate": self.candidate_name,
             "module": self.module_name,
-            "timeout_s": self.check_timeout_s,
-            "calls": [
-                {"id": c.id, "function": c.function, "args": list(c.args), "kwargs": dict(c.kwargs)}
-                for c in self.calls
-            ],
+            "preamble": "",
+            "requests": _REQUESTS_NAME,
+            "refuse_own_eq": False,  # the checks read an object's fields, never its __eq__
+            "imports": True,
+            "call_timeout_s": self.check_timeout_s,
         }
+        requests = [
+            {
+                "id": c.id,
+                "function": c.function,
+                "args": wire.encode_tokens(list(c.args)),
+                "kwargs": wire.encode_tokens(dict(c.kwargs)),
+            }
+            for c in self.calls
+        ]
         files: dict[str, str | bytes] = {
             self.candidate_name: code,
             _DRIVER_NAME: _DRIVER.read_bytes(),
+            _WIRE_NAME: _WIRE.read_bytes(),
+            _CONFIG_NAME: json.dumps(config),
             _REQUESTS_NAME: json.dumps(requests),
         }
-        command = sandbox.python_command(_DRIVER_NAME, _REQUESTS_NAME)
-        # The driver makes each call in a process of its own, all at once, each with a pipe.
-        calls = len(self.calls)
-        limits = dataclasses.replace(
-            self.limits,
-            processes=max(self.limits.processes, calls + _SPARE_PROCESSES),
-            open_files=self.limits.open_files + 2 * calls,
-        )
-        return sandbox.run(command, files=files, limits=limits)
+        command = sandbox.python_command(_DRIVER_NAME, _CONFIG_NAME)
+        return sandbox.run(command, files=files, limits=self.limits)
 
     def _run_cli(self, code: bytes, run: CliRun) -> sandbox.SandboxResult:
         limits = sandbox.Limits(
@@ -236,7 +250,7 @@ def _judge(verdict: Verdict, answers: Answers) -> str | None:
         verdict(answers)
     except CheckFailed as failure:
         return short(str(failure)) or "failed"
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+    except Exception as error:  # any answer, however odd, is that check's failure
         return short(f"the answer is not what the check reads: {type(error).__name__}: {error}")
     return None
 

@@ -14,13 +14,14 @@ from bench.runner.tasks._answers import (
     Answers,
     CheckFailed,
     CliOutcome,
+    Opaque,
     brief,
-    decoded_datetime,
     first_mismatch,
     plain_text,
     strict_json,
 )
 from bench.runner.tasks._harness import Call, CliRun
+from bench.runner.tasks._wire import New
 from bench.runner.tasks.deployment_window_analyzer.expected import (
     CLI_EVENTS,
     CLI_INVALID_EVENTS,
@@ -113,12 +114,12 @@ CHECKS: tuple[CheckSpec, ...] = (
 # -- probes: what the candidate is asked ---------------------------------------------------------
 
 
-def _at(text: str) -> dict[str, str]:
-    return {"$datetime": text}
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
-def _window(start: str, end: str) -> dict[str, Any]:
-    return {"$tuple": [_at(start + "Z"), _at(end + "Z")]}
+def _window(start: str, end: str) -> tuple[datetime, datetime]:
+    return (_at(start + "Z"), _at(end + "Z"))
 
 
 CALLS: tuple[Call, ...] = (
@@ -134,10 +135,7 @@ CALLS: tuple[Call, ...] = (
         "build_report",
         (
             [
-                {
-                    "$new": "DeploymentEvent",
-                    "kwargs": {"service": s, "start": _at(a), "end": _at(b)},
-                }
+                New("DeploymentEvent", {"service": s, "start": _at(a), "end": _at(b)})
                 for s, a, b in REPORT_EVENTS
             ],
         ),
@@ -205,7 +203,7 @@ def parse_events_valid_input(answers: Answers) -> None:
     ):
         fields = _attributes(event)
         for name, want in (("service", service), ("start", start), ("end", end)):
-            got = decoded_datetime(fields.get(name))
+            got = fields.get(name)
             if not _same(got, want):
                 raise CheckFailed(f"event {index}: {name} is {brief(got)}, expected {want}")
             if isinstance(got, datetime) and got.utcoffset() != timedelta(0):
@@ -218,7 +216,7 @@ def merge_overlaps_expected_windows(answers: Answers) -> None:
     pairs = [_items(pair) for pair in _items(merged) or [None]]
     if _items(merged) is None or not all(pair is not None and len(pair) == 2 for pair in pairs):
         raise CheckFailed(f"expected a list of (start, end) pairs, got {brief(merged)}")
-    got = [(decoded_datetime(pair[0]), decoded_datetime(pair[1])) for pair in pairs if pair]
+    got = [(pair[0], pair[1]) for pair in pairs if pair]
     same = len(got) == len(expected) and all(
         _same(got_start, start) and _same(got_end, end)
         for (got_start, got_end), (start, end) in zip(got, expected, strict=True)
@@ -234,10 +232,7 @@ def merge_overlaps_expected_windows(answers: Answers) -> None:
 
 def _items(value: Any) -> list[Any] | None:
     """The items of a list or tuple answer; None for anything else."""
-    if isinstance(value, list):
-        return value
-    tagged = value.get("$tuple") if isinstance(value, dict) else None
-    return tagged if isinstance(tagged, list) else None
+    return list(value) if type(value) in (list, tuple) else None
 
 
 def build_report_expected_metrics(answers: Answers) -> None:
@@ -247,10 +242,10 @@ def build_report_expected_metrics(answers: Answers) -> None:
 
 
 def _attributes(value: Any) -> Mapping[str, Any]:
-    attributes = value.get("attributes") if isinstance(value, dict) else None
-    if isinstance(attributes, dict):
-        return attributes
-    return value if isinstance(value, dict) and "$object" not in value else {}
+    """An event's fields: an object's (the candidate's own class), or a dict's items."""
+    if isinstance(value, Opaque):
+        return value.fields
+    return value if isinstance(value, dict) else {}
 
 
 def _same(got: Any, want: Any) -> bool:

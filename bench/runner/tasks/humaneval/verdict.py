@@ -1,145 +1,228 @@
-"""A HumanEval problem's checks, runner side: record the calls its `check` makes, then judge
-a candidate's answers to them by replaying `check` in a sandbox of its own.
+"""A HumanEval problem's verdict, runner side: the candidate in its sandbox, the problem's test
+in a process of its own, and the calls between them as typed data.
 
-`check` is code (loops, random inputs, helpers from the prompt), so its calls are found by
-running it: once per problem, in a sandbox, with the canonical solution as `candidate`
-(`record_calls`). The candidate's sandbox answers exactly those calls, through the shared
-driver. Then `check` runs again in a fresh sandbox where `candidate` is a table of the
-answers, as plain data (`passes_tests`). Neither pass ever holds the candidate's code.
+The two run at once, joined by two pipes: the test's process (`check_program.py`, as a
+throwaway uid, the problem's prompt, canonical solution and test, never a line of the
+candidate's) sends each call `check` makes to the candidate's process (the shared driver,
+`_driver.py`: the prompt, then the candidate's module, run once, answering calls in order, its
+state kept), and reads the answer back as the value it stands for (`_wire.py`). The verdict
+comes back on a third pipe, which only the runner holds: nothing the candidate runs can reach
+the test, its expected values or the verdict.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from bench.runner import sandbox
-from bench.runner.tasks._answers import (
-    Answers,
-    CheckFailed,
-    Instance,
-    plain_text,
-    python_value,
-    short,
-    strict_json,
-)
-from bench.runner.tasks._harness import Call
+from bench.runner.tasks._answers import short
 from bench.runner.tasks.humaneval.problems import Problem
 
-__all__ = ["Recording", "passes_tests", "python_compile", "record_calls"]
+__all__ = ["Judgement", "ReferenceFailed", "judge"]
 
+_TASKS = Path(__file__).resolve().parents[1]
 _PROGRAM = Path(__file__).with_name("check_program.py")
-_PROGRAM_NAME = "bench_check.py"
-_PROBLEM_NAME = "problem.json"
-_ANSWERS_NAME = "answers.json"
+_WIRE = _TASKS / "_wire.py"
+_DRIVER = _TASKS / "_driver.py"
+_TEST_SPARE_S = 5.0  # past the candidate's wall limit, for the test to write its verdict
+_VERDICT_BYTES = 64 * 1024
+_STDERR_BYTES = 64 * 1024
+
+
+class ReferenceFailed(RuntimeError):
+    """The problem's canonical solution fails its own test through the wire format: the data
+    or the format is wrong, never a candidate."""
 
 
 @dataclass(frozen=True)
-class Recording:
-    """The distinct calls the problem's `check` makes, and each one's key (its arguments)."""
+class Judgement:
+    """What the test's process said, and how the candidate's sandbox ended."""
 
-    calls: tuple[Call, ...]
-    keys: Mapping[str, str]  # call id -> key
-    shown: Mapping[str, str]  # call id -> its arguments as written, for a check's detail
+    compile_error: str | None
+    passed: bool
+    reason: str  # why it failed ("" when it passed)
+    calls: int  # calls `check` made before it returned or failed
+    candidate: sandbox.SandboxResult | None
 
 
-def record_calls(problem: Problem, limits: sandbox.Limits) -> Recording:
-    """Run `check` on the canonical solution, in a sandbox, and keep the calls it made.
+def judge(problem: Problem, source: bytes, limits: sandbox.Limits, verify: bool) -> Judgement:
+    """Run `problem`'s test against `source`; `verify`: first run it on the canonical solution
+    through the wire format.
 
     Raises:
-        RuntimeError: the canonical solution fails its own check (the data is not HumanEval's).
+        ReferenceFailed: `verify` found a reference answer the wire format does not carry.
     """
-    result = _run_check(problem, "record", None, limits)
+    req_r, req_w = os.pipe()  # the test's calls, to the candidate's stdin
+    ans_r, ans_w = os.pipe()  # the candidate's answers, to the test's stdin
+    verdict_r, verdict_w = os.pipe()
+    folder = Path(tempfile.mkdtemp(prefix="bench-check-"))
+    outcome: dict[str, Any] = {}
+    candidate = threading.Thread(
+        target=_run_candidate, args=(problem, source, limits, req_r, ans_w, outcome)
+    )
     try:
-        entries = strict_json(result.stdout) if result.exit_code == 0 else None
-    except ValueError:
-        entries = None
-    if not isinstance(entries, list):
-        raise RuntimeError(
-            f"{problem.task_id}: recording the calls of check() failed: {_why(result)}"
-        )
-    calls, keys, shown = [], {}, {}
-    for number, entry in enumerate(entries):
-        call_id = f"call_{number}"
-        calls.append(Call(call_id, problem.entry_point, tuple(entry["args"]), entry["kwargs"]))
-        keys[call_id], shown[call_id] = str(entry["key"]), str(entry["shown"])
-    return Recording(tuple(calls), keys, shown)
+        test = _start_test(problem, folder, verify, ans_r, req_w, verdict_w)
+        os.close(ans_r)
+        os.close(req_w)
+        os.close(verdict_w)
+        candidate.start()
+        _wait(test, limits.wall_s + _TEST_SPARE_S)
+        verdict = _read_verdict(verdict_r)
+    finally:
+        for fd in (verdict_r,):
+            os.close(fd)
+        if candidate.is_alive() or candidate.ident is not None:
+            candidate.join()
+        else:
+            os.close(req_r)
+            os.close(ans_w)
+        shutil.rmtree(folder, ignore_errors=True)
+    return _judgement(problem, verdict, outcome.get("result"), outcome.get("error"))
 
 
-def python_compile(answers: Answers) -> None:
-    error = answers.static()["compile_error"]
-    if error is not None:
-        raise CheckFailed(plain_text(error))
-
-
-def passes_tests(
-    problem: Problem, recording: Recording, answers: Answers, limits: sandbox.Limits
+def _run_candidate(
+    problem: Problem,
+    source: bytes,
+    limits: sandbox.Limits,
+    stdin: int,
+    stdout: int,
+    outcome: dict[str, Any],
 ) -> None:
-    """Every answer came back as plain data and `check`'s asserts hold for them all.
-
-    Raises:
-        CheckFailed: a call did not return, returned something other than plain data, or the
-            test failed (the detail says where).
-    """
-    table: dict[str, Any] = {}
-    for call in recording.calls:
-        called = f"{problem.entry_point}({recording.shown[call.id]})"
-        answer = answers.call(call.id)
-        try:
-            value = answer.value()
-        except CheckFailed as failure:
-            raise CheckFailed(f"{called}: {failure}") from None
-        odd = _not_plain(python_value(value))
-        if odd:
-            raise CheckFailed(f"{called} returned {odd}, not plain data")
-        table[recording.keys[call.id]] = value
-    result = _run_check(problem, "replay", table, limits)
-    if result.exit_code != 0 or result.stdout.strip() != b'"passed"':
-        raise CheckFailed(_why(result))
-
-
-def _not_plain(value: Any) -> str | None:
-    """What in an answer `check` could not compare as a built-in value, if anything."""
-    if isinstance(value, Instance):
-        return f"an instance of {value.type_name}"
-    if isinstance(value, date):
-        return "a date or datetime"
-    if isinstance(value, dict):
-        if "$unencodable" in value:
-            return f"a {plain_text(value['$unencodable'])} object"
-        return next(filter(None, map(_not_plain, value.values())), None)
-    if isinstance(value, list | tuple | set):
-        return next(filter(None, map(_not_plain, value)), None)
-    return None
-
-
-def _run_check(
-    problem: Problem, mode: str, table: Mapping[str, Any] | None, limits: sandbox.Limits
-) -> sandbox.SandboxResult:
+    """The candidate's sandbox: the driver answers the test's calls, live."""
+    config = {
+        "candidate": "candidate.py",
+        "module": problem.entry_point + "_module",
+        "preamble": problem.prompt,
+        "requests": None,
+        "refuse_own_eq": True,
+    }
     files: dict[str, str | bytes] = {
-        _PROGRAM_NAME: _PROGRAM.read_bytes(),
-        _PROBLEM_NAME: json.dumps(
+        "candidate.py": source,
+        "bench_driver.py": _DRIVER.read_bytes(),
+        "bench_wire.py": _WIRE.read_bytes(),
+        "config.json": json.dumps(config),
+    }
+    try:
+        outcome["result"] = sandbox.run(
+            sandbox.python_command("bench_driver.py", "config.json"),
+            files=files,
+            limits=limits,
+            stdin=stdin,
+            stdout=stdout,
+        )
+    except sandbox.SandboxError as error:
+        outcome["error"] = error
+    finally:
+        os.close(stdin)
+        os.close(stdout)
+
+
+def _start_test(
+    problem: Problem, folder: Path, verify: bool, stdin: int, stdout: int, verdict: int
+) -> subprocess.Popen[bytes]:
+    """The test's process, in a folder of its own holding only the test's program, the wire
+    format and the problem. It runs as the runner's user (the interpreter may live where no
+    other user can reach): it runs none of the candidate's code, only decodes its answers, and
+    limits itself (CPU, memory, no files written, no process started) before it reads one."""
+    files = {
+        "bench_check.py": _PROGRAM.read_bytes(),
+        "bench_wire.py": _WIRE.read_bytes(),
+        "problem.json": json.dumps(
             {
                 "prompt": problem.prompt,
                 "canonical_solution": problem.canonical_solution,
                 "test": problem.test,
                 "entry_point": problem.entry_point,
             }
-        ),
+        ).encode(),
     }
-    args = [_PROGRAM_NAME, mode, _PROBLEM_NAME]
-    if table is not None:
-        files[_ANSWERS_NAME] = json.dumps(table, allow_nan=False)
-        args.append(_ANSWERS_NAME)
-    return sandbox.run(sandbox.python_command(*args), files=files, limits=limits)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    argv = [sys.executable, "-I", "-S", "bench_check.py", "problem.json", "1" if verify else "0"]
+    return subprocess.Popen(
+        [*argv, str(verdict)],
+        cwd=folder,
+        stdin=stdin,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        pass_fds=(verdict,),
+        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": str(folder)},
+        start_new_session=True,
+    )
 
 
-def _why(result: sandbox.SandboxResult) -> str:
-    lines = [line for line in result.stderr.decode(errors="replace").splitlines() if line.strip()]
-    if lines and not result.timed_out:
-        return short(lines[-1])
-    return f"the test's process {result.describe()}"
+def _wait(test: subprocess.Popen[bytes], timeout_s: float) -> None:
+    try:
+        test.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(test.pid, signal.SIGKILL)
+        test.communicate()
+
+
+def _read_verdict(fd: int) -> Any:
+    os.set_blocking(fd, False)
+    try:
+        data = os.read(fd, _VERDICT_BYTES)
+    except BlockingIOError:
+        return None
+    try:
+        return json.loads(data) if data else None
+    except ValueError:
+        return None
+
+
+def _judgement(
+    problem: Problem,
+    verdict: Any,
+    result: sandbox.SandboxResult | None,
+    error: sandbox.SandboxError | None,
+) -> Judgement:
+    if error is not None:
+        raise error
+    if isinstance(verdict, dict) and "reference_failed" in verdict:
+        raise ReferenceFailed(
+            f"{problem.task_id}: the canonical solution fails its own test through the wire "
+            f"format: {verdict['reference_failed']}"
+        )
+    if not isinstance(verdict, dict):
+        return Judgement(None, False, "the test's process ended with no verdict", 0, result)
+    static = verdict.get("static")
+    compile_error = static.get("compile_error") if isinstance(static, dict) else None
+    if static is None:
+        compile_error = _why_gone(result)
+    reason = str(verdict.get("reason", ""))
+    if not verdict.get("passed") and "candidate's process ended" in reason and result:
+        reason = f"{reason}: it {_ended(result)}"
+    return Judgement(
+        compile_error=None if compile_error is None else str(compile_error),
+        passed=verdict.get("passed") is True,
+        reason=short(reason),
+        calls=int(verdict.get("calls", 0)),
+        candidate=result,
+    )
+
+
+def _ended(result: sandbox.SandboxResult) -> str:
+    if result.signal == signal.SIGXCPU or (
+        result.signal == signal.SIGKILL and not result.timed_out
+    ):
+        return "ran out of its CPU time, or was killed"
+    return result.describe()
+
+
+def _why_gone(result: sandbox.SandboxResult | None) -> str:
+    if result is None:
+        return "the candidate's process did not start"
+    return f"the candidate's process {_ended(result)} before it reported on the source"
