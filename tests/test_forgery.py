@@ -69,7 +69,9 @@ def test_forged_lines_reached_a_descriptor_and_changed_nothing(empty_module_scor
 def test_patching_the_harness_reached_it_and_changed_nothing(empty_module_score: float) -> None:
     assessment = TASK.assess(hostile("patched_harness"))
     patched = [m for m in evidence(assessment) if m.startswith("patched ")]
-    assert patched and "__main__.answer" in patched[0], "the patch found nothing to patch"
+    # the driver is `__main__` in a fresh interpreter, `bench_driver` in the fork server's
+    found = ("__main__.answer", "bench_driver.answer")
+    assert patched and any(name in patched[0] for name in found), "the patch found nothing"
     assert assessment.evaluation.score <= empty_module_score
 
 

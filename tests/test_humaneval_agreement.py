@@ -6,6 +6,7 @@ differences are the deliberate ones the methodology page lists; each has a test 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from bench.runner.tasks.humaneval import HumanEvalTask
 from bench.runner.tasks.humaneval.problems import Problem, load_problems
 from tests.support.humaneval_corpus import (
     MUTATIONS,
+    SEED,
     Candidate,
     corpus,
     helpers_redefined,
@@ -155,3 +157,67 @@ def test_a_hand_written_case_agrees(candidate: Candidate) -> None:
         candidate, {candidate.problem.task_id: HumanEvalTask(candidate.problem)}
     )
     assert ours == theirs, f"HumanEval: {their_result}; ours: {detail}"
+
+
+# -- the deliberate differences, each shown against HumanEval's evaluator ------------------------
+
+METHODOLOGY = Path(__file__).resolve().parents[1] / "site_src" / "methodology.md"
+
+RESULT_FORGERY = (  # finds check_correctness's result list up the stack, writes "passed", exits
+    "import os, sys\n"
+    "frame = sys._getframe()\n"
+    "while frame is not None and 'result' not in frame.f_locals:\n"
+    "    frame = frame.f_back\n"
+    "if frame is not None:\n"
+    "    frame.f_locals['result'].append('passed')\n"
+    "    os._exit(0)\n"
+    "def add(x, y):\n    return 0\n"
+)
+DIVERGENCES = [
+    Candidate(
+        _problem(53),
+        "always-equal",
+        "class E:\n    def __eq__(self, other):\n        return True\n"
+        "def add(x, y):\n    return E()\n",
+    ),
+    Candidate(_problem(53), "result-forged-then-exit", RESULT_FORGERY),
+    Candidate(
+        _problem(38),
+        "helpers-redefined",
+        "def encode_cyclic(s):\n    return s\n\ndef decode_cyclic(s):\n    return s\n",
+    ),
+    Candidate(
+        _problem(53),
+        "sleeps-rather-than-computes",
+        "import time\ndef add(x, y):\n    time.sleep(0.04)\n    return x + y\n",
+    ),
+]
+
+
+@pytest.mark.parametrize("candidate", DIVERGENCES, ids=lambda c: c.kind)
+def test_a_listed_difference_passes_there_and_fails_or_passes_here_as_documented(
+    candidate: Candidate,
+) -> None:
+    theirs, ours, their_result, detail = _both(
+        candidate, {candidate.problem.task_id: HumanEvalTask(candidate.problem)}
+    )
+    if candidate.kind == "sleeps-rather-than-computes":  # 105 calls of 40 ms: 4.2 s of sleep
+        assert (theirs, ours) == (False, True), (their_result, detail)
+    else:  # a forgery: HumanEval's evaluator passes it, we do not
+        assert (theirs, ours) == (True, False), (their_result, detail)
+
+
+def test_the_listed_helpers_and_seeded_problems_are_the_data_s() -> None:
+    text = METHODOLOGY.read_text(encoding="utf-8")
+    helpers, unseeded = [], []
+    for problem in PROBLEMS:
+        number = problem.task_id.split("/")[1]
+        defined = helpers_redefined(
+            Candidate(problem, "probe", problem.prompt + problem.canonical_solution)
+        )
+        helpers += [f"{number} (`{name}`)" for name in sorted(defined)]
+        if "random" in problem.test and "Random(" not in problem.test:
+            unseeded.append(number)
+    assert f"HumanEval/{helpers[0]}, {helpers[1]} and {helpers[2]}" in text
+    assert f"HumanEval/{unseeded[0]}, {unseeded[1]} and {unseeded[2]} draw random" in text
+    assert f"seeded with {SEED}" in text

@@ -53,6 +53,12 @@ _REPORT_PIPE_BYTES = 1024 * 1024
 _SHM_BYTES = 8 * 1024 * 1024
 
 
+# Set by the fork server (`_zygote.py`), which has these entries imported: a target whose
+# config names one runs it in this interpreter, after the same limits, uid and filter, instead
+# of exec'ing a fresh one.
+IN_PROCESS: dict[str, Any] = {}
+
+
 class _MountAttr(ctypes.Structure):
     _fields_ = (
         ("attr_set", ctypes.c_uint64),
@@ -426,6 +432,13 @@ def _exec_target(config: dict[str, Any], exec_w: int) -> NoReturn:
             _deny_keyring()
         os.chdir(config["cwd"])
         os.umask(0o077)
+        entry = IN_PROCESS.get(config.get("entry") or "")
+        if entry is not None:
+            os.environ.clear()
+            os.environ.update(config["env"])
+            os.closerange(3, 65536)  # exec_w too: its EOF tells the init the target started
+            sys.argv = list(argv)
+            os._exit(int(entry(argv)))
         os.execve(argv[0], argv, config["env"])
     except BaseException as error:
         os.write(exec_w, f"cannot start {argv[0]}: {error}".encode())

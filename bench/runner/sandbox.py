@@ -37,6 +37,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bench.runner import zygote
+
 __all__ = [
     "Limits",
     "SandboxError",
@@ -111,6 +113,7 @@ def run(
     collect: Sequence[str] = (),
     stdin: int | None = None,
     stdout: int | None = None,
+    entry: str | None = None,
 ) -> SandboxResult:
     """Run `argv` (argv[0] an absolute path) in the sandbox with `files` in its directory.
 
@@ -118,6 +121,8 @@ def run(
     sandbox's init, not by the code), each up to `limits.output_bytes`, into `result.files`.
     `stdin` and `stdout`, when given, are file descriptors (e.g. pipes to another process)
     that the code gets as its own; its stdout is then not collected. Otherwise stdin is empty.
+    `entry` ("driver": `argv` runs the task driver) lets the fork server run the code in the
+    interpreter it has warm, after the same setup, instead of exec'ing `argv`.
 
     Never raises because of what the code does.
 
@@ -130,7 +135,7 @@ def run(
     for name in collect:
         _check_name(name)
     required = tuple(plan.isolation.split("+"))
-    return _execute(argv, files or {}, limits, uid, tuple(collect), required, stdin, stdout)
+    return _execute(argv, files or {}, limits, uid, tuple(collect), required, stdin, stdout, entry)
 
 
 def python_command(*args: str) -> list[str]:
@@ -209,13 +214,14 @@ def _execute(
     required: tuple[str, ...] = (),
     stdin: int | None = None,
     stdout: int | None = None,
+    entry: str | None = None,
 ) -> SandboxResult:
     """Run it; `required`: the isolation the probe achieved, without which the code is not
     started (the run records that isolation)."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
     try:
         _populate(workdir, files, uid)
-        return _launch(list(argv), workdir, limits, uid, collect, required, stdin, stdout)
+        return _launch(list(argv), workdir, limits, uid, collect, required, stdin, stdout, entry)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -293,6 +299,7 @@ def _launch(
     required: tuple[str, ...],
     stdin: int | None = None,
     stdout: int | None = None,
+    entry: str | None = None,
 ) -> SandboxResult:
     started = time.monotonic()
     status_r, status_w = os.pipe()
@@ -307,18 +314,23 @@ def _launch(
         "collect": list(collect),
         "required": list(required),
         "collect_bytes": min(limits.output_bytes, _COLLECT_BYTES // max(len(collect), 1)),
+        "entry": entry,
         **_file_system_view(argv[0]),
     }
+    server = zygote.server() if entry else None
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(_LAUNCHER), marshal.dumps(config).hex()],
-            stdin=subprocess.DEVNULL if stdin is None else stdin,
-            stdout=subprocess.PIPE if stdout is None else stdout,
-            stderr=subprocess.PIPE,
-            env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
-            pass_fds=(status_w,),
-            start_new_session=True,
-        )
+        if server is not None:
+            proc: Any = _ForkedLauncher(server, config, entry, stdin, stdout, status_w)
+        else:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(_LAUNCHER), marshal.dumps(config).hex()],
+                stdin=subprocess.DEVNULL if stdin is None else stdin,
+                stdout=subprocess.PIPE if stdout is None else stdout,
+                stderr=subprocess.PIPE,
+                env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
+                pass_fds=(status_w,),
+                start_new_session=True,
+            )
     finally:
         os.close(status_w)
     try:
@@ -328,7 +340,55 @@ def _launch(
         status = _read_status(status_r)
     finally:
         os.close(status_r)
+        if isinstance(proc, _ForkedLauncher):
+            proc.close()
     return _result(status, streams, time.monotonic() - started, uid)
+
+
+class _ForkedLauncher:
+    """The launcher as a child of the fork server, looking like the Popen it replaces: its
+    stdout (unless given) and stderr are pipes read here."""
+
+    def __init__(
+        self,
+        server: zygote.ForkServer,
+        config: dict[str, Any],
+        entry: str | None,
+        stdin: int | None,
+        stdout: int | None,
+        status_w: int,
+    ) -> None:
+        err_r, err_w = os.pipe()
+        out_r, out_w = os.pipe() if stdout is None else (-1, stdout)
+        null = os.open(os.devnull, os.O_RDONLY) if stdin is None else -1
+        try:
+            request = {"kind": "sandbox", "config": {**config, "entry": entry}}
+            fds = [null if stdin is None else stdin, out_w, err_w, status_w]
+            self._child = server.spawn(request, fds)
+        finally:
+            for fd in (
+                err_w,
+                *((out_w,) if stdout is None else ()),
+                *((null,) if null >= 0 else ()),
+            ):
+                os.close(fd)
+        self.pid = self._child.pid
+        self.stdout = os.fdopen(out_r, "rb", buffering=0) if out_r >= 0 else None
+        self.stderr = os.fdopen(err_r, "rb", buffering=0)
+
+    def poll(self) -> int | None:
+        return self._child.poll()
+
+    def wait(self) -> None:
+        if not self._child.wait(_TEARDOWN_GRACE_S):
+            self._child.kill()
+            self._child.wait(None)
+
+    def close(self) -> None:
+        self._child.close()
+        for stream in (self.stdout, self.stderr):
+            if stream is not None and not stream.closed:
+                stream.close()
 
 
 @dataclass(frozen=True)
@@ -339,7 +399,7 @@ class _Streams:
     stderr_truncated: bool
 
 
-def _collect(proc: subprocess.Popen[bytes], cap: int, deadline: float) -> _Streams:
+def _collect(proc: Any, cap: int, deadline: float) -> _Streams:
     """Read both pipes to EOF (or the deadline), keeping `cap` bytes of each.
 
     Once the launcher has exited, whatever is left in its process group is killed (only a

@@ -229,7 +229,7 @@ class ProbedTask:
             _REQUESTS_NAME: json.dumps(requests),
         }
         command = sandbox.python_command(_DRIVER_NAME, _CONFIG_NAME)
-        return sandbox.run(command, files=files, limits=self.limits)
+        return sandbox.run(command, files=files, limits=self.limits, entry="driver")
 
     def _run_cli(self, code: bytes, run: CliRun) -> sandbox.SandboxResult:
         limits = sandbox.Limits(

@@ -15,17 +15,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.runner import sandbox
+from bench.runner import sandbox, zygote
 from bench.runner.tasks._answers import short
 from bench.runner.tasks.humaneval.problems import Problem
 
@@ -77,7 +79,7 @@ def judge(problem: Problem, source: bytes, limits: sandbox.Limits, verify: bool)
         os.close(req_w)
         os.close(verdict_w)
         candidate.start()
-        _wait(test, limits.wall_s + _TEST_SPARE_S)
+        test.wait(limits.wall_s + _TEST_SPARE_S)
         verdict = _read_verdict(verdict_r)
     finally:
         for fd in (verdict_r,):
@@ -120,6 +122,7 @@ def _run_candidate(
             limits=limits,
             stdin=stdin,
             stdout=stdout,
+            entry="driver",
         )
     except sandbox.SandboxError as error:
         outcome["error"] = error
@@ -130,11 +133,12 @@ def _run_candidate(
 
 def _start_test(
     problem: Problem, folder: Path, verify: bool, stdin: int, stdout: int, verdict: int
-) -> subprocess.Popen[bytes]:
+) -> _TestProcess:
     """The test's process, in a folder of its own holding only the test's program, the wire
-    format and the problem. It runs as the runner's user (the interpreter may live where no
-    other user can reach): it runs none of the candidate's code, only decodes its answers, and
-    limits itself (CPU, memory, no files written, no process started) before it reads one."""
+    format and the problem: a child of the fork server (warm, so it starts in a fork) or a
+    fresh interpreter. It runs as the runner's user (the interpreter may live where no other
+    user can reach): it runs none of the candidate's code, only decodes its answers, and limits
+    itself (CPU, memory, no files written, no process started) before it reads one."""
     files = {
         "bench_check.py": _PROGRAM.read_bytes(),
         "bench_wire.py": _WIRE.read_bytes(),
@@ -149,9 +153,18 @@ def _start_test(
     }
     for name, data in files.items():
         (folder / name).write_bytes(data)
-    argv = [sys.executable, "-I", "-S", "bench_check.py", "problem.json", "1" if verify else "0"]
-    return subprocess.Popen(
-        [*argv, str(verdict)],
+    args = ["problem.json", "1" if verify else "0"]
+    server = zygote.server()
+    if server is not None:
+        err_r, err_w = os.pipe()
+        try:
+            request = {"kind": "check", "cwd": str(folder), "argv": [*args, "3"]}
+            child = server.spawn(request, [stdin, stdout, err_w, verdict])
+        finally:
+            os.close(err_w)
+        return _TestProcess(child, os.fdopen(err_r, "rb", buffering=0))
+    process = subprocess.Popen(
+        [sys.executable, "-I", "-S", "bench_check.py", *args, str(verdict)],
         cwd=folder,
         stdin=stdin,
         stdout=stdout,
@@ -160,15 +173,39 @@ def _start_test(
         env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": str(folder)},
         start_new_session=True,
     )
+    assert process.stderr is not None
+    return _TestProcess(process, process.stderr)
 
 
-def _wait(test: subprocess.Popen[bytes], timeout_s: float) -> None:
-    try:
-        test.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(test.pid, signal.SIGKILL)
-        test.communicate()
+class _TestProcess:
+    """The test's process, a fork server's child or a Popen: wait for it, reading its stderr
+    (what the test printed, dropped: the verdict says why it failed), and kill it at the
+    deadline."""
+
+    def __init__(self, process: zygote.Child | subprocess.Popen[bytes], stderr: Any) -> None:
+        self.process, self.stderr = process, stderr
+
+    def wait(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        try:
+            while (left := deadline - time.monotonic()) > 0:
+                if not select.select([self.stderr], [], [], left)[0] or not self.stderr.read(65536):
+                    break
+        finally:
+            self.stderr.close()
+        left = max(deadline - time.monotonic(), 0)
+        if isinstance(self.process, zygote.Child):
+            if not self.process.wait(left):
+                self.process.kill()
+                self.process.wait(None)
+            self.process.close()
+            return
+        try:
+            self.process.wait(timeout=left)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
 
 def _read_verdict(fd: int) -> Any:
