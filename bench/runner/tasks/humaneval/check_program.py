@@ -83,11 +83,12 @@ def main(problem_path: str, verify: str, verdict_fd: str) -> int:
 
 def judge(problem: dict[str, str], channel: Channel, verify: bool) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "humaneval_problem"}
-    exec(
-        compile(problem["prompt"] + problem["canonical_solution"], "reference.py", "exec"),
-        namespace,
-    )
-    exec(compile(problem["test"], "test.py", "exec"), namespace)
+    try:
+        reference = problem["prompt"] + problem["canonical_solution"]
+        exec(compile(reference, "reference.py", "exec"), namespace)
+        exec(compile(problem["test"], "test.py", "exec"), namespace)
+    except BaseException as error:  # the data, not a candidate: the runner stops loudly
+        return {"reference_failed": f"the problem does not run: {_reason(error, '')}"}
     if verify:
         reference = namespace[problem["entry_point"]]
         random.seed(SEED)
