@@ -1,6 +1,7 @@
 """`bench hosts [CONFIG.yaml] [--json]`: this machine's fingerprint, as a run would record it.
 
 With a config, its model servers are asked for their versions too, as `bench run` asks them.
+What the command needs is imported when it runs, so that `bench` starts at once.
 """
 
 from __future__ import annotations
@@ -8,18 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from bench.cli._common import ExitCode
-from bench.record.hosts import GIB, host_summary
-from bench.record.schema import GpuProbe, HostInfo, LoadAverage, ServerInfo
-from bench.runner.backends import make_backend
-from bench.runner.config import ConfigError, load_config
-from bench.runner.host import fingerprint
-from bench.runner.run import open_backends, server_infos
-from bench.site import fmt
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from bench.record.schema import HostInfo, LoadAverage, ServerInfo
 
 UNKNOWN = "unknown"
 
@@ -39,6 +36,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def main(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from bench.runner.config import ConfigError
+    from bench.runner.host import fingerprint
+
     try:
         servers = _servers(args.config) if args.config is not None else ()
     except ConfigError as error:
@@ -53,6 +55,10 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _servers(config_path: Path) -> tuple[ServerInfo, ...]:
+    from bench.runner.backends import make_backend
+    from bench.runner.config import load_config
+    from bench.runner.run import open_backends, server_infos
+
     loaded = load_config(config_path)
     backends = open_backends(loaded.config, make_backend)
     try:
@@ -63,6 +69,11 @@ def _servers(config_path: Path) -> tuple[ServerInfo, ...]:
 
 
 def host_table(host: HostInfo) -> Table:
+    from rich.table import Table
+
+    from bench.record.hosts import host_summary
+    from bench.site import fmt
+
     summary = host_summary(host)
     table = Table(title="This host, as a run records it", title_justify="left", show_header=False)
     table.add_column("Fact", style="bold")
@@ -95,6 +106,10 @@ def _cores(host: HostInfo) -> str:
 
 
 def _gpus(host: HostInfo) -> str:
+    from bench.record.hosts import GIB
+    from bench.record.schema import GpuProbe
+    from bench.site import fmt
+
     if host.gpu_probes == (GpuProbe.NO_TOOL,):
         return "none found: neither nvidia-smi nor rocm-smi on PATH"
     lines = [
