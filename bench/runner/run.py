@@ -30,7 +30,7 @@ from bench.runner.config import ConfigError, LoadedConfig, RunConfig
 from bench.runner.extract import extract_code
 from bench.runner.host import fingerprint
 from bench.runner.orchestrator import Orchestrator, ServerKey
-from bench.runner.progress import Progress
+from bench.runner.progress import Progress, prior_walls
 from bench.runner.sandbox import isolation_level
 from bench.runner.store import (
     CONFIG_FILENAME,
@@ -39,7 +39,7 @@ from bench.runner.store import (
     RunState,
     Slot,
     create_run_dir,
-    previous_call_s,
+    previous_record,
     resume_state,
     store_file,
     utc_now,
@@ -67,15 +67,18 @@ class PreparedRun:
         return self.state.record_path
 
     def progress(self) -> Progress:
-        """A fresh progress count for this run: its call slots, and a call's wall in the
-        previous run of the same config for the first ETA."""
+        """A fresh progress count for this run: its call slots, its tasks' prompt sizes, and
+        the calls' walls in the previous run of the same config for the first ETA."""
         config_text = (self.state.run_dir / CONFIG_FILENAME).read_text(encoding="utf-8")
         config = self.orchestrator.config
+        earlier = previous_record(self.state.run_dir, config_text)
         return Progress(
             parallel=sum(config.concurrency().values()),
             names={m.tag: m.display_label for m in config.models},
             tasks=len(self.state.header.tasks),
-            prior_call_s=previous_call_s(self.state.run_dir, config_text),
+            repeats=config.repeats,
+            prompt_chars={t.id: len(t.prompt()) for t in self.orchestrator.tasks},
+            prior_s=prior_walls(earlier) if earlier is not None else {},
         )
 
     def close(self) -> None:
