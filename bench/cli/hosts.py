@@ -1,6 +1,7 @@
 """`bench hosts [CONFIG.yaml] [--json]`: this machine's fingerprint, as a run would record it.
 
-With a config, its model servers are asked for their versions too, as `bench run` asks them.
+With a config, its model servers are asked for their versions too, as `bench run` asks them,
+and whether they are up and have their models, in `bench run`'s words.
 What the command needs is imported when it runs, so that `bench` starts at once.
 """
 
@@ -42,33 +43,40 @@ def main(args: argparse.Namespace) -> int:
     from bench.runner.host import fingerprint
 
     try:
-        servers = _servers(args.config) if args.config is not None else ()
+        servers, problems = _servers(args.config) if args.config is not None else ((), {})
     except ConfigError as error:
         print(error, file=sys.stderr)
         return ExitCode.USAGE
     host = fingerprint(servers)
     if args.json:
         print(host.model_dump_json(indent=2))
+        for problem in dict.fromkeys(p for found in problems.values() for p in found):
+            print(problem, file=sys.stderr)
     else:
-        Console().print(host_table(host))
+        Console().print(host_table(host, problems))
     return ExitCode.OK
 
 
-def _servers(config_path: Path) -> tuple[ServerInfo, ...]:
+def _servers(config_path: Path) -> tuple[tuple[ServerInfo, ...], dict[str, list[str]]]:
+    """Each server of the config with its version, and what is wrong with each (by URL)."""
     from bench.runner.backends import make_backend
     from bench.runner.config import load_config
-    from bench.runner.run import open_backends, server_infos
+    from bench.runner.run import open_backends, server_infos, server_problems
 
     loaded = load_config(config_path)
     backends = open_backends(loaded.config, make_backend)
     try:
-        return server_infos(backends)
+        problems: dict[str, list[str]] = {}
+        for _, _, server, problem in server_problems(loaded.config, backends):
+            found = problems.setdefault(backends[server].url or "", [])
+            found += [problem] if problem not in found else []
+        return server_infos(backends), problems
     finally:
         for backend in backends.values():
             backend.close()
 
 
-def host_table(host: HostInfo) -> Table:
+def host_table(host: HostInfo, problems: dict[str, list[str]] | None = None) -> Table:
     from rich.table import Table
 
     from bench.record.hosts import host_summary
@@ -90,13 +98,20 @@ def host_table(host: HostInfo) -> Table:
         ("Python", host.python or UNKNOWN),
         ("Load average", _load(host.load_avg_start)),
         *(
-            (f"Server {s.backend}", f"{s.url} · version {s.version or UNKNOWN}")
+            (f"Server {s.backend}", _server(s, (problems or {}).get(s.url, [])))
             for s in host.servers
         ),
     ]
     for fact, value in rows:
         table.add_row(fact, value)
     return table
+
+
+def _server(server: ServerInfo, problems: list[str]) -> str:
+    """`URL · version 0.12.6`, or what is wrong with it, as `bench run` says it."""
+    return (
+        "\n".join(problems) if problems else f"{server.url} · version {server.version or UNKNOWN}"
+    )
 
 
 def _cores(host: HostInfo) -> str:

@@ -155,14 +155,25 @@ def _preflight(loaded: LoadedConfig) -> None:
 def _check_servers(loaded: LoadedConfig, backends: dict[ServerKey, Backend]) -> None:
     """Each server is up and has its models, before the first call; nothing is written
     otherwise."""
-    problems = []
-    for index, model in enumerate(loaded.config.models):
-        problem = backends[model.server].availability(model.tag)
-        if problem is not None:
-            message = f"expected model {model.tag!r} available, found {problem}"
-            problems.append(loaded.problem(("models", index), message))
+    problems = [
+        loaded.problem(("models", index), f"expected model {tag!r} available, found {problem}")
+        for index, tag, _, problem in server_problems(loaded.config, backends)
+    ]
     if problems:
         raise ServerUnavailable(problems)
+
+
+def server_problems(
+    config: RunConfig, backends: dict[ServerKey, Backend]
+) -> list[tuple[int, str, ServerKey, str]]:
+    """(model index, tag, server, what is wrong) for each model whose server is down or lacks
+    it, in config order: the one wording `bench run` and `bench hosts` give."""
+    found = []
+    for index, model in enumerate(config.models):
+        problem = backends[model.server].availability(model.tag)
+        if problem is not None:
+            found.append((index, model.tag, model.server, problem))
+    return found
 
 
 def new_state(
