@@ -44,7 +44,7 @@ from bench.runner.store import (
     store_file,
     utc_now,
 )
-from bench.runner.tasks import Task, UnknownTask, get_task, select_tasks
+from bench.runner.tasks import Task, UnknownTasks, get_task, select_tasks
 
 DISTRIBUTION = "bench-archive"
 
@@ -377,9 +377,13 @@ def _tasks(loaded: LoadedConfig) -> list[Task]:
     config = loaded.config
     try:
         chosen = select_tasks(config.task_names, config.task_sample, config.sampling.seed)
-    except UnknownTask as error:
-        loc = ("task",) if config.tasks is None else ("tasks", error.index)
-        raise ConfigError([loaded.problem(loc, str(error))]) from None
+    except UnknownTasks as error:
+        raise ConfigError(
+            [
+                loaded.problem(("task",) if config.tasks is None else ("tasks", u.index), str(u))
+                for u in error.unknown
+            ]
+        ) from None
     except ValueError as error:
         raise ConfigError([loaded.problem(("task_sample",), str(error))]) from None
     return [get_task(task_id) for task_id in chosen]
