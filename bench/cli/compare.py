@@ -57,6 +57,7 @@ def print_tables(comparison: Comparison, console: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from bench.cli.tables import fit
     from bench.site.comparison import comparison_sections, run_line
 
     console.print(Text(run_line("A", comparison.a)))
@@ -70,10 +71,10 @@ def print_tables(comparison: Comparison, console: Console) -> None:
         table = Table(title=section.title, title_justify="left")
         for n, name in enumerate(section.header):
             justify: Literal["left", "right"] = "right" if section.figures and n else "left"
-            table.add_column(name, justify=justify, overflow="fold")
+            table.add_column(name, justify=justify)
         for row in section.rows:
             table.add_row(*(Text(cell, style=_style(cell)) for cell in row))
-        console.print(table)
+        console.print(fit(table, console))
 
 
 def _style(cell: str) -> str:

@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bench.cli._common import shown_path
+from bench.cli.tables import fit
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.errors import shorten
 from bench.record.schema import RunRecord, RunStatus
@@ -120,7 +121,7 @@ class _EtaColumn(ProgressColumn):
 def print_summary(console: Console, record: RunRecord, record_path: Path) -> None:
     """The table of results, every failed call, and where the record is."""
     analysis = RunAnalysis(record)
-    console.print(summary_table(analysis))
+    console.print(fit(summary_table(analysis), console))
     note = sure.error_bars_note(analysis)
     if note is not None:
         console.print(note, highlight=False, markup=False, soft_wrap=True)
