@@ -15,9 +15,21 @@ import pytest
 
 from bench.record.analysis import RunAnalysis
 from bench.record.schema import METHODOLOGY_VERSION, RunRecord
+from bench.site.cache import BuildCache
+from bench.site.charts.model import charts_for
 from bench.site.findings import findings_for
-from bench.site.report import report_path
-from tests.support.records import cascade, direct, record, sample
+from bench.site.render import environment
+from bench.site.report import render_report, report_page, report_path
+from tests.support.records import (
+    COMPILE,
+    MODELS,
+    PAIRS,
+    cascade,
+    direct,
+    make_record,
+    record,
+    sample,
+)
 from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, page_text
 
 MERGE = ("merge_overlaps_expected_windows",)
@@ -145,3 +157,20 @@ def _wait_for(url: str, status: int, timeout_s: float = 90) -> bool:
             pass
         time.sleep(0.5)
     return False
+
+
+@pytest.mark.parametrize("repeats", [1, 2])
+def test_a_score_chart_whose_every_score_is_0_says_so_instead_of_an_empty_frame(
+    repeats: int,
+) -> None:
+    nothing_passes = {tag: (COMPILE,) for tag in MODELS}
+    nothing_passes |= {f"{small} -> {large}": (COMPILE,) for small, large in PAIRS}
+    run = RunAnalysis(make_record(failed=nothing_passes, repeats=repeats))
+    assert {d.score.high for d in run.direct} == {0}
+
+    html = render_report(environment(), report_page(run, charts_for(run, BuildCache())))
+
+    assert "charts/direct-score.svg" not in html and "charts/cascade-score.svg" not in html
+    assert page_text(html).count("Every score in this chart is 0, so there is nothing to draw") == 2
+    assert "charts/direct-wall.svg" in html  # the times are drawn
+    assert "charts/direct-score.vl.json" in html  # and the data stays
