@@ -251,3 +251,20 @@ def test_the_seed_page_tables_fit_a_desktop_window(browser: Browser, tmp_path: P
     page.close()
     for section in ("direct-models", "handoff-pairs", "check-matrix", "failure-hotspots"):
         assert section not in scrolling
+
+
+def test_a_leaderboard_says_how_its_median_is_given_from_its_own_run_counts(
+    tmp_path: Path,
+) -> None:
+    one = make_project(tmp_path, write_archive(tmp_path / "archive", [make_record()]))
+
+    text = page_text(read(build_site(one), f"{BENCH}/index.html"))
+
+    assert "a 95% interval needs 6 runs of a model on a host; the most here is 1 run" in text
+    assert "six runs" not in text and "from 6 runs on" not in text
+
+
+def test_a_leaderboard_with_enough_runs_gives_the_median_interval(site: Path) -> None:
+    text = page_text(read(site, f"{BENCH}/index.html"))
+
+    assert "the median over runs with its 95% interval (given from 6 runs on)" in text
