@@ -87,3 +87,21 @@ def test_a_bad_record_is_named_on_the_page_and_the_site_recovers(
     )
     recovered = _page_when(root, f'href="{SEED_RUN}/report.html"')  # the run is listed again
     assert "bench-archive-error" not in recovered
+
+
+def test_the_bad_record_page_does_not_also_say_the_archive_is_empty(tmp_path: Path) -> None:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    project = make_project(tmp_path)
+    record = project / "archive" / SEED_RUN / "run.json"
+    good = record.read_text(encoding="utf-8")
+    record.write_text(good.replace('"host": "vps-81"', '"host": ""'), encoding="utf-8")
+    config = load_config(str(project / "mkdocs.yml"))
+    config.plugins.on_startup(command="serve", dirty=False)  # as `mkdocs serve` starts it
+
+    build(config)
+
+    home = (project / "site" / "index.html").read_text(encoding="utf-8")
+    assert "bench-archive-error" in home
+    assert "holds no runs yet" not in home
