@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -30,7 +30,14 @@ from tests.support.records import (
     record,
     sample,
 )
-from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, page_text
+from tests.support.sitebuild import (
+    REPO,
+    SEED_RUN,
+    ServeLog,
+    build_site,
+    make_project,
+    page_text,
+)
 
 MERGE = ("merge_overlaps_expected_windows",)
 
@@ -128,35 +135,33 @@ def test_mkdocs_serve_reloads_when_a_run_lands(tmp_path: Path) -> None:
         [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
         cwd=project,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
+    log = ServeLog(server)
     new_run = "prompt-handoff-codegen/prompt-handoff-codegen-2026-07-01_12-00-00"
     try:
         base = f"http://127.0.0.1:{port}"
-        assert _wait_for(f"{base}/{SEED_RUN}/report.html", 200)
+        log.wait_for("Serving on")  # after the first build
+        assert httpx.get(f"{base}/{SEED_RUN}/report.html").status_code == 200
         assert httpx.get(f"{base}/{new_run}/report.html").status_code == 404
         data = json.loads((REPO / "archive" / SEED_RUN / "run.json").read_text(encoding="utf-8"))
         data["run_id"] = new_run.split("/")[1]
-        folder = project / "archive" / new_run
-        folder.mkdir(parents=True)
-        (folder / "run.json").write_text(json.dumps(data), encoding="utf-8")
-        assert _wait_for(f"{base}/{new_run}/report.html", 200), "no rebuild after a run landed"
+        landing = tmp_path / "landing"
+        landing.mkdir()
+        (landing / "run.json").write_text(json.dumps(data), encoding="utf-8")
+        landing.rename(project / "archive" / new_run)  # the run lands at once: one change
+
+        log.wait_for("Detected file changes")
+        log.wait_for("Reloading browsers")  # the rebuild is served
+
+        assert httpx.get(f"{base}/{new_run}/report.html").status_code == 200
     finally:
         server.terminate()
         server.wait(timeout=20)
+        log.close()
     shutil.rmtree(project / "archive" / new_run.split("/")[0] / new_run.split("/")[1])
-
-
-def _wait_for(url: str, status: int, timeout_s: float = 90) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=5).status_code == status:
-                return True
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    return False
 
 
 @pytest.mark.parametrize("repeats", [1, 2])
