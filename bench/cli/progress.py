@@ -41,7 +41,7 @@ _FIXED_WIDTH = 46  # the bar, "123/456 calls", elapsed, "ETA 0:00:00" and the ga
 
 class RichProgress:
     """The orchestrator's observer: one bar over all calls of the run, the call in progress,
-    and the time left from the calls finished so far; fits the terminal's width (80 too)."""
+    and the time left (`Progress.remaining_s`); fits the terminal's width (80 too)."""
 
     def __init__(self, console: Console, progress: Progress | None = None) -> None:
         self._console = console
