@@ -14,9 +14,10 @@ command line draws it (`bench.cli.progress`); tests and scripts may pass nothing
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -95,22 +96,29 @@ class Progress:
     done: int = 0
     pending: list[Call] = field(default_factory=list)  # planned, not started
     running: dict[Call, float] = field(default_factory=dict)  # call -> when it started
-    walls: list[tuple[Call, float]] = field(default_factory=list)  # calls finished here
+    groups: dict[Group, Tally] = field(default_factory=dict)  # the calls finished here
+    # What the calls waiting will take, kept between changes: the bar asks ten times a second,
+    # and a suite plans a thousand calls.
+    _waiting: tuple[float | None] | None = field(default=None, repr=False)
 
     def planned(self, total: int, pending: Sequence[Call]) -> None:
         self.total, self.pending = total, list(pending)
         self.done = total - len(self.pending)
+        self._waiting = None
 
     def started(self, call: Call) -> None:
-        if call in self.pending:
+        with contextlib.suppress(ValueError):
             self.pending.remove(call)
         self.running[call] = self.clock()
+        self._waiting = None
 
     def finished(self, call: Call) -> None:
         began = self.running.pop(call, None)
         if began is not None:
-            self.walls.append((call, self.clock() - began))
+            tally = self.groups.setdefault(call.group, Tally())
+            tally.add(self.clock() - began, self.prompt_chars.get(call.task))
         self.done += 1
+        self._waiting = None
 
     def who(self, call: Call) -> str:
         """`Label`, `Small -> Large` or `Label warm-up`: the call by its models' display names."""
@@ -151,19 +159,25 @@ class Progress:
                 return None
             ran = now - began
             running_left.append(max(estimate - ran, OVERRUN_SHARE * ran, MIN_LEFT_S))
-        waiting = [self.estimate_s(call) for call in self.pending]
-        if any(w is None for w in waiting):
+        waiting = self._waiting_s()
+        if waiting is None:
             return None
-        total = sum(running_left) + sum(w for w in waiting if w is not None)
+        total = sum(running_left) + waiting
         return max(total / max(1, self.parallel), max(running_left, default=0.0))
+
+    def _waiting_s(self) -> float | None:
+        if self._waiting is None:
+            estimates = [self.estimate_s(call) for call in self.pending]
+            known = None if None in estimates else sum(e for e in estimates if e is not None)
+            self._waiting = (known,)
+        return self._waiting[0]
 
     def estimate_s(self, call: Call) -> float | None:
         """How long `call` is expected to take: its group's mean here (scaled by its prompt
         size), else its group's mean in an earlier run, else a guess from the other groups."""
-        here = [(c, wall) for c, wall in self.walls if c.group == call.group]
-        if here:
-            sizes = [self._size(c) for c, _ in here]
-            return statistics.fmean(wall for _, wall in here) * self._scale(call, sizes)
+        here = self.groups.get(call.group)
+        if here is not None:
+            return here.mean_s * self._scale(call, here.mean_chars)
         if call.group in self.prior_s:
             return self.prior_s[call.group]
         return self._guess(call)
@@ -172,10 +186,15 @@ class Progress:
         if call.kind == "refine":
             direct = self.estimate_s(Call("direct", call.tag, call.repeat, task=call.task))
             return None if direct is None else direct * self._refine_ratio()
-        alike = [wall for c, wall in self.walls if c.kind == call.kind]
-        alike = alike or [s for (kind, _), s in self.prior_s.items() if kind == call.kind]
-        alike = alike or [wall for _, wall in self.walls]
-        return statistics.fmean(alike) if alike else None
+        alike = [t for (kind, _), t in self.groups.items() if kind == call.kind]
+        if alike:
+            return sum(t.wall_s for t in alike) / sum(t.calls for t in alike)
+        prior = [s for (kind, _), s in self.prior_s.items() if kind == call.kind]
+        if prior:
+            return statistics.fmean(prior)
+        tallies = self.groups.values()
+        calls = sum(t.calls for t in tallies)
+        return sum(t.wall_s for t in tallies) / calls if calls else None
 
     def _refine_ratio(self) -> float:
         """A refine over its large model's direct call, as measured for another pair."""
@@ -188,22 +207,40 @@ class Progress:
         return statistics.fmean(ratios) if ratios else REFINE_OVER_DIRECT
 
     def _means(self) -> dict[Group, float]:
-        groups: dict[Group, list[float]] = {}
-        for call, wall in self.walls:
-            groups.setdefault(call.group, []).append(wall)
-        return {group: statistics.fmean(walls) for group, walls in groups.items()}
+        return {group: tally.mean_s for group, tally in self.groups.items()}
 
-    def _size(self, call: Call) -> int | None:
-        return self.prompt_chars.get(call.task)
-
-    def _scale(self, call: Call, sizes: Iterable[int | None]) -> float:
+    def _scale(self, call: Call, mean_chars: float | None) -> float:
         """The call's prompt size over that of the calls its estimate comes from."""
-        known = [s for s in sizes if s]
-        size = self._size(call)
-        if not known or not size:
+        size = self.prompt_chars.get(call.task)
+        if not mean_chars or not size:
             return 1.0
         low, high = SIZE_SCALE_BOUNDS
-        return min(high, max(low, size / statistics.fmean(known)))
+        return min(high, max(low, size / mean_chars))
+
+
+@dataclass
+class Tally:
+    """The calls of one group finished here: how many, and their walls and prompt sizes."""
+
+    calls: int = 0
+    wall_s: float = 0.0
+    sized: int = 0  # calls whose prompt size is known
+    chars: int = 0
+
+    def add(self, wall_s: float, prompt_chars: int | None) -> None:
+        self.calls += 1
+        self.wall_s += wall_s
+        if prompt_chars:
+            self.sized += 1
+            self.chars += prompt_chars
+
+    @property
+    def mean_s(self) -> float:
+        return self.wall_s / self.calls
+
+    @property
+    def mean_chars(self) -> float | None:
+        return self.chars / self.sized if self.sized else None
 
 
 def prior_walls(record: RunRecord) -> dict[Group, float]:
