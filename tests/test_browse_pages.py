@@ -251,3 +251,39 @@ def test_the_seed_page_tables_fit_a_desktop_window(browser: Browser, tmp_path: P
     page.close()
     for section in ("direct-models", "handoff-pairs", "check-matrix", "failure-hotspots"):
         assert section not in scrolling
+
+
+def test_a_section_heading_does_not_touch_the_table_above_it(
+    browser: Browser, tmp_path: Path
+) -> None:
+    from tests.support.sitebuild import SEED_RUN
+
+    seed = build_site(make_project(tmp_path))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with serve_site(seed) as root:
+        page.goto(root + f"{SEED_RUN}/report.html")
+        gaps = page.evaluate(
+            """() => [...document.querySelectorAll("section.bench-section + section.bench-section")]
+                .map(s => [s.id, s.firstElementChild.getBoundingClientRect().top
+                    - s.previousElementSibling.lastElementChild.getBoundingClientRect().bottom])"""
+        )
+    page.close()
+    assert "direct-models" in dict(gaps)
+    assert all(gap >= 16 for _, gap in gaps), gaps  # "DIRECT MODELS" touched the table above
+
+
+def test_a_leaderboard_says_how_its_median_is_given_from_its_own_run_counts(
+    tmp_path: Path,
+) -> None:
+    one = make_project(tmp_path, write_archive(tmp_path / "archive", [make_record()]))
+
+    text = page_text(read(build_site(one), f"{BENCH}/index.html"))
+
+    assert "a 95% interval needs 6 runs of a model on a host; the most here is 1 run" in text
+    assert "six runs" not in text and "from 6 runs on" not in text
+
+
+def test_a_leaderboard_with_enough_runs_gives_the_median_interval(site: Path) -> None:
+    text = page_text(read(site, f"{BENCH}/index.html"))
+
+    assert "the median over runs with its 95% interval (given from 6 runs on)" in text

@@ -61,3 +61,23 @@ def test_a_bad_config_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: P
 
     assert cli.main(["hosts", str(config)]) == cli.EXIT_USAGE
     assert "bad.yaml" in capsys.readouterr().err
+
+
+def test_a_server_that_is_down_is_said_not_reachable_in_the_words_bench_run_uses(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    with FakeOllama.running() as ollama:
+        config = write_config(tmp_path, [ollama_model("qwen2.5-coder:1.5b", ollama.url)])
+        ollama.go_down()
+        said = f"the Ollama server at {ollama.url} is not reachable ("
+
+        assert cli.main(["hosts", str(config)]) == cli.EXIT_OK
+        hosts = " ".join(capsys.readouterr().out.split())
+        assert cli.main(["run", str(config)]) == cli.EXIT_USAGE
+        run = " ".join(capsys.readouterr().err.split())
+
+    assert said in hosts and said in run
+    assert "version unknown" not in hosts
+    sentence = run[run.index(said) :].split("; start it (ollama serve)")[0]
+    assert sentence in hosts  # the same words, the reason too

@@ -201,6 +201,26 @@ def test_an_unknown_task_is_refused_before_any_model_is_called(
     assert ollama.requests == []
 
 
+def test_every_unknown_task_id_is_reported_at_once(
+    tmp_path: Path, ollama: FakeOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.yaml"
+    text = GOOD.replace("http://127.0.0.1:11434", ollama.url).replace(
+        "task: deployment_window_analyzer",
+        "tasks:\n  - humanevil\n  - deployment_window_analyzer\n  - humaneval-999",
+    )
+    path.write_text(text, encoding="utf-8")
+
+    code = cli.main(["run", str(path)])
+
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == cli.EXIT_USAGE
+    assert f"{path}:4: tasks[0]: expected a suite (humaneval) or a task (" in err
+    assert f"{path}:6: tasks[2]: expected a suite (humaneval) or a task (" in err
+    assert "found 'humanevil'" in err and "found 'humaneval-999'" in err
+    assert ollama.requests == []
+
+
 def test_a_near_miss_field_is_named_with_what_was_meant(tmp_path: Path) -> None:
     text = GOOD.replace("models:", "repeat: 2\nmodels:").replace(
         "  - tag: a\n", "  - tag: a\n    lable: A\n"

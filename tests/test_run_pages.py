@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -15,10 +15,29 @@ import pytest
 
 from bench.record.analysis import RunAnalysis
 from bench.record.schema import METHODOLOGY_VERSION, RunRecord
+from bench.site.cache import BuildCache
+from bench.site.charts.model import charts_for
 from bench.site.findings import findings_for
-from bench.site.report import report_path
-from tests.support.records import cascade, direct, record, sample
-from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, page_text
+from bench.site.render import environment
+from bench.site.report import render_report, report_page, report_path
+from tests.support.records import (
+    COMPILE,
+    MODELS,
+    PAIRS,
+    cascade,
+    direct,
+    make_record,
+    record,
+    sample,
+)
+from tests.support.sitebuild import (
+    REPO,
+    SEED_RUN,
+    ServeLog,
+    build_site,
+    make_project,
+    page_text,
+)
 
 MERGE = ("merge_overlaps_expected_windows",)
 
@@ -116,32 +135,47 @@ def test_mkdocs_serve_reloads_when_a_run_lands(tmp_path: Path) -> None:
         [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
         cwd=project,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
+    log = ServeLog(server)
     new_run = "prompt-handoff-codegen/prompt-handoff-codegen-2026-07-01_12-00-00"
     try:
         base = f"http://127.0.0.1:{port}"
-        assert _wait_for(f"{base}/{SEED_RUN}/report.html", 200)
+        log.wait_for("Serving on")  # after the first build
+        assert httpx.get(f"{base}/{SEED_RUN}/report.html").status_code == 200
         assert httpx.get(f"{base}/{new_run}/report.html").status_code == 404
         data = json.loads((REPO / "archive" / SEED_RUN / "run.json").read_text(encoding="utf-8"))
         data["run_id"] = new_run.split("/")[1]
-        folder = project / "archive" / new_run
-        folder.mkdir(parents=True)
-        (folder / "run.json").write_text(json.dumps(data), encoding="utf-8")
-        assert _wait_for(f"{base}/{new_run}/report.html", 200), "no rebuild after a run landed"
+        landing = tmp_path / "landing"
+        landing.mkdir()
+        (landing / "run.json").write_text(json.dumps(data), encoding="utf-8")
+        landing.rename(project / "archive" / new_run)  # the run lands at once: one change
+
+        log.wait_for("Detected file changes")
+        log.wait_for("Reloading browsers")  # the rebuild is served
+
+        assert httpx.get(f"{base}/{new_run}/report.html").status_code == 200
     finally:
         server.terminate()
         server.wait(timeout=20)
+        log.close()
     shutil.rmtree(project / "archive" / new_run.split("/")[0] / new_run.split("/")[1])
 
 
-def _wait_for(url: str, status: int, timeout_s: float = 90) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=5).status_code == status:
-                return True
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    return False
+@pytest.mark.parametrize("repeats", [1, 2])
+def test_a_score_chart_whose_every_score_is_0_says_so_instead_of_an_empty_frame(
+    repeats: int,
+) -> None:
+    nothing_passes = {tag: (COMPILE,) for tag in MODELS}
+    nothing_passes |= {f"{small} -> {large}": (COMPILE,) for small, large in PAIRS}
+    run = RunAnalysis(make_record(failed=nothing_passes, repeats=repeats))
+    assert {d.score.high for d in run.direct} == {0}
+
+    html = render_report(environment(), report_page(run, charts_for(run, BuildCache())))
+
+    assert "charts/direct-score.svg" not in html and "charts/cascade-score.svg" not in html
+    assert page_text(html).count("Every score in this chart is 0, so there is nothing to draw") == 2
+    assert "charts/direct-wall.svg" in html  # the times are drawn
+    assert "charts/direct-score.vl.json" in html  # and the data stays

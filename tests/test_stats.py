@@ -416,3 +416,12 @@ def test_the_t_quantile_is_scipys() -> None:
     for df in range(1, 200):
         for level in (0.9, 0.95, 0.99):
             assert stats_module._t_quantile(level, df) == float(stats.t.ppf((1 + level) / 2, df))
+
+
+@pytest.mark.parametrize("level", [0.8, 0.9, 0.95, 0.99])
+def test_the_least_count_for_a_median_interval_is_where_one_is_first_given(level: float) -> None:
+    least = stats_module.median_interval_least_n(level)
+
+    assert stats_module.median_interval([1.0] * (least - 1), level) is None
+    assert stats_module.median_interval([1.0] * least, level) is not None
+    assert stats_module.median_interval_least_n() == 6  # what the leaderboard says at 95%

@@ -165,6 +165,16 @@ def test_the_score_charts_draw_the_mean_and_its_interval(site: Path, html: str) 
     assert (folder / "direct-score.svg").read_text(encoding="utf-8").count("mark-rule") == 1
 
 
+def test_a_self_refine_pair_is_compared_with_its_one_model_once() -> None:
+    run = RunAnalysis(
+        make_record(models=("mid:3b",), pairs=(("mid:3b", "mid:3b"),), tasks=TASKS, repeats=2)
+    )
+
+    rows = [(r.a, r.b, r.against) for r in paired_table(run)]
+
+    assert rows == [("Mid 3B -> Mid 3B", "Mid 3B", "own")]
+
+
 def test_the_paired_table_has_the_figures_of_stats_paired(html: str) -> None:
     shown = [cells for _, cells in rows(html, "paired-comparisons")][1:]
     expected = paired_table(RUN)

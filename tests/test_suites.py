@@ -18,7 +18,7 @@ from bench.record.schema import RECORD_FILENAME, RunStatus
 from bench.runner.backends import make_backend
 from bench.runner.config import ConfigError, load_config
 from bench.runner.run import prepare
-from bench.runner.tasks import UnknownTask, get_task, select_tasks
+from bench.runner.tasks import UnknownTasks, get_task, select_tasks
 from tests.support.runs import InterruptAfter, TimedOllama, fenced, ollama_model, write_config
 from tests.support.sitebuild import REPO, SEED_RUN
 
@@ -53,9 +53,11 @@ def test_a_task_sample_is_seeded_ordered_and_keeps_the_tasks_named_alone() -> No
 
 
 def test_an_unknown_name_and_an_oversized_sample_are_refused() -> None:
-    with pytest.raises(UnknownTask) as caught:
-        select_tasks([DWA, "humanevil"], None, seed=0)
-    assert caught.value.index == 1 and "humanevil" in str(caught.value)
+    with pytest.raises(UnknownTasks) as caught:
+        select_tasks([DWA, "humanevil", "humaneval-999"], None, seed=0)
+    assert [u.index for u in caught.value.unknown] == [1, 2]  # every one, not the first only
+    assert "found 'humanevil'" in str(caught.value)
+    assert "found 'humaneval-999'" in str(caught.value)
     with pytest.raises(ValueError, match="at most 164"):
         select_tasks(["humaneval"], 165, seed=0)
 

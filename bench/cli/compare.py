@@ -1,7 +1,8 @@
 """`bench compare RUN_A RUN_B`: what changed from run A to run B, as tables or Markdown.
 
 The figures are `bench.record.compare`'s and the tables `bench.site.comparison`'s: the site's
-comparison pages show the same.
+comparison pages show the same. They are imported when the command runs, so that `bench`
+starts at once.
 """
 
 from __future__ import annotations
@@ -10,22 +11,21 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Literal
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Literal
 
 from bench.cli._common import DEFAULT_ARCHIVE, ExitCode
-from bench.record.analysis import RunAnalysis
-from bench.record.archive import ArchiveError, RunNotFound, find_run, load_record
-from bench.record.compare import Comparison, compare_runs
-from bench.site.comparison import comparison_sections, run_line
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bench.record.compare import Comparison
 
 FORMATS = ("table", "markdown")
 
 
 def render_markdown(comparison: Comparison) -> str:
+    from bench.site.comparison import comparison_sections, run_line
+
     lines = [
         f"# Compare {comparison.a.record.run_id} → {comparison.b.record.run_id}",
         "",
@@ -54,6 +54,12 @@ def _md(text: str) -> str:
 
 
 def print_tables(comparison: Comparison, console: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from bench.cli.tables import fit
+    from bench.site.comparison import comparison_sections, run_line
+
     console.print(Text(run_line("A", comparison.a)))
     console.print(Text(run_line("B", comparison.b)))
     for warning in comparison.warnings:
@@ -65,10 +71,10 @@ def print_tables(comparison: Comparison, console: Console) -> None:
         table = Table(title=section.title, title_justify="left")
         for n, name in enumerate(section.header):
             justify: Literal["left", "right"] = "right" if section.figures and n else "left"
-            table.add_column(name, justify=justify, overflow="fold")
+            table.add_column(name, justify=justify)
         for row in section.rows:
             table.add_row(*(Text(cell, style=_style(cell)) for cell in row))
-        console.print(table)
+        console.print(fit(table, console))
 
 
 def _style(cell: str) -> str:
@@ -101,6 +107,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def main(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from bench.record.analysis import RunAnalysis
+    from bench.record.archive import ArchiveError, RunNotFound, find_run, load_record
+    from bench.record.compare import compare_runs
+
     try:
         a = RunAnalysis(load_record(find_run(args.run_a, args.archive)))
         b = RunAnalysis(load_record(find_run(args.run_b, args.archive)))

@@ -1,6 +1,8 @@
 """`bench hosts [CONFIG.yaml] [--json]`: this machine's fingerprint, as a run would record it.
 
-With a config, its model servers are asked for their versions too, as `bench run` asks them.
+With a config, its model servers are asked for their versions too, as `bench run` asks them,
+and whether they are up and have their models, in `bench run`'s words.
+What the command needs is imported when it runs, so that `bench` starts at once.
 """
 
 from __future__ import annotations
@@ -8,18 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from bench.cli._common import ExitCode
-from bench.record.hosts import GIB, host_summary
-from bench.record.schema import GpuProbe, HostInfo, LoadAverage, ServerInfo
-from bench.runner.backends import make_backend
-from bench.runner.config import ConfigError, load_config
-from bench.runner.host import fingerprint
-from bench.runner.run import open_backends, server_infos
-from bench.site import fmt
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from bench.record.schema import HostInfo, LoadAverage, ServerInfo
 
 UNKNOWN = "unknown"
 
@@ -39,30 +37,51 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def main(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from bench.runner.config import ConfigError
+    from bench.runner.host import fingerprint
+
     try:
-        servers = _servers(args.config) if args.config is not None else ()
+        servers, problems = _servers(args.config) if args.config is not None else ((), {})
     except ConfigError as error:
         print(error, file=sys.stderr)
         return ExitCode.USAGE
     host = fingerprint(servers)
     if args.json:
         print(host.model_dump_json(indent=2))
+        for problem in dict.fromkeys(p for found in problems.values() for p in found):
+            print(problem, file=sys.stderr)
     else:
-        Console().print(host_table(host))
+        Console().print(host_table(host, problems))
     return ExitCode.OK
 
 
-def _servers(config_path: Path) -> tuple[ServerInfo, ...]:
+def _servers(config_path: Path) -> tuple[tuple[ServerInfo, ...], dict[str, list[str]]]:
+    """Each server of the config with its version, and what is wrong with each (by URL)."""
+    from bench.runner.backends import make_backend
+    from bench.runner.config import load_config
+    from bench.runner.run import open_backends, server_infos, server_problems
+
     loaded = load_config(config_path)
     backends = open_backends(loaded.config, make_backend)
     try:
-        return server_infos(backends)
+        problems: dict[str, list[str]] = {}
+        for _, _, server, problem in server_problems(loaded.config, backends):
+            found = problems.setdefault(backends[server].url or "", [])
+            found += [problem] if problem not in found else []
+        return server_infos(backends), problems
     finally:
         for backend in backends.values():
             backend.close()
 
 
-def host_table(host: HostInfo) -> Table:
+def host_table(host: HostInfo, problems: dict[str, list[str]] | None = None) -> Table:
+    from rich.table import Table
+
+    from bench.record.hosts import host_summary
+    from bench.site import fmt
+
     summary = host_summary(host)
     table = Table(title="This host, as a run records it", title_justify="left", show_header=False)
     table.add_column("Fact", style="bold")
@@ -79,13 +98,20 @@ def host_table(host: HostInfo) -> Table:
         ("Python", host.python or UNKNOWN),
         ("Load average", _load(host.load_avg_start)),
         *(
-            (f"Server {s.backend}", f"{s.url} · version {s.version or UNKNOWN}")
+            (f"Server {s.backend}", _server(s, (problems or {}).get(s.url, [])))
             for s in host.servers
         ),
     ]
     for fact, value in rows:
         table.add_row(fact, value)
     return table
+
+
+def _server(server: ServerInfo, problems: list[str]) -> str:
+    """`URL · version 0.12.6`, or what is wrong with it, as `bench run` says it."""
+    return (
+        "\n".join(problems) if problems else f"{server.url} · version {server.version or UNKNOWN}"
+    )
 
 
 def _cores(host: HostInfo) -> str:
@@ -95,6 +121,10 @@ def _cores(host: HostInfo) -> str:
 
 
 def _gpus(host: HostInfo) -> str:
+    from bench.record.hosts import GIB
+    from bench.record.schema import GpuProbe
+    from bench.site import fmt
+
     if host.gpu_probes == (GpuProbe.NO_TOOL,):
         return "none found: neither nvidia-smi nor rocm-smi on PATH"
     lines = [

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -25,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bench.cli._common import shown_path
+from bench.cli.tables import fit
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.errors import shorten
 from bench.record.schema import RunRecord, RunStatus
@@ -33,13 +35,13 @@ from bench.runner.progress import Call, Progress
 from bench.site import fmt, sure
 from bench.site.summary import handoff_outcomes
 
-BAR_WIDTH = 16
-_FIXED_WIDTH = 52  # the bar, "123/456 calls", elapsed, "ETA 0:00:00" and the gaps between
+BAR_WIDTH = 10
+_FIXED_WIDTH = 46  # the bar, "123/456 calls", elapsed, "ETA 0:00:00" and the gaps between
 
 
 class RichProgress:
     """The orchestrator's observer: one bar over all calls of the run, the call in progress,
-    and the time left from the calls finished so far; fits the terminal's width (80 too)."""
+    and the time left (`Progress.remaining_s`); fits the terminal's width (80 too)."""
 
     def __init__(self, console: Console, progress: Progress | None = None) -> None:
         self._console = console
@@ -67,9 +69,9 @@ class RichProgress:
     ) -> None:
         self._bar.stop()
 
-    def planned(self, total: int, done: int) -> None:
-        self._model.planned(total, done)
-        self._task = self._bar.add_task(self._describe(), total=total, completed=done)
+    def planned(self, total: int, pending: Sequence[Call]) -> None:
+        self._model.planned(total, pending)
+        self._task = self._bar.add_task(self._describe(), total=total, completed=self._model.done)
 
     def started(self, call: Call) -> None:
         self._model.started(call)
@@ -89,12 +91,17 @@ class RichProgress:
             self._bar.update(self._task, completed=self._model.done, description=self._describe())
 
     def _describe(self) -> str:
-        """The call in progress, shortened to leave the rest of the line room."""
+        """The call in progress (`Label humaneval-55, repeat 1 of 2 (+1 more running)`), its
+        models' names shortened first to leave the rest of the line room."""
         current = self._model.current
+        if current is None:
+            return "waiting"
         running = len(self._model.running)
-        more = f" +{running - 1}" if running > 1 else ""
-        room = max(12, self._console.width - _FIXED_WIDTH - len(more))
-        return shorten("waiting" if current is None else self._model.name(current), room) + more
+        more = f" (+{running - 1} more running)" if running > 1 else ""
+        where = self._model.where(current)
+        room = max(12, self._console.width - _FIXED_WIDTH)
+        who = shorten(self._model.who(current), max(12, room - len(where) - len(more)))
+        return shorten(who + where + more, room)
 
 
 class _EtaColumn(ProgressColumn):
@@ -114,7 +121,7 @@ class _EtaColumn(ProgressColumn):
 def print_summary(console: Console, record: RunRecord, record_path: Path) -> None:
     """The table of results, every failed call, and where the record is."""
     analysis = RunAnalysis(record)
-    console.print(summary_table(analysis))
+    console.print(fit(summary_table(analysis), console))
     note = sure.error_bars_note(analysis)
     if note is not None:
         console.print(note, highlight=False, markup=False, soft_wrap=True)

@@ -1,4 +1,8 @@
-"""`bench run CONFIG.yaml` and `bench run --resume RUN`: a benchmark into the archive."""
+"""`bench run CONFIG.yaml` and `bench run --resume RUN`: a benchmark into the archive.
+
+The runner, rich and the record are imported when the command runs, not when `bench` starts:
+`bench --help` and the other subcommands do not pay for them.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from bench.cli._common import DEFAULT_ARCHIVE, ExitCode, shown_path
-from bench.cli.progress import RichProgress, print_summary
-from bench.record.archive import ArchiveError, RunNotFound, find_run
-from bench.record.schema import RunStatus
-from bench.runner.config import ConfigError, load_config
-from bench.runner.run import PreparedRun, prepare
-from bench.runner.store import CONFIG_FILENAME, ResumeError, StoreError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bench.runner.run import PreparedRun
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,6 +48,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def main(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from bench.cli.progress import RichProgress, print_summary
+    from bench.record.archive import ArchiveError, RunNotFound
+    from bench.record.schema import RunStatus
+    from bench.runner.config import ConfigError
+    from bench.runner.store import ResumeError, StoreError
+
     out, err = Console(), Console(stderr=True)
     if args.config is None and args.resume is None:
         err.print("bench run: expected a CONFIG file or --resume RUN, found neither")
@@ -83,6 +93,11 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _prepare(args: argparse.Namespace) -> PreparedRun:
+    from bench.record.archive import find_run
+    from bench.runner.config import load_config
+    from bench.runner.run import prepare
+    from bench.runner.store import CONFIG_FILENAME
+
     loaded = load_config(args.config) if args.config is not None else None
     if args.resume is None:
         assert loaded is not None

@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 from bench.cli._common import DEFAULT_ARCHIVE, ExitCode
-from bench.record.archive import ArchiveError, load_archive
-from bench.record.schema import RECORD_FILENAME
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +26,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def main(args: argparse.Namespace) -> int:
+    from bench.record.archive import ArchiveError, load_archive  # at run time: a quick `bench`
+    from bench.record.schema import RECORD_FILENAME
+
     path: Path = args.path
     try:
         runs = load_archive(path)

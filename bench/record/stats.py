@@ -294,6 +294,17 @@ def mean_interval(values: Sequence[float], level: float = LEVEL) -> Interval | N
     return _t_interval(values, level)
 
 
+def median_interval_least_n(level: float = LEVEL) -> int:
+    """The fewest values `median_interval` gives an interval from (6 at 95%): the widest one,
+    from the least to the greatest value, holds the median with chance 1 - 2 * 0.5**n. Plain
+    arithmetic, so that a page can say it without importing scipy."""
+    _check_level(level)
+    n = 1
+    while 0.5**n >= (1 - level) / 2:
+        n += 1
+    return n
+
+
 def median_interval(values: Sequence[float], level: float = LEVEL) -> Interval | None:
     """A distribution-free interval of the median: order statistics from the binomial at one
     half; None when too few values give one at `level` (under six at 95%)."""

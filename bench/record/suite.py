@@ -24,7 +24,8 @@ from bench.record.schema import CascadeSample, Evaluation, Sample, TaskSpec
 from bench.record.stats import PairedComparison, paired
 
 Candidate = DirectSummary | CascadeSummary
-Against = Literal["large", "small", "larger"]  # a handoff's large or small model; the next size
+# a handoff's large or small model, or its one model (it refines its own draft); the next size
+Against = Literal["large", "small", "own", "larger"]
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,14 @@ class PairedRow:
 
 
 def paired_table(run: RunAnalysis) -> list[PairedRow]:
-    """Each handoff against its large model's direct answer and against its small model's,
-    then each direct model of known size against the first model of the next size up."""
+    """Each handoff against its large model's direct answer and against its small model's
+    (once, when one model refines its own draft), then each direct model of known size
+    against the first model of the next size up."""
     rows = []
     for c in run.cascades:
+        if c.small.tag == c.large.tag:
+            rows.append(PairedRow(c.name, c.large.name, "own", c.versus_large))
+            continue
         rows.append(PairedRow(c.name, c.large.name, "large", c.versus_large))
         rows.append(PairedRow(c.name, c.small.name, "small", c.versus_small))
     ladder = [d for d in run.by_size() if d.model.params_b is not None]

@@ -134,7 +134,7 @@ class Orchestrator:
     def run(self, observer: Observer | None = None) -> RunRecord:
         """Run what is left; the complete record. Re-raises what stopped a worker."""
         self._observer = observer or Silent()
-        self._observer.planned(len(self._calls), len(self._calls) - len(self._pending))
+        self._observer.planned(len(self._calls), tuple(self._pending))
         self._workers = [
             threading.Thread(target=self._work, args=(key,), name=f"bench {key[1]}", daemon=True)
             for key, count in self._config.concurrency().items()
@@ -166,6 +166,10 @@ class Orchestrator:
     @property
     def config(self) -> RunConfig:
         return self._config
+
+    @property
+    def tasks(self) -> tuple[Task, ...]:
+        return tuple(self._tasks.values())
 
     def busy(self) -> bool:
         """True while a call or an evaluation abandoned by an interruption is still running."""

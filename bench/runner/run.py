@@ -30,7 +30,7 @@ from bench.runner.config import ConfigError, LoadedConfig, RunConfig
 from bench.runner.extract import extract_code
 from bench.runner.host import fingerprint
 from bench.runner.orchestrator import Orchestrator, ServerKey
-from bench.runner.progress import Progress
+from bench.runner.progress import Progress, prior_walls
 from bench.runner.sandbox import isolation_level
 from bench.runner.store import (
     CONFIG_FILENAME,
@@ -39,12 +39,12 @@ from bench.runner.store import (
     RunState,
     Slot,
     create_run_dir,
-    previous_call_s,
+    previous_record,
     resume_state,
     store_file,
     utc_now,
 )
-from bench.runner.tasks import Task, UnknownTask, get_task, select_tasks
+from bench.runner.tasks import Task, UnknownTasks, get_task, select_tasks
 
 DISTRIBUTION = "bench-archive"
 
@@ -67,15 +67,18 @@ class PreparedRun:
         return self.state.record_path
 
     def progress(self) -> Progress:
-        """A fresh progress count for this run: its call slots, and a call's wall in the
-        previous run of the same config for the first ETA."""
+        """A fresh progress count for this run: its call slots, its tasks' prompt sizes, and
+        the calls' walls in the previous run of the same config for the first ETA."""
         config_text = (self.state.run_dir / CONFIG_FILENAME).read_text(encoding="utf-8")
         config = self.orchestrator.config
+        earlier = previous_record(self.state.run_dir, config_text)
         return Progress(
             parallel=sum(config.concurrency().values()),
             names={m.tag: m.display_label for m in config.models},
             tasks=len(self.state.header.tasks),
-            prior_call_s=previous_call_s(self.state.run_dir, config_text),
+            repeats=config.repeats,
+            prompt_chars={t.id: len(t.prompt()) for t in self.orchestrator.tasks},
+            prior_s=prior_walls(earlier) if earlier is not None else {},
         )
 
     def close(self) -> None:
@@ -152,14 +155,25 @@ def _preflight(loaded: LoadedConfig) -> None:
 def _check_servers(loaded: LoadedConfig, backends: dict[ServerKey, Backend]) -> None:
     """Each server is up and has its models, before the first call; nothing is written
     otherwise."""
-    problems = []
-    for index, model in enumerate(loaded.config.models):
-        problem = backends[model.server].availability(model.tag)
-        if problem is not None:
-            message = f"expected model {model.tag!r} available, found {problem}"
-            problems.append(loaded.problem(("models", index), message))
+    problems = [
+        loaded.problem(("models", index), f"expected model {tag!r} available, found {problem}")
+        for index, tag, _, problem in server_problems(loaded.config, backends)
+    ]
     if problems:
         raise ServerUnavailable(problems)
+
+
+def server_problems(
+    config: RunConfig, backends: dict[ServerKey, Backend]
+) -> list[tuple[int, str, ServerKey, str]]:
+    """(model index, tag, server, what is wrong) for each model whose server is down or lacks
+    it, in config order: the one wording `bench run` and `bench hosts` give."""
+    found = []
+    for index, model in enumerate(config.models):
+        problem = backends[model.server].availability(model.tag)
+        if problem is not None:
+            found.append((index, model.tag, model.server, problem))
+    return found
 
 
 def new_state(
@@ -363,9 +377,13 @@ def _tasks(loaded: LoadedConfig) -> list[Task]:
     config = loaded.config
     try:
         chosen = select_tasks(config.task_names, config.task_sample, config.sampling.seed)
-    except UnknownTask as error:
-        loc = ("task",) if config.tasks is None else ("tasks", error.index)
-        raise ConfigError([loaded.problem(loc, str(error))]) from None
+    except UnknownTasks as error:
+        raise ConfigError(
+            [
+                loaded.problem(("task",) if config.tasks is None else ("tasks", u.index), str(u))
+                for u in error.unknown
+            ]
+        ) from None
     except ValueError as error:
         raise ConfigError([loaded.problem(("task_sample",), str(error))]) from None
     return [get_task(task_id) for task_id in chosen]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import itertools
-import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -104,9 +103,9 @@ def create_run_dir(archive: Path, benchmark_id: str, started_at: dt.datetime) ->
     raise AssertionError("unreachable")
 
 
-def previous_call_s(run_dir: Path, config_text: str) -> float | None:
-    """The median wall of a call in the newest other run of this benchmark that started from
-    the same config text, or None when there is none (a guess for the first ETA)."""
+def previous_record(run_dir: Path, config_text: str) -> RunRecord | None:
+    """The newest other run of this benchmark that started from the same config text, or None
+    when there is none (its call walls are the first ETA's guess)."""
     others = sorted((p for p in run_dir.parent.iterdir() if p != run_dir), reverse=True)
     for other in others:
         try:
@@ -115,9 +114,8 @@ def previous_call_s(run_dir: Path, config_text: str) -> float | None:
             record = load_record(other / RECORD_FILENAME)
         except (OSError, ValueError, ArchiveError):
             continue
-        walls = [g.call_wall_s for g in record.generations() if g.error is None]
-        if walls:
-            return statistics.median(walls)
+        if any(g.error is None for g in record.generations()):
+            return record
     return None
 
 

@@ -67,6 +67,8 @@ def _speed(run: RunAnalysis) -> str:
     fastest, best = run.fastest_direct, run.best_direct
     if fastest is None or best is None or fastest.call_wall_s is None:
         return "No direct model answered in this run, so there is no speed frontier."
+    if (alone := paired.only_direct(run)) is not None:
+        return alone
     gap = fastest.score.median - best.score.median
     wall = fmt.stat(fastest.call_wall_s, "seconds")
     return (

@@ -30,10 +30,26 @@ def leader(run: RunAnalysis) -> str | None:
     return text
 
 
+def only_direct(run: RunAnalysis) -> str | None:
+    """The speed finding of a run with one timed direct model: there is nothing to be quicker
+    than, so it is not called the quickest (nor the best)."""
+    timed = [d for d in run.direct if d.call_wall_s is not None]
+    if len(timed) != 1:
+        return None
+    [only] = timed
+    wall = fmt.stat(only.call_wall_s, "seconds")
+    return (
+        f"{only.name} was the only direct model, at {wall}, so there is no speed frontier:"
+        " no other model to be quicker or better than."
+    )
+
+
 def speed(run: RunAnalysis) -> str | None:
     fastest, best = run.fastest_direct, run.best_direct
     if fastest is None or best is None or fastest.call_wall_s is None:
         return None
+    if (alone := only_direct(run)) is not None:
+        return alone
     wall = fmt.stat(fastest.call_wall_s, "seconds")
     text = f"{fastest.name} was the quickest direct model at {wall}."
     if fastest is best:

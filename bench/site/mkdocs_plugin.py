@@ -218,6 +218,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             html = _error_box(self.archive_error) + html
         if self._page(page) is not None:
             return ""  # rendered in on_page_context, as late as can be: see there
+        if self.archive_error is not None:
+            return html  # the error box says what is wrong; "no runs yet" would not be true
         if page.file.src_uri == self.config.index_page and self.site is not None:
             site = self.site
             index = render_index(

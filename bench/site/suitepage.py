@@ -38,6 +38,7 @@ CHECK_MARK = {"passed": "✓", "failed": "✗", "skipped": "–"}
 AGAINST = {
     "large": "its large model, direct",
     "small": "its small model, direct",
+    "own": "its one model, direct (it refines its own draft)",
     "larger": "the next size up, direct",
 }
 

@@ -24,17 +24,44 @@ BASE_SEED = 7
 
 
 class TimedOllama(FakeOllama):
-    """A fake Ollama whose chat answers take `delay_s`; it notes when each one was served."""
+    """A fake Ollama whose chat answers take `delay_s`; it notes when each one was served.
+
+    With `hold_after = N`, the chats after the first N wait until `release()`, and `holding`
+    is set when the first of them arrives: a test can stop a run while a call is surely in
+    flight, without guessing how long the calls before it take.
+    """
 
     def __init__(self, *models: FakeModel, delay_s: float = 0.0) -> None:
         super().__init__(*models)
         self.delay_s = delay_s
         self.served: list[tuple[float, float]] = []  # (start, end), monotonic seconds
         self._served_lock = threading.Lock()
+        self.hold_after: int | None = None
+        self.holding = threading.Event()
+        self._released = threading.Event()
+        self._chats_received = 0
+
+    def release(self) -> None:
+        """Let the held chats (and any later one) through."""
+        self.hold_after = None
+        self._released.set()
+
+    def stop(self) -> None:
+        self._released.set()
+        super().stop()
+
+    def _hold(self) -> None:
+        with self._served_lock:
+            self._chats_received += 1
+            held = self.hold_after is not None and self._chats_received > self.hold_after
+        if held:
+            self.holding.set()
+            self._released.wait(self.hang_s)
 
     def route(self, method: str, path: str, body: Any) -> Answer:
         if path != "/api/chat":
             return super().route(method, path, body)
+        self._hold()
         started = time.monotonic()
         time.sleep(self.delay_s)
         answer = super().route(method, path, body)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from html import unescape
 from pathlib import Path
+from typing import TextIO
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_RUN = "prompt-handoff-codegen/prompt-handoff-codegen-2026-04-20_13-08-27"
@@ -60,3 +64,41 @@ def build_in_process(project: Path) -> Path:
     config = load_config(str(project / "mkdocs.yml"), strict=True)
     build(config)
     return project / "site"
+
+
+class ServeLog:
+    """The log of a `mkdocs serve` child (its stderr, `text=True`), read as it is written: a
+    test waits for the line that says a (re)build is served, never for a guessed delay."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        assert process.stderr is not None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        self._reader = threading.Thread(target=self._read, args=(process.stderr,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: TextIO) -> None:
+        with stream:
+            for line in stream:
+                self._lines.put(line)
+        self._lines.put(None)  # the process closed its stderr: it ended
+
+    def close(self, timeout_s: float = 20) -> None:
+        """Once the process has ended: its log read to the end and closed."""
+        self._reader.join(timeout_s)
+
+    def wait_for(self, text: str, timeout_s: float = 90) -> str:
+        """The next line holding `text`; fails the test when the process ends or
+        `timeout_s` passes first."""
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                raise AssertionError(f"mkdocs serve ended before {text!r}: {self.seen[-5:]}")
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"mkdocs serve said no {text!r} in {timeout_s} s: {self.seen[-5:]}")

@@ -169,6 +169,12 @@ class Probe:
     body: Any = None
 
 
+def not_reachable(server: str, url: str, why: str, start: str) -> str:
+    """The one sentence for a server that does not answer, whichever command finds it:
+    `the Ollama server at URL is not reachable (why); start it (ollama serve)`."""
+    return f"the {server} at {url} is not reachable ({why}); start it ({start})"
+
+
 def probe(client: httpx.Client, path: str) -> Probe:
     """GET `path`: is the server up, and what does it list? Never raises."""
     try:

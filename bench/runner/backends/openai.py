@@ -48,6 +48,7 @@ from bench.runner.backends._http import (
     error_reply,
     failed,
     fetch_json,
+    not_reachable,
     probe,
     read_capped,
     since,
@@ -181,7 +182,8 @@ class OpenAIBackend:
     def availability(self, model: str) -> str | None:
         models = probe(self._client, "/v1/models")
         if models.unreachable is not None:
-            return f"the server at {self.url} is not reachable ({models.unreachable}); start it"
+            why, start = models.unreachable, "e.g. llama-server, vllm serve"
+            return not_reachable("OpenAI-compatible server", self.url, why, start)
         if models.status is not None and models.status >= 500:
             return f"the server at {self.url} answered HTTP {models.status} to /v1/models"
         data = models.body.get("data") if isinstance(models.body, dict) else None

@@ -10,7 +10,16 @@ from bench.runner.tasks import humaneval
 from bench.runner.tasks._base import Task
 from bench.runner.tasks.deployment_window_analyzer import DeploymentWindowAnalyzer
 
-__all__ = ["SUITES", "Task", "UnknownTask", "get_task", "known_tasks", "select_tasks", "task_ids"]
+__all__ = [
+    "SUITES",
+    "Task",
+    "UnknownTask",
+    "UnknownTasks",
+    "get_task",
+    "known_tasks",
+    "select_tasks",
+    "task_ids",
+]
 
 _TASKS: dict[str, Callable[[], Task]] = {
     DeploymentWindowAnalyzer.id: DeploymentWindowAnalyzer,
@@ -35,6 +44,14 @@ class UnknownTask(ValueError):
         self.index = index
 
 
+class UnknownTasks(ValueError):
+    """Every name in a task list that is neither a suite nor a task: all are told at once."""
+
+    def __init__(self, unknown: Sequence[UnknownTask]) -> None:
+        super().__init__("; ".join(str(u) for u in unknown))
+        self.unknown = tuple(unknown)
+
+
 def select_tasks(names: Sequence[str], sample: int | None, seed: int) -> list[str]:
     """The task ids `names` (suites and task ids) stand for, each once, in order.
 
@@ -43,17 +60,20 @@ def select_tasks(names: Sequence[str], sample: int | None, seed: int) -> list[st
     drawn from the named tasks. The order stays the listed one.
 
     Raises:
-        UnknownTask: a name that is neither a suite nor a task.
+        UnknownTasks: names that are neither a suite nor a task.
         ValueError: a sample larger than the tasks it is drawn from.
     """
     chosen: dict[str, bool] = {}  # task -> drawn from a suite
+    unknown = []
     for index, name in enumerate(names):
         if name in SUITES:
             chosen.update((task, chosen.get(task, True)) for task in SUITES[name])
         elif name in _TASKS:
             chosen[name] = False
         else:
-            raise UnknownTask(index, name)
+            unknown.append(UnknownTask(index, name))
+    if unknown:
+        raise UnknownTasks(unknown)
     if sample is None:
         return list(chosen)
     pool = [task for task, from_suite in chosen.items() if from_suite] or list(chosen)

@@ -68,6 +68,11 @@ class FrontierChart:
         return tuple(_row(p) for p in self.figures.points)
 
     @property
+    def empty_note(self) -> str | None:
+        """None: points at a score of 0 are drawn, on the frame's floor."""
+        return None
+
+    @property
     def width_px(self) -> int:
         return WIDTH_PX
 

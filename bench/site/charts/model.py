@@ -125,6 +125,14 @@ class Chart:
     def value_text(self, value: float) -> str:
         return fmt.score(value) if self.unit == "score" else fmt.seconds(value)
 
+    @property
+    def empty_note(self) -> str | None:
+        """What the page says instead of drawing the chart, when its every score is 0: the
+        drawing would be an empty frame, which reads as broken."""
+        if self.unit != "score" or not self.rows or any(r.high > 0 for r in self.rows):
+            return None
+        return "Every score in this chart is 0, so there is nothing to draw; the data is below."
+
 
 def charts_for(run: RunAnalysis, cache: BuildCache) -> list[Chart]:
     """The run's four charts, their specs filled from the build's templates."""
