@@ -180,3 +180,23 @@ def test_a_call_whose_arguments_come_from_another_answer_is_made_with_that_answe
     assert "the test failed at `assert candidate(candidate(1)) == 3`" in str(
         evaluation.checks[1].detail
     )
+
+
+def test_without_the_fork_server_the_verdicts_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.runner import zygote
+
+    def verdicts() -> list[tuple[float, list[str | None]]]:
+        found = []
+        for source, _ in WRONG.values():
+            evaluation = _task(ADD).evaluate(source, None)
+            found.append((evaluation.score, [check.detail for check in evaluation.checks]))
+        return found
+
+    warm = verdicts()
+    monkeypatch.setattr(zygote, "_server", None)
+    monkeypatch.setattr(zygote, "_tried", True)  # as with BENCH_FORK_SERVER=0
+    assert verdicts() == warm
+    task = _task(ADD)
+    assessment = task.assess(task.reference_source())
+    assert assessment.evaluation.score == 100
+    assert assessment.runs["module"].exit_code == 0
