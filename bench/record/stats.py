@@ -241,7 +241,8 @@ def paired(
     """a against b on the (task, repeat) pairs both have: wins, the difference, McNemar's p.
 
     The interval is `estimate`'s over per-task mean differences; with one task it is taken
-    over the pairs. McNemar's exact test is the two-sided binomial test of the discordant pairs at one half.
+    over the pairs. McNemar's exact test is the two-sided binomial test of the discordant
+    pairs at one half.
     """
     _check_level(level)
     keyed_a, keyed_b = _keyed(a, "a"), _keyed(b, "b")

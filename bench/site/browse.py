@@ -19,7 +19,14 @@ from bench.record.analysis import RunAnalysis
 from bench.record.history import Mark, marks, paired_changes
 from bench.record.safety import printable
 from bench.site.index import COLUMNS, Column, IndexEntry, newest_first
-from bench.site.leaderboard import LeaderboardRow, ModelKey, ModelRun, leaderboard, marks_text
+from bench.site.leaderboard import (
+    RANKING_NOTE,
+    LeaderboardRow,
+    ModelKey,
+    ModelRun,
+    leaderboard,
+    marks_text,
+)
 from bench.site.report import Section
 
 BENCHMARK_PAGE = "index"  # <benchmark>/index.html
@@ -89,6 +96,7 @@ class BenchmarkPage:
     columns: tuple[Column, ...]
     trends_href: str | None
     up: str = "../"  # from the page to the site root
+    ranking_note: str = RANKING_NOTE  # how the leaderboard ranks, and ties
     sections: tuple[Section, ...] = (
         Section("leaderboard", "Leaderboard"),
         Section("newest-runs", "Newest runs"),

@@ -18,7 +18,7 @@ def leader(run: RunAnalysis) -> str | None:
     if best is None:
         return None
     text = (
-        f"{best.name} led this run with a mean score of {mean_score(best.summary)} out of 100 "
+        f"{best.name} led this run with a score of {mean_score(best.summary)} out of 100 "
         f"over {samples(best.summary)}, at {fmt.stat(best.call_wall_s, 'seconds')} of wall time."
     )
     others = [d for d in run.direct if d is not best]

@@ -212,12 +212,13 @@ def _median_row(x: str, series: str, candidate: DirectSummary | CascadeSummary) 
 
 
 def _mean_row(x: str, series: str, candidate: DirectSummary | CascadeSummary) -> ChartRow:
-    """The mean score with its 95% CI, cut to 0-100 (a t interval can reach past them)."""
+    """The mean score with its 95% CI (within 0-100, as `stats.estimate` makes it); no bar
+    where it has none (too few samples, or all the same)."""
     s = candidate.summary
     low, high = (
         (s.mean_pts, s.mean_pts) if s.interval is None else (s.interval.low, s.interval.high)
     )
-    return ChartRow(x, series, s.mean_pts, max(0.0, low), min(100.0, high))
+    return ChartRow(x, series, s.mean_pts, low, high)
 
 
 def _chart(
