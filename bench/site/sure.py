@@ -43,7 +43,8 @@ def count(e: Estimate) -> str:
 def estimate(e: Estimate, render: Callable[[float], str] = fmt.score, unit: str = "") -> str:
     """How every mean with its interval reads, the statistic named:
     `62.5 (mean of 20 tasks, 95% CI 51 to 74)`, `+3 pts (mean of 20 tasks, 95% CI -4 to +10
-    pts)`; without one, why: `100 (all 3 samples)`, `70 (2 samples: too few for an interval)`.
+    pts)`; without one, why: `100 (the same on all 3 samples)`, `70 (2 samples: too few for an
+    interval)`.
     """
     return f"{render(e.point)}{unit} ({interval(e, render, unit)})"
 
@@ -54,7 +55,9 @@ def interval(e: Estimate, render: Callable[[float], str] = fmt.score, unit: str 
         low, high = render(e.interval.low), render(e.interval.high)
         return f"mean of {count(e)}, {fmt.number(100 * e.level)}% CI {low} to {high}{unit}"
     if e.all_same:
-        return f"all {count(e)}"
+        return (
+            f"the same on both {_UNITS[e.unit][1]}" if e.n == 2 else f"the same on all {count(e)}"
+        )
     if e.n == 0:
         return f"no {_UNITS[e.unit][1]} to compare"
     return f"{count(e)}: too few for an interval"
