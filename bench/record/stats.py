@@ -28,6 +28,8 @@ from typing import Any, Literal
 LEVEL = 0.95
 MIN_UNITS = 3  # fewer values than this give no interval: too few to say anything
 RESAMPLES = 9999  # scipy.stats.bootstrap's default
+EXACT_UP_TO = 32  # values resampled one by one, as scipy does, up to this many; then by counts
+BY_COUNTS_UP_TO = 64  # distinct values drawn by counts; more (wall times) go one by one again
 SEED = 22  # the bootstrap's seed: the same archive gives the same pages
 Key = tuple[str, int]  # (task, repeat): what pairs two observations
 Side = Literal["a", "b"]
@@ -279,7 +281,9 @@ def estimate(values: Sequence[float], unit: Unit, level: float = LEVEL) -> Estim
     The ends are the `(1 - level) / 2` and `(1 + level) / 2` quantiles of the means of
     `RESAMPLES` resamples (with replacement, seeded with `SEED`), as
     `scipy.stats.bootstrap((values,), numpy.mean, method="percentile")` gives them with the
-    same generator. Without an interval under `MIN_UNITS` values or when all are equal."""
+    same generator (over `EXACT_UP_TO` values, the resamples are drawn by counts: the same
+    distribution, not the same draws). Without an interval under `MIN_UNITS` values or when
+    all are equal."""
     _check_level(level)
     if not values:
         return Estimate(0.0, 0, unit, None, level=level)
@@ -299,11 +303,46 @@ def _bootstrap(values: tuple[float, ...], level: float) -> tuple[float, float]:
     answer is kept (a pure function's)."""
     np = _numpy()
     rng = np.random.default_rng(SEED)
-    resamples = rng.integers(0, len(values), (RESAMPLES, len(values)))
-    means = np.asarray(values, dtype=float)[resamples].mean(axis=-1)
+    if len(values) <= EXACT_UP_TO or len(set(values)) > BY_COUNTS_UP_TO:
+        means = _means_one_by_one(np, rng, values)
+    else:
+        means = _means_by_counts(np, rng, values)
     alpha = (1 - level) / 2
     low, high = np.quantile(means, [alpha, 1 - alpha])
     return float(low), float(high)
+
+
+def _means_one_by_one(np: Any, rng: Any, values: tuple[float, ...]) -> Any:
+    """The means of `RESAMPLES` resamples of `values`, drawn as scipy draws them, a block of
+    rows at a time (the same draws as at once) so that memory stays small."""
+    n = len(values)
+    data = np.asarray(values, dtype=float)
+    rows = max(1, (1 << 20) // n)
+    means = [
+        data[rng.integers(0, n, (min(rows, RESAMPLES - start), n))].mean(axis=-1)
+        for start in range(0, RESAMPLES, rows)
+    ]
+    return np.concatenate(means)
+
+
+def _means_by_counts(np: Any, rng: Any, values: tuple[float, ...]) -> Any:
+    """The means of `RESAMPLES` resamples drawn as how many times each distinct value comes up
+    (a multinomial, drawn value by value as binomials of what is left): the same distribution
+    as drawing the values one by one, in time and memory that grow with the distinct values,
+    not with RESAMPLES x n. A leaderboard row of 1,000 runs pools thousands of samples of a
+    few distinct scores: one by one, that is 2 s and 160 MB; by counts, a millisecond."""
+    levels, counts = np.unique(np.asarray(values, dtype=float), return_counts=True)
+    n = len(values)
+    left = np.full(RESAMPLES, n)
+    share_left = 1.0
+    total = np.zeros(RESAMPLES)
+    for level, count in zip(levels[:-1], counts[:-1], strict=True):
+        share = count / n
+        drawn = rng.binomial(left, min(1.0, share / share_left))
+        total += drawn * level
+        left -= drawn
+        share_left -= share
+    return (total + left * levels[-1]) / n
 
 
 @cache

@@ -49,7 +49,11 @@ _KICKERS = {
 }
 Unit = Literal["score", "seconds"]
 Spread = Literal["range", "ci"]  # a row's low and high: min and max, or the mean's 95% CI
-CI_NOTE = " Each mark is the mean score, its bar the 95% CI (over tasks; one task: its repeats)."
+CI_NOTE = (
+    " Each mark is the mean score, its bar the 95% CI (over tasks; one task: its repeats), a"
+    " percentile bootstrap; no bar where there are too few samples or all are the same."
+)
+NO_INTERVAL = "none: too few samples, or all the same"
 
 
 class Drawable(Protocol):
@@ -124,6 +128,13 @@ class Chart:
 
     def value_text(self, value: float) -> str:
         return fmt.score(value) if self.unit == "score" else fmt.seconds(value)
+
+    def spread_cells(self, row: ChartRow) -> tuple[str, ...]:
+        """The data table's cells of a row's low and high; one cell saying why, for a mean that
+        has no interval (a zero-width one would read as certainty)."""
+        if self.spread == "ci" and row.low == row.high:
+            return (NO_INTERVAL,)
+        return (self.value_text(row.low), self.value_text(row.high))
 
 
 def charts_for(run: RunAnalysis, cache: BuildCache) -> list[Chart]:
