@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 LEVEL = 0.95
 MIN_UNITS = 3  # fewer values than this give no interval: too few to say anything
-RESAMPLES = 9999  # scipy.stats.bootstrap's default
+RESAMPLES = 1999  # Efron & Tibshirani: 1,000-2,000 for a percentile interval
 EXACT_UP_TO = 32  # values resampled one by one, as scipy does, up to this many; then by counts
 BY_COUNTS_UP_TO = 64  # distinct values drawn by counts; more (wall times) go one by one again
 SEED = 22  # the bootstrap's seed: the same archive gives the same pages
