@@ -33,7 +33,7 @@ BY_COUNTS_UP_TO = 64  # distinct values drawn by counts; more (wall times) go on
 SEED = 22  # the bootstrap's seed: the same archive gives the same pages
 Key = tuple[str, int]  # (task, repeat): what pairs two observations
 Side = Literal["a", "b"]
-Unit = Literal["task", "sample", "pair", "run"]  # what an estimate's values are
+Unit = Literal["task", "sample", "pair"]  # what an estimate's values are
 
 
 @dataclass(frozen=True)

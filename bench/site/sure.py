@@ -30,7 +30,6 @@ _UNITS = {
     "task": ("task", "tasks"),
     "sample": ("sample", "samples"),
     "pair": ("paired repeat", "paired repeats"),
-    "run": ("run", "runs"),
 }
 
 
