@@ -122,6 +122,19 @@ def test_the_leaderboard_ranks_with_ties_and_says_how() -> None:
     assert "statistically tied" in RANKING_NOTE
 
 
+def test_rows_with_nothing_to_pair_say_why_they_are_tied() -> None:
+    # one run each, on different hosts: no shared samples, one task
+    runs = [
+        make_record(started_at=START + dt.timedelta(days=n), host=host, repeats=repeats)
+        for n, (host, repeats) in enumerate([("lab-1", 1), ("lab-2", 3)])
+    ]
+    models = model_runs((r.benchmark_id, model_entries(RunAnalysis(r))) for r in runs)
+    rows = leaderboard(BENCHMARK, models[BENCHMARK])
+    notes = {(r.model.tag, r.host): r.rank_note for r in rows}
+    few = [n for (tag, host), n in notes.items() if host == "lab-1" and n]
+    assert few and all(n.endswith("too few samples to tell them apart") for n in few)
+
+
 def test_an_estimate_of_no_values_ranks_last_without_error() -> None:
     places = rank([estimate([50, 60, 70], "task"), Estimate(0.0, 0, "task", None)], [{}, {}])
     assert [p.rank for p in places] == [1, 1]  # nothing to tell it apart by: tied

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from bench.record.analysis import DirectSummary, RunAnalysis
 from bench.record.history import Mark
 from bench.record.ranking import Ranked, SampleKey, Versus, pooled_score, rank
-from bench.record.stats import Estimate
+from bench.record.stats import MIN_UNITS, Estimate
 from bench.site import fmt, sure
 from bench.site.report import report_path
 
@@ -196,21 +196,24 @@ def _placed(row: LeaderboardRow, place: Ranked, rows: Sequence[LeaderboardRow]) 
     if place.against is None or place.versus is None:
         return replace(row, rank=place.rank)
     top = rows[place.against]
-    note = _rank_note(place.versus, f"{top.name} on {top.host}")
+    few = min(row.score.n, top.score.n) < MIN_UNITS
+    note = _rank_note(place.versus, f"{top.name} on {top.host}", few)
     return replace(row, rank=place.rank, tied=place.tied, rank_note=note)
 
 
-def _rank_note(v: Versus, top: str) -> str:
+def _rank_note(v: Versus, top: str, few: bool) -> str:
     """`tied with X on h: -3 pts (mean of 12 tasks, 95% CI -8 to +1 pts), paired on shared
-    tasks`; `below X on h: their 95% intervals do not overlap`."""
+    tasks`; `clearly below X on h: their 95% intervals do not overlap`. `few`: either row has
+    too few samples for an interval."""
     where = f"tied with {top}" if v.tied else f"clearly below {top}"
     if v.difference is not None:
         paired_on = "shared tasks" if v.basis == "tasks" else "samples of the same runs"
         diff = sure.estimate(v.difference, fmt.signed_number, " pts")
         return f"{where}: {diff}, paired on {paired_on}"
-    if v.tied:
-        return f"{where}: too few samples, or 95% intervals that overlap"
-    return f"{where}: their 95% intervals do not overlap"
+    if few:
+        return f"{where}: too few samples to tell them apart"
+    overlap = "overlap" if v.tied else "do not overlap"
+    return f"{where}: nothing to pair, and their 95% intervals {overlap}"
 
 
 def marks_text(marks: Sequence[Mark]) -> str:
