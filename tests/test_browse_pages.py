@@ -208,7 +208,7 @@ def test_the_leaderboard_sorts_and_links_model_pages(served: tuple[Page, Browser
     page.goto(root + f"{BENCH}/index.html")
     table = page.locator("table.bench-leaderboard")
     table.get_by_role("columnheader", name="Runs", exact=True).click()
-    counts = [int(c) for c in table.locator("tbody td:nth-child(8)").all_inner_texts()]
+    counts = [int(c) for c in table.locator("tbody td:nth-child(9)").all_inner_texts()]
     assert counts == sorted(counts, reverse=True)
 
     table.locator("tbody tr").first.locator("a").first.click()
