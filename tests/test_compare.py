@@ -59,11 +59,27 @@ def test_markdown_shows_changes_and_flipped_checks(
     out = capsys.readouterr().out
 
     models = _markdown_rows(out, "Direct models")  # by display name: the config's label
-    assert models["Mid 3B"] == ["70", "85", "+15 pts", "17.0s", "17.2s (17.0s–17.5s)", "+0.2s"]
-    assert models["Big 8B"] == ["85", "85", "+0 pts", "37.0s", "30.2s (30.0s–30.5s)", "-6.8s"]
-    assert models["Huge 14B"] == ["—", "85", "—", "—", "61.2s (61.0s–61.5s)", "—"]
+    # A asked once, B twice: mean scores, and why neither has an interval
+    once, twice = "(1 sample: too few for an interval)", "(the same on both samples)"
+    assert models["Mid 3B"] == [
+        f"70 {once}",
+        f"85 {twice}",
+        "+15 pts",
+        "17.0s",
+        "17.2s (17.0s–17.5s)",
+        "+0.2s",
+    ]
+    assert models["Big 8B"] == [
+        f"85 {once}",
+        f"85 {twice}",
+        "+0 pts",
+        "37.0s",
+        "30.2s (30.0s–30.5s)",
+        "-6.8s",
+    ]
+    assert models["Huge 14B"] == ["—", f"85 {twice}", "—", "—", "61.2s (61.0s–61.5s)", "—"]
     pairs = _markdown_rows(out, "Handoff pairs")
-    assert pairs["Tiny 0.5B -> Big 8B"][:3] == ["85", "0", "-85 pts"]
+    assert pairs["Tiny 0.5B -> Big 8B"][:3] == [f"85 {once}", f"0 {twice}", "-85 pts"]
     flips = _markdown_rows(out, "Checks that flipped")
     assert flips == {
         "Mid 3B": ["writes_output", "failed", "passed"],
@@ -75,7 +91,7 @@ def test_markdown_shows_changes_and_flipped_checks(
 def test_the_terminal_table_shows_the_same_figures(
     archive: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("COLUMNS", "400")
     run_a = archive / RUN_A.benchmark_id / RUN_A.run_id  # a run folder
     run_b = run_a.parent / RUN_B.run_id / "run.json"  # a run.json
     assert run_compare(str(run_a), str(run_b)) == 0
@@ -85,11 +101,12 @@ def test_the_terminal_table_shows_the_same_figures(
     for line in out.splitlines():
         if line.count("│") > 3:
             lines.setdefault(line.split("│")[1].strip(), line)
+    once, twice = "(1 sample: too few for an interval)", "(the same on both samples)"
     assert [cell.strip() for cell in lines["Mid 3B"].split("│")[2:-1]] == [
-        "70", "85", "+15 pts", "17.0s", "17.2s (17.0s–17.5s)", "+0.2s",
+        f"70 {once}", f"85 {twice}", "+15 pts", "17.0s", "17.2s (17.0s–17.5s)", "+0.2s",
     ]  # fmt: skip
     assert [cell.strip() for cell in lines["Tiny 0.5B -> Big 8B"].split("│")[2:-1]][:3] == [
-        "85", "0", "-85 pts",
+        f"85 {once}", f"0 {twice}", "-85 pts",
     ]  # fmt: skip
     flipped = [line for line in out.splitlines() if "writes_output" in line]
     assert len(flipped) == 1 and "failed" in flipped[0] and "passed" in flipped[0]

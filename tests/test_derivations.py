@@ -199,11 +199,13 @@ def test_several_samples_give_median_and_range() -> None:
     assert fmt.stat(m.score) == "87.5 (40–100)"
     assert fmt.stat(m.call_wall_s, "seconds") == "14.0s (10.0s–30.0s)"
     assert (m.summary.mean_pts, m.summary.n) == (pytest.approx(75.8333, abs=1e-3), 3)
-    # Repeats give error bars: the leader is the best mean, and its lead is paired.
+    # Repeats give error bars: the leader is the best mean, and its lead is paired. n - m per
+    # repeat: 0, -12.5, +47.5. Of three values, a resample of one value thrice has chance
+    # 1/27 > 2.5%, so the 95% percentile bootstrap runs from the least to the most.
     assert finding(run, "Direct quality leader") == (
-        "n:3b led this run with a mean score of 87.5 (95% CI 87.5 to 87.5) out of 100 over 3 "
-        "repeats of one task, at 21.0s (20.0s–22.0s) of wall time. Its lead over m:1b is not "
-        "clear: +11.7 pts, 95% CI -67 to +90.3 pts over 3 paired repeats."
+        "n:3b led this run with a score of 87.5 (the same on all 3 samples) out of 100, at "
+        "21.0s (20.0s–22.0s) of wall time. Its lead over m:1b is not clear: +11.7 pts (mean of "
+        "3 paired repeats, 95% CI -12.5 to +47.5 pts)."
     )
     failures = {h.check: h.failures for h in run.hotspots}
     assert failures["merge_overlaps_expected_windows"] == 4
@@ -231,11 +233,12 @@ def test_lead_within_spread_is_called_unclear() -> None:
             repeats=3,
         )
     )
-    # n - m per repeat: -12.5, +47.5, -12.5: a mean of +7.5 whose t interval holds 0
+    # n - m per repeat: -12.5, +47.5, -12.5: a mean of +7.5 whose interval (of three values:
+    # the least to the most) holds 0
     assert finding(run, "Direct quality leader") == (
-        "n:3b led this run with a mean score of 87.5 (95% CI 87.5 to 87.5) out of 100 over 3 "
-        "repeats of one task, at 21.0s (20.0s–22.0s) of wall time. Its lead over m:1b is not "
-        "clear: +7.5 pts, 95% CI -78.6 to +93.6 pts over 3 paired repeats."
+        "n:3b led this run with a score of 87.5 (the same on all 3 samples) out of 100, at "
+        "21.0s (20.0s–22.0s) of wall time. Its lead over m:1b is not clear: +7.5 pts (mean of "
+        "3 paired repeats, 95% CI -12.5 to +47.5 pts)."
     )
 
 

@@ -47,11 +47,15 @@ def test_a_clear_lead_over_many_tasks_is_called_clear_with_its_interval() -> Non
 
     text = finding(run, "Direct quality leader")
 
-    assert text.startswith(f"{big.name} led this run with a mean score of 100")
-    assert "over 12 tasks" in text
-    assert f"Its lead over {tiny.name} is clear: {fmt.signed_pts(c.mean_diff_pts)}, 95% CI" in text
+    assert text.startswith(
+        f"{big.name} led this run with a score of 100 (the same on all 12 tasks)"
+    )
+    lead = (
+        f"Its lead over {tiny.name} is clear: {fmt.signed_pts(c.mean_diff_pts)} (mean of 12 tasks"
+    )
+    assert lead in text
     scale = finding(run, "Scale payoff")
-    assert "a clear change" in scale and "over 12 tasks" in scale
+    assert "a clear change" in scale and "mean of 12 tasks, 95% CI" in scale
 
 
 def test_a_difference_the_interval_holds_0_for_is_not_a_winner() -> None:
@@ -68,7 +72,7 @@ def test_a_difference_the_interval_holds_0_for_is_not_a_winner() -> None:
 
     assert f"Its lead over {tiny.name} is not clear: {fmt.signed_pts(c.mean_diff_pts)}" in text
     assert (
-        f"95% CI {fmt.signed_number(c.interval.low)} to {fmt.signed_pts(c.interval.high)}" in text
+        f"95% CI {fmt.signed_number(c.interval.low)} to {fmt.signed_pts(c.interval.high)})" in text
     )
     assert "not a clear change" in finding(run, "Scale payoff")
     verdict = finding(run, "Cascade verdict")
@@ -83,7 +87,7 @@ def test_a_handoff_that_clearly_beats_its_large_model_is_named() -> None:
 
     assert finding(run, "Cascade verdict").startswith(
         f"{pair.name} clearly beat its direct larger-model baseline in this run, at "
-        f"{fmt.signed_pts(pair.versus_large.mean_diff_pts)}, 95% CI"
+        f"{fmt.signed_pts(pair.versus_large.mean_diff_pts)} (mean of 12 tasks, 95% CI"
     )
     assert "a clear gain" in finding(run, "Small-model salvage")
 

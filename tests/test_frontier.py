@@ -71,10 +71,11 @@ def test_a_points_error_bar_is_its_scores_95_percent_interval_within_0_to_100() 
     point, single = frontier([spread, once], []).points
 
     interval = spread.summary.interval
-    assert interval is not None and interval.low < 70 < interval.high
-    assert interval.high > 100  # t intervals know no bounds; a mean score does
-    assert (point.score_low_pts, point.score_high_pts) == (interval.low, 100.0)
+    assert interval is not None and 50 <= interval.low < 70 < interval.high <= 90
+    assert (point.score_low_pts, point.score_high_pts) == (interval.low, interval.high)
+    assert point.score == spread.summary.estimate
     assert (single.score_low_pts, single.score_high_pts) == (50.0, 50.0)  # no interval
+    assert single.score.too_few
 
 
 def test_mixing_a_pairs_models_at_random_is_the_line_between_them() -> None:

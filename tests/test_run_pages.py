@@ -20,6 +20,7 @@ from bench.site.charts.model import charts_for
 from bench.site.findings import findings_for
 from bench.site.render import environment
 from bench.site.report import render_report, report_page, report_path
+from bench.site.sure import mean_score
 from tests.support.records import (
     COMPILE,
     MODELS,
@@ -81,10 +82,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunRecord, Ru
     return site, repeated, partial
 
 
-def test_repeats_show_median_with_min_max(built: tuple[Path, RunRecord, RunRecord]) -> None:
+def test_repeats_show_the_mean_score_and_median_times(
+    built: tuple[Path, RunRecord, RunRecord],
+) -> None:
     site, repeated, _ = built
     text = page_text((site / report_path(repeated)).read_text(encoding="utf-8"))
-    assert "m:1b 1 100 (87.5–100) 14.0s (10.0s–30.0s)" in text
+    m = next(d for d in RunAnalysis(repeated).direct if d.tag == "m:1b")
+    assert f"m:1b 1 {mean_score(m.summary)} 14.0s (10.0s–30.0s)" in text
+    assert m.summary.estimate.n == 3 and m.summary.interval is not None
     assert "35.0s (30.0s–40.0s)" in text  # pipeline wall of the pair
     for finding in findings_for(RunAnalysis(repeated)):
         assert finding.text in text

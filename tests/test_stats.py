@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import astuple
 from itertools import combinations
 
@@ -10,19 +11,21 @@ import pytest
 
 from bench.record import stats as stats_module
 from bench.record.stats import (
+    MIN_UNITS,
+    RESAMPLES,
+    SEED,
     DuplicateObservation,
+    Estimate,
     Interval,
     Observation,
     PairedComparison,
     ScoreSummary,
+    estimate,
     has_error_bars,
     paired,
     pass_at_k,
     score_summary,
 )
-
-T_975_DF2 = 4.302652729911275  # t(0.975, df=2), from a t table
-T_975_DF1 = 12.706204736174707  # t(0.975, df=1)
 
 
 def obs(task: str, repeat: int, score: float, passed: bool | None = None) -> Observation:
@@ -43,43 +46,145 @@ def passes(by_task: dict[str, list[bool]]) -> list[Observation]:
 
 
 def finite(summary: ScoreSummary | PairedComparison) -> bool:
-    numbers: list[float] = []
-    for value in astuple(summary):
+    def numbers(value: object) -> list[float]:
         if isinstance(value, dict):
-            numbers += value.values()
-        elif isinstance(value, tuple):
-            numbers += value
-        elif isinstance(value, int | float):
-            numbers.append(value)
-    return all(math.isfinite(x) for x in numbers)
+            return [x for v in value.values() for x in numbers(v)]
+        if isinstance(value, tuple):
+            return [x for v in value for x in numbers(v)]
+        return [value] if isinstance(value, int | float) else []
+
+    return all(math.isfinite(x) for x in numbers(astuple(summary)))
+
+
+# The one interval of a mean: the percentile bootstrap
+
+
+def scipy_bootstrap(values: list[float], level: float = 0.95) -> tuple[float, float]:
+    """scipy.stats.bootstrap's percentile interval of the mean, with the generator ours uses."""
+    import numpy as np
+    from scipy import stats
+
+    ci = stats.bootstrap(
+        (np.asarray(values, dtype=float),),
+        np.mean,
+        n_resamples=RESAMPLES,
+        method="percentile",
+        confidence_level=level,
+        rng=np.random.default_rng(SEED),
+    ).confidence_interval
+    return float(ci.low), float(ci.high)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[60, 70, 80], [0, 100, 100], [0, 0, 37.5, 100], [12.5, 90, 40, 75, 100, 0, 62.5]],
+)
+@pytest.mark.parametrize("level", [0.9, 0.95])
+def test_the_interval_is_scipys_percentile_bootstrap(values: list[float], level: float) -> None:
+    found = estimate(values, "task", level)
+    assert found.interval is not None
+    low, high = scipy_bootstrap(values, level)
+    assert found.interval.low == pytest.approx(low, rel=1e-12, abs=1e-12)
+    assert found.interval.high == pytest.approx(high, rel=1e-12, abs=1e-12)
+    assert found.point == pytest.approx(sum(values) / len(values))
+    assert (found.n, found.unit, found.interval.level) == (len(values), "task", level)
+
+
+def test_many_values_are_resampled_one_by_one_as_scipy_does_in_blocks() -> None:
+    # 3,000 distinct values: drawn a block of rows at a time, the same draws as at once
+    values = [float(i % 997) / 9.97 + i / 3_000 for i in range(3_000)]
+    found = estimate(values, "sample").interval
+    assert found is not None
+    assert (found.low, found.high) == pytest.approx(scipy_bootstrap(values), rel=1e-12)
+
+
+def test_many_values_of_few_scores_are_resampled_by_counts_with_scipys_distribution() -> None:
+    # 2,000 samples of four scores: drawn by counts, the same distribution as scipy's draws,
+    # so the ends agree to the resampling's own error (~0.1 pts here)
+    rng = random.Random(7)
+    values = [rng.choice([0.0, 50.0, 85.0, 100.0]) for _ in range(2_000)]
+    found = estimate(values, "sample")
+    assert found.interval is not None
+    low, high = scipy_bootstrap(values)
+    assert found.interval.low == pytest.approx(low, abs=0.3)
+    assert found.interval.high == pytest.approx(high, abs=0.3)
+    assert found.interval.low <= found.point <= found.interval.high
+
+
+def test_paired_differences_are_bootstrapped_as_scipy_does() -> None:
+    diffs = [-100.0, 50.0, 100.0, 0.0, 25.0]
+    found = estimate(diffs, "pair")
+    assert found.interval is not None
+    assert (found.interval.low, found.interval.high) == pytest.approx(scipy_bootstrap(diffs))
+
+
+def random_values(rng: random.Random, low: float, high: float) -> list[float]:
+    """A few bounded values, often on the bounds, as scores of few samples are."""
+    n = rng.randint(MIN_UNITS, 8)
+    choices = [low, high, (low + high) / 2, rng.uniform(low, high)]
+    return [rng.choice(choices) if rng.random() < 0.6 else rng.uniform(low, high) for _ in range(n)]
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.0, 100.0), (-100.0, 100.0)])
+def test_every_interval_lies_within_the_bounds_and_holds_its_point(low: float, high: float) -> None:
+    rng = random.Random(22)
+    for _ in range(300):
+        values = random_values(rng, low, high)
+        found = estimate(values, "task")
+        assert found.point == pytest.approx(sum(values) / len(values))
+        if found.interval is None:
+            assert found.all_same
+            continue
+        assert low <= found.interval.low <= found.point <= found.interval.high <= high, values
+        assert found.interval.low < found.interval.high
+
+
+def test_the_same_values_give_the_same_interval_every_build() -> None:
+    values = [10.0, 55.0, 80.0, 100.0]
+    first = estimate(values, "task")
+    stats_module._bootstrap.cache_clear()
+    assert estimate(values, "task") == first
+
+
+def test_too_few_values_give_no_interval_and_say_so() -> None:
+    for values in ([], [40.0], [0.0, 100.0]):
+        found = estimate(values, "sample")
+        assert found.interval is None and found.too_few and not found.all_same
+    assert estimate([], "pair") == Estimate(0.0, 0, "pair", None)
+    assert estimate([0.0, 100.0, 50.0], "sample").interval is not None
+
+
+def test_values_all_the_same_give_no_zero_width_interval() -> None:
+    for values in ([100.0] * 2, [100.0] * 3, [33.3] * 12):
+        found = estimate(values, "task")
+        assert found.interval is None
+        assert found.all_same and not found.too_few
+        assert found.point == values[0]
 
 
 # Mean score and its interval
 
 
-def test_t_interval_over_task_means_matches_the_hand_computed_one() -> None:
+def test_the_score_interval_is_the_estimate_over_task_means() -> None:
     summary = score_summary(scores({"t1": [60], "t2": [70], "t3": [80]}))
-    half = T_975_DF2 * 10 / math.sqrt(3)
     assert summary.mean_pts == 70
+    assert summary.estimate == estimate([60, 70, 80], "task")
     assert summary.interval is not None
-    assert summary.interval.low == pytest.approx(70 - half)
-    assert summary.interval.high == pytest.approx(70 + half)
-    assert (round(summary.interval.low, 2), round(summary.interval.high, 2)) == (45.16, 94.84)
     assert summary.interval.level == 0.95
     assert (summary.tasks, summary.repeats, summary.n) == (3, 1, 3)
 
 
 def test_repeats_are_averaged_within_a_task_before_the_interval() -> None:
-    # 2 tasks, 20 repeats each, tight within a task: the errors cluster by task. Over the 40
-    # samples the interval would be about 50 ± 3; over the 2 task means (40, 60) it is wide.
-    many = scores({"easy": [59, 61] * 10, "hard": [39, 41] * 10})
+    # 3 tasks, 20 repeats each, tight within a task: the errors cluster by task. Over the 60
+    # samples the interval would be narrow; over the 3 task means (40, 60, 80) it is wide.
+    many = scores({"easy": [79, 81] * 10, "mid": [59, 61] * 10, "hard": [39, 41] * 10})
     summary = score_summary(many)
+    assert summary.estimate == estimate([40, 60, 80], "task")
     assert summary.interval is not None
-    half = T_975_DF1 * math.sqrt(200) / math.sqrt(2)
-    assert summary.interval.low == pytest.approx(50 - half)
-    assert summary.interval.high == pytest.approx(50 + half)
-    assert summary.interval.high - summary.interval.low > 100
-    assert (summary.tasks, summary.repeats, summary.n) == (2, 20, 40)
+    over_samples = estimate([o.score for o in many], "sample").interval
+    assert over_samples is not None
+    assert summary.interval.high - summary.interval.low > 3 * (over_samples.high - over_samples.low)
+    assert (summary.tasks, summary.repeats, summary.n) == (3, 20, 60)
 
 
 def test_more_repeats_of_the_same_tasks_do_not_narrow_the_interval() -> None:
@@ -94,41 +199,45 @@ def test_every_task_weighs_the_same_in_the_mean() -> None:
     assert (summary.repeats, summary.n) == (3, 4)
 
 
-def test_one_task_with_repeats_falls_back_to_an_interval_over_the_repeats() -> None:
+def test_one_task_with_repeats_takes_the_interval_over_its_samples() -> None:
     summary = score_summary(scores({"only": [60, 70, 80]}))
-    half = T_975_DF2 * 10 / math.sqrt(3)
+    assert summary.estimate == estimate([60, 70, 80], "sample")
     assert summary.interval is not None
-    assert (summary.interval.low, summary.interval.high) == pytest.approx((70 - half, 70 + half))
     assert (summary.tasks, summary.repeats, summary.n) == (1, 3, 3)
 
 
-def test_one_task_and_one_repeat_has_no_interval_and_no_nan() -> None:
+def test_one_task_and_one_or_two_repeats_have_no_interval_and_no_nan() -> None:
     summary = score_summary([obs("only", 0, 40, False)])
-    assert summary.interval is None
+    assert summary.interval is None and summary.estimate.too_few
     assert summary.mean_pts == 40
     assert (summary.tasks, summary.repeats, summary.n) == (1, 1, 1)
     assert summary.pass_at_k == {1: 0.0}
     assert finite(summary)
+    two = score_summary(scores({"only": [40, 100]}))
+    assert two.interval is None and two.estimate.too_few and two.mean_pts == 70
+    assert score_summary(scores({"a": [40], "b": [100]})).estimate.too_few
 
 
-def test_all_equal_task_means_give_a_zero_width_interval() -> None:
+def test_all_equal_task_means_give_no_interval() -> None:
     summary = score_summary(scores({"a": [33.3, 33.3], "b": [33.3, 33.3], "c": [33.3, 33.3]}))
-    assert summary.interval == Interval(33.3, 33.3)
+    assert summary.interval is None and summary.estimate.all_same
+    assert summary.mean_pts == 33.3
     assert finite(summary)
     lone = score_summary(scores({"only": [100, 100, 100]}))
-    assert lone.interval == Interval(100, 100)
+    assert lone.interval is None and lone.estimate.all_same
+    assert (lone.estimate.n, lone.estimate.unit) == (3, "sample")
     assert lone.pass_interval.high == pytest.approx(1.0)
     assert finite(lone)
 
 
 def test_a_higher_level_gives_a_wider_interval_and_says_its_level() -> None:
-    observations = scores({"t1": [60], "t2": [70], "t3": [80]})
+    observations = scores({"t1": [60], "t2": [70], "t3": [80], "t4": [95], "t5": [20]})
     at_95 = score_summary(observations).interval
-    at_99 = score_summary(observations, level=0.99).interval
-    assert at_95 is not None and at_99 is not None
-    assert at_99.low < at_95.low and at_95.high < at_99.high
-    assert at_99.level == 0.99
-    assert score_summary(observations, level=0.99).pass_interval.level == 0.99
+    at_80 = score_summary(observations, level=0.8).interval
+    assert at_95 is not None and at_80 is not None
+    assert at_95.low < at_80.low and at_80.high < at_95.high
+    assert at_80.level == 0.8
+    assert score_summary(observations, level=0.8).pass_interval.level == 0.8
 
 
 def test_nothing_to_summarise_or_a_bad_level_is_an_error() -> None:
@@ -243,16 +352,13 @@ def test_paired_counts_wins_losses_and_ties_per_pair() -> None:
     assert (result.pairs, result.tasks) == (5, 2)
 
 
-def test_paired_interval_matches_the_hand_computed_one_and_is_not_clear() -> None:
-    # differences per task 2, 4, 6: mean 4, sd 2, 4 ± 4.303·2/√3 = [-0.97, 8.97]
-    a = scores({"t1": [52], "t2": [54], "t3": [56]})
+def test_paired_interval_is_the_estimate_over_task_differences_and_is_not_clear() -> None:
+    a = scores({"t1": [52], "t2": [54], "t3": [49]})
     b = scores({"t1": [50], "t2": [50], "t3": [50]})
     result = paired(a, b)
-    half = T_975_DF2 * 2 / math.sqrt(3)
-    assert result.mean_diff_pts == pytest.approx(4)
+    assert result.mean_diff_pts == pytest.approx(5 / 3)
+    assert result.estimate == estimate([2, 4, -1], "task")
     assert result.interval is not None
-    assert result.interval.low == pytest.approx(4 - half)
-    assert result.interval.high == pytest.approx(4 + half)
     assert result.interval.contains(0)
     assert not result.clear()
     assert result.winner() is None
@@ -263,7 +369,6 @@ def test_a_clear_difference_names_its_winner() -> None:
     a = [obs(o.task, o.repeat, o.score + 10 + (o.repeat - 0.5) * 2) for o in b]
     result = paired(a, b)
     assert result.mean_diff_pts == pytest.approx(10)
-    assert result.interval is not None and result.interval.low > 0
     assert result.clear()
     assert result.winner() == "a"
     assert paired(b, a).winner() == "b"
@@ -282,23 +387,20 @@ def test_an_unclear_difference_names_no_winner() -> None:
 
 
 def test_the_paired_difference_takes_tasks_as_the_unit() -> None:
-    a = scores({"many": [60, 60, 60], "one": [50]})
-    b = scores({"many": [50, 50, 50], "one": [50]})
+    a = scores({"many": [60, 60, 60], "one": [50], "other": [70]})
+    b = scores({"many": [50, 50, 50], "one": [50], "other": [50]})
     result = paired(a, b)
-    assert result.mean_diff_pts == pytest.approx(5)  # not 7.5, the mean over the 4 pairs
-    half = T_975_DF1 * 5  # task differences 10 and 0: sd √50, over √2
-    assert result.interval is not None
-    assert (result.interval.low, result.interval.high) == pytest.approx((5 - half, 5 + half))
+    assert result.mean_diff_pts == pytest.approx(10)  # not 8, the mean over the 5 pairs
+    assert result.estimate == estimate([10, 0, 20], "task")
 
 
-def test_one_task_falls_back_to_a_paired_interval_over_the_pairs() -> None:
+def test_one_task_takes_the_paired_interval_over_its_pairs() -> None:
     a = scores({"only": [52, 54, 56]})
     b = scores({"only": [50, 50, 50]})
     result = paired(a, b)
-    half = T_975_DF2 * 2 / math.sqrt(3)
+    assert result.estimate == estimate([2, 4, 6], "pair")
     assert result.interval is not None
-    assert result.interval.low == pytest.approx(4 - half)
-    assert result.interval.high == pytest.approx(4 + half)
+    assert 2 <= result.interval.low <= 4 <= result.interval.high <= 6
 
 
 def test_mcnemar_exact_p_on_the_discordant_pairs() -> None:
@@ -353,13 +455,26 @@ def test_no_pairs_and_one_pair_give_no_interval_and_no_nan() -> None:
     assert finite(one)
 
 
-def test_identical_candidates_tie_with_a_zero_width_interval() -> None:
+def test_identical_candidates_tie_without_a_zero_width_interval() -> None:
     same = scores({"t1": [40, 60], "t2": [70, 70], "t3": [10, 90]})
     result = paired(same, same)
-    assert result.interval == Interval(0, 0)
+    assert result.interval is None and result.estimate.all_same
+    assert result.mean_diff_pts == 0
     assert (result.wins, result.losses, result.ties) == (0, 0, 6)
     assert not result.clear() and result.winner() is None
     assert finite(result)
+
+
+def test_the_same_difference_on_every_task_is_clear_only_with_enough_tasks() -> None:
+    # No interval, as every task says +5; the sign test of n out of n: p = 2 / 2^n < 0.05 from 6.
+    for n, clear in ((3, False), (5, False), (6, True)):
+        a = scores({f"t{i}": [55] for i in range(n)})
+        b = scores({f"t{i}": [50] for i in range(n)})
+        result = paired(a, b)
+        assert result.interval is None and result.estimate.all_same
+        assert result.clear() is clear
+        assert result.winner() == ("a" if clear else None)
+        assert paired(b, a).winner() == ("b" if clear else None)
 
 
 # Intervals
@@ -377,15 +492,6 @@ def test_interval_contains_its_ends() -> None:
     interval = Interval(-4, 10)
     assert interval.contains(-4) and interval.contains(10) and interval.contains(3)
     assert not interval.contains(-4.01) and not interval.contains(10.01)
-
-
-@pytest.mark.parametrize("level", [0.8, 0.9, 0.95, 0.99])
-def test_the_median_rank_is_scipys_binomial_quantile(level: float) -> None:
-    from scipy import stats
-
-    for n in range(1, 600):
-        expected = int(stats.binom.ppf((1 - level) / 2, n, 0.5))
-        assert stats_module._median_rank(level, n) == expected, n
 
 
 def test_the_exact_mcnemar_p_is_scipys_binomial_test() -> None:
@@ -408,20 +514,3 @@ def test_the_wilson_interval_is_scipys(level: float) -> None:
             found = stats_module._wilson(k, n, level)
             assert math.isclose(found.low, ci.low, rel_tol=1e-12, abs_tol=1e-15), (k, n)
             assert math.isclose(found.high, ci.high, rel_tol=1e-12, abs_tol=1e-15), (k, n)
-
-
-def test_the_t_quantile_is_scipys() -> None:
-    from scipy import stats
-
-    for df in range(1, 200):
-        for level in (0.9, 0.95, 0.99):
-            assert stats_module._t_quantile(level, df) == float(stats.t.ppf((1 + level) / 2, df))
-
-
-@pytest.mark.parametrize("level", [0.8, 0.9, 0.95, 0.99])
-def test_the_least_count_for_a_median_interval_is_where_one_is_first_given(level: float) -> None:
-    least = stats_module.median_interval_least_n(level)
-
-    assert stats_module.median_interval([1.0] * (least - 1), level) is None
-    assert stats_module.median_interval([1.0] * least, level) is not None
-    assert stats_module.median_interval_least_n() == 6  # what the leaderboard says at 95%

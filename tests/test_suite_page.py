@@ -142,7 +142,7 @@ def test_the_kpis_give_the_mean_score_and_pass_rate_with_their_intervals(html: s
     assert best is not None
     s = best.summary
     text = page_text(html)
-    assert f"Best Direct {best.name} Mean score {mean_score(s)}" in text
+    assert f"Best Direct {best.name} Score {mean_score(s)}" in text
     assert s.interval is not None and "95% CI" in mean_score(s)
     low, high = fmt.percent(s.pass_interval.low), fmt.percent(s.pass_interval.high)
     assert (
@@ -195,11 +195,34 @@ def test_the_paired_table_has_the_figures_of_stats_paired(html: str) -> None:
         assert cells[2:5] == [str(c.wins), str(c.losses), str(c.ties)]
         assert cells[5] == fmt.signed_pts(c.mean_diff_pts)
         interval = c.interval
-        assert interval is not None
-        assert (
-            cells[6] == f"{fmt.signed_number(interval.low)} to {fmt.signed_number(interval.high)}"
-        )
+        assert interval is not None and -100 <= interval.low <= c.mean_diff_pts <= interval.high
+        low, high = fmt.signed_number(interval.low), fmt.signed_number(interval.high)
+        assert cells[6] == f"mean of {c.tasks} tasks, 95% CI {low} to {high} pts"
         assert c.mcnemar_p is not None and cells[7] == fmt.p_value(c.mcnemar_p)
+
+
+def test_the_tables_say_what_the_kpis_and_the_paired_comparisons_say(html: str) -> None:
+    # One statistic a page: the direct table's score is the KPI's mean over tasks with its
+    # interval, and the cascade table's differences are the paired comparisons' means.
+    direct = {cells[0]: cells for _, cells in rows(html, "direct-models")[1:]}
+    for d in RUN.direct:
+        assert direct[d.name][2] == mean_score(d.summary)
+        assert d.summary.interval is not None and "mean of 4 tasks, 95% CI" in direct[d.name][2]
+    paired_rows = {
+        (cells[0], cells[1].split(" (")[0]): cells
+        for _, cells in rows(html, "paired-comparisons")[1:]
+    }
+    cascades = {cells[0]: cells for _, cells in rows(html, "handoff-pairs")[1:]}
+    for c in RUN.cascades:
+        cells = cascades[c.name]
+        assert cells[1:4] == [
+            mean_score(c.small.summary),
+            mean_score(c.large.summary),
+            mean_score(c.summary),
+        ]
+        for column, against in ((4, c.large), (5, c.small)):
+            shown = paired_rows[(c.name, against.name)]
+            assert cells[column] == f"{shown[5]} ({shown[6]})"
 
 
 def test_the_task_table_shows_each_candidates_state_and_mean_score(html: str) -> None:

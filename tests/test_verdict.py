@@ -7,6 +7,8 @@ from __future__ import annotations
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import load_record
 from bench.record.schema import RunRecord
+from bench.record.stats import estimate
+from bench.site import fmt
 from bench.site.cache import BuildCache
 from bench.site.charts.model import charts_for
 from bench.site.report import report_page
@@ -15,6 +17,13 @@ from tests.support.records import handoff_run
 from tests.support.sitebuild import REPO, SEED_RUN
 
 YES, NO = True, False
+
+
+def ci(diffs: list[float]) -> str:
+    """`95% CI -15.1 to -1.6 pts`: the paired repeats' interval, as every page words it."""
+    found = estimate(diffs, "pair").interval
+    assert found is not None
+    return f"95% CI {fmt.signed_number(found.low)} to {fmt.signed_number(found.high)} pts"
 
 
 def verdict(record: RunRecord) -> str:
@@ -30,7 +39,7 @@ def test_a_handoff_that_fixes_every_draft_pays_and_sits_on_the_frontier() -> Non
     assert verdict(fixes) == (
         "small:1b -> big:7b: the refiner fixed 6 of 6 drafts, all of them failing. On mean score "
         "and median time the handoff sits on the frontier, at 100 pts in 30.2s. Against big:7b "
-        "alone it pays: +12.5 pts on 6 paired repeats (95% CI +12.5 to +12.5 pts)."
+        "alone it pays: +12.5 pts (the same on all 6 paired repeats)."
     )
 
 
@@ -40,8 +49,8 @@ def test_a_handoff_that_breaks_passing_drafts_sits_below_the_frontier_and_does_n
     assert verdict(breaks) == (
         "small:1b -> big:7b: none of its 6 drafts failed, and the refiner broke 4 of them. On "
         "mean score and median time it sits 8.3 pts below the frontier, at 91.7 pts in 30.2s: "
-        "small:1b scored 100 pts in 5.2s. It does not pay: big:7b alone beats it by 8.3 pts on "
-        "6 paired repeats (95% CI -15.1 to -1.6 pts)."
+        "small:1b scored 100 pts in 5.2s. It does not pay: big:7b alone beats it by 8.3 pts "
+        f"(mean of 6 paired repeats, {ci([0, -12.5, -12.5, 0, -12.5, -12.5])})."
     )
 
 
@@ -55,8 +64,8 @@ def test_a_difference_the_interval_does_not_support_is_said_not_clear() -> None:
     assert "the refiner fixed 2 of 3 failing drafts and broke 0 of 1 passing ones." in text
     assert "the handoff sits on the frontier, at 96.9 pts in 30.1s." in text
     assert text.endswith(
-        "Whether it pays against big:7b alone is not clear: +3.1 pts on 4 paired repeats "
-        "(95% CI -6.8 to +13.1 pts, which holds 0)."
+        "Whether it pays against big:7b alone is not clear: +3.1 pts (mean of 4 paired "
+        f"repeats, {ci([0, 12.5, 0, 0])}, which holds 0)."
     )
     assert "it pays:" not in text and "beats" not in text
 
@@ -65,8 +74,8 @@ def test_one_repeat_is_too_few_for_an_interval_so_nothing_is_claimed() -> None:
     text = verdict(handoff_run([NO], [YES], [NO]))
 
     assert text.endswith(
-        "Whether it pays against big:7b alone is not clear: -12.5 pts on 1 paired repeat, too "
-        "few for an interval."
+        "Whether it pays against big:7b alone is not clear: -12.5 pts (1 paired repeat: too "
+        "few for an interval)."
     )
 
 

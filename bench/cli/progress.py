@@ -193,8 +193,9 @@ def summary_table(analysis: RunAnalysis) -> Table:
     )
     if suite:
         table.caption += (
-            " Mean score: tasks weigh the same, repeats averaged within a task, t interval over"
-            " tasks; pass rate: samples that passed every check, Wilson interval; n: samples."
+            " Mean score: tasks weigh the same, repeats averaged within a task, 95% interval a"
+            " percentile bootstrap over tasks (one task: over its samples), none when too few;"
+            " pass rate: samples that passed every check, Wilson interval; n: samples."
         )
     return table
 

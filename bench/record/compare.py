@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bench.record.analysis import Outcomes, RunAnalysis, Stat
 from bench.record.history import PairedChange, paired_changes
 from bench.record.schema import CheckOutcome
+from bench.record.stats import Estimate
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,17 @@ class Change:
 
     key: str  # the model's tag, or the pair's `small -> large` tags: what matches A with B
     name: str  # its display name (run B's, when B has it)
-    score_a: Stat | None
-    score_b: Stat | None
+    score_a: Estimate | None  # the mean score over tasks with its interval, as the run page's
+    score_b: Estimate | None
     wall_a_s: Stat | None
     wall_b_s: Stat | None
 
     @property
     def score_delta_pts(self) -> float | None:
-        return _delta(self.score_a, self.score_b)
+        """B's mean score minus A's (not paired: `Comparison.paired` pairs the samples)."""
+        if self.score_a is None or self.score_b is None:
+            return None
+        return self.score_b.point - self.score_a.point
 
     @property
     def wall_delta_s(self) -> float | None:
@@ -90,8 +94,8 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
         Change(
             tag,
             names[tag],
-            models_a[tag].score if tag in models_a else None,
-            models_b[tag].score if tag in models_b else None,
+            models_a[tag].summary.estimate if tag in models_a else None,
+            models_b[tag].summary.estimate if tag in models_b else None,
             models_a[tag].call_wall_s if tag in models_a else None,
             models_b[tag].call_wall_s if tag in models_b else None,
         )
@@ -101,8 +105,8 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
         Change(
             tags,
             names[tags],
-            pairs_a[tags].score if tags in pairs_a else None,
-            pairs_b[tags].score if tags in pairs_b else None,
+            pairs_a[tags].summary.estimate if tags in pairs_a else None,
+            pairs_b[tags].summary.estimate if tags in pairs_b else None,
             pairs_a[tags].pipeline_wall_s if tags in pairs_a else None,
             pairs_b[tags].pipeline_wall_s if tags in pairs_b else None,
         )

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
-from bench.record.stats import ScoreSummary
+from bench.record.stats import Estimate, ScoreSummary
 
 Kind = Literal["direct", "handoff"]
 WallsByTask = Mapping[str, Sequence[float]]  # task -> wall time of each of its samples, seconds
@@ -68,8 +68,9 @@ class Point:
     name: str
     kind: Kind
     score_pts: float  # mean score, tasks as the unit
-    score_low_pts: float  # its 95% interval within 0-100; the mean itself when there is none
+    score_low_pts: float  # its 95% interval (within 0-100); the mean itself when there is none
     score_high_pts: float
+    score: Estimate  # the mean score with its interval, or why it has none
     wall: WallSpread
     on_frontier: bool
     below_frontier_pts: float  # 0 on the frontier
@@ -141,8 +142,9 @@ def _point(c: Candidate, wall: WallSpread, others: list[tuple[float, float]]) ->
         name=c.name,
         kind=c.kind,
         score_pts=score,
-        score_low_pts=score if interval is None else max(0.0, interval.low),
-        score_high_pts=score if interval is None else min(100.0, interval.high),
+        score_low_pts=score if interval is None else interval.low,
+        score_high_pts=score if interval is None else interval.high,
+        score=c.summary.estimate,
         wall=wall,
         on_frontier=not dominated,
         below_frontier_pts=0.0,

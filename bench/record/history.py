@@ -14,13 +14,7 @@ from typing import Literal, TypeVar
 
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.schema import CascadeSample, RunRecord, Sample
-from bench.record.stats import (
-    Interval,
-    Key,
-    PairedComparison,
-    mean_interval,
-    paired,
-)
+from bench.record.stats import Estimate, Interval, Key, PairedComparison, estimate, paired
 
 Direction = Literal["up", "down"]
 _S = TypeVar("_S", Sample, CascadeSample)
@@ -43,11 +37,19 @@ class PairedWall:
     """Wall time of b minus a on the pairs both measured: mean of per-task means."""
 
     pairs: int
-    mean_diff_s: float
-    interval: Interval | None  # t interval; None with under 2 pairs
+    estimate: Estimate  # over tasks; one task: over its pairs
+
+    @property
+    def mean_diff_s(self) -> float:
+        return self.estimate.point
+
+    @property
+    def interval(self) -> Interval | None:
+        """`stats.estimate`'s 95% interval; None when too few or every difference the same."""
+        return self.estimate.interval
 
     def clear(self) -> bool:
-        return self.interval is not None and self.interval.excludes_zero()
+        return self.estimate.excludes_zero()
 
 
 def paired_walls(a: Mapping[Key, float], b: Mapping[Key, float]) -> PairedWall:
@@ -57,8 +59,9 @@ def paired_walls(a: Mapping[Key, float], b: Mapping[Key, float]) -> PairedWall:
     for key in keys:
         by_task.setdefault(key[0], []).append(b[key] - a[key])
     means = [statistics.mean(d) for d in by_task.values()]
-    spread = next(iter(by_task.values())) if len(by_task) == 1 else means
-    return PairedWall(len(keys), statistics.mean(means) if means else 0.0, mean_interval(spread))
+    if len(by_task) == 1:
+        return PairedWall(len(keys), estimate(next(iter(by_task.values())), "pair"))
+    return PairedWall(len(keys), estimate(means, "task"))
 
 
 @dataclass(frozen=True)

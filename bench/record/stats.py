@@ -6,7 +6,14 @@ classes, so a record that holds one task per run and one that holds many feed it
 
 Tasks are the unit: repeats of one task are not independent draws (their errors cluster by
 task), so they are averaged within the task first and intervals are taken over task means.
-The quantiles and tests come from `scipy.stats`; nothing here is hand-rolled where it has one.
+
+One interval method for every mean on every page (`estimate`): the percentile bootstrap of
+the mean, seeded, as `scipy.stats.bootstrap(method="percentile")` computes it. Its ends are
+means of resampled values, so a score's interval stays within 0-100 and a paired difference's
+within -100..+100 (a t interval of a few bounded values reaches far past both), and it is the
+interval of the mean the page shows as the point. Under `MIN_UNITS` values, or when every
+value is the same, there is no interval: the page says so rather than print a zero-width or
+a two-point one. Wilson's interval is kept for pass rates; the tests compare with scipy.stats.
 """
 
 from __future__ import annotations
@@ -19,8 +26,14 @@ from functools import cache
 from typing import Any, Literal
 
 LEVEL = 0.95
+MIN_UNITS = 3  # fewer values than this give no interval: too few to say anything
+RESAMPLES = 1999  # Efron & Tibshirani: 1,000-2,000 for a percentile interval
+EXACT_UP_TO = 32  # values resampled one by one, as scipy does, up to this many; then by counts
+BY_COUNTS_UP_TO = 64  # distinct values drawn by counts; more (wall times) go one by one again
+SEED = 22  # the bootstrap's seed: the same archive gives the same pages
 Key = tuple[str, int]  # (task, repeat): what pairs two observations
 Side = Literal["a", "b"]
+Unit = Literal["task", "sample", "pair"]  # what an estimate's values are
 
 
 @dataclass(frozen=True)
@@ -55,17 +68,52 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class Estimate:
+    """The mean of some values with its percentile-bootstrap interval, or why it has none.
+
+    `interval` is None when there are fewer than `MIN_UNITS` values (`too_few`) or when they
+    are all the same (`all_same`, which a zero-width interval would show as certainty)."""
+
+    point: float  # the mean; 0.0 of no values
+    n: int  # values the mean is over
+    unit: Unit
+    interval: Interval | None
+    all_same: bool = False  # two or more values, every one equal to `point`
+    level: float = LEVEL
+
+    @property
+    def too_few(self) -> bool:
+        return self.interval is None and not self.all_same
+
+    def excludes_zero(self) -> bool:
+        """The values tell their mean from 0: the interval leaves 0 out, or, with no interval
+        because they are all the same non-zero value, there are enough of them for the exact
+        sign test (all n on one side: p = 2 / 2^n) to leave 0 out at `level`."""
+        if self.interval is not None:
+            return self.interval.excludes_zero()
+        return self.all_same and self.point != 0 and 2 * 0.5**self.n < 1 - self.level
+
+
+@dataclass(frozen=True)
 class ScoreSummary:
     """A direct model's or a pair's score and pass figures over its observations."""
 
-    mean_pts: float  # mean of task means: every task weighs the same
-    interval: Interval | None  # t interval of `mean_pts`; None with one task and one sample
+    estimate: Estimate  # mean of task means (every task weighs the same); one task: its samples
     tasks: int
     repeats: int  # the most samples any task has
     n: int  # samples, as counted (tasks × repeats when every task has them all)
     pass_rate: float  # share of samples that passed every check
     pass_interval: Interval  # Wilson, over samples
     pass_at_k: dict[int, float]  # k = 1 .. the fewest samples any task has
+
+    @property
+    def mean_pts(self) -> float:
+        return self.estimate.point
+
+    @property
+    def interval(self) -> Interval | None:
+        """The 95% interval of `mean_pts`, within 0-100; None when too few or all the same."""
+        return self.estimate.interval
 
 
 @dataclass(frozen=True)
@@ -77,20 +125,30 @@ class PairedComparison:
     wins: int  # pairs where a scored higher than b
     losses: int
     ties: int
-    mean_diff_pts: float  # a - b: mean within each task, then over tasks; 0.0 with no pairs
-    interval: Interval | None  # paired t interval of `mean_diff_pts`; None with under 2 pairs
+    estimate: Estimate  # a - b: mean within each task, then over tasks; one task: its pairs
     mcnemar_p: float | None  # exact McNemar on pass/fail; None with no pairs
     discordant: tuple[int, int]  # (a passed and b failed, b passed and a failed)
 
+    @property
+    def mean_diff_pts(self) -> float:
+        """a - b in points; 0.0 with no pairs."""
+        return self.estimate.point
+
+    @property
+    def interval(self) -> Interval | None:
+        """The 95% interval of `mean_diff_pts`, within -100..+100; None when too few pairs
+        (or tasks) or every difference the same."""
+        return self.estimate.interval
+
     def clear(self) -> bool:
-        """True when the interval of the difference leaves out 0: a real difference."""
-        return self.interval is not None and self.interval.excludes_zero()
+        """True when the difference's estimate leaves out 0: a real difference."""
+        return self.estimate.excludes_zero()
 
     def winner(self) -> Side | None:
         """The side that scored higher, only when the difference is clear."""
-        if self.interval is None or not self.clear():
+        if not self.clear():
             return None
-        return "a" if self.interval.low > 0 else "b"
+        return "a" if self.mean_diff_pts > 0 else "b"
 
 
 class DuplicateObservation(ValueError):
@@ -111,9 +169,9 @@ def has_error_bars(observations: Sequence[Observation]) -> bool:
 def score_summary(observations: Sequence[Observation], level: float = LEVEL) -> ScoreSummary:
     """Mean score with its interval, pass rate with Wilson's, and pass@k, tasks as the unit.
 
-    The interval is a t interval over task means (df = tasks - 1), each task's repeats averaged
-    first. With one task and several repeats there are no task means to spread, so it falls back
-    to a t interval over the repeats (df = repeats - 1): it speaks of that task alone.
+    The interval is `estimate`'s over task means, each task's repeats averaged first. With one
+    task there are no task means to spread, so it is taken over that task's samples: it speaks
+    of that task alone.
     """
     _check_level(level)
     by_task = _by_task(_keyed(observations).values())
@@ -122,16 +180,15 @@ def score_summary(observations: Sequence[Observation], level: float = LEVEL) -> 
     task_means = [statistics.mean(o.score for o in group) for group in by_task.values()]
     if len(by_task) == 1:
         (only,) = by_task.values()
-        interval = _t_interval([o.score for o in only], level)
+        mean = estimate([o.score for o in only], "sample", level)
     else:
-        interval = _t_interval(task_means, level)
+        mean = estimate(task_means, "task", level)
     n = sum(len(group) for group in by_task.values())
     passed = sum(o.passed for group in by_task.values() for o in group)
     counts = [(len(group), sum(o.passed for o in group)) for group in by_task.values()]
     fewest = min(samples for samples, _ in counts)
     return ScoreSummary(
-        mean_pts=statistics.mean(task_means),
-        interval=interval,
+        estimate=mean,
         tasks=len(by_task),
         repeats=max(samples for samples, _ in counts),
         n=n,
@@ -185,9 +242,9 @@ def paired(
 ) -> PairedComparison:
     """a against b on the (task, repeat) pairs both have: wins, the difference, McNemar's p.
 
-    The interval is a paired t interval over per-task mean differences (df = tasks - 1); with
-    one task it falls back to the pairs (df = pairs - 1), and with one pair there is none.
-    McNemar's exact test is the two-sided binomial test of the discordant pairs at one half.
+    The interval is `estimate`'s over per-task mean differences; with one task it is taken
+    over the pairs. McNemar's exact test is the two-sided binomial test of the discordant
+    pairs at one half.
     """
     _check_level(level)
     keyed_a, keyed_b = _keyed(a, "a"), _keyed(b, "b")
@@ -198,9 +255,9 @@ def paired(
     task_diffs = [statistics.mean(d) for d in diffs.values()]
     if len(diffs) == 1:
         (only,) = diffs.values()
-        interval = _t_interval(only, level)
+        difference = estimate(only, "pair", level)
     else:
-        interval = _t_interval(task_diffs, level)
+        difference = estimate(task_diffs, "task", level)
     discordant = (
         sum(x.passed and not y.passed for x, y in matched),
         sum(y.passed and not x.passed for x, y in matched),
@@ -211,27 +268,81 @@ def paired(
         wins=sum(x.score > y.score for x, y in matched),
         losses=sum(x.score < y.score for x, y in matched),
         ties=sum(x.score == y.score for x, y in matched),
-        mean_diff_pts=statistics.mean(task_diffs) if task_diffs else 0.0,
-        interval=interval,
+        estimate=difference,
         mcnemar_p=_mcnemar_p(*discordant) if matched else None,
         discordant=discordant,
     )
 
 
-def _t_interval(values: Sequence[float], level: float) -> Interval | None:
-    """Student's t interval of the mean; zero width, not NaN, when every value is the same."""
-    if len(values) < 2:
-        return None
-    mean = statistics.mean(values)
-    quantile = _t_quantile(level, len(values) - 1)
-    half = quantile * statistics.stdev(values, mean) / math.sqrt(len(values))
-    return Interval(mean - half, mean + half, level)
+def estimate(values: Sequence[float], unit: Unit, level: float = LEVEL) -> Estimate:
+    """The mean of `values` with its percentile-bootstrap interval at `level`: the one
+    interval of a mean on every page, the CLI and the runner's summary.
+
+    The ends are the `(1 - level) / 2` and `(1 + level) / 2` quantiles of the means of
+    `RESAMPLES` resamples (with replacement, seeded with `SEED`), as
+    `scipy.stats.bootstrap((values,), numpy.mean, method="percentile")` gives them with the
+    same generator (over `EXACT_UP_TO` values, the resamples are drawn by counts: the same
+    distribution, not the same draws). Without an interval under `MIN_UNITS` values or when
+    all are equal."""
+    _check_level(level)
+    if not values:
+        return Estimate(0.0, 0, unit, None, level=level)
+    point = statistics.fmean(values)
+    same = len(values) > 1 and all(v == values[0] for v in values)
+    if same or len(values) < MIN_UNITS:
+        return Estimate(values[0] if same else point, len(values), unit, None, same, level)
+    low, high = _bootstrap(tuple(values), level)
+    # The quantiles of resampled means can miss the mean by a rounding error: never more.
+    interval = Interval(min(low, point), max(high, point), level)
+    return Estimate(point, len(values), unit, interval, level=level)
 
 
 @cache
-def _t_quantile(level: float, df: int) -> float:
-    """`scipy.stats.t.ppf((1 + level) / 2, df)`, which is this."""
-    return float(_special().stdtrit(df, (1 + level) / 2))
+def _bootstrap(values: tuple[float, ...], level: float) -> tuple[float, float]:
+    """The percentile bootstrap's ends; a build asks the same few thousand times, so each
+    answer is kept (a pure function's)."""
+    np = _numpy()
+    rng = np.random.default_rng(SEED)
+    if len(values) <= EXACT_UP_TO or len(set(values)) > BY_COUNTS_UP_TO:
+        means = _means_one_by_one(np, rng, values)
+    else:
+        means = _means_by_counts(np, rng, values)
+    alpha = (1 - level) / 2
+    low, high = np.quantile(means, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
+def _means_one_by_one(np: Any, rng: Any, values: tuple[float, ...]) -> Any:
+    """The means of `RESAMPLES` resamples of `values`, drawn as scipy draws them, a block of
+    rows at a time (the same draws as at once) so that memory stays small."""
+    n = len(values)
+    data = np.asarray(values, dtype=float)
+    rows = max(1, (1 << 20) // n)
+    means = [
+        data[rng.integers(0, n, (min(rows, RESAMPLES - start), n))].mean(axis=-1)
+        for start in range(0, RESAMPLES, rows)
+    ]
+    return np.concatenate(means)
+
+
+def _means_by_counts(np: Any, rng: Any, values: tuple[float, ...]) -> Any:
+    """The means of `RESAMPLES` resamples drawn as how many times each distinct value comes up
+    (a multinomial, drawn value by value as binomials of what is left): the same distribution
+    as drawing the values one by one, in time and memory that grow with the distinct values,
+    not with RESAMPLES x n. A leaderboard row of 1,000 runs pools thousands of samples of a
+    few distinct scores: one by one, that is 2 s and 160 MB; by counts, a millisecond."""
+    levels, counts = np.unique(np.asarray(values, dtype=float), return_counts=True)
+    n = len(values)
+    left = np.full(RESAMPLES, n)
+    share_left = 1.0
+    total = np.zeros(RESAMPLES)
+    for level, count in zip(levels[:-1], counts[:-1], strict=True):
+        share = count / n
+        drawn = rng.binomial(left, min(1.0, share / share_left))
+        total += drawn * level
+        left -= drawn
+        share_left -= share
+    return (total + left * levels[-1]) / n
 
 
 @cache
@@ -263,15 +374,11 @@ def _by_task(observations: Iterable[Observation]) -> dict[str, list[Observation]
 
 
 @cache
-def _median_rank(level: float, n: int) -> int:
-    """`scipy.stats.binom.ppf((1 - level) / 2, n, 0.5)`, computed as scipy computes it, from
-    scipy.special: a leaderboard needs only this, and scipy.special imports in 0.4 s where
-    scipy.stats takes 2 s (tests/test_stats.py checks both agree)."""
-    special = _special()
-    q = (1 - level) / 2
-    rank = max(math.ceil(special.bdtrik(q, n, 0.5)), 0)
-    below = max(rank - 1, 0)
-    return below if float(special.bdtr(below, n, 0.5)) >= q else int(rank)
+def _numpy() -> Any:
+    """numpy, imported when a figure is first computed."""
+    import numpy
+
+    return numpy
 
 
 @cache
@@ -286,34 +393,3 @@ def _special() -> Any:
 def _check_level(level: float) -> None:
     if not 0 < level < 1:
         raise ValueError(f"level: expected a confidence level between 0 and 1, found {level}")
-
-
-def mean_interval(values: Sequence[float], level: float = LEVEL) -> Interval | None:
-    """Student's t interval of the mean of `values`; None with fewer than two."""
-    _check_level(level)
-    return _t_interval(values, level)
-
-
-def median_interval_least_n(level: float = LEVEL) -> int:
-    """The fewest values `median_interval` gives an interval from (6 at 95%): the widest one,
-    from the least to the greatest value, holds the median with chance 1 - 2 * 0.5**n. Plain
-    arithmetic, so that a page can say it without importing scipy."""
-    _check_level(level)
-    n = 1
-    while 0.5**n >= (1 - level) / 2:
-        n += 1
-    return n
-
-
-def median_interval(values: Sequence[float], level: float = LEVEL) -> Interval | None:
-    """A distribution-free interval of the median: order statistics from the binomial at one
-    half; None when too few values give one at `level` (under six at 95%)."""
-    _check_level(level)
-    ordered = sorted(values)
-    n = len(ordered)
-    if n == 0:
-        return None
-    rank = _median_rank(level, n)
-    if rank < 1:
-        return None
-    return Interval(ordered[rank - 1], ordered[n - rank], level)

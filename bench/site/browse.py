@@ -18,9 +18,15 @@ from dataclasses import dataclass
 from bench.record.analysis import RunAnalysis
 from bench.record.history import Mark, marks, paired_changes
 from bench.record.safety import printable
-from bench.record.stats import median_interval_least_n
 from bench.site.index import COLUMNS, Column, IndexEntry, newest_first
-from bench.site.leaderboard import LeaderboardRow, ModelKey, ModelRun, leaderboard, marks_text
+from bench.site.leaderboard import (
+    RANKING_NOTE,
+    LeaderboardRow,
+    ModelKey,
+    ModelRun,
+    leaderboard,
+    marks_text,
+)
 from bench.site.report import Section
 
 BENCHMARK_PAGE = "index"  # <benchmark>/index.html
@@ -90,6 +96,7 @@ class BenchmarkPage:
     columns: tuple[Column, ...]
     trends_href: str | None
     up: str = "../"  # from the page to the site root
+    ranking_note: str = RANKING_NOTE  # how the leaderboard ranks, and ties
     sections: tuple[Section, ...] = (
         Section("leaderboard", "Leaderboard"),
         Section("newest-runs", "Newest runs"),
@@ -99,20 +106,6 @@ class BenchmarkPage:
     @property
     def page_src(self) -> str:
         return f"{self.benchmark_id}/{BENCHMARK_PAGE}.md"
-
-    @property
-    def median_note(self) -> str:
-        """How the leaderboard's median over runs is given, from the run counts it has: its
-        95% interval needs `median_interval_least_n()` runs of a model on a host."""
-        least = median_interval_least_n()
-        most = max((row.runs for row in self.leaderboard), default=0)
-        if most >= least:
-            return f"the median over runs with its 95% interval (given from {least} runs on)"
-        runs = f"{most} run{'s' if most != 1 else ''}"
-        return (
-            f"the median over runs (a 95% interval needs {least} runs of a model on a host;"
-            f" the most here is {runs})"
-        )
 
 
 @dataclass(frozen=True)

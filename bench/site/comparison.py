@@ -16,8 +16,7 @@ from jinja2 import Environment
 from bench.record.analysis import RunAnalysis, Stat
 from bench.record.compare import Change, Comparison
 from bench.record.history import PairedChange
-from bench.record.stats import Interval
-from bench.site import fmt
+from bench.site import fmt, sure
 from bench.site.report import REPORT_NAME
 from bench.site.summary import handoff_outcomes
 
@@ -71,9 +70,9 @@ def comparison_sections(comparison: Comparison) -> list[Section]:
                 "Model or pair",
                 "Pairs",
                 "Δ score, paired",
-                "95% interval",
+                "Over, with its 95% interval",
                 "Δ wall, paired",
-                "95% interval",
+                "Over, with its 95% interval",
                 "Clear change",
             ],
             _paired_rows(comparison.paired),
@@ -112,17 +111,15 @@ def _paired_rows(changes: Sequence[PairedChange]) -> list[list[str]]:
             c.name,
             str(c.score.pairs),
             fmt.signed_pts(c.score.mean_diff_pts) if c.score.pairs else fmt.DASH,
-            _interval(c.score.interval, fmt.signed_number),
+            sure.interval(c.score.estimate, fmt.signed_number, " pts")
+            if c.score.pairs
+            else fmt.DASH,
             fmt.signed_seconds(c.wall.mean_diff_s) if c.wall.pairs else fmt.DASH,
-            _interval(c.wall.interval, fmt.signed_seconds),
+            sure.interval(c.wall.estimate, fmt.signed_seconds) if c.wall.pairs else fmt.DASH,
             clear_change_text(c),
         ]
         for c in changes
     ]
-
-
-def _interval(interval: Interval | None, render: Callable[[float], str]) -> str:
-    return fmt.DASH if interval is None else f"{render(interval.low)} to {render(interval.high)}"
 
 
 def _stat(value: Stat | None, render: fmt.Render = "score") -> str:
@@ -137,8 +134,8 @@ def _model_rows(changes: Sequence[Change]) -> list[list[str]]:
     return [
         [
             c.name,
-            _stat(c.score_a),
-            _stat(c.score_b),
+            fmt.DASH if c.score_a is None else sure.estimate(c.score_a),
+            fmt.DASH if c.score_b is None else sure.estimate(c.score_b),
             _signed(c.score_delta_pts, fmt.signed_pts),
             _stat(c.wall_a_s, "seconds"),
             _stat(c.wall_b_s, "seconds"),
@@ -149,7 +146,15 @@ def _model_rows(changes: Sequence[Change]) -> list[list[str]]:
 
 
 def _headers(first: str, wall: str) -> list[str]:
-    return [first, "Score A", "Score B", "Δ score", f"{wall} A", f"{wall} B", f"Δ {wall.lower()}"]
+    return [
+        first,
+        "Score A",
+        "Score B",
+        "Δ mean score",
+        f"{wall} A",
+        f"{wall} B",
+        f"Δ {wall.lower()}",
+    ]
 
 
 def _handoff_rows(comparison: Comparison) -> list[list[str]]:

@@ -7,7 +7,6 @@ mean scores and paired intervals, naming a winner only when the interval leaves 
 from __future__ import annotations
 
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
-from bench.record.stats import ScoreSummary
 from bench.record.suite import versus
 from bench.site import fmt
 from bench.site.sure import difference, mean_score
@@ -18,8 +17,8 @@ def leader(run: RunAnalysis) -> str | None:
     if best is None:
         return None
     text = (
-        f"{best.name} led this run with a mean score of {mean_score(best.summary)} out of 100 "
-        f"over {samples(best.summary)}, at {fmt.stat(best.call_wall_s, 'seconds')} of wall time."
+        f"{best.name} led this run with a score of {mean_score(best.summary)} out of 100, "
+        f"at {fmt.stat(best.call_wall_s, 'seconds')} of wall time."
     )
     others = [d for d in run.direct if d is not best]
     runner_up = max(others, key=lambda d: d.summary.mean_pts, default=None)
@@ -115,15 +114,6 @@ def salvage(run: RunAnalysis) -> str | None:
         "No cascade clearly improved on the smaller model's own direct score; the best was "
         f"{best.name} at {gain} relative to the smaller direct score."
     )
-
-
-def samples(summary: ScoreSummary) -> str:
-    """`20 tasks × 2 repeats`, `3 repeats of one task`, `20 tasks`."""
-    if summary.tasks == 1:
-        return f"{summary.n} repeats of one task"
-    if summary.repeats == 1:
-        return f"{summary.tasks} tasks"
-    return f"{summary.tasks} tasks × {summary.repeats} repeats"
 
 
 def _best_per_size(run: RunAnalysis) -> list[tuple[float, DirectSummary]]:

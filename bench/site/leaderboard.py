@@ -1,23 +1,24 @@
 """Every model of a benchmark on every host: its runs, and the leaderboard row they make.
 
-A model is its tag and quantization; a row is one model on one host. The figures are the run
-pages' (`DirectSummary`: medians over repeats) and `bench.record.stats`' intervals: each run's
-score interval over its samples, and the median over runs with its order-statistics interval.
+A model is its tag and quantization; a row is one model on one host. A run's score is its
+run page's (the mean over tasks with its interval, `ScoreSummary.estimate`); a row's is the
+same statistic over all its runs' samples, and the rows are ranked with ties
+(`bench.record.ranking`): rows the data cannot tell apart share a rank.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bench.record.analysis import DirectSummary, RunAnalysis
 from bench.record.history import Mark
-from bench.record.stats import Interval, median_interval
-from bench.site import fmt
+from bench.record.ranking import Ranked, SampleKey, Versus, pooled_score, rank
+from bench.record.stats import MIN_UNITS, Estimate
+from bench.site import fmt, sure
 from bench.site.report import report_path
 
 MODELS_FOLDER = "models"  # <benchmark>/models/<model>.html
@@ -57,15 +58,22 @@ class ModelRun:
     host: str
     href: str  # the run's report, from the site root
     name: str
-    score_pts: float  # median over repeats, as on the run page
-    score_interval: Interval | None  # t interval over the run's samples
+    score: Estimate  # mean over tasks with its interval, as on the run page
+    samples: tuple[tuple[str, int, float], ...]  # (task, repeat, score) of each scored sample
     call_wall_s: float | None
     throughput_tok_s: float | None
     marks: tuple[Mark, ...] = ()  # clear changes against the previous run on this host
 
     @property
+    def score_pts(self) -> float:
+        return self.score.point
+
+    @property
     def score_text(self) -> str:
-        return _with_interval(self.score_pts, self.score_interval)
+        return sure.estimate(self.score)
+
+    def keyed(self) -> dict[SampleKey, float]:
+        return {(self.run_id, task, repeat): score for task, repeat, score in self.samples}
 
 
 def model_entries(run: RunAnalysis) -> tuple[tuple[ModelKey, ModelRun], ...]:
@@ -80,8 +88,8 @@ def model_entries(run: RunAnalysis) -> tuple[tuple[ModelKey, ModelRun], ...]:
                 host=r.host,
                 href=report_path(r),
                 name=d.name,
-                score_pts=d.score.median,
-                score_interval=d.summary.interval,
+                score=d.summary.estimate,
+                samples=tuple((o.task, o.repeat, o.score) for o in d.observations),
                 call_wall_s=d.call_wall_s.median if d.call_wall_s else None,
                 throughput_tok_s=d.throughput_tok_s.median if d.throughput_tok_s else None,
             ),
@@ -109,7 +117,7 @@ def model_runs(
 
 @dataclass(frozen=True)
 class LeaderboardRow:
-    """One model on one host, over its runs."""
+    """One model on one host, over its runs, and its place among the benchmark's rows."""
 
     model: ModelKey
     name: str  # the newest run's display name
@@ -117,31 +125,50 @@ class LeaderboardRow:
     href: str  # the model's page, relative to the benchmark's page
     latest: ModelRun
     best: ModelRun
-    median_pts: float
-    median_interval: Interval | None
+    score: Estimate  # mean over tasks of all its runs' samples (one task: of the samples)
     runs: int
     last_seen: str  # YYYY-MM-DD HH:MM
+    rank: int = 1  # shared with the rows it is statistically tied with
+    tied: bool = False  # the data cannot tell it from the top of its group
+    rank_note: str = ""  # how its rank was decided, against the top of its group
 
     @property
-    def median_text(self) -> str:
-        return _with_interval(self.median_pts, self.median_interval)
+    def score_text(self) -> str:
+        return sure.estimate(self.score)
+
+    @property
+    def rank_text(self) -> str:
+        """`3`, or `2 (tied)`."""
+        return f"{self.rank} (tied)" if self.tied else str(self.rank)
 
     @property
     def marks_text(self) -> str:
         return marks_text(self.latest.marks)
 
 
+RANKING_NOTE = (
+    "Rank: rows in order of score; a row the data cannot tell apart from the top of its group "
+    "shares its rank (statistically tied). Two rows are compared by the paired difference of "
+    "their scores on the tasks both answered, from three shared tasks; else on their samples "
+    "of the same run, task and repeat, from three; else by their 95% intervals (tied when they "
+    "overlap, or when either has fewer than three samples). Tied when the difference's 95% "
+    "interval holds 0."
+)
+
+
 def leaderboard(
     benchmark_id: str, models: Mapping[ModelKey, Sequence[ModelRun]]
 ) -> list[LeaderboardRow]:
-    """Rows best median first; a model's page link is relative to `<benchmark>/index.html`."""
+    """Rows best score first, ranked with ties; a model's page link is relative to
+    `<benchmark>/index.html`."""
     rows = []
+    samples: list[dict[SampleKey, float]] = []
     for key, history in models.items():
         by_host: dict[str, list[ModelRun]] = defaultdict(list)
         for run in history:
             by_host[run.host].append(run)
         for host, runs in by_host.items():
-            scores = [r.score_pts for r in runs]
+            keyed = {k: v for run in runs for k, v in run.keyed().items()}
             latest = runs[-1]
             rows.append(
                 LeaderboardRow(
@@ -151,13 +178,42 @@ def leaderboard(
                     href=model_page_path(benchmark_id, key).removeprefix(f"{benchmark_id}/"),
                     latest=latest,
                     best=max(runs, key=lambda r: (r.score_pts, r.started_at)),
-                    median_pts=statistics.median(scores),
-                    median_interval=median_interval(scores),
+                    score=pooled_score(keyed) if keyed else latest.score,
                     runs=len(runs),
                     last_seen=latest.started_at[:16].replace("T", " "),
                 )
             )
-    return sorted(rows, key=lambda r: (-r.median_pts, r.model.label, r.host))
+            samples.append(keyed)
+    order = sorted(
+        range(len(rows)), key=lambda i: (-rows[i].score.point, rows[i].model.label, rows[i].host)
+    )
+    ordered = [rows[i] for i in order]
+    places = rank([r.score for r in ordered], [samples[i] for i in order])
+    return [_placed(row, place, ordered) for row, place in zip(ordered, places, strict=True)]
+
+
+def _placed(row: LeaderboardRow, place: Ranked, rows: Sequence[LeaderboardRow]) -> LeaderboardRow:
+    if place.against is None or place.versus is None:
+        return replace(row, rank=place.rank)
+    top = rows[place.against]
+    few = min(row.score.n, top.score.n) < MIN_UNITS
+    note = _rank_note(place.versus, f"{top.name} on {top.host}", few)
+    return replace(row, rank=place.rank, tied=place.tied, rank_note=note)
+
+
+def _rank_note(v: Versus, top: str, few: bool) -> str:
+    """`tied with X on h: -3 pts (mean of 12 tasks, 95% CI -8 to +1 pts), paired on shared
+    tasks`; `clearly below X on h: their 95% intervals do not overlap`. `few`: either row has
+    too few samples for an interval."""
+    where = f"tied with {top}" if v.tied else f"clearly below {top}"
+    if v.difference is not None:
+        paired_on = "shared tasks" if v.basis == "tasks" else "samples of the same runs"
+        diff = sure.estimate(v.difference, fmt.signed_number, " pts")
+        return f"{where}: {diff}, paired on {paired_on}"
+    if few:
+        return f"{where}: too few samples to tell them apart"
+    overlap = "overlap" if v.tied else "do not overlap"
+    return f"{where}: nothing to pair, and their 95% intervals {overlap}"
 
 
 def marks_text(marks: Sequence[Mark]) -> str:
@@ -169,9 +225,3 @@ def mark_text(mark: Mark) -> str:
     arrow = "▲" if mark.direction == "up" else "▼"
     diff = fmt.signed_pts(mark.diff) if mark.figure == "score" else fmt.signed_seconds(mark.diff)
     return f"{arrow} {mark.figure} {diff} ({mark.name})"
-
-
-def _with_interval(value: float, interval: Interval | None) -> str:
-    if interval is None:
-        return fmt.score(value)
-    return f"{fmt.score(value)} ({fmt.score(interval.low)}–{fmt.score(interval.high)})"

@@ -33,7 +33,7 @@ from bench.site.leaderboard import ModelKey, ModelRun, model_entries
 from bench.site.runsite import RunSite, SiteFile, stamps
 from bench.site.trends import TrendRun
 
-FORMAT = "listed-v2"
+FORMAT = "listed-v3"
 T = TypeVar("T")
 
 

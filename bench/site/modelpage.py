@@ -58,7 +58,7 @@ class ModelPage:
         "Date (UTC)",
         "Run",
         "Host",
-        "Score (95% interval)",
+        "Score (mean, 95% interval)",
         "Call wall",
         "Throughput",
         "Clear changes",
@@ -92,9 +92,10 @@ def model_page(benchmark_id: str, key: ModelKey, runs: Sequence[ModelRun]) -> Mo
         name=name,
         title=model_title(benchmark_id, key, runs),
         intro=(
-            f"{key.label} in {count} of this benchmark on {on}: its score (median over "
-            "repeats, with the 95% interval over its samples) and its call wall, run by run. "
-            "Each point links its run's report."
+            f"{key.label} in {count} of this benchmark on {on}: its score (the mean over "
+            "tasks, or over the samples of a run of one task, with its 95% interval, a "
+            "percentile bootstrap, where there are enough samples for one) and its call wall, "
+            "run by run. Each point links its run's report."
         ),
         charts=(
             _chart("Score per run", shown, colours, lambda r: r.score_pts, (0.0, 100.0), "pts"),

@@ -246,9 +246,9 @@ def report_page(
             Hotspot(h.check, str(h.failures), fmt.percent(h.share), ", ".join(h.examples))
             for h in run.hotspots
         ),
-        direct=tuple(_direct_row(d, suite) for d in run.direct),
+        direct=tuple(_direct_row(run, d, suite) for d in run.direct),
         timings=timings,
-        cascades=tuple(_cascade_row(c, suite) for c in run.cascades),
+        cascades=tuple(_cascade_row(run, c, suite) for c in run.cascades),
         checks=tuple(CheckColumn(c.name, fmt.number(c.weight)) for c in r.checks),
         matrix=tuple(_suite_matrix(run) if suite else _matrix(run)),
         handoffs=handoffs,
@@ -298,12 +298,12 @@ def banner_text(env: Environment, record: RunRecord) -> str:
     return _strip_tags(str(macro(banner(record))))
 
 
-def _direct_row(d: DirectSummary, suite: bool) -> DirectRow:
+def _direct_row(run: RunAnalysis, d: DirectSummary, suite: bool) -> DirectRow:
     return DirectRow(
         name=d.name,
         tag=d.tag,
         size=fmt.size_b(d.model.params_b),
-        score=fmt.stat(d.score),
+        score=summary.score_text(run, d),
         call_wall=fmt.stat(d.call_wall_s, "seconds"),
         throughput=fmt.stat(d.throughput_tok_s, "tok_s"),
         eval_wall=fmt.stat(d.outcomes.eval_wall_s, "seconds2"),
@@ -314,15 +314,17 @@ def _direct_row(d: DirectSummary, suite: bool) -> DirectRow:
     )
 
 
-def _cascade_row(c: CascadeSummary, suite: bool) -> CascadeRow:
+def _cascade_row(run: RunAnalysis, c: CascadeSummary, suite: bool) -> CascadeRow:
+    """Scores as the KPIs give them and differences as Paired comparisons do, in a run with
+    error bars; the one sample's figures in a run without (the seed)."""
     wall = c.delta_wall_s
     return CascadeRow(
         label=c.name,
-        small=fmt.stat(c.small.score),
-        large=fmt.stat(c.large.score),
-        cascade=fmt.stat(c.score),
-        delta_vs_large=fmt.signed_pts(c.delta_vs_large_pts),
-        delta_vs_small=fmt.signed_pts(c.delta_vs_small_pts),
+        small=summary.score_text(run, c.small),
+        large=summary.score_text(run, c.large),
+        cascade=summary.score_text(run, c),
+        delta_vs_large=summary.delta_text(run, c.versus_large, c.delta_vs_large_pts),
+        delta_vs_small=summary.delta_text(run, c.versus_small, c.delta_vs_small_pts),
         pipeline_wall=fmt.stat(c.pipeline_wall_s, "seconds"),
         large_wall=fmt.stat(c.large.call_wall_s, "seconds"),
         delta_wall=fmt.DASH if wall is None else fmt.signed_seconds(wall),

@@ -28,6 +28,7 @@ from bench.record.suite import (
     task_table,
 )
 from bench.site import fmt
+from bench.site.sure import interval
 
 TASKS_FOLDER = "tasks"  # a task's page: <benchmark>/<run>/tasks/<task id>.html
 TASK_TEMPLATE = "bench/task.html"
@@ -61,8 +62,8 @@ class PairedLine:
     wins: str
     losses: str
     ties: str
-    diff: str
-    interval: str
+    diff: str  # the mean difference over tasks (one task: over its paired repeats)
+    interval: str  # `mean of 20 tasks, 95% CI -4 to +10 pts`, or why there is none
     mcnemar_p: str
     clear: bool  # the interval leaves out 0
 
@@ -73,11 +74,6 @@ def paired_lines(run: RunAnalysis) -> tuple[PairedLine, ...]:
 
 def _paired_line(row: PairedRow) -> PairedLine:
     c: PairedComparison = row.comparison
-    interval = (
-        fmt.DASH
-        if c.interval is None
-        else f"{fmt.signed_number(c.interval.low)} to {fmt.signed_number(c.interval.high)}"
-    )
     return PairedLine(
         candidate=row.a,
         against=row.b,
@@ -86,7 +82,7 @@ def _paired_line(row: PairedRow) -> PairedLine:
         losses=str(c.losses),
         ties=str(c.ties),
         diff=fmt.signed_pts(c.mean_diff_pts),
-        interval=interval,
+        interval=interval(c.estimate, fmt.signed_number, " pts"),
         mcnemar_p=fmt.DASH if c.mcnemar_p is None else fmt.p_value(c.mcnemar_p),
         clear=c.clear(),
     )

@@ -16,9 +16,9 @@ from bench.record.handoff import (
 )
 from bench.record.hosts import GIB
 from bench.record.schema import RunStatus
-from bench.record.stats import Interval, ScoreSummary
+from bench.record.stats import Interval, PairedComparison, ScoreSummary
 from bench.site import fmt
-from bench.site.sure import mean_score, pass_at_k
+from bench.site.sure import difference, mean_score, pass_at_k
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def kpis(run: RunAnalysis) -> list[Kpi]:
     if best is None:
         score = "No direct model finished"
     elif run.error_bars:
-        score = f"Mean score {mean_score(best.summary)}"
+        score = f"Score {mean_score(best.summary)}"
     else:
         score = f"Score {fmt.stat(best.score)}"
     return [
@@ -97,9 +97,15 @@ def best_cascade_text(run: RunAnalysis) -> str:
 
 
 def score_text(run: RunAnalysis, who: DirectSummary | CascadeSummary) -> str:
-    """A score as the pages give it: `62.5 (95% CI 51 to 74)` (a mean over tasks) in a run
-    with error bars, else the median and range of the samples, `87.5 (40–100)`."""
+    """A score as the pages give it: `62.5 (mean of 20 tasks, 95% CI 51 to 74)` in a run with
+    error bars, else the one sample's score, `87.5`."""
     return mean_score(who.summary) if run.error_bars else fmt.stat(who.score)
+
+
+def delta_text(run: RunAnalysis, c: PairedComparison, one_sample_pts: float) -> str:
+    """A difference as Paired comparisons gives it, `+4.3 pts (mean of 20 tasks, 95% CI -2
+    to +10 pts)`, in a run with error bars; else the one pair's, `+12.5 pts`."""
+    return difference(c) if run.error_bars else fmt.signed_pts(one_sample_pts)
 
 
 def pair_size_label(cascade: CascadeSummary) -> str | None:

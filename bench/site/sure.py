@@ -2,14 +2,17 @@
 
 A run of several tasks or repeats names a winner only when the paired 95% interval of the
 difference leaves out 0 (`PairedComparison.winner`); otherwise it says the difference is not
-clear, with the figures: "+3 pts, 95% CI −4 to +10 over 20 tasks". A run of one task asked once
-has no error bars, and says so once (`NO_ERROR_BARS`).
+clear, with the figures: "+3 pts (mean of 20 tasks, 95% CI -4 to +10 pts)". Every mean with
+its interval, on every page and in the CLI, reads as `estimate` writes it. A run of one task
+asked once has no error bars, and says so once (`NO_ERROR_BARS`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bench.record.analysis import RunAnalysis
-from bench.record.stats import PairedComparison, ScoreSummary
+from bench.record.stats import Estimate, PairedComparison, ScoreSummary
 from bench.site import fmt
 
 NO_ERROR_BARS = (
@@ -23,19 +26,45 @@ def error_bars_note(run: RunAnalysis) -> str | None:
     return None if run.error_bars else NO_ERROR_BARS
 
 
-def over(c: PairedComparison) -> str:
-    """`20 tasks`, or `3 paired repeats` for one task."""
-    if c.tasks > 1:
-        return f"{c.tasks} tasks"
-    return f"{c.pairs} paired repeat{'s' if c.pairs != 1 else ''}"
+_UNITS = {
+    "task": ("task", "tasks"),
+    "sample": ("sample", "samples"),
+    "pair": ("paired repeat", "paired repeats"),
+}
+
+
+def count(e: Estimate) -> str:
+    """`20 tasks`, `1 sample`, `3 paired repeats`: what the mean is over."""
+    one, many = _UNITS[e.unit]
+    return f"{e.n} {one if e.n == 1 else many}"
+
+
+def estimate(e: Estimate, render: Callable[[float], str] = fmt.score, unit: str = "") -> str:
+    """How every mean with its interval reads, the statistic named:
+    `62.5 (mean of 20 tasks, 95% CI 51 to 74)`, `+3 pts (mean of 20 tasks, 95% CI -4 to +10
+    pts)`; without one, why: `100 (the same on all 3 samples)`, `70 (2 samples: too few for an
+    interval)`.
+    """
+    return f"{render(e.point)}{unit} ({interval(e, render, unit)})"
+
+
+def interval(e: Estimate, render: Callable[[float], str] = fmt.score, unit: str = "") -> str:
+    """The part in brackets of `estimate`: the statistic and its interval, or why none."""
+    if e.interval is not None:
+        low, high = render(e.interval.low), render(e.interval.high)
+        return f"mean of {count(e)}, {fmt.number(100 * e.level)}% CI {low} to {high}{unit}"
+    if e.all_same:
+        return (
+            f"the same on both {_UNITS[e.unit][1]}" if e.n == 2 else f"the same on all {count(e)}"
+        )
+    if e.n == 0:
+        return f"no {_UNITS[e.unit][1]} to compare"
+    return f"{count(e)}: too few for an interval"
 
 
 def difference(c: PairedComparison) -> str:
-    """`+3 pts, 95% CI -4 to +10 pts over 20 tasks`; without an interval when too few pairs."""
-    if c.interval is None:
-        return f"{fmt.signed_pts(c.mean_diff_pts)} on {over(c)}, too few for an interval"
-    low, high = fmt.signed_number(c.interval.low), fmt.signed_pts(c.interval.high)
-    return f"{fmt.signed_pts(c.mean_diff_pts)}, 95% CI {low} to {high} over {over(c)}"
+    """`+3 pts (mean of 20 tasks, 95% CI -4 to +10 pts)`: a paired difference, as `estimate`."""
+    return estimate(c.estimate, fmt.signed_number, " pts")
 
 
 def clarity(c: PairedComparison) -> str:
@@ -63,8 +92,5 @@ def pass_at_k(summary: ScoreSummary) -> str:
 
 
 def mean_score(summary: ScoreSummary) -> str:
-    """`62.5 (95% CI 51.0 to 74.0)`: a mean score with its interval, clamped to 0-100."""
-    if summary.interval is None:
-        return fmt.score(summary.mean_pts)
-    low, high = max(0.0, summary.interval.low), min(100.0, summary.interval.high)
-    return f"{fmt.score(summary.mean_pts)} (95% CI {fmt.score(low)} to {fmt.score(high)})"
+    """`62.5 (mean of 20 tasks, 95% CI 51 to 74)`: a mean score, as `estimate`."""
+    return estimate(summary.estimate)

@@ -24,7 +24,8 @@ from jinja2 import Environment
 
 from bench.record.analysis import DirectSummary, RunAnalysis, Stat
 from bench.record.safety import printable
-from bench.site import fmt
+from bench.record.stats import Estimate
+from bench.site import fmt, sure
 from bench.site.cache import BuildCache
 from bench.site.charts import model as charts_module
 from bench.site.charts.model import (
@@ -59,13 +60,11 @@ class Metric:
 
 
 def _score(d: DirectSummary) -> Stat | None:
-    """The run page's headline score: the mean over tasks with its 95% interval where there
-    are error bars (several tasks or repeats), else the one sample's score."""
-    summary = d.summary
-    if summary.interval is None:
-        return d.score
-    low, high = max(0.0, summary.interval.low), min(100.0, summary.interval.high)
-    return Stat(summary.mean_pts, low, high, summary.n)
+    """The run page's headline score: the mean over tasks with its 95% interval, or the mean
+    alone where it has none (too few samples, or all the same)."""
+    e = d.summary.estimate
+    low, high = (e.point, e.point) if e.interval is None else (e.interval.low, e.interval.high)
+    return Stat(e.point, low, high, d.summary.n)
 
 
 def _call_wall(d: DirectSummary) -> Stat | None:
@@ -91,6 +90,15 @@ class TrendModel:
 
     tag: str
     stats: tuple[Stat | None, ...]
+    score: Estimate  # the mean score with its interval, as the trend data table words it
+
+    def cells(self) -> tuple[str, ...]:
+        """Each of METRICS as the trend data table gives it: the score as every page words a
+        mean with its interval, times as medians with their range."""
+        return tuple(
+            sure.estimate(self.score) if m.name == "score" else fmt.stat(stat, m.render)
+            for m, stat in zip(METRICS, self.stats, strict=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,10 @@ class TrendRun:
     @classmethod
     def of(cls, run: RunAnalysis) -> TrendRun:
         r = run.record
-        models = tuple(TrendModel(d.tag, tuple(m.of(d) for m in METRICS)) for d in run.direct)
+        models = tuple(
+            TrendModel(d.tag, tuple(m.of(d) for m in METRICS), d.summary.estimate)
+            for d in run.direct
+        )
         return cls(r.benchmark_id, r.title, r.run_id, r.started_at, r.methodology_version, models)
 
 
@@ -451,8 +462,9 @@ def trends_page(trends: BenchmarkTrends) -> TrendsPage:
         scope = f"the newest {shown} of {trends.total_runs} runs"
     intro = (
         f"Each direct model's figures across {scope} of this benchmark, oldest to newest "
-        "(as on each run page: a score is the mean over tasks where a run has several tasks or "
-        "repeats, else its one sample's; times are medians). Each point links its run's report; a "
+        "(as on each run page: a score is the mean over tasks, or over the samples of a run of "
+        "one task, with its 95% interval, a percentile bootstrap, where there are enough samples "
+        "to give one; times are medians). Each point links its run's report; a "
         "dashed rule marks a run whose methodology version differs from the run before it."
     )
     changes = (Section("methodology-changes", "Methodology changes"),) if trends.changes else ()
@@ -476,7 +488,7 @@ def trends_page(trends: BenchmarkTrends) -> TrendsPage:
                 run.run_id,
                 f"v{run.methodology_version}",
                 d.tag,
-                tuple(fmt.stat(stat, m.render) for m, stat in zip(METRICS, d.stats, strict=True)),
+                d.cells(),
             )
             for run in reversed(trends.runs)
             for d in run.models

@@ -14,6 +14,7 @@ from bench.record.handoff import Transitions, draft_transitions
 from bench.record.stats import PairedComparison, paired
 from bench.site import fmt
 from bench.site.findings import Finding
+from bench.site.sure import interval
 
 TITLE = "Handoff verdict"
 
@@ -73,18 +74,17 @@ def _pays(pair: CascadeSummary, c: PairedComparison) -> str:
     large = pair.large.name
     if c.pairs == 0:
         return f"It shares no repeat with {large} alone, so whether it pays is not clear."
-    on = f"on {c.pairs} paired repeat{'s' if c.pairs != 1 else ''}"
     diff = fmt.signed_pts(c.mean_diff_pts)
-    unclear = f"Whether it pays against {large} alone is not clear: {diff} {on}"
-    if c.interval is None:
-        return f"{unclear}, too few for an interval."
-    ci = f"95% CI {fmt.signed_number(c.interval.low)} to {fmt.signed_pts(c.interval.high)}"
+    figures = interval(c.estimate, fmt.signed_number, " pts")
+    unclear = f"Whether it pays against {large} alone is not clear: {diff}"
     winner = c.winner()
     if winner == "a":
-        return f"Against {large} alone it pays: {diff} {on} ({ci})."
+        return f"Against {large} alone it pays: {diff} ({figures})."
     if winner == "b":
-        return f"It does not pay: {large} alone beats it by {_pts(-c.mean_diff_pts)} {on} ({ci})."
-    return f"{unclear} ({ci}, which holds 0)."
+        return f"It does not pay: {large} alone beats it by {_pts(-c.mean_diff_pts)} ({figures})."
+    if c.interval is None:
+        return f"{unclear} ({figures})."
+    return f"{unclear} ({figures}, which holds 0)."
 
 
 def _pts(value: float) -> str:

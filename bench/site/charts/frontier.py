@@ -13,7 +13,7 @@ from typing import Any
 
 from bench.record.analysis import RunAnalysis
 from bench.record.frontier import Frontier, Point, run_frontier
-from bench.site import fmt
+from bench.site import fmt, sure
 from bench.site.cache import BuildCache
 from bench.site.charts.frontier_svg import draw_frontier_svg
 from bench.site.charts.model import HEIGHT_PX, WIDTH_PX, ChartKind, spec_text
@@ -30,7 +30,7 @@ class FrontierRow:
 
     name: str
     kind: str  # "direct model", "handoff pair"
-    score: str  # mean, with its 95% interval
+    score: str  # mean, with its 95% interval or why it has none (`sure.estimate`)
     wall: str  # median per task, with its spread
     frontier: str  # "on the frontier", or how far below it
 
@@ -90,11 +90,6 @@ def frontier_chart(run: RunAnalysis, cache: BuildCache) -> FrontierChart:
 
 
 def _row(p: Point) -> FrontierRow:
-    interval = (
-        ""
-        if p.score_low_pts == p.score_high_pts
-        else f" (95% CI {fmt.score(p.score_low_pts)}–{fmt.score(p.score_high_pts)})"
-    )
     w = p.wall
     spread = "" if w.low_s == w.high_s else f" ({fmt.seconds(w.low_s)}–{fmt.seconds(w.high_s)})"
     where = (
@@ -105,7 +100,7 @@ def _row(p: Point) -> FrontierRow:
     return FrontierRow(
         name=p.name,
         kind=KIND_LABEL[p.kind],
-        score=f"{fmt.score(p.score_pts)}{interval}",
+        score=sure.estimate(p.score),
         wall=f"{fmt.seconds(p.wall_s)}{spread}",
         frontier=where,
     )

@@ -49,7 +49,11 @@ _KICKERS = {
 }
 Unit = Literal["score", "seconds"]
 Spread = Literal["range", "ci"]  # a row's low and high: min and max, or the mean's 95% CI
-CI_NOTE = " Each mark is the mean score, its bar the 95% CI (over tasks; one task: its repeats)."
+CI_NOTE = (
+    " Each mark is the mean score, its bar the 95% CI (over tasks; one task: its repeats), a"
+    " percentile bootstrap; no bar where there are too few samples or all are the same."
+)
+NO_INTERVAL = "none: too few samples, or all the same"
 
 
 class Drawable(Protocol):
@@ -132,6 +136,13 @@ class Chart:
         if self.unit != "score" or not self.rows or any(r.high > 0 for r in self.rows):
             return None
         return "Every score in this chart is 0, so there is nothing to draw; the data is below."
+
+    def spread_cells(self, row: ChartRow) -> tuple[str, ...]:
+        """The data table's cells of a row's low and high; one cell saying why, for a mean that
+        has no interval (a zero-width one would read as certainty)."""
+        if self.spread == "ci" and row.low == row.high:
+            return (NO_INTERVAL,)
+        return (self.value_text(row.low), self.value_text(row.high))
 
 
 def charts_for(run: RunAnalysis, cache: BuildCache) -> list[Chart]:
@@ -220,12 +231,13 @@ def _median_row(x: str, series: str, candidate: DirectSummary | CascadeSummary) 
 
 
 def _mean_row(x: str, series: str, candidate: DirectSummary | CascadeSummary) -> ChartRow:
-    """The mean score with its 95% CI, cut to 0-100 (a t interval can reach past them)."""
+    """The mean score with its 95% CI (within 0-100, as `stats.estimate` makes it); no bar
+    where it has none (too few samples, or all the same)."""
     s = candidate.summary
     low, high = (
         (s.mean_pts, s.mean_pts) if s.interval is None else (s.interval.low, s.interval.high)
     )
-    return ChartRow(x, series, s.mean_pts, max(0.0, low), min(100.0, high))
+    return ChartRow(x, series, s.mean_pts, low, high)
 
 
 def _chart(
