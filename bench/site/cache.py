@@ -14,6 +14,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.record.files import write_atomic
+from bench.record.safety import FORMAT_CONTROLS
 
 
 def cached(path: Path, make: Callable[[], str]) -> Path:
@@ -33,7 +34,7 @@ def file_copy(source: Path, cache_dir: Path) -> Path:
     return path
 
 
-RECORD_COPY_FORMAT = "v2"  # v2: DEL and C1 controls escaped
+RECORD_COPY_FORMAT = "v3"  # v2: DEL and C1 controls escaped; v3: format controls too
 
 
 def compact_record(record_path: Path, digest: str, cache_dir: Path) -> Path:
@@ -50,11 +51,20 @@ def compact_record(record_path: Path, digest: str, cache_dir: Path) -> Path:
 
 def _compact_json(raw: bytes) -> str:
     text = json.dumps(json.loads(raw), ensure_ascii=False, separators=(",", ":"))
-    # json.dumps escapes C0 controls; DEL and C1 ones it writes raw (JSON allows them).
-    return _RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    # json.dumps escapes C0 controls; DEL, C1 and format controls (a bidi override) it writes
+    # raw (JSON allows them): escaped here, the same data, shown as escapes in a browser.
+    return _RAW_CONTROL.sub(_escaped, text) + "\n"
 
 
-_RAW_CONTROL = re.compile("[\x7f-\x9f]")
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)  # JSON writes one above U+FFFF as a pair
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
+
+
+_RAW_CONTROL = re.compile(f"[\x7f-\x9f{FORMAT_CONTROLS}]")
 
 
 class BuildCache:
