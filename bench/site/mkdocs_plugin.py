@@ -30,7 +30,7 @@ from bench.site.index import render_index
 from bench.site.listed import ListedRun, Listings
 from bench.site.minify import strip_indentation
 from bench.site.pagecache import PageCache, build_fingerprint
-from bench.site.publish import OldSite, Pair, Publisher, publish_runs, put_all
+from bench.site.publish import OldSite, Pair, Publisher, RefusedFile, publish_runs, put_all
 from bench.site.render import TEMPLATES_DIR, environment
 from bench.site.report import Section
 from bench.site.sitepages import (
@@ -185,7 +185,12 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                 self.run_pages["/".join(folder)].append((source, site_path))
         self.linking = ThreadPoolExecutor(1, thread_name_prefix="bench-publish")
         self.linked = self.linking.submit(
-            publish_runs, site.runs, self.run_pages, config.site_dir, self.old_site
+            publish_runs,
+            site.runs,
+            self.run_pages,
+            config.site_dir,
+            str(self.cache_dir),
+            self.old_site,
         )
         for path, content in site.data_files.items():
             files.append(File.generated(config, path, content=content))
@@ -296,6 +301,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         100,000 of them, and MkDocs' handling of a file costs more than linking it."""
         try:
             self._publish(config)
+        except RefusedFile as error:
+            raise PluginError(f"bench-archive: the build cache is refused: {error}") from None
         finally:
             if self.cleaning:  # `mkdocs build` ends here: its exit need not scan every object
                 gc.freeze()
@@ -311,7 +318,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                 raise PluginError(f"bench-archive: drawing the trend charts failed:\n{errors}")
         if self.site is None:
             return
-        publisher = Publisher(config.site_dir)
+        self.pages.save()
+        publisher = Publisher(config.site_dir, str(self.cache_dir))
         # A page written this build becomes a link to its cached copy, as it will be next time:
         # so the next build finds its folder as it would make it, and moves it back whole.
         for source, site_path in self.written:
@@ -327,6 +335,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             put_all(
                 publisher, [*((f.source, f.site_path) for f in self.site.redraw(run).files), *pages]
             )
+        if missing:
+            self.listings.save()  # the listings made again, with their files' new digests
         if self.old_site is not None:  # what is left of it, deleted
             self.old_site.delete().wait()
             self.old_site = None
