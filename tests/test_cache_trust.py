@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
-from bench.site.cache import read_checked, write_checked
+from bench.site import cache as cache_module
+from bench.site import pagecache
+from bench.site.cache import CacheStamp, checked_stamp, read_checked, write_checked
 from bench.site.publish import Publisher, RefusedFile
 from tests.support.records import make_series, write_archive
 from tests.support.sitebuild import build_site, make_project, mkdocs_build
@@ -159,3 +162,30 @@ def test_a_listing_or_template_changed_without_its_digest_is_not_read(tmp_path: 
     path.symlink_to(tmp_path / "elsewhere.json")
     write_checked(tmp_path / "elsewhere.json", b"{}")
     assert read_checked(path) is None, "never through a symlink"
+
+
+def test_a_cache_restored_elsewhere_is_read_once_then_known_by_its_stamps(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI restores the cache from its store: every file has a new inode, so each is read once
+    to be checked, and its new stamp kept; the next build reads none."""
+    before = _files(project / "site")
+    cache = _cache(project)
+    restored = cache.with_name("restored")
+    shutil.copytree(cache, restored, copy_function=shutil.copy2)
+    shutil.rmtree(cache)
+    restored.rename(cache)
+    read: list[str] = []
+
+    def counted(path: str | Path) -> tuple[str, CacheStamp]:
+        read.append(str(path))
+        return checked_stamp(path)
+
+    monkeypatch.setattr(cache_module, "checked_stamp", counted)
+    monkeypatch.setattr(pagecache, "checked_stamp", counted)
+
+    assert _files(build_site(project)) == before
+    assert any("/pages/" in path for path in read) and any("/charts/" in path for path in read)
+    read.clear()
+    assert _files(build_site(project)) == before
+    assert read == []

@@ -175,11 +175,14 @@ class Listings:
 
     def remake(self, site: RunSite, cache_dir: Path) -> ListedRun:
         """The run's listing made from its analysis (its charts drawn again where missing)."""
-        made = listed_run(site, cache_dir)
-        self._runs().setdefault(made.digest[:2], {})[made.digest] = made
-        self._asked.add(made.digest)
-        self._changed.add(made.digest[:2])
-        return made
+        return self.keep(listed_run(site, cache_dir))
+
+    def keep(self, run: ListedRun) -> ListedRun:
+        """Keep `run` as its record's listing (made again, or its files' stamps renewed)."""
+        self._runs().setdefault(run.digest[:2], {})[run.digest] = run
+        self._asked.add(run.digest)
+        self._changed.add(run.digest[:2])
+        return run
 
     def trend(self, site: RunSite) -> TrendRun:
         """The run's figures for the trends: kept apart from its listing, as only the newest

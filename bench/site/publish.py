@@ -16,6 +16,7 @@ files are read-only, so a site file cannot be edited through its link without be
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import stat
@@ -23,9 +24,10 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 from bench.record.safety import is_plain_relative_path
-from bench.site.cache import unchanged
+from bench.site.cache import cache_stamp, unchanged
 from bench.site.listed import ListedRun
 from bench.site.runsite import SiteFile
 
@@ -164,29 +166,38 @@ def _files_below(folder: str) -> dict[str, int | None]:
     return found
 
 
+class Published(NamedTuple):
+    """What `publish_runs` left to its caller."""
+
+    missing: list[ListedRun]  # runs one of whose files is gone or changed: to make again
+    restamped: list[ListedRun]  # runs whose files were read to be checked: their new stamps
+
+
 def publish_runs(
     runs: Sequence[ListedRun],
     pages: Mapping[str, Sequence[Pair]],
     site_dir: str,
     cache_dir: str,
     old: OldSite | None,
-) -> list[ListedRun]:
+) -> Published:
     """Each run's files and its pages from the cache (`pages`, by run folder, checked when
-    the page cache gave them) into the site, from the old site where it holds them; the runs
-    one of whose files is gone from the cache, or no longer holds what this code wrote, are
-    left for the caller (their files are made again)."""
+    the page cache gave them) into the site, from the old site where it holds them. A run one
+    of whose files is gone from the cache, or no longer holds what this code wrote, is left
+    for the caller to make again; a run whose files had to be read to be checked (their
+    stamps changed, as in a cache CI restored) comes back with their stamps now, to keep."""
     publisher = Publisher(site_dir, cache_dir)
-    missing = []
+    done = Published([], [])
     for run in runs:
-        files = [
-            *run.files,
-            *(SiteFile(site_path, source) for source, site_path in pages.get(run.folder, ())),
-        ]
+        pairs = pages.get(run.folder, ())
+        files = [*run.files, *(SiteFile(site_path, source) for source, site_path in pairs)]
         try:
             checked = _checked(files)
         except (FileNotFoundError, DamagedFile):
-            missing.append(run)
+            done.missing.append(run)
             continue
+        restamped = _restamped(run, checked)
+        if restamped is not None:
+            done.restamped.append(restamped)
         if old is not None:
             inside = f"{run.folder}/"
             wanted = {path.removeprefix(inside): info for path, info in checked.items()}
@@ -195,8 +206,16 @@ def publish_runs(
         try:
             put_all(publisher, ((f.source, f.site_path) for f in files))
         except FileNotFoundError:
-            missing.append(run)
-    return missing
+            done.missing.append(run)
+    return done
+
+
+def _restamped(run: ListedRun, checked: Mapping[str, os.stat_result]) -> ListedRun | None:
+    """The run with its files' stamps as `checked` found them, if any changed; else None."""
+    files = tuple(
+        dataclasses.replace(f, stamp=cache_stamp(checked[f.site_path])) for f in run.files
+    )
+    return dataclasses.replace(run, files=files) if files != run.files else None
 
 
 def _checked(files: Iterable[SiteFile]) -> dict[str, os.stat_result]:
