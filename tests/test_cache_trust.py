@@ -19,7 +19,7 @@ import pytest
 from bench.site import cache as cache_module
 from bench.site import pagecache
 from bench.site.cache import CacheStamp, checked_stamp, read_checked, write_checked
-from bench.site.publish import Publisher, RefusedFile
+from bench.site.publish import OldSite, Publisher, RefusedFile
 from tests.support.records import make_series, write_archive
 from tests.support.sitebuild import build_site, make_project, mkdocs_build
 
@@ -189,3 +189,16 @@ def test_a_cache_restored_elsewhere_is_read_once_then_known_by_its_stamps(
     read.clear()
     assert _files(build_site(project)) == before
     assert read == []
+
+
+def test_the_old_site_is_not_moved_through_a_link_planted_in_the_cache(tmp_path: Path) -> None:
+    site, elsewhere, trash = tmp_path / "site", tmp_path / "elsewhere", tmp_path / "old-sites"
+    site.mkdir()
+    elsewhere.mkdir()
+    (site / "index.html").write_text("old\n", encoding="utf-8")
+    trash.symlink_to(elsewhere, target_is_directory=True)
+    old = OldSite(str(site), str(trash))
+    assert not trash.is_symlink() and list(elsewhere.iterdir()) == []
+    assert Path(old.folder, "index.html").read_text(encoding="utf-8") == "old\n"
+    old.delete().wait()
+    assert not trash.exists()

@@ -115,6 +115,8 @@ class OldSite:
     def __init__(self, site_dir: str, trash: str) -> None:
         self.site_dir = site_dir
         self.trash = trash
+        if os.path.islink(trash):  # it is in the cache: a planted link would take the site away
+            os.unlink(trash)
         os.makedirs(trash, exist_ok=True)
         self.folder = tempfile.mkdtemp(dir=trash)
         self.device = os.stat(self.folder).st_dev
