@@ -148,6 +148,27 @@ def test_a_site_file_edited_in_place_changes_nothing_the_next_build_publishes(
     assert _files(site) == before
     cache_files = [p for p in _cache(project).rglob("*") if p.is_file()]
     assert not any(SCRIPT.encode() in p.read_bytes() for p in cache_files)
+    linked = [p for p in site.rglob("*") if p.is_file() and p.stat().st_nlink > 1]
+    assert report in linked and record in linked and chart in linked
+    writable = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+    assert [p for p in linked if p.stat().st_mode & writable] == [], "no writable cache file"
+
+
+def test_a_cache_file_made_writable_is_not_linked_into_the_site(project: Path) -> None:
+    """Unedited, but writable: the next build writes it again, read-only, before linking it."""
+    site = project / "site"
+    before = _files(site)
+    cache_files = [p for p in _cache(project).rglob("*") if p.is_file()]
+    for path in cache_files:
+        os.chmod(path, 0o644)
+
+    build_site(project)
+
+    assert _files(site) == before
+    writable = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+    linked = [p for p in site.rglob("*") if p.is_file() and p.stat().st_nlink > 1]
+    assert len(linked) > 20
+    assert [p for p in linked if p.stat().st_mode & writable] == []
 
 
 def test_a_listing_or_template_changed_without_its_digest_is_not_read(tmp_path: Path) -> None:

@@ -54,12 +54,18 @@ def write_cached(path: Path, content: str | bytes) -> None:
 
 
 def made(path: Path, content: str | bytes) -> Path:
-    """`path` holding `content`, which this build made: left alone if it holds it already (so
-    its stamp, and the site's links to it, stay), else written."""
+    """`path` holding `content`, which this build made: left alone if it holds it already and
+    is read-only (so its stamp, and the site's links to it, stay), else written."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    if regular_bytes(path) != data:
+    if regular_bytes(path) != data or writable(os.lstat(path)):
         write_cached(path, data)
     return path
+
+
+def writable(info: os.stat_result) -> bool:
+    """Whether a cache file with this stat may be written (one made before files were
+    read-only, or made writable since): the site must not link it."""
+    return bool(info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
 def cached(path: Path, make: Callable[[], str]) -> Path:
@@ -78,9 +84,12 @@ def seal(path: Path, content: str | bytes) -> None:
 
 
 def sealed(path: Path) -> bool:
-    """Whether `path` is a regular file whose bytes have the SHA-256 kept beside it."""
+    """Whether `path` is a read-only regular file whose bytes have the SHA-256 kept beside
+    it."""
     data, kept = regular_bytes(path), regular_bytes(_seal_path(path))
-    return data is not None and kept == hashlib.sha256(data).hexdigest().encode()
+    if data is None or writable(os.lstat(path)):
+        return False
+    return kept == hashlib.sha256(data).hexdigest().encode()
 
 
 def _seal_path(path: Path) -> Path:
@@ -127,10 +136,10 @@ def checked_stamp(path: str | Path) -> tuple[str, CacheStamp]:
 
 
 def unchanged(path: str, digest: str, kept: CacheStamp | None, info: os.stat_result) -> bool:
-    """Whether the cache file at `path` (`info`: its lstat) still holds the bytes of SHA-256
-    `digest`: at once when its stamp is still `kept`, the one it had when checked (an edit
-    changes its mtime), else by reading it."""
-    if not stat.S_ISREG(info.st_mode):
+    """Whether the cache file at `path` (`info`: its lstat) is read-only and still holds the
+    bytes of SHA-256 `digest`: at once when its stamp is still `kept`, the one it had when
+    checked (an edit changes its mtime), else by reading it."""
+    if not stat.S_ISREG(info.st_mode) or writable(info):
         return False
     if kept is not None and cache_stamp(info) == kept:
         return True

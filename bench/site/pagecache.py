@@ -25,6 +25,7 @@ from bench.site.cache import (
     cache_stamp,
     checked_stamp,
     read_checked,
+    writable,
     write_cached,
     write_checked,
 )
@@ -119,6 +120,8 @@ class PageCache:
         try:
             info = os.lstat(path)
         except OSError:
+            return None
+        if writable(info):  # the site must not link it: written again
             return None
         if stat.S_ISREG(info.st_mode) and cache_stamp(info) == kept[1]:
             self._used.add(key)

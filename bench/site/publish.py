@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from bench.record.safety import is_plain_relative_path
-from bench.site.cache import cache_stamp, unchanged
+from bench.site.cache import cache_stamp, unchanged, writable
 from bench.site.listed import ListedRun
 from bench.site.runsite import SiteFile
 
@@ -221,14 +221,14 @@ def _restamped(run: ListedRun, checked: Mapping[str, os.stat_result]) -> ListedR
 
 
 def _checked(files: Iterable[SiteFile]) -> dict[str, os.stat_result]:
-    """Site path -> the lstat of its cache file, each a regular file that still holds the
-    bytes of its digest; DamagedFile, or FileNotFoundError, when one does not."""
+    """Site path -> the lstat of its cache file, each a read-only regular file that still
+    holds the bytes of its digest; DamagedFile, or FileNotFoundError, when one does not."""
     found = {}
     for file in files:
         info = os.lstat(file.source)
         if file.digest is not None and not unchanged(file.source, file.digest, file.stamp, info):
             raise DamagedFile(file.source)
-        if not stat.S_ISREG(info.st_mode):
+        if not stat.S_ISREG(info.st_mode) or writable(info):
             raise DamagedFile(file.source)
         found[file.site_path] = info
     return found
