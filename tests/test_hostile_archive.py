@@ -10,6 +10,7 @@ import json
 import mimetypes
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from html import unescape
 from pathlib import Path
@@ -17,9 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bench.record.safety import RELATIVE_PATH_RULE
+from bench.record.safety import RELATIVE_PATH_RULE, printable
+from bench.record.schema import CandidateFile, RunRecord
 from tests.support.browser import serve_site
-from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, mkdocs_build
+from tests.support.records import make_record
+from tests.support.records import write_run as write_record
+from tests.support.sitebuild import (
+    REPO,
+    SEED_RUN,
+    build_site,
+    make_project,
+    mkdocs_build,
+    page_text,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -213,6 +224,37 @@ def test_a_run_folder_symlinked_from_outside_the_archive_stops_the_build(empty: 
     assert "invalid run records (1 problem)" in stderr
 
 
+def test_a_candidate_hard_linked_to_a_file_outside_stops_the_build(empty: Path) -> None:
+    """A hard link is the file itself under a second name: no symlink check sees it, and what
+    is written outside would be published."""
+    project, archive = project_with(empty)
+    folder = write_run(archive, "hard-linked", candidate="a.py")
+    secret = empty / "secret.txt"
+    secret.write_text("the key\n", encoding="utf-8")
+    os.link(secret, folder / "a.py")
+    stderr = failed_build(project)
+    assert (
+        f"hard-linked/run.json: {CANDIDATE_FIELD}: expected a file in the run folder, "
+        "found 'a.py', which has 2 hard links (it is also a file elsewhere)"
+    ) in stderr
+    assert not (project / "site").exists() or not any(
+        "the key" in p.read_text(errors="replace") for p in (project / "site").rglob("*.txt")
+    )
+
+
+def test_a_record_hard_linked_from_outside_stops_the_build(empty: Path) -> None:
+    project, archive = project_with(empty)
+    outside = write_run(empty / "elsewhere", "linked") / "run.json"
+    folder = archive / BENCHMARK / "linked"
+    folder.mkdir(parents=True)
+    os.link(outside, folder / "run.json")
+    stderr = failed_build(project)
+    assert (
+        f"{BENCHMARK}/linked/run.json: (file): expected a file of its own, "
+        "found 2 hard links (it is also a file elsewhere)"
+    ) in stderr
+
+
 def test_a_symlink_that_stays_in_the_run_folder_is_published(empty: Path) -> None:
     project, archive = project_with(empty)
     folder = write_run(archive, "inside", candidate="candidates/a.py")
@@ -310,6 +352,77 @@ def test_control_characters_never_reach_a_built_file_raw(empty: Path) -> None:
     texts = list(_strings(rows))
     assert any("\\x00" in t for t in texts), "the filters' data shows controls as text"
     assert not any(RAW_CONTROL.search(t) for t in texts), "and decodes to none"
+
+
+BIDI = "\u202e\u2066\u2069\u200e\u200f\u200b\U000e0041"  # override, isolates, marks, tag
+
+
+def with_format_controls() -> tuple[RunRecord, dict[str, str]]:
+    """A two-task run whose title, a model's label, a task's title and every archived answer
+    of that model hold bidi and other format controls (Unicode category Cf)."""
+    record = make_record(tasks=("t-0", "t-1"), run_id="bidi", title=f"Bidi {BIDI}12")
+    first = record.direct[0]
+    sources: dict[str, str] = {}
+    samples = []
+    for sample in first.samples:
+        path = f"candidates/{sample.task}.py"
+        sources[path] = f"access = 'user{BIDI}' # admin\n"  # Trojan Source: reads reversed
+        file = CandidateFile(name="solution.py", path=path)
+        evaluation = sample.evaluation.model_copy(update={"candidate": file})
+        samples.append(sample.model_copy(update={"evaluation": evaluation}))
+    model = first.model.model_copy(update={"label": f"Label {BIDI}21"})
+    direct = (first.model_copy(update={"model": model, "samples": tuple(samples)}),)
+    tasks = (record.tasks[0].model_copy(update={"title": f"Task {BIDI}"}), record.tasks[1])
+    update = {"direct": direct + record.direct[1:], "tasks": tasks}
+    return RunRecord.model_validate(record.model_copy(update=update).model_dump()), sources
+
+
+def test_printable_shows_every_format_control_of_this_python() -> None:
+    """The list in bench.record.safety covers the Unicode version Python knows."""
+    format_controls = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    assert len(format_controls) > 150
+    hidden = [c for c in format_controls if not printable(c).startswith("\\")]
+    assert hidden == []
+    assert printable("\u202e") == "\\u202e" and printable("\U000e0041") == "\\U000e0041"
+    assert printable("\x00\x85 é ü 中 😀") == "\\x00\\x85 é ü 中 😀"  # letters stay letters
+
+
+def _format_control(text: str) -> str | None:
+    return next((c for c in text if unicodedata.category(c) == "Cf"), None)
+
+
+def test_format_controls_are_shown_visibly_on_every_page_chart_and_feed(tmp_path: Path) -> None:
+    record, sources = with_format_controls()
+    archive = tmp_path / "archive"
+    write_record(archive, record, sources)
+    write_record(archive, make_record(tasks=("t-0", "t-1"), run_id="plain"), {})  # trends
+    site = build_site(make_project(tmp_path, archive))
+    checked = 0
+    for path in sorted(site.rglob("*")):
+        if path.suffix not in {".html", ".svg", ".xml", ".json", ".js"} or "assets" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        found = _format_control(text)
+        assert found is None, f"{path.relative_to(site)}: raw {found!r}"
+        if path.suffix == ".json" and path.name != "run.json":  # the record: the same data
+            decoded = [_format_control(t) for t in _strings(json.loads(text))]
+            assert not any(decoded), f"{path.relative_to(site)} decodes to {decoded}"
+        checked += 1
+    assert checked > 20
+    shown = "\\u202e\\u2066\\u2069\\u200e\\u200f\\u200b\\U000e0041"
+    run = site / record.benchmark_id / "bidi"
+    page = page_text((run / "report.html").read_text(encoding="utf-8"))
+    assert f"Bidi {shown}12" in page and f"Label {shown}21" in page
+    task = (run / "tasks" / "t-0.html").read_text(encoding="utf-8")
+    assert f"Task {shown}" in page_text(task)
+    code = unescape(re.sub(r"<[^>]+>", "", task))  # highlighted: a span a token
+    assert f"access = 'user{shown}' # admin" in code  # the code as it ran, its controls shown
+    assert f"Bidi {shown}12" in (site / "feed.xml").read_text(encoding="utf-8")
+    published = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    assert published["title"] == f"Bidi {BIDI}12"  # escaped as JSON, the same data
+    assert (run / "candidates" / "t-0.py.txt").read_text(encoding="utf-8") == sources[
+        "candidates/t-0.py"
+    ]  # the archived file itself, as text: the same bytes
 
 
 def _strings(value: object) -> Iterator[str]:

@@ -307,10 +307,13 @@ def _misplaced(runs: list[ArchivedRun], root: Path) -> list[RecordProblem]:
 
 def _not_a_record_file(path: Path) -> RecordProblem | None:
     """A record must be a regular file of its run folder: a symlink may not lead out of it,
-    and a FIFO or a folder named run.json is not read."""
+    a hard link may not share it with a file elsewhere, and a FIFO or a folder named run.json
+    is not read."""
     why = file_inside(path.parent, path.name)
     if why is None:
         return None
+    if "hard links" in why:
+        return RecordProblem(path, "(file)", "a file of its own", why.removeprefix("which has "))
     if path.is_symlink():
         return RecordProblem(path, "(file)", "a file inside its run folder", f"a symlink, {why}")
     return RecordProblem(path, "(file)", "a regular file", why.removeprefix("which is "))

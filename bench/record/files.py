@@ -15,20 +15,23 @@ def stamp(info: os.stat_result) -> Stamp:
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
-def write_atomic(path: Path, text: str | bytes, *, durable: bool = True) -> None:
+def write_atomic(
+    path: Path, text: str | bytes, *, durable: bool = True, read_only: bool = False
+) -> None:
     """Write `text` (as UTF-8 when a str) to `path` so that readers see the old file or the
     new one, never a part.
 
     `durable` syncs the file to disk before it replaces the old one (run records: they must
     survive a crash); a cache, whose files are drawn again when lost, passes False. The file
     gets the mode a plain `open()` would give it (0666 less the umask), not mkstemp's 0600, so
-    a site published from another account can read it.
+    a site published from another account can read it; `read_only` takes write permission
+    away (a cache file the site links: an edit through the link fails).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o666 & ~_umask())
+            os.fchmod(handle.fileno(), (0o444 if read_only else 0o666) & ~_umask())
             handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             if durable:
                 handle.flush()

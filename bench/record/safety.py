@@ -24,9 +24,18 @@ _RELATIVE_PATH = re.compile(RELATIVE_PATH_PATTERN)
 TEXT_SUFFIX = ".txt"  # served as text/plain by MkDocs' server, GitHub Pages and browsers
 MAX_NAME_BYTES = 255  # a file name, on the file systems a site is built on
 
-# C0 and C1 controls but tab, line feed and carriage return; and the two non-characters XML
-# 1.0 forbids.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# C0 and C1 controls but tab, line feed and carriage return; the two non-characters XML 1.0
+# forbids; and the format controls (Unicode category Cf, as of Unicode 15): bidi overrides,
+# embeddings and isolates (U+202A-E, U+2066-9) reorder what a reader sees, so that "12" reads
+# "21" and the code shown is not the code that ran (Trojan Source); zero-width ones hide text.
+# Listed, not looked up: a pass over every code point at import would cost ~0.3 s.
+FORMAT_CONTROLS = (
+    "\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+)
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff{FORMAT_CONTROLS}]")
 
 
 def is_plain_relative_path(path: str) -> bool:
@@ -34,17 +43,18 @@ def is_plain_relative_path(path: str) -> bool:
 
 
 def file_inside(folder: Path, path: str) -> str | None:
-    """Why `folder / path` is not a regular file inside `folder` (symlinks followed), as
-    `which leads to /etc/passwd`; None when it is one."""
-    if _plainly_inside(folder, path):
-        return None
+    """Why `folder / path` is not a regular file inside `folder` (symlinks followed) and of
+    its own, as `which leads to /etc/passwd`; None when it is one."""
+    found = _plainly_inside(folder, path)
+    if found is not None:
+        return _linked_elsewhere(found)
     try:
         base = folder.resolve()
         target = (base / path).resolve()
         if not target.is_relative_to(base):
             return f"which leads to {target}"
         if target.is_file():
-            return None
+            return _linked_elsewhere(target.stat())
         if not target.exists():
             return "which is missing"
         return "which is a folder" if target.is_dir() else "which is not a regular file"
@@ -54,22 +64,32 @@ def file_inside(folder: Path, path: str) -> str | None:
         return f"which cannot be read ({error.strerror})"
 
 
-def _plainly_inside(folder: Path, path: str) -> bool:
-    """True when no part of `path` below `folder` is a symlink or `..` and it ends at a regular
-    file: inside, without resolving (~20x quicker; an archive checks tens of thousands)."""
+def _linked_elsewhere(info: os.stat_result) -> str | None:
+    """Why a regular file with this stat is not the run folder's own: a hard link shares the
+    file with another name, which may be outside the archive (where a symlink check sees
+    nothing), and whatever is written there is published."""
+    if info.st_nlink > 1:
+        return f"which has {info.st_nlink} hard links (it is also a file elsewhere)"
+    return None
+
+
+def _plainly_inside(folder: Path, path: str) -> os.stat_result | None:
+    """The file's lstat when no part of `path` below `folder` is a symlink or `..` and it ends
+    at a regular file: inside, without resolving (~20x quicker; an archive checks tens of
+    thousands); None otherwise."""
     parts = path.split("/")
     if ".." in parts or not all(parts):
-        return False
+        return None
     current = str(folder)
     try:
         for n, part in enumerate(parts):
             current = os.path.join(current, part)
-            mode = os.lstat(current).st_mode
-            if not (stat.S_ISREG(mode) if n == len(parts) - 1 else stat.S_ISDIR(mode)):
-                return False
+            info = os.lstat(current)
+            if not (stat.S_ISREG if n == len(parts) - 1 else stat.S_ISDIR)(info.st_mode):
+                return None
     except OSError:
-        return False
-    return True
+        return None
+    return info
 
 
 def publishable(path: str) -> str | None:
@@ -92,5 +112,13 @@ def text_file_href(path: str) -> str:
 
 
 def printable(text: str) -> str:
-    """`text` with each control character shown as `\\x00`, never raw."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """`text` with each control character shown as `\\x00`, and each format control (a bidi
+    override, a zero-width space) as `\\u202e`, never raw."""
+    return _CONTROL.sub(_shown, text)
+
+
+def _shown(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"

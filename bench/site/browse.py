@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bench.record.analysis import RunAnalysis
 from bench.record.history import Mark, marks, paired_changes
-from bench.record.safety import printable
+from bench.record.safety import FORMAT_CONTROLS, printable
 from bench.site.index import COLUMNS, Column, IndexEntry, newest_first
 from bench.site.leaderboard import (
     RANKING_NOTE,
@@ -222,9 +222,10 @@ def _rows(entries: Iterable[IndexEntry]) -> list[dict[str, object]]:
 
 
 # How json.dumps(ensure_ascii=False) writes a character `printable` shows as `\x..`: a C0
-# control as \u00XX, \b or \f; DEL, a C1 control or a non-character as itself. JSON with none
-# of these holds no such value, and needs no pass over every value (~0.5 s at 10,000 runs).
-_MAYBE_CONTROL = re.compile(r"\\u00[01][0-9a-f]|\\[bf]|[\x7f-\x9f\ufffe\uffff]")
+# control as \u00XX, \b or \f; DEL, a C1 control, a non-character or a format control as
+# itself. JSON with none of these holds no such value, and needs no pass over every value
+# (~0.5 s at 10,000 runs).
+_MAYBE_CONTROL = re.compile(rf"\\u00[01][0-9a-f]|\\[bf]|[\x7f-\x9f\ufffe\uffff{FORMAT_CONTROLS}]")
 
 
 def data_files(benchmark_id: str, entries: Iterable[IndexEntry]) -> dict[str, str]:

@@ -1,60 +1,189 @@
-"""The build cache: files keyed by their content's hash, written whole or not at all.
+"""The build cache: files keyed by their content's hash, written whole or not at all, and
+checked whenever they are read back.
 
 It lives in the plugin's `cache_dir`, outside the docs, the site and the archive; deleting it
-only makes the next build draw and write everything again.
+only makes the next build draw and write everything again. What is in it is input like a
+record: CI restores it from an older build, anyone may have edited it. So a file the site
+publishes is only ever one this code made:
+
+- a file whose content this build knows (a chart it drew, a record copy, a candidate's copy)
+  is compared with it before it is listed (`made`), and written again if it differs;
+- a file too costly to make again (a chart vl-convert draws) keeps the SHA-256 of its bytes
+  beside it (`NAME.sha256`) and is made again when they differ (`cached`);
+- data read back (listings, templates) starts with the SHA-256 of the rest (`write_checked`,
+  `read_checked`);
+- a listed file carries its SHA-256 and the stamp it had when checked; the publisher checks
+  the stamp and reads the file again when it changed (`unchanged`).
+
+Every file is written read-only: the site holds hard links to them (a copy is ~5x slower),
+and an edit of a site file through its link fails, or, made anyway, changes the stamp and is
+found. A damaged or planted file is made again, never published. This holds against damage,
+stale entries and edits made without this code's help: someone who can write the cache and
+knows this format can still forge a consistent entry, which only a key kept outside the cache
+would stop.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
 
 from bench.record.files import write_atomic
+from bench.record.safety import FORMAT_CONTROLS
+
+SEAL_SUFFIX = ".sha256"
+CacheStamp = tuple[int, int, int]  # a cache file's size, mtime (ns) and inode
+
+
+def cache_stamp(info: os.stat_result) -> CacheStamp:
+    """What an edit of a cache file changes. Not its ctime, as a record's stamp has it: each
+    hard link the site makes to the file changes that."""
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def write_cached(path: Path, content: str | bytes) -> None:
+    """`content` into the cache at `path`, read-only (see the module's docstring)."""
+    write_atomic(path, content, durable=False, read_only=True)
+
+
+def made(path: Path, content: str | bytes) -> Path:
+    """`path` holding `content`, which this build made: left alone if it holds it already and
+    is read-only (so its stamp, and the site's links to it, stay), else written."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if regular_bytes(path) != data or writable(os.lstat(path)):
+        write_cached(path, data)
+    return path
+
+
+def writable(info: os.stat_result) -> bool:
+    """Whether a cache file with this stat may be written (one made before files were
+    read-only, or made writable since): the site must not link it."""
+    return bool(info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
 def cached(path: Path, make: Callable[[], str]) -> Path:
-    """`path`, written with `make()` first if it is missing."""
-    if not path.exists():
-        write_atomic(path, make(), durable=False)
+    """`path`, written with `make()` (costly) first unless it holds the bytes whose SHA-256 is
+    kept beside it (`sealed`)."""
+    if not sealed(path):
+        seal(path, make())
     return path
+
+
+def seal(path: Path, content: str | bytes) -> None:
+    """Write `content` at `path` and the SHA-256 of its bytes beside it."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    write_cached(path, data)
+    write_cached(_seal_path(path), hashlib.sha256(data).hexdigest())
+
+
+def sealed(path: Path) -> bool:
+    """Whether `path` is a read-only regular file whose bytes have the SHA-256 kept beside
+    it."""
+    data, kept = regular_bytes(path), regular_bytes(_seal_path(path))
+    if data is None or writable(os.lstat(path)):
+        return False
+    return kept == hashlib.sha256(data).hexdigest().encode()
+
+
+def _seal_path(path: Path) -> Path:
+    return path.with_name(path.name + SEAL_SUFFIX)
+
+
+def write_checked(path: Path, data: bytes) -> None:
+    """`data` (JSON the build reads back) at `path`, after the SHA-256 of its bytes."""
+    write_cached(path, hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+
+
+def read_checked(path: str | Path) -> bytes | None:
+    """What `write_checked` wrote at `path`; None when it is missing, not a regular file, or
+    its bytes are not those of the SHA-256 before them (damaged, edited, planted)."""
+    found = regular_bytes(path)
+    if found is None:
+        return None
+    digest, _, data = found.partition(b"\n")
+    return data if hashlib.sha256(data).hexdigest().encode() == digest else None
+
+
+def regular_bytes(path: str | Path) -> bytes | None:
+    """The bytes of the regular file at `path`, never through a symlink; None if there is
+    none."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            return None
+        return file.read()
+
+
+def checked_stamp(path: str | Path) -> tuple[str, CacheStamp]:
+    """The SHA-256 of the regular file at `path` and its stamp, read together (OSError if it
+    is not one)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise IsADirectoryError(path)
+        return hashlib.file_digest(file, "sha256").hexdigest(), cache_stamp(info)
+
+
+def unchanged(path: str, digest: str, kept: CacheStamp | None, info: os.stat_result) -> bool:
+    """Whether the cache file at `path` (`info`: its lstat) is read-only and still holds the
+    bytes of SHA-256 `digest`: at once when its stamp is still `kept`, the one it had when
+    checked (an edit changes its mtime), else by reading it."""
+    if not stat.S_ISREG(info.st_mode) or writable(info):
+        return False
+    if kept is not None and cache_stamp(info) == kept:
+        return True
+    with contextlib.suppress(OSError):
+        return checked_stamp(path)[0] == digest
+    return False
 
 
 def file_copy(source: Path, cache_dir: Path) -> Path:
     """A copy of `source` in `cache_dir`, named by the SHA-256 of its bytes: the site links
     it, so an archived file is never linked into the site (nor written through it)."""
     raw = source.read_bytes()
-    path = cache_dir / "files" / f"{hashlib.sha256(raw).hexdigest()}.txt"
-    if not path.exists():
-        write_atomic(path, raw, durable=False)
-    return path
+    return made(cache_dir / "files" / f"{hashlib.sha256(raw).hexdigest()}.txt", raw)
 
 
-RECORD_COPY_FORMAT = "v2"  # v2: DEL and C1 controls escaped
+RECORD_COPY_FORMAT = "v3"  # v2: DEL and C1 controls escaped; v3: format controls too
 
 
 def compact_record(record_path: Path, digest: str, cache_dir: Path) -> Path:
     """The run record as compact JSON (the same data, about half the bytes), cached under
     `digest`, the SHA-256 of the file's bytes.
 
-    The site publishes this copy; the archived file is only read, and only when not cached.
+    The site publishes this copy; the archived file is only read, when the run is listed.
     """
-    return cached(
-        cache_dir / "records" / f"{digest}-{RECORD_COPY_FORMAT}.json",
-        lambda: _compact_json(record_path.read_bytes()),
-    )
+    path = cache_dir / "records" / f"{digest}-{RECORD_COPY_FORMAT}.json"
+    return made(path, _compact_json(record_path.read_bytes()))
 
 
 def _compact_json(raw: bytes) -> str:
     text = json.dumps(json.loads(raw), ensure_ascii=False, separators=(",", ":"))
-    # json.dumps escapes C0 controls; DEL and C1 ones it writes raw (JSON allows them).
-    return _RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    # json.dumps escapes C0 controls; DEL, C1 and format controls (a bidi override) it writes
+    # raw (JSON allows them): escaped here, the same data, shown as escapes in a browser.
+    return _RAW_CONTROL.sub(_escaped, text) + "\n"
 
 
-_RAW_CONTROL = re.compile("[\x7f-\x9f]")
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)  # JSON writes one above U+FFFF as a pair
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
+
+
+_RAW_CONTROL = re.compile(f"[\x7f-\x9f{FORMAT_CONTROLS}]")
 
 
 class BuildCache:
@@ -101,4 +230,9 @@ class BuildCache:
             digest.update(Path(module).read_bytes())
         key = digest.hexdigest()[:16]
         path = self.templates_dir / f"{name.replace(' ', '-').lower()}-{key}.json"
-        return cached(path, build).read_text(encoding="utf-8")
+        found = read_checked(path)
+        if found is not None:
+            return found.decode("utf-8")
+        text = build()
+        write_checked(path, text.encode("utf-8"))
+        return text

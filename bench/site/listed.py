@@ -10,14 +10,19 @@ instead of validating and analysing the record (~5 ms). The same goes for its tr
 before it on its host, under both records' digests, and for the digest of each record file
 under its stamp.
 
-The cache is JSON read through pydantic: a damaged or foreign file is made again, never run.
-It holds figures, not HTML, and is safe to delete.
+The cache is JSON read through pydantic, each file after the SHA-256 of its bytes
+(`bench.site.cache.read_checked`): a damaged, edited or foreign file is made again, never run.
+A listing read back is checked against what this code would list for its run (`_sound`): the
+files it names are the record's copy, its candidates' text files and its charts, each a file
+of its kind in the cache's folders and each published inside the run's folder; one that is not
+is made again. It holds figures, not HTML, and is safe to delete.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,14 +31,19 @@ from typing import TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from bench.record.archive import RecordFacts
-from bench.record.files import Stamp, write_atomic
+from bench.record.files import Stamp
 from bench.record.history import Mark
+from bench.record.safety import as_text_file, is_plain_relative_path
+from bench.record.schema import RECORD_FILENAME
+from bench.site.cache import RECORD_COPY_FORMAT as COPY
+from bench.site.cache import read_checked, write_checked
 from bench.site.index import IndexEntry
 from bench.site.leaderboard import ModelKey, ModelRun, model_entries
+from bench.site.report import REPORT_NAME
 from bench.site.runsite import RunSite, SiteFile, stamps
 from bench.site.trends import TrendRun
 
-FORMAT = "listed-v3"
+FORMAT = "listed-v4"  # v3: leaderboard scores as means with intervals; v4: files carry digests
 T = TypeVar("T")
 
 
@@ -94,6 +104,11 @@ class Listings:
         self._stamped: set[str] = set()
         self._new_stamps = False
 
+    @property
+    def cache_dir(self) -> str:
+        """The cache whose other folders hold the files a listing names (`folder` is in it)."""
+        return os.path.dirname(self.folder)
+
     def _path(self, kind: str, key: str) -> str:
         # Text, not a Path: a build asks for 10,000 of them, and pathlib's joins cost 10x.
         return os.path.join(self.folder, kind, key[:2], f"{key}-{self.code}.json")
@@ -110,12 +125,22 @@ class Listings:
             folder = os.path.join(self.folder, f"runs-{self.code}")
             names = os.listdir(folder) if os.path.isdir(folder) else []
             self._shards = {
-                name.removesuffix(".json"): _load(os.path.join(folder, name), _SHARD.validate_json)
-                or {}
+                name.removesuffix(".json"): self._sound_runs(
+                    _load(os.path.join(folder, name), _SHARD.validate_json) or {}
+                )
                 for name in names
                 if name.endswith(".json")
             }
         return self._shards
+
+    def _sound_runs(self, runs: dict[str, ListedRun]) -> dict[str, ListedRun]:
+        """The listings of a shard that are sound (`_sound`); the others are made again."""
+        sources = _sources(self.cache_dir)
+        return {
+            digest: run
+            for digest, run in runs.items()
+            if run.digest == digest and _sound(run, sources)
+        }
 
     def facts(self, digest: str) -> RecordFacts | None:
         listed = self.get(digest)
@@ -150,11 +175,14 @@ class Listings:
 
     def remake(self, site: RunSite, cache_dir: Path) -> ListedRun:
         """The run's listing made from its analysis (its charts drawn again where missing)."""
-        made = listed_run(site, cache_dir)
-        self._runs().setdefault(made.digest[:2], {})[made.digest] = made
-        self._asked.add(made.digest)
-        self._changed.add(made.digest[:2])
-        return made
+        return self.keep(listed_run(site, cache_dir))
+
+    def keep(self, run: ListedRun) -> ListedRun:
+        """Keep `run` as its record's listing (made again, or its files' stamps renewed)."""
+        self._runs().setdefault(run.digest[:2], {})[run.digest] = run
+        self._asked.add(run.digest)
+        self._changed.add(run.digest[:2])
+        return run
 
     def trend(self, site: RunSite) -> TrendRun:
         """The run's figures for the trends: kept apart from its listing, as only the newest
@@ -163,7 +191,7 @@ class Listings:
         found = _load(path, _TREND.validate_json)
         if found is None:
             found = TrendRun.of(site.analysis)
-            write_atomic(Path(path), _TREND.dump_json(found).decode(), durable=False)
+            write_checked(Path(path), _TREND.dump_json(found))
         return found
 
     def marks(
@@ -191,23 +219,88 @@ class Listings:
                 del runs[digest]
             if unasked or shard in self._changed:
                 path = Path(self.folder, f"runs-{self.code}", f"{shard}.json")
-                write_atomic(path, _SHARD.dump_json(runs).decode(), durable=False)
+                write_checked(path, _SHARD.dump_json(runs))
         self._changed.clear()
         if self._stamps is not None and (self._new_stamps or self._stamped != self._stamps.keys()):
             stamps = {path: self._stamps[path] for path in self._stamped}
             where = Path(self.folder, "stamps.json")
-            write_atomic(where, _STAMPS.dump_json(stamps).decode(), durable=False)
+            write_checked(where, _STAMPS.dump_json(stamps))
             self._new_stamps = False
         if self._marks is not None and (self._new_marks or self._used != self._marks.keys()):
             kept = {key: self._marks[key] for key in self._used}
             path = Path(self.folder, f"marks-{self.code}.json")
-            write_atomic(path, _MARKS.dump_json(kept).decode(), durable=False)
+            write_checked(path, _MARKS.dump_json(kept))
             self._new_marks = False
 
 
 def _load(path: str, read: Callable[[bytes], T]) -> T | None:
-    try:
-        with open(path, "rb") as file:
-            return read(file.read())
-    except (OSError, ValidationError, ValueError):
+    """The data at `path`, if it is what `write_checked` wrote and `read` accepts it."""
+    found = read_checked(path)
+    if found is None:
         return None
+    try:
+        return read(found)
+    except (ValidationError, ValueError):
+        return None
+
+
+_HEX = "[0-9a-f]{64}"
+
+
+def _sources(cache_dir: str) -> re.Pattern[str]:
+    """The cache files a run's file may come from: a record copy, a candidate's copy (named by
+    its bytes' digest), a chart, each in its folder of `cache_dir`."""
+    kinds = (
+        rf"records/{_HEX}-{COPY}\.json",
+        rf"files/{_HEX}\.txt",
+        rf"charts/{_HEX}\.(?:svg|vl\.json)",
+    )
+    return re.compile(f"{re.escape(cache_dir)}/(?:{'|'.join(kinds)})")
+
+
+def _sound(run: ListedRun, sources: re.Pattern[str]) -> bool:
+    """Whether a listing read back names only what this code would list for its run: ids
+    that are plain names, candidates inside the run folder, and files that are the record's
+    copy, its candidates' text files and its charts, inside the run's folder of the site, each
+    from a file of its kind in the cache, with its digest. A listing that does not is made
+    again, never published: the cache is input, like a record."""
+    candidates = {path for _, path in run.facts.candidates}
+    entry = run.entry
+    return (
+        _plain_name(run.facts.benchmark_id)
+        and _plain_name(run.facts.run_id)
+        and all(is_plain_relative_path(path) for path in candidates)
+        and (entry.benchmark_id, entry.run_id) == (run.facts.benchmark_id, run.facts.run_id)
+        and entry.href == f"{run.folder}/{REPORT_NAME}"
+        and _sound_files(run, candidates, sources)
+        and {path for path, _ in run.stamps} == candidates
+        and all(_plain_name(task) and set(paths) <= candidates for task, paths in run.tasks)
+    )
+
+
+def _sound_files(run: ListedRun, candidates: set[str], sources: re.Pattern[str]) -> bool:
+    """Whether the run's files are its record's copy (of this record), its candidates' text
+    files and its charts, each once, from a file of its kind in the cache."""
+    inside = f"{run.folder}/"
+    wanted = {RECORD_FILENAME, *(as_text_file(path) for path in candidates)}
+    named = set()
+    for file in run.files:
+        where = file.site_path.removeprefix(inside)
+        if (
+            where == file.site_path
+            or not (where in wanted or _CHART_FILE.fullmatch(where))
+            or sources.fullmatch(file.source) is None
+            or _HEX_DIGEST.fullmatch(file.digest or "") is None
+            or (where == RECORD_FILENAME and not file.source.endswith(f"/{run.digest}-{COPY}.json"))
+        ):
+            return False
+        named.add(where)
+    return wanted <= named and len(named) == len(run.files)
+
+
+def _plain_name(name: str) -> bool:
+    return is_plain_relative_path(name) and "/" not in name
+
+
+_CHART_FILE = re.compile(r"charts/[A-Za-z0-9_-]+\.(?:svg|vl\.json)")
+_HEX_DIGEST = re.compile(_HEX)

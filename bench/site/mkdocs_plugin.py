@@ -27,10 +27,18 @@ from bench.record.safety import printable
 from bench.site.cache import BuildCache
 from bench.site.feed import FEED_PATH, render_feed
 from bench.site.index import render_index
-from bench.site.listed import ListedRun, Listings
+from bench.site.listed import Listings
 from bench.site.minify import strip_indentation
 from bench.site.pagecache import PageCache, build_fingerprint
-from bench.site.publish import OldSite, Pair, Publisher, publish_runs, put_all
+from bench.site.publish import (
+    OldSite,
+    Pair,
+    Published,
+    Publisher,
+    RefusedFile,
+    publish_runs,
+    put_all,
+)
 from bench.site.render import TEMPLATES_DIR, environment
 from bench.site.report import Section
 from bench.site.sitepages import (
@@ -78,7 +86,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self.old_site: OldSite | None = None  # the last build's, moved aside
         self.collecting = False  # the cycle collector was on when the build began
         self.linking: ThreadPoolExecutor | None = None
-        self.linked: Future[list[ListedRun]] | None = None  # runs whose files were missing
+        self.linked: Future[Published] | None = None  # runs whose files were missing
         self.drawing: subprocess.Popen[str] | None = None  # the trend charts vl-convert draws
         self.archive_error: ArchiveError | None = None
         self.from_cache: list[str] = []  # site paths of the pages published from the cache
@@ -185,7 +193,12 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                 self.run_pages["/".join(folder)].append((source, site_path))
         self.linking = ThreadPoolExecutor(1, thread_name_prefix="bench-publish")
         self.linked = self.linking.submit(
-            publish_runs, site.runs, self.run_pages, config.site_dir, self.old_site
+            publish_runs,
+            site.runs,
+            self.run_pages,
+            config.site_dir,
+            str(self.cache_dir),
+            self.old_site,
         )
         for path, content in site.data_files.items():
             files.append(File.generated(config, path, content=content))
@@ -298,6 +311,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         100,000 of them, and MkDocs' handling of a file costs more than linking it."""
         try:
             self._publish(config)
+        except RefusedFile as error:
+            raise PluginError(f"bench-archive: the build cache is refused: {error}") from None
         finally:
             if self.cleaning:  # `mkdocs build` ends here: its exit need not scan every object
                 gc.freeze()
@@ -313,7 +328,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
                 raise PluginError(f"bench-archive: drawing the trend charts failed:\n{errors}")
         if self.site is None:
             return
-        publisher = Publisher(config.site_dir)
+        self.pages.save()
+        publisher = Publisher(config.site_dir, str(self.cache_dir))
         # A page written this build becomes a link to its cached copy, as it will be next time:
         # so the next build finds its folder as it would make it, and moves it back whole.
         for source, site_path in self.written:
@@ -322,13 +338,17 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         put_all(publisher, (pair for pair in self.cached if pair[1] not in in_runs))
         if self.linked is None or self.linking is None:
             return
-        missing = self.linked.result()
+        missing, restamped = self.linked.result()
         self.linking.shutdown()
-        for run in missing:  # a file deleted from the cache: drawn again
+        for run in restamped:
+            self.listings.keep(run)
+        for run in missing:  # a file deleted from the cache, or changed: made again
             pages = self.run_pages.get(run.folder, [])
             put_all(
                 publisher, [*((f.source, f.site_path) for f in self.site.redraw(run).files), *pages]
             )
+        if missing or restamped:
+            self.listings.save()  # the listings made again, or with their files' new stamps
         if self.old_site is not None:  # what is left of it, deleted
             self.old_site.delete().wait()
             self.old_site = None

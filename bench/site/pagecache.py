@@ -13,14 +13,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from importlib.metadata import version
 from pathlib import Path
 
-from bench.record.files import write_atomic
+from pydantic import TypeAdapter, ValidationError
+
+from bench.site.cache import (
+    CacheStamp,
+    cache_stamp,
+    checked_stamp,
+    read_checked,
+    writable,
+    write_cached,
+    write_checked,
+)
 
 PACKAGE = Path(__file__).resolve().parents[1]  # bench/
-FORMAT = "v1"
+FORMAT = "v2"  # v2: pages written read-only, their digests kept in an index
 
 
 def tree_digest(folders: Iterable[Path]) -> str:
@@ -62,12 +73,24 @@ def build_fingerprint(
     return digest.hexdigest()
 
 
+_INDEX = TypeAdapter(dict[str, tuple[str, tuple[int, int, int]]])
+
+
 class PageCache:
-    """Pages by key in `folder`; `key()` mixes the build's fingerprint with a page's inputs."""
+    """Pages by key in `folder`; `key()` mixes the build's fingerprint with a page's inputs.
+
+    An index (`index.json`, read through `read_checked`) keeps the SHA-256 of each page this
+    code wrote and the stamp it had when checked: a page is reused only while it still holds
+    those bytes. One edited in place (through a site's hard link to it), damaged or planted is
+    rendered again, never published.
+    """
 
     def __init__(self, folder: Path, fingerprint: str) -> None:
         self.folder = folder
         self.fingerprint = fingerprint
+        self._kept: dict[str, tuple[str, CacheStamp]] | None = None  # key -> (digest, stamp)
+        self._used: set[str] = set()
+        self._changed = False
 
     def key(self, kind: str, *inputs: str) -> str:
         digest = hashlib.sha256(f"{self.fingerprint}\0{kind}".encode())
@@ -78,9 +101,54 @@ class PageCache:
     def path(self, key: str) -> str:
         return os.path.join(self.folder, key[:2], f"{key}.html")  # not a Path: 20,000 a build
 
+    def _index(self) -> dict[str, tuple[str, CacheStamp]]:
+        if self._kept is None:
+            found = read_checked(self.folder / f"index-{FORMAT}.json")
+            try:
+                self._kept = _INDEX.validate_json(found) if found is not None else {}
+            except ValidationError:
+                self._kept = {}
+        return self._kept
+
     def get(self, key: str) -> str | None:
+        """The path of the page cached under `key`, if this code wrote it and it still holds
+        the bytes it wrote: at once while its stamp is unchanged, else read again."""
+        kept = self._index().get(key)
         path = self.path(key)
-        return path if os.path.isfile(path) else None
+        if kept is None:
+            return None
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return None
+        if writable(info):  # the site must not link it: written again
+            return None
+        if stat.S_ISREG(info.st_mode) and cache_stamp(info) == kept[1]:
+            self._used.add(key)
+            return path
+        try:
+            digest, now = checked_stamp(path)
+        except OSError:
+            return None
+        if digest != kept[0]:
+            return None
+        self._index()[key] = (digest, now)
+        self._used.add(key)
+        self._changed = True
+        return path
 
     def put(self, key: str, html: str) -> None:
-        write_atomic(Path(self.path(key)), html, durable=False)
+        data = html.encode("utf-8")
+        path = self.path(key)
+        write_cached(Path(path), data)
+        self._index()[key] = (hashlib.sha256(data).hexdigest(), cache_stamp(os.lstat(path)))
+        self._used.add(key)
+        self._changed = True
+
+    def save(self) -> None:
+        """Keep the index of the pages this build used or wrote, and only those."""
+        kept = self._index()
+        if self._changed or kept.keys() != self._used:
+            index = {key: kept[key] for key in self._used if key in kept}
+            write_checked(self.folder / f"index-{FORMAT}.json", _INDEX.dump_json(index))
+            self._changed = False

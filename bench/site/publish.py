@@ -1,5 +1,5 @@
 """Putting a run's files into the built site: hard links to the cache, or the folder the last
-build left, moved back when it holds exactly those links.
+build left, moved back when it holds exactly those links; each cache file checked first.
 
 A site of 10,000 runs has ~130,000 run files (pages, records, candidates, charts). MkDocs
 empties the site folder before every build; deleting and linking that many files again costs
@@ -7,36 +7,57 @@ more than everything else a build does when one run was added. So `mkdocs build`
 old site aside first (`OldSite`), and each run folder whose files are all hard links to the
 very cache files this build would link there, and nothing else, is moved back whole. Every
 other run is linked file by file, and what is left of the old site is deleted.
+
+A file of the cache is linked only while it holds the bytes this code wrote there (its digest,
+checked by its stamp: `bench.site.cache.unchanged`), and only to a path inside the site; cache
+files are read-only, so a site file cannot be edited through its link without being found.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
+from bench.record.safety import is_plain_relative_path
+from bench.site.cache import cache_stamp, unchanged, writable
 from bench.site.listed import ListedRun
+from bench.site.runsite import SiteFile
 
 Pair = tuple[str, str]  # (a file of the cache, its path in the site)
 
 
-class Publisher:
-    """Puts files of the cache into the site as hard links, not copies (a link is ~5x
-    quicker). The cache replaces a file, never writes into one (`write_atomic`), so a later
-    build cannot change what a site holds; a cache on another file system is copied from."""
+class RefusedFile(Exception):
+    """A file of the cache that is not put in the site, and why: the message names it."""
 
-    def __init__(self, site_dir: str) -> None:
+
+class DamagedFile(Exception):
+    """A file of the cache whose bytes are no longer those this code wrote there."""
+
+
+class Publisher:
+    """Puts files of `cache_dir` into the site as hard links, not copies (a link is ~5x
+    quicker). The cache replaces a file, never writes into one (`write_atomic`), and its files
+    are read-only, so neither a later build nor an edit through the site's link changes what a
+    site holds unseen; a cache on another file system is copied from."""
+
+    def __init__(self, site_dir: str, cache_dir: str) -> None:
         self.site_dir = site_dir
+        self.cache_dir = cache_dir
         self._made = {site_dir}
         self._copy = False
 
     def put(self, source: str, site_path: str) -> None:
-        """`source` (a file of the cache) as `site_path`; FileNotFoundError if it is gone."""
-        target = os.path.join(self.site_dir, site_path)
+        """`source` (a file of the cache) as `site_path`; FileNotFoundError if it is gone,
+        RefusedFile if either path leads out of its folder."""
+        target = self._target(source, site_path)
         self.folder(os.path.dirname(target))
         if self._copy:
             shutil.copyfile(source, target)
@@ -52,9 +73,22 @@ class Publisher:
             self._copy = True
             shutil.copyfile(source, target)
 
+    def _target(self, source: str, site_path: str) -> str:
+        """Where `site_path` is in the site, once both paths are known to stay in their
+        folders: every path the cache names was checked when read, and this is the last line."""
+        inside = source.removeprefix(f"{self.cache_dir}/")
+        if not is_plain_relative_path(site_path) or not (
+            inside != source and is_plain_relative_path(inside)
+        ):
+            raise RefusedFile(
+                f"{source}: expected a file of the cache {self.cache_dir} published inside "
+                f"the site, found one to publish at {site_path!r}"
+            )
+        return os.path.join(self.site_dir, site_path)
+
     def replace(self, source: str, site_path: str) -> None:
         """The site's file at `site_path` replaced by a link to `source`, its same bytes."""
-        target = os.path.join(self.site_dir, site_path)
+        target = self._target(source, site_path)
         temporary = f"{target}.{os.getpid()}.link"
         try:
             os.link(source, temporary)
@@ -65,6 +99,8 @@ class Publisher:
     def folder(self, path: str) -> None:
         if path in self._made:
             return
+        if not path.startswith(f"{self.site_dir}/"):  # `_target` made sure: never reached
+            raise RefusedFile(f"{path}: expected a folder inside the site {self.site_dir}")
         self.folder(os.path.dirname(path))
         with contextlib.suppress(FileExistsError):
             os.mkdir(path)
@@ -79,6 +115,8 @@ class OldSite:
     def __init__(self, site_dir: str, trash: str) -> None:
         self.site_dir = site_dir
         self.trash = trash
+        if os.path.islink(trash):  # it is in the cache: a planted link would take the site away
+            os.unlink(trash)
         os.makedirs(trash, exist_ok=True)
         self.folder = tempfile.mkdtemp(dir=trash)
         self.device = os.stat(self.folder).st_dev
@@ -87,17 +125,17 @@ class OldSite:
                 with contextlib.suppress(OSError):
                     os.rename(entry.path, os.path.join(self.folder, entry.name))
 
-    def take(self, folder: str, wanted: Mapping[str, str], publisher: Publisher) -> bool:
+    def take(self, folder: str, wanted: Mapping[str, os.stat_result], publisher: Publisher) -> bool:
         """Move the old site's `folder` back into the site when its files are exactly
-        `wanted` (path in the folder -> the cache file it must be a hard link to); False,
-        and nothing moved, otherwise."""
+        `wanted` (path in the folder -> the lstat of the checked cache file it must be a hard
+        link to); False, and nothing moved, otherwise."""
         old = os.path.join(self.folder, folder)
         try:
             found = _files_below(old)
             if found.keys() != wanted.keys():
                 return False
             for path, inode in found.items():
-                source = os.stat(wanted[path])
+                source = wanted[path]
                 if inode != source.st_ino or source.st_dev != self.device:
                     return False
             target = os.path.join(self.site_dir, folder)
@@ -130,29 +168,70 @@ def _files_below(folder: str) -> dict[str, int | None]:
     return found
 
 
+class Published(NamedTuple):
+    """What `publish_runs` left to its caller."""
+
+    missing: list[ListedRun]  # runs one of whose files is gone or changed: to make again
+    restamped: list[ListedRun]  # runs whose files were read to be checked: their new stamps
+
+
 def publish_runs(
     runs: Sequence[ListedRun],
     pages: Mapping[str, Sequence[Pair]],
     site_dir: str,
+    cache_dir: str,
     old: OldSite | None,
-) -> list[ListedRun]:
-    """Each run's files and its pages from the cache (`pages`, by run folder) into the site,
-    from the old site where it holds them; the runs one of whose files is gone from the cache
-    are left for the caller (their files are drawn again)."""
-    publisher = Publisher(site_dir)
-    missing = []
+) -> Published:
+    """Each run's files and its pages from the cache (`pages`, by run folder, checked when
+    the page cache gave them) into the site, from the old site where it holds them. A run one
+    of whose files is gone from the cache, or no longer holds what this code wrote, is left
+    for the caller to make again; a run whose files had to be read to be checked (their
+    stamps changed, as in a cache CI restored) comes back with their stamps now, to keep."""
+    publisher = Publisher(site_dir, cache_dir)
+    done = Published([], [])
     for run in runs:
-        pairs = [*((f.source, f.site_path) for f in run.files), *pages.get(run.folder, ())]
+        pairs = pages.get(run.folder, ())
+        files = [*run.files, *(SiteFile(site_path, source) for source, site_path in pairs)]
+        try:
+            checked = _checked(files)
+        except (FileNotFoundError, DamagedFile):
+            done.missing.append(run)
+            continue
+        restamped = _restamped(run, checked)
+        if restamped is not None:
+            done.restamped.append(restamped)
         if old is not None:
             inside = f"{run.folder}/"
-            wanted = {site_path.removeprefix(inside): source for source, site_path in pairs}
+            wanted = {path.removeprefix(inside): info for path, info in checked.items()}
             if old.take(run.folder, wanted, publisher):
                 continue
         try:
-            put_all(publisher, pairs)
+            put_all(publisher, ((f.source, f.site_path) for f in files))
         except FileNotFoundError:
-            missing.append(run)
-    return missing
+            done.missing.append(run)
+    return done
+
+
+def _restamped(run: ListedRun, checked: Mapping[str, os.stat_result]) -> ListedRun | None:
+    """The run with its files' stamps as `checked` found them, if any changed; else None."""
+    files = tuple(
+        dataclasses.replace(f, stamp=cache_stamp(checked[f.site_path])) for f in run.files
+    )
+    return dataclasses.replace(run, files=files) if files != run.files else None
+
+
+def _checked(files: Iterable[SiteFile]) -> dict[str, os.stat_result]:
+    """Site path -> the lstat of its cache file, each a read-only regular file that still
+    holds the bytes of its digest; DamagedFile, or FileNotFoundError, when one does not."""
+    found = {}
+    for file in files:
+        info = os.lstat(file.source)
+        if file.digest is not None and not unchanged(file.source, file.digest, file.stamp, info):
+            raise DamagedFile(file.source)
+        if not stat.S_ISREG(info.st_mode) or writable(info):
+            raise DamagedFile(file.source)
+        found[file.site_path] = info
+    return found
 
 
 def put_all(publisher: Publisher, pairs: Iterable[Pair]) -> None:

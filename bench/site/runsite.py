@@ -17,7 +17,7 @@ from bench.record.archive import ArchivedRun
 from bench.record.files import Stamp, stamp
 from bench.record.safety import as_text_file
 from bench.record.schema import RECORD_FILENAME, CascadeSample, Sample
-from bench.site.cache import BuildCache, compact_record, file_copy
+from bench.site.cache import BuildCache, CacheStamp, checked_stamp, compact_record, file_copy
 from bench.site.charts.frontier import FrontierChart, frontier_chart
 from bench.site.charts.model import Chart, charts_for, spec_path_for, svg_path_for
 from bench.site.index import IndexEntry
@@ -29,10 +29,19 @@ TRENDS_PAGE_NAME = "trends"  # each benchmark's trends page: <benchmark>/trends.
 
 @dataclass(frozen=True)
 class SiteFile:
-    """A file of the built site, copied from `source`."""
+    """A file of the built site, linked from `source`, a file of the cache; a file listed
+    between builds carries the SHA-256 of its bytes and its stamp when they were read, which
+    the publisher checks (`bench.site.cache.unchanged`)."""
 
     site_path: str
     source: str  # a path: text, as the listing cache keeps it (a Path takes 10x to read back)
+    digest: str | None = None
+    stamp: CacheStamp | None = None
+
+    @classmethod
+    def checked(cls, site_path: str, source: Path) -> SiteFile:
+        digest, found = checked_stamp(source)
+        return cls(site_path, str(source), digest, found)
 
 
 @dataclass(frozen=True)
@@ -95,22 +104,19 @@ class RunSite:
 
     def files(self, cache_dir: Path) -> list[SiteFile]:
         """The raw record, each archived candidate (as text: `x.svg` is published as
-        `x.svg.txt`), and each chart as SVG and as spec, all from `cache_dir`: charts not yet
-        there are drawn into it, files copied into it."""
+        `x.svg.txt`), and each chart as SVG and as spec, all from `cache_dir`, each checked to
+        hold what this code makes of the record (drawn or copied into it again otherwise)."""
         record = compact_record(self.archived.path, self.archived.digest, cache_dir)
-        found = [SiteFile(f"{self.folder}/{RECORD_FILENAME}", str(record))]
+        found = [SiteFile.checked(f"{self.folder}/{RECORD_FILENAME}", record)]
         for path in self.archived.candidate_paths():
-            found.append(
-                SiteFile(
-                    f"{self.folder}/{as_text_file(path)}",
-                    str(file_copy(self.archived.folder / path, cache_dir)),
-                )
-            )
+            copy = file_copy(self.archived.folder / path, cache_dir)
+            found.append(SiteFile.checked(f"{self.folder}/{as_text_file(path)}", copy))
         for chart in self.charts:
             if chart.rows:
                 charts = f"{self.folder}/charts/{chart.name}"
-                found.append(SiteFile(f"{charts}.svg", str(svg_path_for(chart, cache_dir))))
-                found.append(SiteFile(f"{charts}.vl.json", str(spec_path_for(chart, cache_dir))))
+                found.append(SiteFile.checked(f"{charts}.svg", svg_path_for(chart, cache_dir)))
+                spec = spec_path_for(chart, cache_dir)
+                found.append(SiteFile.checked(f"{charts}.vl.json", spec))
         return found
 
 

@@ -15,6 +15,7 @@ from bench.record.handoff import (
     stage_shares,
 )
 from bench.record.hosts import GIB
+from bench.record.safety import printable
 from bench.record.schema import RunStatus
 from bench.record.stats import Interval, PairedComparison, ScoreSummary
 from bench.site import fmt
@@ -118,14 +119,15 @@ def pair_size_label(cascade: CascadeSummary) -> str | None:
 
 def axis_labels(run: RunAnalysis) -> dict[str, str]:
     """Direct model tag -> chart label: its size (`0.6B`) when sizes tell models apart,
-    else its label, else its tag."""
+    else its label, else its tag; control characters shown (`printable`), as the spec's data
+    is read by any Vega viewer."""
     sizes = [
         fmt.size_label(d.model.params_b) if d.model.params_b is not None else None
         for d in run.direct
     ]
     labels = [d.model.label for d in run.direct]
     tags = [d.tag for d in run.direct]
-    return dict(zip(tags, _distinct(sizes, labels, tags), strict=True))
+    return dict(zip(tags, map(printable, _distinct(sizes, labels, tags)), strict=True))
 
 
 def pair_labels(run: RunAnalysis) -> dict[str, str]:
@@ -134,7 +136,7 @@ def pair_labels(run: RunAnalysis) -> dict[str, str]:
     tags = [c.tags for c in run.cascades]
     sizes = [pair_size_label(c) for c in run.cascades]
     labels = [c.label for c in run.cascades]
-    return dict(zip(tags, _distinct(sizes, labels, tags), strict=True))
+    return dict(zip(tags, map(printable, _distinct(sizes, labels, tags)), strict=True))
 
 
 def _distinct(*choices: list[str | None] | list[str]) -> list[str]:

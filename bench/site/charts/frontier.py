@@ -13,6 +13,7 @@ from typing import Any
 
 from bench.record.analysis import RunAnalysis
 from bench.record.frontier import Frontier, Point, run_frontier
+from bench.record.safety import printable
 from bench.site import fmt, sure
 from bench.site.cache import BuildCache
 from bench.site.charts.frontier_svg import draw_frontier_svg
@@ -111,7 +112,7 @@ def values(figures: Frontier) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = [
         {
             "layer": "point",
-            "name": p.name,
+            "name": printable(p.name),  # the spec's data is shown as it is, by any Vega viewer
             "kind": p.kind,
             "score": p.score_pts,
             "score_low": p.score_low_pts,

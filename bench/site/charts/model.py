@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis, Stat
 from bench.site import fmt, summary
-from bench.site.cache import BuildCache, cached
+from bench.site.cache import BuildCache, cached, made, sealed
 from bench.site.charts import svg as svgchart
 from bench.site.charts.svg import draw_svg
 
@@ -345,22 +345,24 @@ def _y_title(unit: Unit) -> str:
 
 
 def svg_path_for(chart: Drawable, cache_dir: Path) -> Path:
-    """The chart's SVG in the cache, drawn first if missing; cached by the content of its spec.
+    """The chart's SVG in the cache, keyed by the content of its spec.
 
     A run chart is drawn by `bench.site.charts.svg` (well under 1 ms), the frontier chart by
-    itself (`frontier_svg`), any other chart, a trend chart, by vl-convert (20-100 ms).
+    itself (`frontier_svg`), and the cache's file is replaced unless it holds that drawing; any
+    other chart, a trend chart, by vl-convert (20-100 ms), when the cache has no file whose
+    bytes match the digest kept beside it (`bench.site.cache`).
     """
     if isinstance(chart, Chart):
-        return cached(svg_cache_path(chart, cache_dir), lambda: draw_svg(chart))
+        return made(svg_cache_path(chart, cache_dir), draw_svg(chart))
     if isinstance(chart, DrawsItself):
-        return cached(svg_cache_path(chart, cache_dir), chart.draw)
+        return made(svg_cache_path(chart, cache_dir), chart.draw())
     return cached(svg_cache_path(chart, cache_dir), lambda: vega_svg(chart.spec_json))
 
 
 def svg_to_draw(chart: Drawable, cache_dir: Path) -> tuple[Path, Path] | None:
     """For a chart vl-convert draws whose SVG is not in the cache yet: its spec's file (written
     now) and where its SVG goes, for `bench.site.charts.vega` to draw in another process."""
-    if isinstance(chart, Chart | DrawsItself) or svg_cache_path(chart, cache_dir).exists():
+    if isinstance(chart, Chart | DrawsItself) or sealed(svg_cache_path(chart, cache_dir)):
         return None
     return spec_path_for(chart, cache_dir), svg_cache_path(chart, cache_dir)
 
@@ -383,7 +385,7 @@ def _local_links(svg: str) -> str:
 
 
 def spec_path_for(chart: Drawable, cache_dir: Path) -> Path:
-    return cached(cache_dir / "charts" / f"{_key(chart)}.vl.json", lambda: chart.spec_json + "\n")
+    return made(cache_dir / "charts" / f"{_key(chart)}.vl.json", chart.spec_json + "\n")
 
 
 def spec_text(spec: dict[str, Any]) -> str:

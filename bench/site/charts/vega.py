@@ -1,6 +1,7 @@
 """Draw charts with vl-convert in a process of their own: `python -m bench.site.charts.vega`
 reads `SPEC\0SVG\0...` from its input, and for each pair reads the spec file and writes its SVG
-(atomically); `python -m bench.site.charts.vega SPEC SVG ...` draws those.
+(atomically, its digest beside it: `bench.site.cache.seal`); `python -m bench.site.charts.vega
+SPEC SVG ...` draws those.
 
 A build that adds a run redraws its benchmark's trend charts (~0.5 s each with vl-convert,
 which draws one chart at a time whatever the threads). The build starts this process first
@@ -13,13 +14,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench.record.files import write_atomic
+from bench.site.cache import seal
 from bench.site.charts.model import vega_svg
 
 
 def draw(pairs: list[tuple[Path, Path]]) -> None:
     for spec, svg in pairs:
-        write_atomic(svg, vega_svg(spec.read_text(encoding="utf-8")), durable=False)
+        seal(svg, vega_svg(spec.read_text(encoding="utf-8")))
 
 
 def main(argv: list[str]) -> int:
