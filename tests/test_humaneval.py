@@ -200,3 +200,17 @@ def test_without_the_fork_server_the_verdicts_are_the_same(monkeypatch: pytest.M
     assessment = task.assess(task.reference_source())
     assert assessment.evaluation.score == 100
     assert assessment.runs["module"].exit_code == 0
+
+
+def test_a_fork_server_killed_from_outside_is_started_anew() -> None:
+    from bench.runner import zygote
+
+    task = _task(ADD)
+    assert task.evaluate(task.reference_source(), None).score == 100
+    server = zygote.server()
+    if server is None:
+        pytest.skip("no fork server here")
+    server._process.kill()
+    server._process.wait()
+    assert task.evaluate(task.reference_source(), None).score == 100
+    assert zygote.server() not in (None, server)

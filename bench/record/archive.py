@@ -118,6 +118,11 @@ def find_run(argument: str, archive: Path) -> Path:
         return path
     if (path / RECORD_FILENAME).is_file():
         return path / RECORD_FILENAME
+    if path.is_absolute():  # a path that is not there: no run id is absolute
+        raise RunNotFound(
+            f"{argument}: expected a run.json, a run folder or a run id in {archive}/, "
+            "found none of these"
+        )
     pattern = f"{glob.escape(argument)}/{RECORD_FILENAME}"
     found = sorted(archive.glob(pattern if "/" in argument else f"*/{pattern}"))
     if len(found) == 1:

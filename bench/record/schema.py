@@ -467,7 +467,7 @@ class RunRecord(_Strict):
         tasks = self._task_checks()
         self._samples_name_tasks(tasks)
         lookup = {task: frozenset(names) for task, names in tasks.items()}  # 100,000 checks
-        for loc, task, evaluation in self._evaluations_by_task():
+        for loc, task, evaluation in self.evaluations_by_task():
             known = tasks[task]
             for k, check in enumerate(evaluation.checks):
                 if check.name not in lookup[task]:
@@ -562,9 +562,10 @@ class RunRecord(_Strict):
     def evaluations(self) -> list[tuple[tuple[int | str, ...], Evaluation]]:
         """Every evaluated candidate, with where it sits in the record
         (`("direct", 0, "samples", 1, "evaluation")`)."""
-        return [(loc, evaluation) for loc, _, evaluation in self._evaluations_by_task()]
+        return [(loc, evaluation) for loc, _, evaluation in self.evaluations_by_task()]
 
-    def _evaluations_by_task(self) -> list[tuple[tuple[int | str, ...], str, Evaluation]]:
+    def evaluations_by_task(self) -> list[tuple[tuple[int | str, ...], str, Evaluation]]:
+        """`evaluations`, each with the id of the task it answered."""
         found: list[tuple[tuple[int | str, ...], str, Evaluation]] = []
         for i, d in enumerate(self.direct):
             found += [

@@ -319,9 +319,11 @@ def _launch(
     }
     server = zygote.server() if entry else None
     try:
+        proc: Any = None
         if server is not None:
-            proc: Any = _ForkedLauncher(server, config, entry, stdin, stdout, status_w)
-        else:
+            with contextlib.suppress(OSError):  # the fork server is gone: start it afresh
+                proc = _ForkedLauncher(server, config, entry, stdin, stdout, status_w)
+        if proc is None:
             proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", str(_LAUNCHER), marshal.dumps(config).hex()],
                 stdin=subprocess.DEVNULL if stdin is None else stdin,

@@ -82,13 +82,20 @@ class ForkServer:
             raise OSError("the fork server did not start")
 
     def spawn(self, request: dict[str, Any], fds: list[int]) -> Child:
-        """Fork a child for `request` with `fds` as its 0, 1, 2 (and 3)."""
+        """Fork a child for `request` with `fds` as its 0, 1, 2 (and 3).
+
+        Raises:
+            OSError: the fork server is gone (callers start the process themselves).
+        """
         with self._lock:
             socket.send_fds(self._socket, [marshal.dumps(request)], fds)
             message, pidfds, _, _ = socket.recv_fds(self._socket, 4096, 1)
         if not message or len(pidfds) != 1:
             raise OSError("the fork server did not answer")
         return Child(int(marshal.loads(message)["pid"]), pidfds[0])
+
+    def alive(self) -> bool:
+        return self._process.poll() is None
 
     def close(self) -> None:
         self._socket.close()  # the server reads EOF and exits
@@ -105,6 +112,8 @@ def server() -> ForkServer | None:
     """This process's fork server, started on first use; None where it cannot run."""
     global _server, _tried
     with _start_lock:
+        if _server is not None and not _server.alive():  # killed from outside: start anew
+            _server, _tried = None, False
         if not _tried:
             _tried = True
             if os.environ.get("BENCH_FORK_SERVER", "1") != "0" and hasattr(os, "pidfd_open"):

@@ -160,9 +160,12 @@ def _start_test(
         try:
             request = {"kind": "check", "cwd": str(folder), "argv": [*args, "3"]}
             child = server.spawn(request, [stdin, stdout, err_w, verdict])
+        except OSError:  # the fork server is gone: a fresh interpreter, below
+            os.close(err_r)
+        else:
+            return _TestProcess(child, os.fdopen(err_r, "rb", buffering=0))
         finally:
             os.close(err_w)
-        return _TestProcess(child, os.fdopen(err_r, "rb", buffering=0))
     process = subprocess.Popen(
         [sys.executable, "-I", "-S", "bench_check.py", *args, str(verdict)],
         cwd=folder,
