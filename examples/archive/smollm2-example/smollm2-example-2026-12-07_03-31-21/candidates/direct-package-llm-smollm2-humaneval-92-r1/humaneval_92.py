@@ -1,0 +1,2 @@
+def any_int(x, y, z):
+    return any_int(x, y, z)
