@@ -61,6 +61,6 @@ def test_a_suite_run_in_process_publishes_figures_with_intervals(tmp_path: Path)
     site = build_site(project)
 
     text = page_text((site / report_path(record)).read_text(encoding="utf-8"))
-    assert f"mean score of {mean_score(run.direct[0].summary)} out of 100" in text
-    assert "over 6 tasks × 2 repeats" in text
+    assert f"a score of {mean_score(run.direct[0].summary)} out of 100" in text
+    assert "6 tasks × 2 repeats = 12" in text  # the pass-rate card's n
     assert NO_ERROR_BARS not in text
