@@ -26,25 +26,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.record.archive import load_record
 from bench.record.schema import RECORD_FILENAME
 from bench.runner.tasks.humaneval import HumanEvalTask
-from bench.runner.tasks.humaneval.problems import load_problems
+from bench.runner.tasks.humaneval.problems import Problem, load_problems
 from tests.support.humaneval_corpus import Candidate, corpus, helpers_redefined, humaneval_verdict
 
 
-def archived(run_dir: Path, problems: dict[str, object]) -> list[Candidate]:
+def archived(run_dir: Path, problems: dict[str, Problem]) -> list[Candidate]:
     """The HumanEval candidates a run archived, as the corpus's candidates."""
     record = load_record(run_dir / RECORD_FILENAME)
     found = []
-    samples = [s for m in record.direct for s in m.samples] + [
-        s for c in record.cascades for s in c.samples
-    ]
-    for sample in samples:
-        task = getattr(sample, "task", None)
-        path = sample.evaluation.candidate.path if sample.evaluation else None
-        if not task or not task.startswith("humaneval-") or not path:
-            continue
+    paths = set()
+    for _, task, evaluation in record.evaluations_by_task():
+        path = evaluation.candidate.path if evaluation.candidate else None
+        if not task.startswith("humaneval-") or path is None or path in paths:
+            continue  # a draft is its model's direct sample, archived once
+        paths.add(path)
         problem = problems[f"HumanEval/{task.removeprefix('humaneval-')}"]
         source = (run_dir / path).read_text(encoding="utf-8", errors="replace")
-        found.append(Candidate(problem, f"archived {record.run_id}", source))  # type: ignore[arg-type]
+        found.append(Candidate(problem, f"archived {record.run_id}", source))
     return found
 
 

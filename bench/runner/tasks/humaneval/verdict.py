@@ -74,17 +74,17 @@ def judge(problem: Problem, source: bytes, limits: sandbox.Limits, verify: bool)
         target=_run_candidate, args=(problem, source, limits, req_r, ans_w, outcome)
     )
     try:
-        test = _start_test(problem, folder, verify, ans_r, req_w, verdict_w)
-        os.close(ans_r)
-        os.close(req_w)
-        os.close(verdict_w)
+        try:
+            test = _start_test(problem, folder, verify, ans_r, req_w, verdict_w)
+        finally:  # the test's ends are its own now (or nobody's)
+            for fd in (ans_r, req_w, verdict_w):
+                os.close(fd)
         candidate.start()
         test.wait(limits.wall_s + _TEST_SPARE_S)
         verdict = _read_verdict(verdict_r)
     finally:
-        for fd in (verdict_r,):
-            os.close(fd)
-        if candidate.is_alive() or candidate.ident is not None:
+        os.close(verdict_r)
+        if candidate.ident is not None:  # started: it closes the candidate's ends itself
             candidate.join()
         else:
             os.close(req_r)
@@ -134,25 +134,19 @@ def _run_candidate(
 def _start_test(
     problem: Problem, folder: Path, verify: bool, stdin: int, stdout: int, verdict: int
 ) -> _TestProcess:
-    """The test's process, in a folder of its own holding only the test's program, the wire
-    format and the problem: a child of the fork server (warm, so it starts in a fork) or a
-    fresh interpreter. It runs as the runner's user (the interpreter may live where no other
-    user can reach): it runs none of the candidate's code, only decodes its answers, and limits
-    itself (CPU, memory, no files written, no process started) before it reads one."""
-    files = {
-        "bench_check.py": _PROGRAM.read_bytes(),
-        "bench_wire.py": _WIRE.read_bytes(),
-        "problem.json": json.dumps(
-            {
-                "prompt": problem.prompt,
-                "canonical_solution": problem.canonical_solution,
-                "test": problem.test,
-                "entry_point": problem.entry_point,
-            }
-        ).encode(),
+    """The test's process, in a folder of its own holding the problem (and, for a fresh
+    interpreter, the test's program and the wire format, which the fork server has loaded): a
+    child of the fork server (warm, so it starts in a fork) or a fresh interpreter. It runs as
+    the runner's user (the interpreter may live where no other user can reach): it runs none of
+    the candidate's code, only decodes its answers, and limits itself (CPU, memory, no files
+    written, no process started) before it reads one."""
+    data = {
+        "prompt": problem.prompt,
+        "canonical_solution": problem.canonical_solution,
+        "test": problem.test,
+        "entry_point": problem.entry_point,
     }
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
+    (folder / "problem.json").write_text(json.dumps(data), encoding="utf-8")
     args = ["problem.json", "1" if verify else "0"]
     server = zygote.server()
     if server is not None:
@@ -166,6 +160,8 @@ def _start_test(
             return _TestProcess(child, os.fdopen(err_r, "rb", buffering=0))
         finally:
             os.close(err_w)
+    (folder / "bench_check.py").write_bytes(_PROGRAM.read_bytes())
+    (folder / "bench_wire.py").write_bytes(_WIRE.read_bytes())
     process = subprocess.Popen(
         [sys.executable, "-I", "-S", "bench_check.py", *args, str(verdict)],
         cwd=folder,
