@@ -19,6 +19,7 @@ from bench.record.archive import ArchiveError, RecordFacts, load_archive
 from bench.record.files import Stamp
 from bench.record.schema import RunRecord
 from bench.site import summary
+from bench.site.build import BuildError, SiteBuild
 from bench.site.cache import BuildCache
 from bench.site.charts import model as charts
 from bench.site.charts import svg as svgchart
@@ -130,17 +131,24 @@ def test_a_build_never_writes_into_the_archive_or_the_docs(builds: Builds) -> No
         assert builds.inputs_after[name] == before, name
 
 
-@pytest.mark.parametrize("inside", ["archive/.cache", "site_src/.cache", "site/.cache"])
+@pytest.mark.parametrize("inside", ["archive/.cache", "site_src/.cache", "site/.cache", "site"])
 def test_a_cache_inside_an_input_or_the_output_is_refused(tmp_path: Path, inside: str) -> None:
-    project = make_project(tmp_path)
+    build = SiteBuild(tmp_path / "archive", tmp_path / inside, [])
+    with pytest.raises(BuildError, match="cache_dir must be outside"):
+        build.check_places(tmp_path / "site_src", tmp_path / "site")
+    assert not (tmp_path / inside).exists()
+
+
+def test_mkdocs_build_names_a_misplaced_cache_and_builds_nothing(tmp_path: Path) -> None:
+    project = make_project(tmp_path, write_archive(tmp_path / "archive", make_series(1)))
     config = project / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
-    setting = f"archive_dir: archive\n      cache_dir: {inside}\n"
+    setting = "archive_dir: archive\n      cache_dir: site/.cache\n"
     config.write_text(text.replace("archive_dir: archive\n", setting), encoding="utf-8")
     result = mkdocs_build(project)
     assert result.returncode != 0
-    assert "cache_dir must be outside" in result.stderr
-    assert not (project / inside).exists()
+    assert "bench-archive: cache_dir must be outside docs_dir and site_dir" in result.stderr
+    assert not (project / "site").exists()
 
 
 def _single_run(tmp_path: Path, record: RunRecord) -> Path:

@@ -221,5 +221,5 @@ def test_the_old_site_is_not_moved_through_a_link_planted_in_the_cache(tmp_path:
     old = OldSite(str(site), str(trash))
     assert not trash.is_symlink() and list(elsewhere.iterdir()) == []
     assert Path(old.folder, "index.html").read_text(encoding="utf-8") == "old\n"
-    old.delete().wait()
+    old.delete()
     assert not trash.exists()

@@ -32,11 +32,50 @@ import os
 import re
 import stat
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
 from bench.record.files import write_atomic
 from bench.record.safety import FORMAT_CONTROLS
+
+# The cache's layout and the formats of what it holds: named here, and nowhere else.
+CHARTS = "charts"  # charts drawn, as SVG and spec, by the SHA-256 of their spec
+FILES = "files"  # candidates' copies, as text, by the SHA-256 of their bytes
+RECORDS = "records"  # compact record copies, by the SHA-256 of the record
+TEMPLATES = "templates"  # chart spec templates, by altair's version and their code
+LISTED = "listed"  # runs' listings, trend figures, marks, record stamps (`bench.site.listed`)
+PAGES = "pages"  # rendered pages and their index (`bench.site.pagecache`)
+OLD_SITES = "old-sites"  # the last build's site, moved aside while a build runs
+RECORD_COPY_FORMAT = "v3"  # v2: DEL and C1 controls escaped; v3: format controls too
+LISTED_FORMAT = "listed-v4"  # v3: leaderboard scores as means with intervals; v4: files carry
+# digests
+PAGES_FORMAT = "v3"  # v2: pages written read-only, their digests kept in an index; v3: keyed
+# by their kind's code, not the whole package
+
+
+@dataclass(frozen=True)
+class CacheLayout:
+    """The folders of the build cache at `root`."""
+
+    root: Path
+
+    @property
+    def templates(self) -> Path:
+        return self.root / TEMPLATES
+
+    @property
+    def listed(self) -> Path:
+        return self.root / LISTED
+
+    @property
+    def pages(self) -> Path:
+        return self.root / PAGES
+
+    @property
+    def old_sites(self) -> Path:
+        return self.root / OLD_SITES
+
 
 SEAL_SUFFIX = ".sha256"
 CacheStamp = tuple[int, int, int]  # a cache file's size, mtime (ns) and inode
@@ -152,10 +191,7 @@ def file_copy(source: Path, cache_dir: Path) -> Path:
     """A copy of `source` in `cache_dir`, named by the SHA-256 of its bytes: the site links
     it, so an archived file is never linked into the site (nor written through it)."""
     raw = source.read_bytes()
-    return made(cache_dir / "files" / f"{hashlib.sha256(raw).hexdigest()}.txt", raw)
-
-
-RECORD_COPY_FORMAT = "v3"  # v2: DEL and C1 controls escaped; v3: format controls too
+    return made(cache_dir / FILES / f"{hashlib.sha256(raw).hexdigest()}.txt", raw)
 
 
 def compact_record(record_path: Path, digest: str, cache_dir: Path) -> Path:
@@ -164,7 +200,7 @@ def compact_record(record_path: Path, digest: str, cache_dir: Path) -> Path:
 
     The site publishes this copy; the archived file is only read, when the run is listed.
     """
-    path = cache_dir / "records" / f"{digest}-{RECORD_COPY_FORMAT}.json"
+    path = cache_dir / RECORDS / f"{digest}-{RECORD_COPY_FORMAT}.json"
     return made(path, _compact_json(record_path.read_bytes()))
 
 
@@ -201,12 +237,13 @@ class BuildCache:
 
     @property
     def code(self) -> str:
-        """A key of everything besides a record that makes a run's files: this package's code
-        and altair's version. Read once a build."""
+        """A key of everything besides a record that makes a run's listing and files: the code
+        of `bench.site.listed` and all it imports, and altair's version. Read once a build."""
         if self._code is None:
-            from bench.site.pagecache import PACKAGE, tree_digest
+            from bench.site.codekey import CodeKeys
 
-            digest = hashlib.sha256(f"{version('altair')}\0{tree_digest([PACKAGE])}".encode())
+            code = CodeKeys().digest(["bench.site.listed"])
+            digest = hashlib.sha256(f"{version('altair')}\0{code}".encode())
             self._code = digest.hexdigest()[:16]
         return self._code
 

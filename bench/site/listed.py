@@ -35,15 +35,14 @@ from bench.record.files import Stamp
 from bench.record.history import Mark
 from bench.record.safety import as_text_file, is_plain_relative_path
 from bench.record.schema import RECORD_FILENAME
+from bench.site.cache import CHARTS, FILES, LISTED_FORMAT, RECORDS, read_checked, write_checked
 from bench.site.cache import RECORD_COPY_FORMAT as COPY
-from bench.site.cache import read_checked, write_checked
 from bench.site.index import IndexEntry
 from bench.site.leaderboard import ModelKey, ModelRun, model_entries
 from bench.site.report import REPORT_NAME
 from bench.site.runsite import RunSite, SiteFile, stamps
 from bench.site.trends import TrendRun
 
-FORMAT = "listed-v4"  # v3: leaderboard scores as means with intervals; v4: files carry digests
 T = TypeVar("T")
 
 
@@ -93,7 +92,7 @@ class Listings:
 
     def __init__(self, folder: Path, code: str) -> None:
         self.folder = str(folder)
-        self.code = hashlib.sha256(f"{FORMAT}\0{code}".encode()).hexdigest()[:16]
+        self.code = hashlib.sha256(f"{LISTED_FORMAT}\0{code}".encode()).hexdigest()[:16]
         self._shards: dict[str, dict[str, ListedRun]] | None = None  # by digest[:2], digest
         self._changed: set[str] = set()  # shards to write
         self._asked: set[str] = set()  # digests asked for this build
@@ -251,9 +250,9 @@ def _sources(cache_dir: str) -> re.Pattern[str]:
     """The cache files a run's file may come from: a record copy, a candidate's copy (named by
     its bytes' digest), a chart, each in its folder of `cache_dir`."""
     kinds = (
-        rf"records/{_HEX}-{COPY}\.json",
-        rf"files/{_HEX}\.txt",
-        rf"charts/{_HEX}\.(?:svg|vl\.json)",
+        rf"{RECORDS}/{_HEX}-{COPY}\.json",
+        rf"{FILES}/{_HEX}\.txt",
+        rf"{CHARTS}/{_HEX}\.(?:svg|vl\.json)",
     )
     return re.compile(f"{re.escape(cache_dir)}/(?:{'|'.join(kinds)})")
 

@@ -1,16 +1,9 @@
-"""The MkDocs plugin: wires the archive core into MkDocs events, and nothing more."""
+"""The MkDocs plugin: MkDocs' side of a site build (`bench.site.build`), one hook at a time."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
-import os
-import subprocess
-import sys
-from collections import defaultdict
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,32 +15,17 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
-from bench.record.archive import ArchiveError, load_archive
+from bench.record.archive import ArchiveError
 from bench.record.safety import printable
-from bench.site.cache import BuildCache
+from bench.site.build import BuildError, Fingerprint, SiteBuild
 from bench.site.feed import FEED_PATH, render_feed
 from bench.site.index import render_index
-from bench.site.listed import Listings
+from bench.site.kinds import GeneratedPage
 from bench.site.minify import strip_indentation
-from bench.site.pagecache import PageCache, build_fingerprint
-from bench.site.publish import (
-    OldSite,
-    Pair,
-    Published,
-    Publisher,
-    RefusedFile,
-    publish_runs,
-    put_all,
-)
-from bench.site.render import TEMPLATES_DIR, environment
+from bench.site.publish import RefusedFile
+from bench.site.render import TEMPLATES_DIR
 from bench.site.report import Section
-from bench.site.sitepages import (
-    HOME_RUNS,
-    GeneratedPage,
-    SitePages,
-    data_stems,
-    site_pages,
-)
+from bench.site.sitepages import HOME_RUNS, data_stems
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -78,21 +56,13 @@ class ArchiveConfig(Config):
 
 
 class ArchivePlugin(BasePlugin[ArchiveConfig]):
+    """Each hook hands MkDocs' part to the build (`bench.site.build.SiteBuild`), which owns
+    the cache, the drawing, the publishing and the old site."""
+
     def __init__(self) -> None:
-        self.site: SitePages | None = None
-        self.keys: dict[str, str] = {}  # page source -> its cache key
+        self.build: SiteBuild | None = None
         self.serving = False
         self.cleaning = False  # this build empties site_dir (`mkdocs build`, not --dirty)
-        self.old_site: OldSite | None = None  # the last build's, moved aside
-        self.collecting = False  # the cycle collector was on when the build began
-        self.linking: ThreadPoolExecutor | None = None
-        self.linked: Future[Published] | None = None  # runs whose files were missing
-        self.drawing: subprocess.Popen[str] | None = None  # the trend charts vl-convert draws
-        self.archive_error: ArchiveError | None = None
-        self.from_cache: list[str] = []  # site paths of the pages published from the cache
-        self.cached: list[Pair] = []  # (file of the cache, its site path)
-        self.run_pages: dict[str, list[Pair]] = {}  # the cached pages of each run folder
-        self.written: list[Pair] = []  # pages rendered this build, and their cached copies
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # `mkdocs serve` keeps this plugin across rebuilds: a bad record shows a page saying
@@ -100,37 +70,27 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self.serving = command == "serve"
         self.cleaning = command == "build" and not dirty
 
-    def on_pre_build(self, *, config: MkDocsConfig) -> None:
-        # MkDocs empties site_dir next, one file at a time: ~3 s for the 130,000 files of
-        # 10,000 runs, which the build would link again. Moved aside instead, the old site
-        # gives back each run folder that holds what this build would put there
-        # (`bench.site.publish`). Only in `mkdocs build` without --dirty, where MkDocs is
-        # known to empty the folder anyway.
-        self.old_site = None
-        if self.cleaning and os.path.isdir(config.site_dir):
-            self.old_site = OldSite(config.site_dir, str(self.cache_dir / "old-sites"))
-
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
         self.archive_dir = (root / self.config.archive_dir).resolve()
-        self.cache_dir = (root / self.config.cache_dir).resolve()
-        docs = Path(config.docs_dir).resolve()
-        site = Path(config.site_dir).resolve()
-        for name, folder in (("archive_dir", self.archive_dir), ("cache_dir", self.cache_dir)):
-            if folder in (docs, site) or docs in folder.parents or site in folder.parents:
-                raise PluginError(f"bench-archive: {name} must be outside docs_dir and site_dir")
-        if self.cache_dir == self.archive_dir or self.archive_dir in self.cache_dir.parents:
-            raise PluginError(
-                f"bench-archive: cache_dir must be outside archive_dir ({self.archive_dir}), "
-                f"found {self.cache_dir}"
-            )
-        self.cache = BuildCache(self.cache_dir / "templates")
         # Last on the theme's search path: a user's custom_dir/bench/report.html wins.
         if str(TEMPLATES_DIR) not in config.theme.dirs:
             config.theme.dirs.append(str(TEMPLATES_DIR))
         # Page bodies get their own environment, on the same search path: the index is rendered
         # before the theme's (on_env comes after every page's Markdown), and it autoescapes.
-        self.env = environment(config.theme.dirs)
+        self.build = SiteBuild(
+            self.archive_dir,
+            (root / self.config.cache_dir).resolve(),
+            config.theme.dirs,
+            serving=self.serving,
+            search_all=self.config.search_run_pages,
+        )
+        try:
+            self.build.check_places(
+                Path(config.docs_dir).resolve(), Path(config.site_dir).resolve()
+            )
+        except BuildError as error:
+            raise PluginError(f"bench-archive: {error}") from None
         # First, so the user's extra_css comes after ours and wins without !important.
         if CSS_URI not in config.extra_css:
             config.extra_css.insert(0, CSS_URI)
@@ -138,71 +98,32 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             config.extra_javascript.append(JS_URI)
         return config
 
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        # MkDocs empties site_dir next: only then is the old site moved aside, to be reused.
+        assert self.build is not None
+        self.build.begin(config.site_dir, cleaning=self.cleaning)
+
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        # A build of 10,000 runs holds ~600,000 objects, none of them garbage until it ends:
-        # the cycle collector would scan them all again and again (~0.4 s a pass, ~2 s a build).
-        self.collecting = gc.isenabled()
-        gc.disable()
-        self.drawing = _drawer()
-        self.archive_error = None
-        where = f"{self.cache_dir}\0{self.archive_dir}"
-        self.listings = Listings(self.cache_dir / "listed", f"{self.cache.code}\0{where}")
+        assert self.build is not None
         try:
-            archived = load_archive(self.archive_dir, self.listings)
+            plan = self.build.plan(_fingerprint(config, files))
         except ArchiveError as error:
-            if not self.serving:
-                raise PluginError(f"bench-archive: {error}") from None
-            log.info("bench-archive: %s", error)  # info: a warning would stop a strict serve
-            self.archive_error, archived = error, []
-        self.pages = PageCache(self.cache_dir / "pages", _fingerprint(config, files))
-        self.site = site = site_pages(
-            archived, self.cache, self.pages, self.listings, self.cache_dir
-        )
-        self.keys, self.from_cache, self.cached, self.written = {}, [], [], []
-        # A page whose inputs are unchanged is published from the cache as it was written. A
-        # page in the search always goes through MkDocs (the search reads it), and so does
-        # every page when run pages are searched.
-        reuse = not self.config.search_run_pages and self.archive_error is None
-        for page in site.pages.values():
-            key = page.cache_key
-            if key is not None:
-                self.keys[page.src_uri] = key
-            cached = self.pages.get(key) if reuse and key is not None else None
-            if cached is not None:
-                html_path = page.src_uri.removesuffix(".md") + ".html"
-                self.cached.append((cached, html_path))
-                self.from_cache.append(html_path)
-                continue
+            raise PluginError(f"bench-archive: {error}") from None
+        if self.build.archive_error is not None:
+            log.info(
+                "bench-archive: %s", self.build.archive_error
+            )  # a warning stops a strict serve
+        for page in plan.to_render:
             files.append(
                 File.generated(
                     config, page.src_uri, content="", inclusion=InclusionLevel.NOT_IN_NAV
                 )
             )
-        later: list[tuple[Path, Path]] = []
-        for trends in site.trends:
-            items = trends.files(self.cache_dir, later)
-            self.cached += [(item.source, item.site_path) for item in items]
-        _draw(self.drawing, later)
-        # Linking ~100,000 run files is mostly the kernel's work: a thread does it on the other
-        # core while MkDocs renders the pages that are not cached.
-        folders = {run.folder for run in site.runs}
-        self.run_pages = defaultdict(list)
-        for source, site_path in self.cached:
-            folder = site_path.split("/", 2)[:2]
-            if len(folder) == 2 and "/".join(folder) in folders:
-                self.run_pages["/".join(folder)].append((source, site_path))
-        self.linking = ThreadPoolExecutor(1, thread_name_prefix="bench-publish")
-        self.linked = self.linking.submit(
-            publish_runs,
-            site.runs,
-            self.run_pages,
-            config.site_dir,
-            str(self.cache_dir),
-            self.old_site,
-        )
-        for path, content in site.data_files.items():
+        for path, content in plan.data_files.items():
             files.append(File.generated(config, path, content=content))
-        feed = render_feed(site.entries, title=config.site_name, site_url=config.site_url or "")
+        feed = render_feed(
+            plan.site.entries, title=config.site_name, site_url=config.site_url or ""
+        )
         files.append(File.generated(config, FEED_PATH, content=feed))
         files.append(File.generated(config, CSS_URI, abs_src_path=str(ASSETS / "bench.css")))
         files.append(File.generated(config, JS_URI, abs_src_path=str(ASSETS / "index.js")))
@@ -211,7 +132,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         return files
 
     def _page(self, page: Page) -> GeneratedPage | None:
-        return self.site.pages.get(page.file.src_uri) if self.site is not None else None
+        return self.build.page(page.file.src_uri) if self.build is not None else None
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -227,16 +148,18 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if self.archive_error is not None:
-            html = _error_box(self.archive_error) + html
+        build = self.build
+        assert build is not None
+        if build.archive_error is not None:
+            html = _error_box(build.archive_error) + html
         if self._page(page) is not None:
             return ""  # rendered in on_page_context, as late as can be: see there
-        if self.archive_error is not None:
+        if build.archive_error is not None:
             return html  # the error box says what is wrong; "no runs yet" would not be true
-        if page.file.src_uri == self.config.index_page and self.site is not None:
-            site = self.site
+        if page.file.src_uri == self.config.index_page and build.site is not None:
+            site = build.site
             index = render_index(
-                self.env,
+                build.env,
                 site.entries,
                 trends={t.benchmark_id: t.page_path for t in site.trends},
                 feed=FEED_PATH,
@@ -254,25 +177,17 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
         generated = self._page(page)
-        if generated is not None:
-            body, sections = generated.render(self.env)
+        if generated is not None and self.build is not None:
+            body, sections = generated.render(self.build.env)
             page.toc = _toc(sections)
             page.content = body
         return context
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        generated = self._page(page)
         output = strip_indentation(output)
-        if generated is not None:
+        if self._page(page) is not None and self.build is not None:
             page.content = None
-            # In a --dirty build the page may still be a link to a cached page: MkDocs would
-            # write into that file, and so into the cache.
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(page.file.abs_dest_path)
-            key = self.keys.get(page.file.src_uri)
-            if key is not None and self.archive_error is None:
-                self.pages.put(key, output)
-                self.written.append((self.pages.path(key), page.file.dest_uri))
+            self.build.written(page.file.src_uri, page.file.dest_uri, output)
         return output
 
     def on_post_template(
@@ -280,78 +195,22 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     ) -> str | None:
         """The sitemap lists the pages MkDocs rendered; a page published from the cache is
         a file to MkDocs, so it is added here (a sitemap needs site_url: without it, none)."""
-        if template_name != "sitemap.xml" or not config.site_url or not self.from_cache:
+        if template_name != "sitemap.xml" or not config.site_url or self.build is None:
             return output_content
-        base = config.site_url.rstrip("/") + "/"
-        urls = "".join(
-            f"\n    <url>\n         <loc>{escape(base + path)}</loc>\n    </url>"
-            for path in self.from_cache
-        )
-        head, end, tail = output_content.rpartition("</urlset>")
-        return head + urls + "\n" + end + tail if end else output_content
+        return _with_urls(output_content, config.site_url, self.build.from_cache)
 
     def on_build_error(self, *, error: Exception) -> None:
-        if self.drawing is not None:
-            self.drawing.kill()
-            for pipe in (self.drawing.stdin, self.drawing.stderr):
-                if pipe is not None:
-                    pipe.close()
-            self.drawing.wait()
-            self.drawing = None
-        self._collect_again()
-
-    def _collect_again(self) -> None:
-        if self.collecting:
-            gc.enable()
-            self.collecting = False
+        if self.build is not None:
+            self.build.abort()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """The pages published from the cache, and each run's files (record, candidates,
-        charts), are put in the site here, not handed to MkDocs as files: 10,000 runs have over
-        100,000 of them, and MkDocs' handling of a file costs more than linking it."""
+        assert self.build is not None
         try:
-            self._publish(config)
+            self.build.finish()
         except RefusedFile as error:
             raise PluginError(f"bench-archive: the build cache is refused: {error}") from None
-        finally:
-            if self.cleaning:  # `mkdocs build` ends here: its exit need not scan every object
-                gc.freeze()
-            self._collect_again()
-
-    def _publish(self, config: MkDocsConfig) -> None:
-        if self.drawing is not None:
-            assert self.drawing.stderr is not None
-            with self.drawing.stderr:
-                errors = self.drawing.stderr.read()
-            drawn, self.drawing = self.drawing.wait(), None
-            if drawn != 0:
-                raise PluginError(f"bench-archive: drawing the trend charts failed:\n{errors}")
-        if self.site is None:
-            return
-        self.pages.save()
-        publisher = Publisher(config.site_dir, str(self.cache_dir))
-        # A page written this build becomes a link to its cached copy, as it will be next time:
-        # so the next build finds its folder as it would make it, and moves it back whole.
-        for source, site_path in self.written:
-            publisher.replace(source, site_path)
-        in_runs = {site_path for pairs in self.run_pages.values() for _, site_path in pairs}
-        put_all(publisher, (pair for pair in self.cached if pair[1] not in in_runs))
-        if self.linked is None or self.linking is None:
-            return
-        missing, restamped = self.linked.result()
-        self.linking.shutdown()
-        for run in restamped:
-            self.listings.keep(run)
-        for run in missing:  # a file deleted from the cache, or changed: made again
-            pages = self.run_pages.get(run.folder, [])
-            put_all(
-                publisher, [*((f.source, f.site_path) for f in self.site.redraw(run).files), *pages]
-            )
-        if missing or restamped:
-            self.listings.save()  # the listings made again, or with their files' new stamps
-        if self.old_site is not None:  # what is left of it, deleted
-            self.old_site.delete().wait()
-            self.old_site = None
+        except BuildError as error:
+            raise PluginError(f"bench-archive: {error}") from None
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
@@ -360,24 +219,19 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         return server
 
 
-def _drawer() -> subprocess.Popen[str]:
-    """A second process that draws charts with vl-convert (`bench.site.charts.vega`),
-    started before the build knows which: vl-convert starts meanwhile."""
-    command = [sys.executable, "-m", "bench.site.charts.vega"]
-    return subprocess.Popen(
-        command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8"
+def _with_urls(sitemap: str, site_url: str, paths: Sequence[str]) -> str:
+    """The sitemap with a <url> for each of `paths` before its closing tag."""
+    end = sitemap.rfind("</urlset>")
+    if not paths or end < 0:
+        return sitemap
+    base = site_url.rstrip("/") + "/"
+    urls = "".join(
+        f"\n    <url>\n         <loc>{escape(base + path)}</loc>\n    </url>" for path in paths
     )
+    return sitemap[:end] + urls + "\n" + sitemap[end:]
 
 
-def _draw(drawer: subprocess.Popen[str], charts: list[tuple[Path, Path]]) -> None:
-    """Hand the drawer these (spec, SVG) charts, and no more."""
-    assert drawer.stdin is not None
-    with contextlib.suppress(BrokenPipeError):
-        drawer.stdin.write("".join(f"{spec}\0{svg}\0" for spec, svg in charts))
-        drawer.stdin.close()
-
-
-def _fingerprint(config: MkDocsConfig, files: Files) -> str:
+def _fingerprint(config: MkDocsConfig, files: Files) -> Fingerprint:
     """What every cached page shares: the theme, the site's settings and the navigation."""
     settings = {
         name: config.get(name)
@@ -390,7 +244,7 @@ def _fingerprint(config: MkDocsConfig, files: Files) -> str:
     settings["theme"] = {k: v for k, v in config.theme.items()}
     settings["plugins"] = list(config.plugins)
     docs = [Path(f.abs_src_path) for f in files.documentation_pages() if f.abs_src_path]
-    return build_fingerprint(theme_dirs=config.theme.dirs, settings=settings, docs=docs)
+    return Fingerprint(theme_dirs=list(config.theme.dirs), settings=settings, docs=docs)
 
 
 def _toc(sections: Iterable[Section]) -> Any:

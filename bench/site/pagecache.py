@@ -2,10 +2,11 @@
 
 A run page (or a comparison page) is the same HTML as long as its inputs are: the record's
 bytes (and the previous run's, for a comparison), the links it carries, and what renders it
-— this package's code and templates, the user's template overrides, the theme and its
-configuration, the navigation and the site's settings. The key is the SHA-256 of all of them,
-so any change renders the page again; nothing else is compared. The pages live in the plugin's
-`cache_dir` (outside the docs, the site and the archive) and are safe to delete.
+— its kind's code and templates (`bench.site.codekey`), the build's own code, the user's
+template overrides, the theme and its configuration, the navigation and the site's settings.
+The key is the SHA-256 of all of them, so any change renders the page again; nothing else is
+compared. The pages live in the plugin's `cache_dir` (outside the docs, the site and the
+archive) and are safe to delete.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 
 from bench.site.cache import (
+    PAGES_FORMAT,
     CacheStamp,
     cache_stamp,
     checked_stamp,
@@ -29,9 +31,9 @@ from bench.site.cache import (
     write_cached,
     write_checked,
 )
+from bench.site.render import TEMPLATES_DIR
 
-PACKAGE = Path(__file__).resolve().parents[1]  # bench/
-FORMAT = "v2"  # v2: pages written read-only, their digests kept in an index
+FORMAT = PAGES_FORMAT
 
 
 def tree_digest(folders: Iterable[Path]) -> str:
@@ -49,23 +51,24 @@ def tree_digest(folders: Iterable[Path]) -> str:
 
 
 def build_fingerprint(
-    *, theme_dirs: Iterable[str], settings: Mapping[str, object], docs: Iterable[Path]
+    *, code: str, theme_dirs: Iterable[str], settings: Mapping[str, object], docs: Iterable[Path]
 ) -> str:
-    """What every cached page depends on besides its own inputs.
+    """What every cached page depends on besides its own inputs and its kind's code.
 
     Args:
+        code: the digest of the code every page passes through (the build, the plugin).
         theme_dirs: the theme's search path: an installed theme counts by its package's
             version, any other folder (a custom_dir) by its files.
         settings: the site's settings a page shows (name, URL, theme options, nav, extra).
         docs: the hand-written pages, whose titles make the navigation.
     """
     digest = hashlib.sha256(FORMAT.encode())
-    digest.update(tree_digest([PACKAGE]).encode())
+    digest.update(code.encode())
     for name in ("mkdocs", "mkdocs-material", "jinja2", "markdown"):
         digest.update(f"{name}={version(name)}\0".encode())
     for folder in theme_dirs:
         path = Path(folder).resolve()
-        if "site-packages" not in path.parts and PACKAGE not in path.parents:
+        if "site-packages" not in path.parts and TEMPLATES_DIR.resolve() != path:
             digest.update(tree_digest([path]).encode())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     for doc in sorted(docs):

@@ -6,7 +6,8 @@ empties the site folder before every build; deleting and linking that many files
 more than everything else a build does when one run was added. So `mkdocs build` moves the
 old site aside first (`OldSite`), and each run folder whose files are all hard links to the
 very cache files this build would link there, and nothing else, is moved back whole. Every
-other run is linked file by file, and what is left of the old site is deleted.
+other run is linked file by file, and what is left of the old site is deleted
+(`bench.site.build`).
 
 A file of the cache is linked only while it holds the bytes this code wrote there (its digest,
 checked by its stamp: `bench.site.cache.unchanged`), and only to a path inside the site; cache
@@ -20,8 +21,6 @@ import dataclasses
 import os
 import shutil
 import stat
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
@@ -145,10 +144,10 @@ class OldSite:
             return False
         return True
 
-    def delete(self) -> subprocess.Popen[bytes]:
-        """Start deleting what is left of every old site, in a second process."""
-        code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
-        return subprocess.Popen([sys.executable, "-c", code, self.trash])
+    def delete(self) -> None:
+        """Delete what is left of every old site: its run folders taken back, nothing in the
+        site links the rest."""
+        shutil.rmtree(self.trash, ignore_errors=True)
 
 
 def _files_below(folder: str) -> dict[str, int | None]:

@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis, Stat
 from bench.site import fmt, summary
-from bench.site.cache import BuildCache, cached, made, sealed
+from bench.site.cache import CHARTS, BuildCache, cached, made, sealed
 from bench.site.charts import svg as svgchart
 from bench.site.charts.svg import draw_svg
 
@@ -369,7 +369,7 @@ def svg_to_draw(chart: Drawable, cache_dir: Path) -> tuple[Path, Path] | None:
 
 def svg_cache_path(chart: Drawable, cache_dir: Path) -> Path:
     """Where the chart's SVG is cached, drawn yet or not."""
-    return cache_dir / "charts" / f"{_key(chart)}.svg"
+    return cache_dir / CHARTS / f"{_key(chart)}.svg"
 
 
 def vega_svg(spec_json: str) -> str:
@@ -385,7 +385,7 @@ def _local_links(svg: str) -> str:
 
 
 def spec_path_for(chart: Drawable, cache_dir: Path) -> Path:
-    return made(cache_dir / "charts" / f"{_key(chart)}.vl.json", chart.spec_json + "\n")
+    return made(cache_dir / CHARTS / f"{_key(chart)}.vl.json", chart.spec_json + "\n")
 
 
 def spec_text(spec: dict[str, Any]) -> str:

@@ -1,0 +1,296 @@
+"""One build of the site, from the archive to the files of `site_dir`, knowing nothing of MkDocs.
+
+A `SiteBuild` owns what a build keeps and starts: the build cache (its layout and formats are
+named in `bench.site.cache`), the listings and the page cache in it, the process that draws the
+trend charts, the thread that links run files into the site, and the last build's site, moved
+aside. The MkDocs plugin makes one per build and calls it from each hook:
+
+    build = SiteBuild(archive_dir, cache_dir, template_dirs)
+    build.begin(site_dir, cleaning=True)      # the old site moved aside
+    plan = build.plan(fingerprint)           # pages to render; the rest linked meanwhile
+    build.written(src_uri, dest_uri, html)   # for each page rendered: kept in the cache
+    build.finish()                           # cached pages and run files put in the site
+
+A failed build calls `abort()`: the drawing process is ended, the cycle collector turned on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment
+
+from bench.record.archive import ArchiveError, load_archive
+from bench.site.cache import BuildCache, CacheLayout
+from bench.site.codekey import CodeKeys
+from bench.site.kinds import GeneratedPage, PageKind
+from bench.site.listed import Listings
+from bench.site.pagecache import PageCache, build_fingerprint
+from bench.site.publish import OldSite, Pair, Published, Publisher, publish_runs, put_all
+from bench.site.render import environment
+from bench.site.sitepages import SitePages, site_pages
+
+# The code every page passes through besides its kind's: a change renders every page again.
+BUILD_CODE = ("bench.site.build", "bench.site.mkdocs_plugin", "bench.site.minify")
+
+
+class BuildError(Exception):
+    """A build that cannot go on; the message says what is wrong and where."""
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What every cached page shares besides its inputs and code, as the site generator
+    knows it: its theme's search path, the site's settings, the hand-written pages."""
+
+    theme_dirs: Sequence[str]
+    settings: Mapping[str, object]
+    docs: Sequence[Path]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the site generator renders this build; the build publishes everything else."""
+
+    to_render: list[GeneratedPage]  # pages not published from the cache
+    data_files: dict[str, str]  # site path -> content
+    site: SitePages
+
+
+class SiteBuild:
+    """One build: see the module's docstring."""
+
+    def __init__(
+        self,
+        archive_dir: Path,
+        cache_dir: Path,
+        template_dirs: Iterable[str | Path],
+        *,
+        serving: bool = False,
+        search_all: bool = False,
+    ) -> None:
+        """`serving`: a bad record is shown on every page (`archive_error`), not raised;
+        `search_all`: every page goes through the site generator (its search reads it)."""
+        self.archive_dir = archive_dir
+        self.layout = CacheLayout(cache_dir)
+        self.serving = serving
+        self.search_all = search_all
+        self.cache = BuildCache(self.layout.templates)
+        self.env: Environment = environment(template_dirs)
+        self.codes = CodeKeys()
+        self.archive_error: ArchiveError | None = None
+        self.site: SitePages | None = None
+        self.from_cache: list[str] = []  # site paths of the pages published from the cache
+        self.site_dir = ""
+        self.cleaning = False  # site_dir is emptied for this build (`mkdocs build`)
+        self._old_site: OldSite | None = None
+        self._collecting = False  # the cycle collector was on when the build began
+        self._drawing: subprocess.Popen[str] | None = None
+        self._linking: ThreadPoolExecutor | None = None
+        self._linked: Future[Published] | None = None
+        self._keys: dict[str, str] = {}  # page source -> its cache key
+        self._cached: list[Pair] = []  # (file of the cache, its site path), not a run's
+        self._run_pages: dict[str, list[Pair]] = {}  # the cached pages of each run folder
+        self._written: list[Pair] = []  # pages rendered this build, and their cached copies
+
+    def check_places(self, docs_dir: Path, site_dir: Path) -> None:
+        """BuildError if the archive or the cache is inside the docs or the site, or the cache
+        inside the archive: a build would read what it writes."""
+        cache_dir = self.layout.root
+        for name, folder in (("archive_dir", self.archive_dir), ("cache_dir", cache_dir)):
+            if (
+                folder in (docs_dir, site_dir)
+                or docs_dir in folder.parents
+                or site_dir in folder.parents
+            ):
+                raise BuildError(f"{name} must be outside docs_dir and site_dir")
+        if cache_dir == self.archive_dir or self.archive_dir in cache_dir.parents:
+            raise BuildError(
+                f"cache_dir must be outside archive_dir ({self.archive_dir}), found {cache_dir}"
+            )
+
+    def begin(self, site_dir: str, *, cleaning: bool) -> None:
+        """Before the site generator touches `site_dir`. `cleaning`: it empties the folder
+        next (`mkdocs build`, not --dirty), ~3 s for the 130,000 files of 10,000 runs which
+        the build would link again: moved aside instead, the old site gives back each run
+        folder that holds what this build puts there (`bench.site.publish`)."""
+        self.site_dir = site_dir
+        self.cleaning = cleaning
+        if cleaning and os.path.isdir(site_dir):
+            self._old_site = OldSite(site_dir, str(self.layout.old_sites))
+
+    def plan(self, fingerprint: Fingerprint) -> Plan:
+        """Read the archive, make every page's model, and start publishing what needs no
+        rendering: the pages whose inputs are unchanged (from the cache) and the run files."""
+        # A build of 10,000 runs holds ~600,000 objects, none of them garbage until it ends:
+        # the cycle collector would scan them all again and again (~0.4 s a pass, ~2 s a build).
+        self._collecting = gc.isenabled()
+        gc.disable()
+        root = self.layout.root
+        listings = Listings(self.layout.listed, f"{self.cache.code}\0{root}\0{self.archive_dir}")
+        self.listings = listings
+        try:
+            archived = load_archive(self.archive_dir, listings)
+        except ArchiveError as error:
+            if not self.serving:
+                raise
+            self.archive_error, archived = error, []
+        code = self.codes.digest(BUILD_CODE)
+        self.pages = PageCache(
+            self.layout.pages,
+            build_fingerprint(
+                code=code,
+                theme_dirs=fingerprint.theme_dirs,
+                settings=fingerprint.settings,
+                docs=fingerprint.docs,
+            ),
+        )
+        self.site = site = site_pages(archived, self.cache, self._page_key, listings, root)
+        reuse = not self.search_all and self.archive_error is None
+        to_render = []
+        for page in site.pages.values():
+            key = page.cache_key
+            if key is not None:
+                self._keys[page.src_uri] = key
+            cached = self.pages.get(key) if reuse and key is not None else None
+            if cached is None:
+                to_render.append(page)
+                continue
+            html_path = page.src_uri.removesuffix(".md") + ".html"
+            self._cached.append((cached, html_path))
+            self.from_cache.append(html_path)
+        to_draw: list[tuple[Path, Path]] = []
+        for trends in site.trends:
+            items = trends.files(root, to_draw)
+            self._cached += [(item.source, item.site_path) for item in items]
+        if to_draw:
+            self._drawing = _draw(to_draw)
+        self._link_runs()
+        return Plan(to_render, site.data_files, site)
+
+    def _page_key(self, kind: PageKind, inputs: Sequence[str]) -> str:
+        code = self.codes.digest([kind.module], kind.templates)
+        return self.pages.key(f"{kind.name}\0{code}", *inputs)
+
+    def _link_runs(self) -> None:
+        """Linking ~100,000 run files is mostly the kernel's work: a thread does it on the
+        other core while the site generator renders the pages that are not cached."""
+        assert self.site is not None
+        folders = {run.folder for run in self.site.runs}
+        self._run_pages = defaultdict(list)
+        rest = []
+        for source, site_path in self._cached:
+            folder = "/".join(site_path.split("/", 2)[:2])
+            if folder in folders and folder != site_path:
+                self._run_pages[folder].append((source, site_path))
+            else:
+                rest.append((source, site_path))
+        self._cached = rest
+        self._linking = ThreadPoolExecutor(1, thread_name_prefix="bench-publish")
+        self._linked = self._linking.submit(
+            publish_runs,
+            self.site.runs,
+            self._run_pages,
+            self.site_dir,
+            str(self.layout.root),
+            self._old_site,
+        )
+
+    def page(self, src_uri: str) -> GeneratedPage | None:
+        return self.site.pages.get(src_uri) if self.site is not None else None
+
+    def written(self, src_uri: str, dest_uri: str, html: str) -> None:
+        """A page the site generator rendered, before it writes it at `dest_uri`: kept in the
+        cache (unless the archive is in error)."""
+        # In a --dirty build the page may still be a link to a cached page: writing into that
+        # file would write into the cache.
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(self.site_dir, dest_uri))
+        key = self._keys.get(src_uri)
+        if key is not None and self.archive_error is None:
+            self.pages.put(key, html)
+            self._written.append((self.pages.path(key), dest_uri))
+
+    def finish(self) -> None:
+        """The pages published from the cache, and each run's files (record, candidates,
+        charts), put in the site: 10,000 runs have over 100,000 of them, and a site
+        generator's handling of a file costs more than linking it. RefusedFile if the cache
+        names a file out of its folder or the site; BuildError if the charts cannot be drawn."""
+        try:
+            self._finish()
+        finally:
+            self._end()
+
+    def _finish(self) -> None:
+        if self._drawing is not None:
+            drawing, self._drawing = self._drawing, None
+            assert drawing.stderr is not None
+            with drawing.stderr:
+                errors = drawing.stderr.read()
+            if drawing.wait() != 0:
+                raise BuildError(f"drawing the trend charts failed:\n{errors}")
+        if self.site is None:
+            return
+        self.pages.save()
+        publisher = Publisher(self.site_dir, str(self.layout.root))
+        # A page written this build becomes a link to its cached copy, as it will be next time:
+        # so the next build finds its folder as it would make it, and moves it back whole.
+        for source, site_path in self._written:
+            publisher.replace(source, site_path)
+        put_all(publisher, self._cached)
+        if self._linked is not None:
+            missing, restamped = self._linked.result()
+            for run in restamped:
+                self.listings.keep(run)
+            for run in missing:  # a file deleted from the cache, or changed: made again
+                remade = self.listings.remake(self.site.sites[run.digest], self.layout.root)
+                pages = self._run_pages.get(run.folder, [])
+                put_all(publisher, [*((f.source, f.site_path) for f in remade.files), *pages])
+        self.listings.save()
+        if self._old_site is not None:  # what is left of it, deleted: nothing links it
+            self._old_site.delete()
+            self._old_site = None
+
+    def abort(self) -> None:
+        """After a failed build: the drawing process ended, the publishing thread joined."""
+        if self._drawing is not None:
+            self._drawing.kill()
+            for pipe in (self._drawing.stdin, self._drawing.stderr):
+                if pipe is not None:
+                    pipe.close()
+            self._drawing.wait()
+            self._drawing = None
+        self._end()
+
+    def _end(self) -> None:
+        if self._linking is not None:
+            self._linking.shutdown()
+            self._linking = None
+        if self.cleaning:  # `mkdocs build` ends here: its exit need not scan every object
+            gc.freeze()
+        if self._collecting:
+            gc.enable()
+            self._collecting = False
+
+
+def _draw(charts: list[tuple[Path, Path]]) -> subprocess.Popen[str]:
+    """A second process that draws these (spec, SVG) charts with vl-convert
+    (`bench.site.charts.vega`) while the build goes on; started only when there is one."""
+    command = [sys.executable, "-m", "bench.site.charts.vega"]
+    drawer = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8"
+    )
+    assert drawer.stdin is not None
+    with contextlib.suppress(BrokenPipeError):
+        drawer.stdin.write("".join(f"{spec}\0{svg}\0" for spec, svg in charts))
+        drawer.stdin.close()
+    return drawer

@@ -1,0 +1,91 @@
+"""The code that makes a page, as a digest: its modules with every module of this package they
+import, and its templates with every template they extend, include or import.
+
+A cached page is keyed by what makes it (`bench.site.pagecache`): its inputs and this digest.
+So an edit of a runner module, or of another page kind's module or template, renders no page
+again; an edit of `bench.record.analysis`, which every report reads, renders every report.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from jinja2 import Environment, meta
+
+PACKAGE = Path(__file__).resolve().parents[1]  # bench/
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+class CodeKeys:
+    """Digests of code, each module and template read once: one of these a build."""
+
+    def __init__(self, package: Path = PACKAGE, templates: Path = TEMPLATES) -> None:
+        self.package = package
+        self.templates = templates
+        self._imports: dict[str, tuple[str, ...]] = {}
+        self._uses: dict[str, tuple[str, ...]] = {}
+        self._env = Environment()
+
+    def digest(self, modules: Iterable[str], templates: Iterable[str] = ()) -> str:
+        """SHA-256 of the bytes of `modules` (dotted names) and `templates` (names under our
+        templates folder), each with all it imports, in a stable order."""
+        digest = hashlib.sha256()
+        for path in sorted(self.modules(modules)):
+            digest.update(f"{path}\0".encode() + self._file(path).read_bytes() + b"\0")
+        for name in sorted(self.templates_of(templates)):
+            digest.update(f"{name}\0".encode() + (self.templates / name).read_bytes() + b"\0")
+        return digest.hexdigest()
+
+    def modules(self, names: Iterable[str]) -> set[str]:
+        """`names` and every module of this package they import, directly or not."""
+        found: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name not in found and self._file(name).is_file():
+                found.add(name)
+                todo += self._imported(name)
+        return found
+
+    def templates_of(self, names: Iterable[str]) -> set[str]:
+        """`names` and every template of ours they extend, include or import."""
+        found: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name not in found and (self.templates / name).is_file():
+                found.add(name)
+                todo += self._used(name)
+        return found
+
+    def _file(self, module: str) -> Path:
+        parts = module.split(".")
+        if parts[0] != self.package.name:
+            return self.package / "\0"  # not ours: never a file
+        folder = self.package.joinpath(*parts[1:])
+        return folder / "__init__.py" if folder.is_dir() else folder.with_suffix(".py")
+
+    def _imported(self, module: str) -> tuple[str, ...]:
+        found = self._imports.get(module)
+        if found is None:
+            tree = ast.parse(self._file(module).read_bytes())
+            names: list[str] = []
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names += [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.append(node.module)
+                    names += [f"{node.module}.{alias.name}" for alias in node.names]
+            found = self._imports[module] = tuple(names)
+        return found
+
+    def _used(self, template: str) -> tuple[str, ...]:
+        found = self._uses.get(template)
+        if found is None:
+            source = (self.templates / template).read_text("utf-8")
+            referenced = meta.find_referenced_templates(self._env.parse(source))
+            found = self._uses[template] = tuple(n for n in referenced if n is not None)
+        return found
