@@ -5,14 +5,17 @@ the script sees the same archive), then measures, for the project's site and for
 
 - cold build: `mkdocs build` with a fresh chart cache;
 - warm build: one more run added, cache kept (the one-run-added build);
-- peak memory of the build (the build process and any workers it starts);
-- site size, largest page and the home page's size.
+- for the project, a build with nothing changed, then one after a record was edited (its
+  bytes rewritten: read, validated and rendered again);
+- peak memory of the build (the build process and any workers it starts; the build process
+  alone, from its own high-water mark after it started, not the launching script's);
+- site size, largest page, largest data file and the home page's size.
 
 The baseline is plain MkDocs with mkdocs-material building the same number of equivalent static
 pages: each run's report as hand-written Markdown of similar size, kept out of the navigation
 (`not_in_nav`), next to the same files the run page links (record, charts), plus an index page
 with one Markdown table row per run. It prints the figures, the ratios project / baseline, and
-PASS or FAIL per target.
+PASS or FAIL per target, each with the figure it judges, and exits 1 when one is missed.
 
     python benchmarks/bench_site_scale.py                      # 100 and 1,000 runs
     python benchmarks/bench_site_scale.py --sizes 100,1000,10000
@@ -65,7 +68,13 @@ COLD_RATIO_AT_RUNS = 1000
 WARM_RATIO_MAX = 1.2
 COLD_10K_MAX_S = 15 * 60
 SITE_10K_MAX_BYTES = 10**9
-SITE_WELL_UNDER = 0.6  # "well under 1 GB": at most 60 % of it, 40 % left for growth
+SITE_WELL_UNDER = 0.5  # at most half of Pages' 1 GB: 20,000 runs fit (issue 25)
+# Targets of issue 25, at 10,000 runs.
+RUN_ADDED_10K_MAX_S = 4.0
+UNCHANGED_10K_MAX_S = 3.0
+EDITED_10K_MAX_S = 4.0
+COLD_PEAK_10K_MAX_BYTES = 10**9
+FILE_MAX_BYTES = 300_000  # any page or data file, at any size
 
 SAMPLE_EVERY_S = 0.05
 MB = 10**6
@@ -243,7 +252,7 @@ class Build:
     wall_s: float
     cpu_s: float  # user + system, the build's process and the workers it started
     peak_rss_bytes: int  # the build's process tree, summed, sampled every SAMPLE_EVERY_S
-    max_rss_bytes: int  # the largest single process (getrusage of the waited child)
+    max_rss_bytes: int  # the build process alone: its high-water mark (VmHWM) since exec
     load_1m: float  # the machine's load average when the build started
 
 
@@ -256,6 +265,8 @@ class SiteSize:
     search_index_bytes: int
     mean_page_bytes: int
     home_page_bytes: int = 0  # index.html: 0 in figures saved before it was measured
+    largest_file: str = ""  # the largest data file (not a page, the theme's or the search's)
+    largest_file_bytes: int = 0
 
 
 @dataclass
@@ -264,6 +275,8 @@ class Measured:
     cold: Build
     warm: Build
     size: SiteSize
+    unchanged: Build | None = None  # nothing changed since the warm build (the project only)
+    edited: Build | None = None  # one record's bytes rewritten since (the project only)
 
 
 @dataclass
@@ -286,13 +299,14 @@ def mkdocs_build(project: Path) -> Build:
         sampler.start()
         _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not a running max
         wall_s = time.perf_counter() - start
+        cpu_s = usage.ru_utime + usage.ru_stime
         child.returncode = os.waitstatus_to_exitcode(status)
         sampler.stop()
+        del usage  # its ru_maxrss keeps the launching script's size across exec: not used
         if child.returncode != 0:
             log.seek(0)
             raise SystemExit(f"mkdocs build failed in {project}:\n{log.read()}")
-    cpu_s = usage.ru_utime + usage.ru_stime
-    return Build(wall_s, cpu_s, sampler.peak_bytes, usage.ru_maxrss * 1024, load_1m)
+    return Build(wall_s, cpu_s, sampler.peak_bytes, sampler.main_peak_bytes, load_1m)
 
 
 class _TreeSampler(threading.Thread):
@@ -302,11 +316,13 @@ class _TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.peak_bytes = 0
+        self.main_peak_bytes = 0  # the process's own high-water mark, reset by its exec
         self._done = threading.Event()
 
     def run(self) -> None:
         while not self._done.wait(SAMPLE_EVERY_S):
             self.peak_bytes = max(self.peak_bytes, sum(_rss_bytes(p) for p in _tree(self.pid)))
+            self.main_peak_bytes = max(self.main_peak_bytes, _hwm_bytes(self.pid))
 
     def stop(self) -> None:
         self._done.set()
@@ -335,15 +351,29 @@ def _rss_bytes(pid: int) -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
+def _hwm_bytes(pid: int) -> int:
+    """The process's peak resident size since it started its program (VmHWM)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return int(found.group(1)) * 1024 if found else 0
+
+
 def site_size(site: Path) -> SiteSize:
     total = count = 0
     pages: list[tuple[int, str]] = []
+    data: list[tuple[int, str]] = [(0, "")]
     for path in _walk(site):
         size = path.stat().st_size
         total += size
         count += 1
+        where = str(path.relative_to(site))
         if path.suffix == ".html":
-            pages.append((size, str(path.relative_to(site))))
+            pages.append((size, where))
+        elif not where.startswith(("assets/javascripts/", "assets/stylesheets/", "search/")):
+            data.append((size, where))
     search = site / "search" / "search_index.json"
     largest = max(pages)
     return SiteSize(
@@ -354,6 +384,8 @@ def site_size(site: Path) -> SiteSize:
         search_index_bytes=search.stat().st_size if search.exists() else 0,
         mean_page_bytes=sum(p[0] for p in pages) // len(pages),
         home_page_bytes=(site / "index.html").stat().st_size,
+        largest_file=max(data)[1],
+        largest_file_bytes=max(data)[0],
     )
 
 
@@ -402,11 +434,24 @@ def measure(runs: int, seed: int, workdir: Path, search_run_pages: bool = False)
         index + "\n" + baseline_index_rows([*records, extra]), encoding="utf-8"
     )
     baseline_warm = mkdocs_build(baseline)
+    _say(f"[{runs} runs] project: nothing changed …")
+    project_unchanged = mkdocs_build(project)
+    _say(f"[{runs} runs] project: a record edited …")
+    edit_record(project / "archive", records[len(records) // 2])
+    project_edited = mkdocs_build(project)
     return Row(
         runs,
-        Measured(runs, project_cold, project_warm, project_size),
+        Measured(runs, project_cold, project_warm, project_size, project_unchanged, project_edited),
         Measured(runs, baseline_cold, baseline_warm, baseline_size),
     )
+
+
+def edit_record(archive: Path, record: RunRecord) -> None:
+    """The record's file rewritten with other indentation: the same run, other bytes, so the
+    build reads, validates and renders it again, as after an edit."""
+    path = archive / record.benchmark_id / record.run_id / RECORD_FILENAME
+    data = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 def _say(text: str) -> None:
@@ -468,7 +513,6 @@ def verdicts(rows: list[Row]) -> list[Verdict]:
 
 
 HOME_PAGE_MAX_BYTES = 300_000
-RUN_ADDED_10K_MAX_S = 10.0
 
 
 def _browse_verdicts(rows: list[Row]) -> list[Verdict]:
@@ -483,17 +527,58 @@ def _browse_verdicts(rows: list[Row]) -> list[Verdict]:
         for row in rows
         if row.project.size.home_page_bytes
     ]
-    big = next((r for r in rows if r.runs == 10_000), None)
-    found.append(
-        Verdict("one run added to 10,000 builds in <= 10 s", None, "10,000 not run")
-        if big is None
-        else Verdict(
-            "one run added to 10,000 builds in <= 10 s",
-            big.project.warm.wall_s <= RUN_ADDED_10K_MAX_S,
-            f"{big.project.warm.wall_s:.1f}s (baseline: {big.baseline.warm.wall_s:.1f}s)",
+    for row in rows:
+        size = row.project.size
+        found.append(
+            Verdict(
+                f"no page over 300 kB at {row.runs:,} runs",
+                size.largest_page_bytes <= FILE_MAX_BYTES,
+                f"{size.largest_page_bytes / 1000:.0f} kB, {size.largest_page}",
+            )
         )
-    )
-    return found
+        found.append(
+            Verdict(
+                f"no data file over 300 kB at {row.runs:,} runs",
+                size.largest_file_bytes <= FILE_MAX_BYTES if size.largest_file else None,
+                f"{size.largest_file_bytes / 1000:.0f} kB, {size.largest_file}"
+                if size.largest_file
+                else "not measured",
+            )
+        )
+    return found + _at_10k_verdicts(rows)
+
+
+def _at_10k_verdicts(rows: list[Row]) -> list[Verdict]:
+    """Issue 25's targets at 10,000 runs: judged there; at a smaller size the figure is shown,
+    not judged."""
+    largest = max(rows, key=lambda r: r.runs)
+    judged = largest.runs == 10_000
+    where = "" if judged else f" (at {largest.runs:,} runs, not judged)"
+    p = largest.project
+
+    def seconds(target: str, build: Build | None, limit_s: float) -> Verdict:
+        if build is None:
+            return Verdict(target, None, "not measured")
+        return Verdict(
+            target, build.wall_s <= limit_s if judged else None, f"{build.wall_s:.1f}s{where}"
+        )
+
+    return [
+        seconds("one run added to 10,000 builds in <= 4 s", p.warm, RUN_ADDED_10K_MAX_S),
+        seconds("nothing changed in 10,000 builds in <= 3 s", p.unchanged, UNCHANGED_10K_MAX_S),
+        seconds("a record edited in 10,000 builds in <= 4 s", p.edited, EDITED_10K_MAX_S),
+        Verdict(
+            "cold build of 10,000 peaks at <= 1 GB",
+            p.cold.peak_rss_bytes <= COLD_PEAK_10K_MAX_BYTES if judged else None,
+            f"{_mb(p.cold.peak_rss_bytes)} (build process alone {_mb(p.cold.max_rss_bytes)})"
+            f"{where}",
+        ),
+        Verdict(
+            "mkdocs serve shows its first page no later than a no-change build",
+            None,
+            "not measured by this script",
+        ),
+    ]
 
 
 def _memory_verdicts(rows: list[Row]) -> list[Verdict]:
@@ -516,7 +601,7 @@ def _memory_verdicts(rows: list[Row]) -> list[Verdict]:
 
 
 def _size_verdict(rows: list[Row]) -> Verdict:
-    target = f"site for 10,000 runs well under 1 GB (<= {SITE_WELL_UNDER:g} GB)"
+    target = f"site for 10,000 runs <= {SITE_WELL_UNDER:g} GB"
     limit = SITE_10K_MAX_BYTES * SITE_WELL_UNDER
     largest = max(rows, key=lambda r: r.runs)
     if largest.runs == 10_000:
@@ -532,12 +617,16 @@ def _mb(size: float) -> str:
     return f"{size / 10**6:,.0f} MB"
 
 
+def _s(build: Build | None) -> str:
+    return f"{build.wall_s:.1f}" if build is not None else "-"
+
+
 def table(rows: list[Row]) -> str:
     """Times in seconds (wall, then CPU of the build and its workers); MB = 10^6 bytes."""
     head = (
         f"{'runs':>6} {'site':<8} {'cold':>7} {'cpu':>6} {'warm':>7} {'cpu':>6} {'load':>5} "
         f"{'peak MB':>8} {'main MB':>8} {'site MB':>8} {'files':>7} {'search MB':>9} "
-        f"{'page kB':>8} {'home kB':>8} {'largest page':>14}"
+        f"{'page kB':>8} {'home kB':>8} {'largest page':>14} {'same':>6} {'edit':>6}"
     )
     lines = [head, "-" * len(head)]
     for row in rows:
@@ -549,7 +638,8 @@ def table(rows: list[Row]) -> str:
                 f"{m.size.total_bytes / MB:>8.1f} {m.size.files:>7} "
                 f"{m.size.search_index_bytes / MB:>9.1f} {m.size.mean_page_bytes / 1000:>8.1f} "
                 f"{m.size.home_page_bytes / 1000:>8.0f} "
-                f"{m.size.largest_page_bytes / 1000:>11.0f} kB  {m.size.largest_page}"
+                f"{m.size.largest_page_bytes / 1000:>11.0f} kB  {m.size.largest_page} "
+                f"{_s(m.unchanged):>6} {_s(m.edited):>6}"
             )
         p, b = row.project, row.baseline
         lines.append(
@@ -611,8 +701,16 @@ def measure_all(
 
 def read_rows(path: Path) -> list[Row]:
     def measured(data: dict[str, Any]) -> Measured:
+        def build(name: str) -> Build | None:
+            return Build(**data[name]) if data.get(name) else None
+
         return Measured(
-            data["runs"], Build(**data["cold"]), Build(**data["warm"]), SiteSize(**data["size"])
+            data["runs"],
+            Build(**data["cold"]),
+            Build(**data["warm"]),
+            SiteSize(**data["size"]),
+            build("unchanged"),
+            build("edited"),
         )
 
     return [

@@ -21,6 +21,8 @@ from tests.support.sitebuild import (
     page_text,
 )
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 SEED = REPO / "archive" / SEED_RUN / "run.json"
 
 

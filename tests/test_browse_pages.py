@@ -21,6 +21,8 @@ from tests.support.sitebuild import build_site, make_project, page_text
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 BENCH = "synthetic-codegen"
 # 60 runs over three months, more than the home page lists; the last one, on lab-1 like the
 # one before it, has mid:3b pass every check on each of six repeats: a clear rise (+30 on all

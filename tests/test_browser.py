@@ -19,6 +19,8 @@ from tests.support.sitebuild import SEED_RUN, build_site, make_project
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 SEED_REPORT = f"{SEED_RUN}/report.html"
 BACK_LINK = "back to all benchmarks"
 

@@ -28,6 +28,8 @@ from bench.site.charts.svg import draw_svg
 from tests.support.records import make_record, make_series, write_archive
 from tests.support.sitebuild import build_site, make_project, mkdocs_build
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 SERIES_RUNS = 12
 
 Tree = dict[str, tuple[str, int, str]]  # path -> (kind, mtime_ns, sha256 of a file's bytes)

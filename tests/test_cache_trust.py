@@ -23,6 +23,8 @@ from bench.site.publish import OldSite, Publisher, RefusedFile
 from tests.support.records import make_series, write_archive
 from tests.support.sitebuild import build_site, make_project, mkdocs_build
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 SCRIPT = "<script>alert('planted')</script>"
 SECRET = "not-for-the-site-7f3a9c"
 

@@ -13,6 +13,8 @@ import pytest
 
 from tests.support.runs import REPO
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 CPU_BOUND_S = 0.3
 # What `bench` must not import before a subcommand runs: each costs tens to hundreds of ms.
 HEAVY = (

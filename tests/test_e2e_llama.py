@@ -28,6 +28,8 @@ if importlib.util.find_spec("llama_cpp") is None:
 
 from fakes.llama_server import LlamaServer, running_llama_server
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 MAX_TOKENS = 200  # enough for a start of the script; keeps two calls to a minute on 2 CPUs
 
 

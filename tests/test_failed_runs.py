@@ -19,6 +19,8 @@ from tests.support.sitebuild import build_in_process, make_project, page_text
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 LONG_LABEL = "hf.co/bartowski/Qwen2.5-Coder-14B-Instruct-GGUF:Q4_K_M"
 HOST = {
     "cpu_model": "AMD Ryzen 7 5800X 8-Core Processor",

@@ -35,6 +35,8 @@ from tests.support.sitebuild import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 SEED = json.loads((REPO / "archive" / SEED_RUN / "run.json").read_text(encoding="utf-8"))
 BENCHMARK = SEED["benchmark_id"]
 HOSTILE_SVG = (

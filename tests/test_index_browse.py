@@ -25,6 +25,8 @@ from tests.support.sitebuild import REPO, build_site, make_project
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 RECORDS = two_benchmarks()
 SCRIPT = "assets/bench/index.js"
 # A URL that leaves the machine; XML namespace names are identifiers, never fetched.

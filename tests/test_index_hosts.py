@@ -34,6 +34,8 @@ from tests.test_index_browse import parse_index
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 GIB = 2**30
 RYZEN = "AMD Ryzen 9 7950X"
 INTEL = "Intel Core i7-12700"

@@ -15,6 +15,8 @@ from mkdocs.config import load_config
 
 from tests.support.sitebuild import SEED_RUN, build_site, make_project
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 # The only hosts a page may link to, each with why. Nothing is loaded from them: a reader
 # who clicks leaves the site on purpose.
 EXTERNAL_ALLOWED = {

@@ -148,3 +148,36 @@ def test_scripts_test_says_what_it_installs_and_that_it_is_still_at_it(
     assert f"pip exited with status {llama_status} after" in said
     # A failed install stops the script with pip's status; else it goes on, to ruff (exit 7).
     assert done.returncode == (llama_status or 7)
+
+
+def test_scripts_test_fast_installs_no_extra_and_runs_the_tests_not_marked_slow(
+    tmp_path: Path,
+) -> None:
+    project, out, env = _fake_project(tmp_path, 0)
+    bin_ = project / ".venv" / "bin"
+    called = tmp_path / "called.txt"
+    for tool in ("ruff", "mypy", "python"):
+        (bin_ / tool).write_text(
+            f'#!/usr/bin/env bash\necho "{tool} $*" >> "{called}"\n', encoding="utf-8"
+        )
+        (bin_ / tool).chmod(0o755)
+
+    with out.open("w") as stdout:
+        done = subprocess.run(
+            [str(project / "scripts" / "test"), "--fast", "-x"],
+            stdout=stdout,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+
+    assert done.returncode == 0
+    assert "llama" not in out.read_text(encoding="utf-8")
+    calls = called.read_text(encoding="utf-8").splitlines()
+    assert not any("llama" in call for call in calls)
+    assert calls[-4:] == [
+        "ruff check .",
+        "ruff format --check .",
+        "mypy ",
+        "python -m pytest -m not slow -x",
+    ]

@@ -16,6 +16,8 @@ from ruamel.yaml import YAML
 
 from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 WORKFLOW = REPO / ".github" / "workflows" / "pages.yml"
 # Git reads only the test repository's own config: no global or system settings, no prompts.
 GIT_ENV = {

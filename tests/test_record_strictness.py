@@ -23,6 +23,8 @@ from bench.record.strictjson import MAX_DEPTH
 from scripts.export_schema import V1
 from tests.support.sitebuild import REPO, SEED_RUN, make_project, mkdocs_build
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 SEED_TEXT = (REPO / "archive" / SEED_RUN / "run.json").read_text(encoding="utf-8")
 VALIDATOR = Draft202012Validator(json.loads(V1.read_text(encoding="utf-8")))  # the seed's
 NUMBER = "__number__"  # a placeholder for a number token json.dumps cannot write

@@ -40,6 +40,8 @@ from tests.support.sitebuild import (
     page_text,
 )
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 MERGE = ("merge_overlaps_expected_windows",)
 
 

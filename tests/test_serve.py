@@ -19,6 +19,8 @@ from tests.support.sitebuild import SEED_RUN, ServeLog, make_project
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 BOUND_S = 90.0  # the whole wait for a (re)build; the test ends by itself
 
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
+import os
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 from bench.record.archive import load_archive
 from bench.record.schema import METHODOLOGY_VERSION, RunStatus
 from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project
+
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
 
 RUNS = 60
 
@@ -89,3 +95,49 @@ def test_run_pages_stay_out_of_the_search_index_unless_asked(
     run_page = f"{SEED_RUN}/report.html"
     assert (run_page in pages) is searched
     assert 'id="failure-hotspots"' in (site / run_page).read_text(encoding="utf-8")
+
+
+def _row(scale: ModuleType, runs: int, *, page_bytes: int, unchanged_s: float) -> Any:
+    def build(wall_s: float) -> Any:
+        return scale.Build(wall_s, wall_s, 400 * 10**6, 300 * 10**6, 1.0)
+
+    def measured(unchanged: Any) -> Any:
+        size = scale.SiteSize(400 * 10**6, 1000, "a/models/m.html", page_bytes, 0, 20_000, 50_000)
+        size.largest_file, size.largest_file_bytes = "a/runs.js", 120_000
+        return scale.Measured(runs, build(300.0), build(3.5), size, unchanged, build(3.9))
+
+    return scale.Row(runs, measured(build(unchanged_s)), measured(None))
+
+
+def test_the_scale_script_prints_each_figure_with_its_target_and_fails_on_a_miss(
+    scale: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    figures = tmp_path / "figures.json"
+    rows = [_row(scale, 10_000, page_bytes=200_000, unchanged_s=2.5)]
+    figures.write_text(json.dumps([dataclasses.asdict(r) for r in rows]), encoding="utf-8")
+    assert scale.main(["--report", str(figures)]) == 0
+    said = capsys.readouterr().out
+    assert "PASS  nothing changed in 10,000 builds in <= 3 s: 2.5s" in said
+    assert "PASS  one run added to 10,000 builds in <= 4 s: 3.5s" in said
+    assert "PASS  no page over 300 kB at 10,000 runs: 200 kB, a/models/m.html" in said
+    assert "PASS  cold build of 10,000 peaks at <= 1 GB: 400 MB" in said
+    rows = [_row(scale, 10_000, page_bytes=543_000, unchanged_s=5.9)]
+    figures.write_text(json.dumps([dataclasses.asdict(r) for r in rows]), encoding="utf-8")
+    assert scale.main(["--report", str(figures)]) == 1
+    said = capsys.readouterr().out
+    assert "FAIL  nothing changed in 10,000 builds in <= 3 s: 5.9s" in said
+    assert "FAIL  no page over 300 kB at 10,000 runs: 543 kB, a/models/m.html" in said
+
+
+def test_the_scale_script_counts_the_build_process_alone(scale: ModuleType) -> None:
+    """Its own high-water mark since its exec, not the launching process's size at fork."""
+    ballast = b"x" * (200 * 10**6)  # this process: 200 MB more, resident
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1)"])
+    sampler = scale._TreeSampler(child.pid)
+    sampler.start()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    sampler.stop()
+    assert usage.ru_maxrss * 1024 > len(ballast)  # what getrusage says: the fork's size
+    assert 0 < sampler.main_peak_bytes < 50 * 10**6
+    assert scale._hwm_bytes(2**22 + 1) == 0  # no such process

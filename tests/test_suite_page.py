@@ -22,6 +22,8 @@ from bench.site.sure import mean_score
 from tests.support.records import CHECKS, COMPILE, evaluation, make_record, write_run
 from tests.support.sitebuild import SEED_RUN, build_site, make_project, page_text
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 TASKS = ("he-0", "he-1", "he-2", "he-3")
 HOSTILE = "<script>alert('title')</script>"
 CODE = "print('</code></pre><script>alert(\"code\")</script>')\n"

@@ -20,6 +20,8 @@ from bench.site.trends import TrendRun, trends_for, trends_page
 from tests.support.records import direct, make_series, record, sample, write_archive
 from tests.support.sitebuild import REPO, SEED_RUN, build_in_process, make_project, page_text
 
+pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
+
 TOC_LINK = re.compile(r'<a href="#([^"]+)" class="md-nav__link">')
 SECTION = re.compile(r'<section class="bench-section" id="([^"]+)"')
 BENCHMARK = "synthetic-codegen"

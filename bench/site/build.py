@@ -87,6 +87,7 @@ class SiteBuild:
         self.cache = BuildCache(self.layout.templates)
         self.env: Environment = environment(template_dirs)
         self.codes = CodeKeys()
+        self._kind_codes: dict[str, str] = {}  # kind name -> the digest of its code
         self.archive_error: ArchiveError | None = None
         self.site: SitePages | None = None
         self.from_cache: list[str] = []  # site paths of the pages published from the cache
@@ -178,7 +179,9 @@ class SiteBuild:
         return Plan(to_render, site.data_files, site)
 
     def _page_key(self, kind: PageKind, inputs: Sequence[str]) -> str:
-        code = self.codes.digest([kind.module], kind.templates)
+        code = self._kind_codes.get(kind.name)
+        if code is None:
+            code = self._kind_codes[kind.name] = self.codes.digest([kind.module], kind.templates)
         return self.pages.key(f"{kind.name}\0{code}", *inputs)
 
     def _link_runs(self) -> None:
