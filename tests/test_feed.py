@@ -40,6 +40,7 @@ def _stamp(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
 
 
+@pytest.mark.slow
 def test_the_feed_is_atom_with_what_a_reader_requires(feed: ET.Element) -> None:
     assert feed.tag == f"{ATOM}feed"
     assert _text(feed, "id").startswith("urn:uuid:")
@@ -51,6 +52,7 @@ def test_the_feed_is_atom_with_what_a_reader_requires(feed: ET.Element) -> None:
     assert _text(feed.find(f"{ATOM}author"), "name")  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_entries_are_the_runs_newest_first(feed: ET.Element) -> None:
     entries = feed.findall(f"{ATOM}entry")
     by_date = sorted(RECORDS, key=lambda r: r.started_at, reverse=True)
@@ -63,6 +65,7 @@ def test_entries_are_the_runs_newest_first(feed: ET.Element) -> None:
         assert _stamp(_text(entry, "published")) == record.started_at
 
 
+@pytest.mark.slow
 def test_each_entry_links_its_built_report(feed: ET.Element, site: Path) -> None:
     for entry in feed.findall(f"{ATOM}entry"):
         (link,) = entry.findall(f"{ATOM}link")
@@ -73,6 +76,7 @@ def test_each_entry_links_its_built_report(feed: ET.Element, site: Path) -> None
         assert href.endswith(f"/{_text(entry, 'title').rpartition(' · ')[2]}/report.html")
 
 
+@pytest.mark.slow
 def test_entry_summary_is_the_index_figures(feed: ET.Element) -> None:
     record = RECORDS[-1]
     entry = IndexEntry.of(RunAnalysis(record))
@@ -85,6 +89,7 @@ def test_entry_summary_is_the_index_figures(feed: ET.Element) -> None:
     assert entry.best_direct == "Big 8B (85)"  # the model's label, its one display name
 
 
+@pytest.mark.slow
 def test_the_index_page_links_the_feed(site: Path) -> None:
     index = (site / "index.html").read_text(encoding="utf-8")
     assert '<a rel="alternate" type="application/atom+xml" href="feed.xml">' in index

@@ -105,6 +105,7 @@ def test_a_higher_mean_the_interval_does_not_support_is_no_quality_win() -> None
     assert run.quality_wins == 0
 
 
+@pytest.mark.slow
 def test_one_task_asked_once_says_once_that_it_has_no_error_bars(tmp_path: Path) -> None:
     one = make_record(models=("tiny:0.5b", "big:8b"), pairs=())
     suite = make_record(

@@ -168,6 +168,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_in_process(make_project(tmp, write_archive(tmp / "archive", [ON, OFF])))
 
 
+@pytest.mark.slow
 def test_the_run_page_shows_the_chart_and_publishes_its_svg_and_spec(site: Path) -> None:
     page = site / report_path(ON)
     html = page.read_text(encoding="utf-8")
@@ -196,6 +197,7 @@ def test_the_run_page_shows_the_chart_and_publishes_its_svg_and_spec(site: Path)
     assert f"big:7b direct model {big_score} 60.2s (60.0s–60.3s) 6.2 pts below" in text
 
 
+@pytest.mark.slow
 def test_the_verdict_is_on_the_page_with_the_figures_of_the_chart(site: Path) -> None:
     on = page_text((site / report_path(ON)).read_text(encoding="utf-8"))
     off = page_text((site / report_path(OFF)).read_text(encoding="utf-8"))

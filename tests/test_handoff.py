@@ -85,6 +85,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_in_process(make_project(tmp, write_archive(tmp / "archive", [FIXES])))
 
 
+@pytest.mark.slow
 def test_the_page_shows_the_outcomes_and_the_seed_page_does_not(site: Path) -> None:
     html = (site / report_path(FIXES)).read_text(encoding="utf-8")
     text = page_text(html)

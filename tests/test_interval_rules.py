@@ -74,6 +74,7 @@ def kind(name: str) -> str:
     return "index" if name == "index.html" else "benchmark"
 
 
+@pytest.mark.slow
 def test_every_interval_is_bounded_holds_its_point_and_is_named(site: Path) -> None:
     seen: Counter[str] = Counter()
     for name, text in pages(site).items():
@@ -104,6 +105,7 @@ def test_every_interval_is_bounded_holds_its_point_and_is_named(site: Path) -> N
         assert seen[page_kind] > 0, f"no interval checked on a {page_kind} page"
 
 
+@pytest.mark.slow
 def test_too_few_samples_say_so_instead_of_an_interval(site: Path) -> None:
     texts = pages(site)
     # one task asked twice, each answer the same as the other: said so, never `100 (100–100)`

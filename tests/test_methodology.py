@@ -18,6 +18,7 @@ def methodology(tmp_path_factory: pytest.TempPathFactory) -> str:
     return (site / "methodology.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_every_check_of_the_task_is_documented_with_its_weight(methodology: str) -> None:
     task = get_task("deployment_window_analyzer")
     section = methodology[methodology.index("deployment_window_analyzer</code> (methodology") :]
@@ -31,6 +32,7 @@ def test_every_check_of_the_task_is_documented_with_its_weight(methodology: str)
     assert [c.name for c in task.checks if c.gate] == ["python_compile"]
 
 
+@pytest.mark.slow
 def test_page_states_the_current_version_and_its_changelog(methodology: str) -> None:
     text = page_text(methodology)
     assert f"Current methodology version: {METHODOLOGY_VERSION}." in text

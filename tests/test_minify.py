@@ -44,6 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site(project)
 
 
+@pytest.mark.slow
 def test_built_pages_have_no_indented_lines_outside_code(site: Path) -> None:
     pages = [site / SEED_RUN / "report.html", site / "index.html", site / "methodology.html"]
     for page in pages:
@@ -52,6 +53,7 @@ def test_built_pages_have_no_indented_lines_outside_code(site: Path) -> None:
         assert not re.search(r"\n[ \t]", outside), page.name
 
 
+@pytest.mark.slow
 def test_code_blocks_keep_their_indentation(site: Path) -> None:
     html = (site / "guide.html").read_text(encoding="utf-8")
     code = re.search(r"<pre\b.*?</pre>", html, flags=re.S)

@@ -66,10 +66,12 @@ def sentences(line: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.?])\s+(?=[A-Z←])", line) if s]
 
 
+@pytest.mark.slow
 def test_page_is_at_the_old_path(site: Path) -> None:
     assert (site / SEED_RUN / "report.html").is_file()
 
 
+@pytest.mark.slow
 def test_every_sentence_and_figure_of_the_seed_is_on_the_page(report_html: str) -> None:
     text = page_text(report_html)
     rows = joined_rows(report_html)
@@ -83,6 +85,7 @@ def test_every_sentence_and_figure_of_the_seed_is_on_the_page(report_html: str) 
     assert missing == []
 
 
+@pytest.mark.slow
 def test_table_rows_match_the_seed_cell_for_cell(report_html: str) -> None:
     rows = joined_rows(report_html)
     for expected in (
@@ -96,6 +99,7 @@ def test_table_rows_match_the_seed_cell_for_cell(report_html: str) -> None:
         assert expected in rows
 
 
+@pytest.mark.slow
 def test_sections_come_in_the_seed_order(report_html: str) -> None:
     text = page_text(report_html)
     order = [
@@ -117,11 +121,13 @@ def test_sections_come_in_the_seed_order(report_html: str) -> None:
     assert positions == sorted(positions)
 
 
+@pytest.mark.slow
 def test_unknown_candidate_sources_are_said_not_linked(report_html: str) -> None:
     assert "deployment_window_analyzer.py (source not archived)" in page_text(report_html)
     assert 'href="deployment_window_analyzer.py"' not in report_html
 
 
+@pytest.mark.slow
 def test_banner_links_methodology_and_index(site: Path, report_html: str) -> None:
     assert 'href="../../methodology.html">/methodology.html</a>' in report_html
     assert 'href="../../index.html">← back to all benchmarks</a>' in report_html
@@ -132,6 +138,7 @@ def test_banner_links_methodology_and_index(site: Path, report_html: str) -> Non
     assert "python_compile" in methodology and "inferred" in methodology.lower()
 
 
+@pytest.mark.slow
 def test_charts_are_svg_files_with_downloadable_specs(site: Path, report_html: str) -> None:
     charts = site / SEED_RUN / "charts"
     for name in ("direct-score", "direct-wall", "cascade-score", "cascade-wall"):
@@ -148,6 +155,7 @@ def test_charts_are_svg_files_with_downloadable_specs(site: Path, report_html: s
     assert "0.6B" in axis and "1.5B" in axis
 
 
+@pytest.mark.slow
 def test_raw_record_is_published_and_linked(site: Path, report_html: str) -> None:
     assert 'href="run.json" download' in report_html
     published = json.loads((site / SEED_RUN / "run.json").read_text(encoding="utf-8"))
@@ -155,12 +163,14 @@ def test_raw_record_is_published_and_linked(site: Path, report_html: str) -> Non
     assert published == archived
 
 
+@pytest.mark.slow
 def test_check_matrix_shows_skipped_after_failed_gate(report_html: str) -> None:
     rows = {row[0]: row[1:] for row in _rows(report_html) if row}
     assert rows["qwen3:0.6b"][:2] == ["✗ failed", "– skipped"]
     assert rows["qwen2.5-coder:1.5b"][-1] == "50"
 
 
+@pytest.mark.slow
 def test_index_lists_and_links_the_seed_run(site: Path) -> None:
     index = (site / "index.html").read_text(encoding="utf-8")
     assert f'href="{SEED_RUN}/report.html"' in index
@@ -175,6 +185,7 @@ def test_index_lists_and_links_the_seed_run(site: Path) -> None:
     assert 'href="methodology.html"' in index
 
 
+@pytest.mark.slow
 def test_run_pages_stay_out_of_the_sidebar(site: Path) -> None:
     methodology = (site / "methodology.html").read_text(encoding="utf-8")
     assert "report.html" not in methodology

@@ -56,6 +56,7 @@ def _run_folders(site: Path) -> list[Path]:
     return sorted(p.parent for p in site.rglob("report.html"))
 
 
+@pytest.mark.slow
 def test_a_build_without_mkdocs_publishes_each_run_page_and_file(
     archive: Path, tmp_path: Path
 ) -> None:
@@ -70,6 +71,7 @@ def test_a_build_without_mkdocs_publishes_each_run_page_and_file(
     assert sum(src.endswith("/compare.md") for src in rendered) == 2
 
 
+@pytest.mark.slow
 def test_a_second_build_renders_only_the_pages_in_the_search(archive: Path, tmp_path: Path) -> None:
     cache, site = tmp_path / "cache", tmp_path / "site"
     _build(archive, cache, site)
@@ -79,6 +81,7 @@ def test_a_second_build_renders_only_the_pages_in_the_search(archive: Path, tmp_
     assert {p: p.read_bytes() for p in site.rglob("*.html")} == before
 
 
+@pytest.mark.slow
 def test_a_run_added_renders_its_pages_and_the_listings_not_the_other_runs(
     tmp_path: Path,
 ) -> None:
@@ -92,6 +95,7 @@ def test_a_run_added_renders_its_pages_and_the_listings_not_the_other_runs(
     assert runs == {series[3].run_id}
 
 
+@pytest.mark.slow
 def test_the_old_site_gives_back_each_run_folder_whole_and_is_deleted(
     archive: Path, tmp_path: Path
 ) -> None:
@@ -104,6 +108,7 @@ def test_the_old_site_gives_back_each_run_folder_whole_and_is_deleted(
     assert not (cache / "old-sites").exists()
 
 
+@pytest.mark.slow
 def test_nothing_changed_starts_no_drawing_process(archive: Path, tmp_path: Path) -> None:
     cache, site = tmp_path / "cache", tmp_path / "site"
     _build(archive, cache, site)
@@ -181,6 +186,7 @@ def test_the_page_cache_gives_back_only_the_bytes_it_wrote(tmp_path: Path) -> No
     assert PageCache(tmp_path, "fingerprint").get(key) is None
 
 
+@pytest.mark.slow
 def test_listings_kept_are_read_back_without_analysing_a_record(
     archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -236,6 +242,7 @@ def test_the_plugin_hooks_hold_no_build_state() -> None:
 
 
 def test_mkdocs_build_twice_on_the_command_line_reuses_the_old_site(tmp_path: Path) -> None:
+    """The one real build of `scripts/test --fast`: not marked slow."""
     archive = write_archive(tmp_path / "archive", make_series(2))
     project = make_project(tmp_path, archive)
     first = mkdocs_build(project)

@@ -171,6 +171,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site(make_project(tmp, write_archive(tmp / "archive", two_benchmarks())))
 
 
+@pytest.mark.slow
 def test_every_point_links_an_existing_run_page(site: Path, trends: BenchmarkTrends) -> None:
     folder = site / "synthetic-codegen"
     for chart in trends.charts:
@@ -182,6 +183,7 @@ def test_every_point_links_an_existing_run_page(site: Path, trends: BenchmarkTre
         assert point["encoding"]["href"]["field"] == "href"
 
 
+@pytest.mark.slow
 def test_the_drawn_charts_keep_their_links(site: Path) -> None:
     folder = site / "synthetic-codegen"
     for metric in METRICS:
@@ -196,6 +198,7 @@ def test_the_drawn_charts_keep_their_links(site: Path) -> None:
         assert f"methodology v{METHODOLOGY_VERSION}" in svg
 
 
+@pytest.mark.slow
 def test_the_trends_page_embeds_charts_and_lists_the_change(site: Path) -> None:
     page = (site / "synthetic-codegen" / "trends.html").read_text(encoding="utf-8")
     for metric in METRICS:
