@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.site import listed as listed_module
-from bench.site.build import Fingerprint, SiteBuild
+from bench.site.build import Fingerprint, SiteBuild, build_code
 from bench.site.codekey import PACKAGE, CodeKeys
 from bench.site.kinds import page_kinds
 from bench.site.listed import Listings
@@ -137,8 +137,10 @@ def _code_copy(tmp_path: Path) -> Path:
 
 
 def _kind_codes(package: Path) -> dict[str, str]:
+    """Each kind's code, with the code every page passes through: what keys its pages."""
     keys = CodeKeys(package, package / "site" / "templates")
-    return {k.name: keys.digest([k.module], k.templates) for k in page_kinds()}
+    every = build_code(keys)
+    return {k.name: every + keys.digest([k.module], k.templates) for k in page_kinds()}
 
 
 def _append(path: Path, text: str) -> None:
@@ -157,6 +159,8 @@ def test_a_page_is_keyed_by_its_kinds_code_not_the_whole_package(tmp_path: Path)
     assert "model" in changed and "report" not in changed and "task" not in changed
     _append(package / "site" / "templates" / "bench" / "base" / "task.html", "\n")
     assert {name for name, code in _kind_codes(package).items() if code != after[name]} == {"task"}
+    _append(package / "site" / "mkdocs_plugin.py", "\n# every page passes through it\n")
+    assert all(code != after[name] for name, code in _kind_codes(package).items())
 
 
 def test_code_keys_follow_imports_and_template_includes() -> None:

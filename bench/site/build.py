@@ -40,7 +40,14 @@ from bench.site.render import environment
 from bench.site.sitepages import SitePages, site_pages
 
 # The code every page passes through besides its kind's: a change renders every page again.
+# Their own bytes: what they import (every kind, through the site's data) is not all pages'.
 BUILD_CODE = ("bench.site.build", "bench.site.mkdocs_plugin", "bench.site.minify")
+RENDER_CODE = ("bench.site.render",)  # every body's environment, with all it imports
+
+
+def build_code(codes: CodeKeys) -> str:
+    """The digest of the code every page passes through besides its kind's."""
+    return codes.digest(BUILD_CODE, imports=False) + codes.digest(RENDER_CODE)
 
 
 class BuildError(Exception):
@@ -145,7 +152,7 @@ class SiteBuild:
             if not self.serving:
                 raise
             self.archive_error, archived = error, []
-        code = self.codes.digest(BUILD_CODE)
+        code = build_code(self.codes)
         self.pages = PageCache(
             self.layout.pages,
             build_fingerprint(

@@ -29,11 +29,17 @@ class CodeKeys:
         self._uses: dict[str, tuple[str, ...]] = {}
         self._env = Environment()
 
-    def digest(self, modules: Iterable[str], templates: Iterable[str] = ()) -> str:
+    def digest(
+        self, modules: Iterable[str], templates: Iterable[str] = (), *, imports: bool = True
+    ) -> str:
         """SHA-256 of the bytes of `modules` (dotted names) and `templates` (names under our
-        templates folder), each with all it imports, in a stable order."""
+        templates folder), each with all it imports (`imports`: the modules', else only their
+        own bytes), in a stable order."""
         digest = hashlib.sha256()
-        for path in sorted(self.modules(modules)):
+        found = (
+            self.modules(modules) if imports else {m for m in modules if self._file(m).is_file()}
+        )
+        for path in sorted(found):
             digest.update(f"{path}\0".encode() + self._file(path).read_bytes() + b"\0")
         for name in sorted(self.templates_of(templates)):
             digest.update(f"{name}\0".encode() + (self.templates / name).read_bytes() + b"\0")
@@ -73,7 +79,7 @@ class CodeKeys:
         if found is None:
             tree = ast.parse(self._file(module).read_bytes())
             names: list[str] = []
-            for node in ast.walk(tree):
+            for node in _runtime_nodes(tree):
                 if isinstance(node, ast.Import):
                     names += [alias.name for alias in node.names]
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -89,3 +95,17 @@ class CodeKeys:
             referenced = meta.find_referenced_templates(self._env.parse(source))
             found = self._uses[template] = tuple(n for n in referenced if n is not None)
         return found
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of `tree` but those under `if TYPE_CHECKING:` (imports for typing only)."""
+    found: list[ast.AST] = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            todo += node.orelse
+            continue
+        todo += ast.iter_child_nodes(node)
+    return found

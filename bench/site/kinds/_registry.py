@@ -11,16 +11,15 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from jinja2 import Environment
 
-from bench.site.report import Section
-
 if TYPE_CHECKING:
     from bench.site.kinds._site import SiteData
+    from bench.site.report import Section
 
-Rendered = tuple[str, Sequence[Section]]  # the page's body and its table of contents
+Rendered: TypeAlias = "tuple[str, Sequence[Section]]"  # the page's body and its contents
 PageKey = Callable[..., str]  # a page's inputs (text) -> its cache key, the kind's code mixed in
 
 

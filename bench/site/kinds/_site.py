@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment
 from pydantic_core import to_json
 
-from bench.site.browse import BenchmarkPage, MonthPage, Neighbours
-from bench.site.index import IndexEntry
-from bench.site.kinds._registry import Rendered
-from bench.site.leaderboard import ModelKey, ModelRun
-from bench.site.listed import ListedRun
-from bench.site.report import Section
-from bench.site.runsite import RunSite
-from bench.site.trends import BenchmarkTrends
+# For typing only: a kind's code (`bench.site.codekey`) is what its own module imports.
+if TYPE_CHECKING:
+    from bench.site.browse import BenchmarkPage, MonthPage, Neighbours
+    from bench.site.index import IndexEntry
+    from bench.site.kinds._registry import Rendered
+    from bench.site.leaderboard import ModelKey, ModelRun
+    from bench.site.listed import ListedRun
+    from bench.site.report import Section
+    from bench.site.runsite import RunSite
+    from bench.site.trends import BenchmarkTrends
 
 
 @dataclass(frozen=True)
