@@ -109,10 +109,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             plan = self.build.plan(_fingerprint(config, files))
         except ArchiveError as error:
             raise PluginError(f"bench-archive: {error}") from None
-        if self.build.archive_error is not None:
-            log.info(
-                "bench-archive: %s", self.build.archive_error
-            )  # a warning stops a strict serve
+        if self.build.archive_error is not None:  # info: a warning would stop a strict serve
+            log.info("bench-archive: %s", self.build.archive_error)
         for page in plan.to_render:
             files.append(
                 File.generated(
