@@ -13,7 +13,7 @@ import pytest
 
 from bench.site import listed as listed_module
 from bench.site.build import Fingerprint, SiteBuild, build_code
-from bench.site.codekey import PACKAGE, CodeKeys
+from bench.site.codekey import PACKAGE, CodeKeys, imported
 from bench.site.kinds import page_kinds
 from bench.site.listed import Listings
 from bench.site.pagecache import PageCache
@@ -257,3 +257,29 @@ def test_mkdocs_build_twice_on_the_command_line_reuses_the_old_site(tmp_path: Pa
     assert second.returncode == 0, second.stderr
     assert {p: p.stat().st_ino for p in site.rglob("run.json")} == inodes
     assert not (project / ".cache" / "bench" / "old-sites").exists()
+
+
+def test_imports_are_read_from_the_text_and_typing_only_ones_left_out() -> None:
+    source = """from __future__ import annotations
+
+import os, bench.record.files as files
+from bench.site import (
+    fmt,
+    summary as words,
+)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.site.runsite import RunSite
+
+    from bench.site.trends import Trends
+x = 1
+
+
+def late() -> None:
+    from bench.site.charts.vega import vega_svg  # a lazy import is code too
+"""
+    found = set(imported(source))
+    assert {"os", "bench.record.files", "bench.site.fmt", "bench.site.summary"} <= found
+    assert "bench.site.charts.vega" in found
+    assert not {"bench.site.runsite", "bench.site.trends"} & found

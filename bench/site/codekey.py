@@ -8,8 +8,8 @@ again; an edit of `bench.record.analysis`, which every report reads, renders eve
 
 from __future__ import annotations
 
-import ast
 import hashlib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -77,15 +77,7 @@ class CodeKeys:
     def _imported(self, module: str) -> tuple[str, ...]:
         found = self._imports.get(module)
         if found is None:
-            tree = ast.parse(self._file(module).read_bytes())
-            names: list[str] = []
-            for node in _runtime_nodes(tree):
-                if isinstance(node, ast.Import):
-                    names += [alias.name for alias in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    names.append(node.module)
-                    names += [f"{node.module}.{alias.name}" for alias in node.names]
-            found = self._imports[module] = tuple(names)
+            found = self._imports[module] = imported(self._file(module).read_text("utf-8"))
         return found
 
     def _used(self, template: str) -> tuple[str, ...]:
@@ -97,15 +89,32 @@ class CodeKeys:
         return found
 
 
-def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
-    """Every node of `tree` but those under `if TYPE_CHECKING:` (imports for typing only)."""
-    found: list[ast.AST] = []
-    todo = [tree]
-    while todo:
-        node = todo.pop()
-        found.append(node)
-        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
-            todo += node.orelse
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)|import[ \t]+([^\n#]*))",
+    re.M,
+)
+_TYPING_BLOCK = re.compile(
+    r"^([ \t]*)if[ \t]+(?:typing\.)?TYPE_CHECKING[ \t]*:[^\n]*\n((?:\1[ \t]+[^\n]*\n|[ \t]*\n)*)",
+    re.M,
+)
+
+
+def imported(source: str) -> tuple[str, ...]:
+    """The modules (and `module.name`s, which may be modules) that Python `source` imports,
+    but for typing only (under `if TYPE_CHECKING:`): read from its text, which is ~10x
+    quicker than parsing it; a line that only looks like an import counts too (safe: a key
+    then holds more code than it needs)."""
+    typing_only = [m.span(2) for m in _TYPING_BLOCK.finditer(source)]
+    names: list[str] = []
+    for found in _IMPORT.finditer(source):
+        if any(start <= found.start() < end for start, end in typing_only):
             continue
-        todo += ast.iter_child_nodes(node)
-    return found
+        module, names_from, plain = found.groups()
+        if module is not None:
+            names.append(module)
+            for name in re.split(r"[\s,()]+", names_from):
+                if name and name != "as" and not name.startswith("\\"):
+                    names.append(f"{module}.{name}")
+        else:
+            names += [part.split()[0] for part in plain.split(",") if part.strip()]
+    return tuple(names)
