@@ -87,6 +87,7 @@ def test_generating_with_a_missing_model_is_an_error_not_a_raise(tmp_path: Path)
 
 
 @NEEDS_LLAMA
+@pytest.mark.slow  # loads the model
 def test_generates_a_few_tokens(backend: LlamaInProcessBackend) -> None:
     reply = backend.generate(SMOLLM2_MODEL, PROMPT, TINY, timeout_s=120)
 
@@ -101,6 +102,7 @@ def test_generates_a_few_tokens(backend: LlamaInProcessBackend) -> None:
 
 
 @NEEDS_LLAMA
+@pytest.mark.slow  # loads the model
 def test_same_seed_at_temperature_zero_same_text(backend: LlamaInProcessBackend) -> None:
     path = str(find_packaged_gguf())  # by path this time: the same loaded model
     first = backend.generate(path, PROMPT, TINY, timeout_s=120)
@@ -111,6 +113,7 @@ def test_same_seed_at_temperature_zero_same_text(backend: LlamaInProcessBackend)
 
 
 @NEEDS_LLAMA
+@pytest.mark.slow  # loads the model
 def test_max_tokens_bounds_the_reply(backend: LlamaInProcessBackend) -> None:
     options = SamplingOptions(temperature=0.0, seed=1, max_tokens=4)
 
@@ -121,6 +124,7 @@ def test_max_tokens_bounds_the_reply(backend: LlamaInProcessBackend) -> None:
 
 
 @NEEDS_LLAMA
+@pytest.mark.slow  # loads the model
 def test_a_reply_past_the_timeout_is_an_error(backend: LlamaInProcessBackend) -> None:
     reply = backend.generate(SMOLLM2_MODEL, PROMPT, TINY, timeout_s=0.0)
 
@@ -129,6 +133,7 @@ def test_a_reply_past_the_timeout_is_an_error(backend: LlamaInProcessBackend) ->
 
 
 @NEEDS_LLAMA
+@pytest.mark.slow  # loads the model
 def test_model_facts_and_version(backend: LlamaInProcessBackend) -> None:
     facts = backend.model_facts(SMOLLM2_MODEL)
 
@@ -139,6 +144,7 @@ def test_model_facts_and_version(backend: LlamaInProcessBackend) -> None:
 
 
 @NEEDS_LLAMA
+@pytest.mark.slow  # loads the model
 def test_calls_from_two_threads_take_turns(backend: LlamaInProcessBackend) -> None:
     options = SamplingOptions(temperature=0.0, seed=3, max_tokens=8)
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -151,6 +157,7 @@ def test_calls_from_two_threads_take_turns(backend: LlamaInProcessBackend) -> No
 
 
 @NEEDS_LLAMA
+@pytest.mark.slow  # loads the model
 def test_timings_first_token_prompt_speed_and_the_load_once() -> None:
     backend = LlamaInProcessBackend()
     try:

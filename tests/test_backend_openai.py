@@ -58,6 +58,7 @@ def backend(fake: FakeOpenAI, connect: Callable[..., Backend]) -> Backend:
 # --- a real llama.cpp server -------------------------------------------------------------
 
 
+@pytest.mark.slow  # a real llama.cpp server
 def test_real_server_streams_a_completion(
     llama_server: LlamaServer, connect: Callable[..., Backend]
 ) -> None:
@@ -74,6 +75,7 @@ def test_real_server_streams_a_completion(
     assert generation.call_wall_s > 0
 
 
+@pytest.mark.slow  # a real llama.cpp server
 def test_real_server_time_to_first_token_is_measured_by_the_client(
     llama_server: LlamaServer, connect: Callable[..., Backend]
 ) -> None:
@@ -89,6 +91,7 @@ def test_real_server_time_to_first_token_is_measured_by_the_client(
     assert (generation.load_s, generation.load_source) == (None, None)
 
 
+@pytest.mark.slow  # a real llama.cpp server
 def test_real_server_is_deterministic_at_temperature_zero(
     llama_server: LlamaServer, connect: Callable[..., Backend]
 ) -> None:
@@ -100,6 +103,7 @@ def test_real_server_is_deterministic_at_temperature_zero(
     assert first.text == second.text != ""
 
 
+@pytest.mark.slow  # a real llama.cpp server
 def test_real_server_unstreamed_reports_usage(
     llama_server: LlamaServer, connect: Callable[..., Backend]
 ) -> None:
@@ -115,6 +119,7 @@ def test_real_server_unstreamed_reports_usage(
     assert (generation.ttft_s, generation.ttft_source) == (None, None)  # no stream, no timings
 
 
+@pytest.mark.slow  # a real llama.cpp server
 def test_real_server_lookups_it_cannot_answer_give_none(
     llama_server: LlamaServer, connect: Callable[..., Backend]
 ) -> None:

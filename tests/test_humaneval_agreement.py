@@ -131,6 +131,7 @@ def _both(candidate: Candidate, tasks: dict[str, HumanEvalTask]) -> tuple[bool, 
     return theirs, ours, their_result, detail
 
 
+@pytest.mark.slow  # every candidate of the corpus, twice (~4 min on 2 cores)
 def test_verdicts_agree_with_humaneval_s_evaluator() -> None:
     candidates = [*corpus(PROBLEMS, PER_KIND), *HAND_WRITTEN]
     kinds = {candidate.kind for candidate in candidates}
