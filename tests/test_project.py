@@ -55,6 +55,7 @@ def test_the_readme_starts_with_the_two_commands_ci_runs() -> None:
     assert "NO_MKDOCS_2_WARNING=1" in install  # no end-of-life banner on the user's first build
 
 
+@pytest.mark.slow  # a second real build: the fast set keeps one
 def test_the_readme_build_prints_no_end_of_life_banner(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     install, _ = _readme_commands()
