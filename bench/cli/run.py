@@ -72,6 +72,8 @@ def main(args: argparse.Namespace) -> int:
         err.print("Interrupted before the first call.")
         return ExitCode.INTERRUPTED
     err.print(f"Run folder: {shown_path(prepared.state.run_dir)}", markup=False, highlight=False)
+    for warning in prepared.warnings:
+        err.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     try:
         with RichProgress(err, prepared.progress()) as progress:
             record = prepared.orchestrator.run(progress)

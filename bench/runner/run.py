@@ -19,12 +19,16 @@ from bench.record.schema import (
     METHODOLOGY_VERSION,
     RECORD_FILENAME,
     CascadeSample,
+    ContextSource,
     ModelInfo,
+    ModelSetup,
     Provenance,
     RunRecord,
+    RunSetup,
     RunStatus,
     ServerInfo,
 )
+from bench.record.setup import context_shortfalls, sha256_of, sha256_text
 from bench.runner.backends import Backend, ModelFacts, backend_spec, make_backend
 from bench.runner.config import ConfigError, LoadedConfig, RunConfig
 from bench.runner.extract import extract_code
@@ -61,6 +65,13 @@ class PreparedRun:
     orchestrator: Orchestrator
     state: RunState
     backends: dict[ServerKey, Backend]
+
+    @property
+    def warnings(self) -> list[str]:
+        """What may spoil the run though it can start: a context smaller than the suite's
+        longest prompt (its calls would be truncated, and count as missing)."""
+        setup = self.state.header.setup
+        return [] if setup is None else context_warnings(setup)
 
     @property
     def record_path(self) -> Path:
@@ -187,7 +198,8 @@ def new_state(
     """A new run folder holding the config it ran with, and the state of a run with no calls."""
     config = loaded.config
     started_at = utc_now()
-    models = model_infos(config, backends, known={})
+    facts = {m.tag: _facts(backends[m.server], m.tag) for m in config.models}
+    models = model_infos(config, backends, known={}, facts=facts)
     run_dir = create_run_dir(archive, config.benchmark, started_at)
     store_file(run_dir / CONFIG_FILENAME, loaded.text)
     header = RunRecord(
@@ -201,6 +213,7 @@ def new_state(
         repeats=config.repeats,
         tasks=tuple(task.spec() for task in tasks),
         provenance=provenance(config, models.values(), isolation),
+        setup=run_setup(config, tasks, facts),
     )
     state = RunState(run_dir, header, config.sampling.seed, models, cascades=_pair_slots(config))
     state.save()
@@ -269,9 +282,13 @@ def _resume_mismatches(
 
 
 def model_infos(
-    config: RunConfig, backends: dict[ServerKey, Backend], known: dict[str, ModelInfo]
+    config: RunConfig,
+    backends: dict[ServerKey, Backend],
+    known: dict[str, ModelInfo],
+    facts: dict[str, ModelFacts | None] | None = None,
 ) -> dict[str, ModelInfo]:
-    """What the servers say about each model, in config order; `known` ones are kept."""
+    """What the servers say about each model, in config order; `known` ones are kept; `facts`,
+    the servers' answers when they were asked already."""
     versions = {key: _server_version(b) for key, b in backends.items()}
     infos: dict[str, ModelInfo] = {}
     for model in config.models:
@@ -279,18 +296,62 @@ def model_infos(
             infos[model.tag] = known[model.tag]
             continue
         backend = backends[model.server]
-        facts = _facts(backend, model.tag)
+        said = facts[model.tag] if facts is not None else _facts(backend, model.tag)
         infos[model.tag] = ModelInfo(
             tag=model.tag,
             label=model.display_label,
-            params_b=model.params_b or (facts.params_b if facts else None),
+            params_b=model.params_b or (said.params_b if said else None),
             backend=backend.name,
             server_url=backend.url,
             server_version=versions[model.server],
-            quantization=facts.quantization if facts else None,
-            digest=facts.digest if facts else None,
+            quantization=said.quantization if said else None,
+            digest=said.digest if said else None,
         )
     return infos
+
+
+def run_setup(
+    config: RunConfig, tasks: Sequence[Task], facts: dict[str, ModelFacts | None]
+) -> RunSetup:
+    """The run's setup: the harness, its suite's and prompts' content, each model's serving."""
+    prompts = [task.prompt() for task in tasks]
+    return RunSetup(
+        bench_version=tool_version(),
+        suite_sha256=sha256_of(task.spec().content_hash or task.id for task in tasks),
+        prompts_sha256=sha256_of(prompts),
+        longest_prompt_chars=max((len(p) for p in prompts), default=0),
+        models=tuple(
+            model_setup(m.tag, facts.get(m.tag), config.sampling.num_ctx) for m in config.models
+        ),
+        config=config.model_dump(mode="json", exclude={"host", "archive"}),
+    )
+
+
+def model_setup(tag: str, facts: ModelFacts | None, num_ctx: int | None) -> ModelSetup:
+    """How a model is served: the config's context, unless the server fixes its own."""
+    if facts is None:
+        return ModelSetup(tag=tag)
+    context, source = facts.context_tokens, ContextSource.SERVER if facts.context_tokens else None
+    if num_ctx is not None and not facts.context_fixed:
+        context, source = num_ctx, ContextSource.CONFIG
+    template = facts.chat_template
+    return ModelSetup(
+        tag=tag,
+        chat_template_sha256=sha256_text(template) if template is not None else None,
+        context_tokens=context,
+        context_source=source,
+        server_settings=dict(facts.settings),
+    )
+
+
+def context_warnings(setup: RunSetup) -> list[str]:
+    """One sentence per model whose context is smaller than the suite's longest prompt."""
+    return [
+        f"{tag}: the context in effect ({context} tokens) is smaller than the suite's longest "
+        f"prompt (about {needed} tokens or more): its calls on that prompt will be truncated "
+        "and count as missing; raise sampling.num_ctx (or the server's context)"
+        for tag, context, needed in context_shortfalls(setup)
+    ]
 
 
 # Lookups must not stop a run: a server that cannot answer them gets its calls failed instead.

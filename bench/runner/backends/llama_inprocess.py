@@ -28,6 +28,7 @@ import importlib
 import importlib.metadata
 import importlib.resources
 import importlib.util
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from bench.record.schema import (
     TimingSource,
 )
 from bench.runner.backends._base import ModelFacts, Reply
-from bench.runner.backends._http import error_reply, failed, since
+from bench.runner.backends._http import error_reply, failed, since, truncation_error
 from bench.runner.backends._registry import register
 
 if TYPE_CHECKING:
@@ -211,7 +212,9 @@ class LlamaInProcessBackend:
                 )
             except (ModelNotFound, ImportError) as exc:
                 return failed(started_s, f"in-process llama.cpp, model {model!r}: {exc}")
-            except (ValueError, RuntimeError, OSError) as exc:
+            except ValueError as exc:
+                return _refused(started_s, model, exc)
+            except (RuntimeError, OSError) as exc:
                 return failed(started_s, f"in-process llama.cpp failed on model {model!r}: {exc}")
         if streamed.timed_out:
             return error_reply(
@@ -255,14 +258,22 @@ class LlamaInProcessBackend:
             path = resolve_gguf(model)
         except ModelNotFound:
             return ModelFacts()
-        params_b = quantization = None
+        params_b = quantization = template = None
         with self._lock:
             try:
                 llama = self._load(model, None)
                 params_b, quantization = _params_b(llama), _quantization(llama)
+                template = llama.metadata.get("tokenizer.chat_template")
             except (ImportError, ValueError, RuntimeError, OSError):
                 pass
-        return ModelFacts(params_b=params_b, quantization=quantization, digest=self._digest(path))
+        return ModelFacts(
+            params_b=params_b,
+            quantization=quantization,
+            digest=self._digest(path),
+            chat_template=template if isinstance(template, str) and template else None,
+            context_tokens=self._n_ctx,
+            settings=(("n_ctx", str(self._n_ctx)),),
+        )
 
     def _digest(self, path: Path) -> str | None:
         if path not in self._digests:
@@ -285,6 +296,27 @@ class LlamaInProcessBackend:
                 llama.close()
             self._loaded.clear()
             self._unreported_loads.clear()
+
+
+_TOO_LONG = re.compile(r"Requested tokens \((\d+)\) exceed context window of (\d+)")
+
+
+def _refused(started_s: float, model: str, error: ValueError) -> Reply:
+    """llama-cpp-python refuses a prompt longer than the context (`Requested tokens (N) exceed
+    context window of M`): a truncated call, the setup's failure; other refusals, a failed call."""
+    too_long = _TOO_LONG.search(str(error))
+    reply = failed(started_s, f"in-process llama.cpp failed on model {model!r}: {error}")
+    if too_long is None:
+        return reply
+    prompt_tokens, context = int(too_long.group(1)), int(too_long.group(2))
+    generation = reply.generation.model_copy(
+        update={
+            "error": truncation_error(prompt_tokens, context),
+            "prompt_tokens": prompt_tokens,
+            "truncated": True,
+        }
+    )
+    return Reply(text="", generation=generation)
 
 
 def _llama_cpp() -> Any:
