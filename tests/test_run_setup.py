@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,8 @@ from bench.record.archive import load_record
 from bench.record.schema import RECORD_FILENAME, ContextSource, Generation, RunRecord
 from bench.record.setup import truncated_count
 from bench.runner.tasks import get_task
+from bench.site.render import environment
+from bench.site.report import render_report, report_page
 from tests.support.records import make_record
 from tests.support.runs import TimedOllama, fenced, ollama_model, run_dirs, write_config
 
@@ -159,3 +163,35 @@ def test_older_records_read_as_before() -> None:
 
     assert again.setup is None and truncated_count(again) == 0
     assert Generation.model_validate({"call_wall_s": 1.0}).truncated is False
+
+
+def test_the_run_page_says_how_to_reproduce_it_and_how_many_calls_were_truncated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with TimedOllama.running(FITS, CUT) as ollama:
+        config = write_config(
+            tmp_path,
+            [ollama_model(FITS.name, ollama.url), ollama_model(CUT.name, ollama.url)],
+            sampling={"seed": 7, "num_ctx": 2048, "max_tokens": 256},
+        )
+        record, _ = _run(config, capsys)
+
+    html = render_report(environment(), report_page(RunAnalysis(record), ()))
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+    assert 'id="reproduce"' in html
+    assert f"bench reproduce {record.run_id}" in text
+    assert f"tag: {FITS.name}" in text and "num_ctx: 2048" in text  # the config, as YAML
+    assert record.setup is not None and record.setup.suite_sha256 in text
+    assert "1 call was truncated: the prompt did not fit the context in effect" in text
+    assert "1 of them was truncated" in text  # the banner's count of failed calls
+    assert "context 2048 tokens; server ollama 0.12.6" in text
+
+
+def test_an_older_record_has_a_reproduce_section_without_a_config() -> None:
+    record = make_record()
+
+    html = render_report(environment(), report_page(RunAnalysis(record), ()))
+
+    assert "made before the config was recorded in it" in html
+    assert "bench run config.yaml" in html and f"bench reproduce {record.run_id}" not in html

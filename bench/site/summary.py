@@ -17,6 +17,7 @@ from bench.record.handoff import (
 from bench.record.hosts import GIB
 from bench.record.safety import printable
 from bench.record.schema import RunStatus
+from bench.record.setup import truncated_count
 from bench.record.stats import Interval, PairedComparison, ScoreSummary
 from bench.site import fmt
 from bench.site.sure import difference, mean_score, pass_at_k
@@ -226,6 +227,13 @@ def failed_calls_notice(run: RunAnalysis) -> str | None:
         )
         gone = [u.who for u in run.unmeasured]
         text += f", and {', '.join(gone)} could not be measured." if gone else "."
+        truncated = truncated_count(run.record)
+        if truncated:
+            were = "was" if truncated == 1 else "were"
+            text += (
+                f" {truncated} of them {were} truncated: the prompt did not fit the context "
+                "in effect (the setup's failure; see Reproduce)."
+            )
     if calls - missing:
         theirs = calls - missing
         text += f" {theirs} {'was' if theirs == 1 else 'were'} the model's failure (a timeout or"
