@@ -64,6 +64,12 @@ class Comparison:
     paired: tuple[PairedChange, ...] = ()  # the candidates both runs measured, sample by sample
 
     @property
+    def reproduces(self) -> bool:
+        """Run B was made by `bench reproduce` of run A."""
+        setup = self.b.record.setup
+        return setup is not None and setup.reproduces == self.a.record.run_id
+
+    @property
     def setup_differences(self) -> tuple[SetupDifference, ...]:
         """Where the two runs' setups differ (model digest, template, context, ...)."""
         return setup_differences(self.a.record, self.b.record)

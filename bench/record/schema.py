@@ -437,6 +437,9 @@ class RunSetup(_Strict):
     models: tuple[ModelSetup, ...] = Field(
         default=(), description="Each direct model's serving setup, in the run's order."
     )
+    reproduces: Identifier | None = Field(
+        default=None, description="The run this one ran again (`bench reproduce RUN`), if any."
+    )
     config: dict[str, Any] | None = Field(
         default=None,
         description="The run's config as the runner read it, every default filled in, without "

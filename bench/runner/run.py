@@ -104,11 +104,13 @@ def prepare(
     archive: Path | None = None,
     backend_factory: BackendFactory = make_backend,
     retry_failed: bool = False,
+    reproduces: str | None = None,
 ) -> PreparedRun:
     """Check the config against what this machine has, open the backends, start or resume.
 
     With `retry_failed` (and `resume`), the calls that failed (server down, timeout, ...) are
     asked again, even in a complete run; each new sample keeps the failed attempts.
+    `reproduces`: the id of the run this new one runs again (`bench reproduce`).
 
     Nothing here calls a model (the servers are asked only their version and model facts), so
     a config that cannot run is refused first.
@@ -126,7 +128,14 @@ def prepare(
         _check_servers(loaded, backends)
         if resume is None:
             folder = archive if archive is not None else loaded.config.archive
-            state = new_state(loaded, tasks, backends, archive=folder, isolation=isolation_level())
+            state = new_state(
+                loaded,
+                tasks,
+                backends,
+                archive=folder,
+                isolation=isolation_level(),
+                reproduces=reproduces,
+            )
         else:
             record = load_record(resume / RECORD_FILENAME)
             state = continued_state(
@@ -194,6 +203,7 @@ def new_state(
     *,
     archive: Path,
     isolation: str | None,
+    reproduces: str | None = None,
 ) -> RunState:
     """A new run folder holding the config it ran with, and the state of a run with no calls."""
     config = loaded.config
@@ -213,7 +223,7 @@ def new_state(
         repeats=config.repeats,
         tasks=tuple(task.spec() for task in tasks),
         provenance=provenance(config, models.values(), isolation),
-        setup=run_setup(config, tasks, facts),
+        setup=run_setup(config, tasks, facts).model_copy(update={"reproduces": reproduces}),
     )
     state = RunState(run_dir, header, config.sampling.seed, models, cascades=_pair_slots(config))
     state.save()

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from ruamel.yaml import YAML
 
+from bench.record.reproduce import Reproduction
 from bench.record.schema import RunRecord
-from bench.record.setup import context_of, harness_version, truncated_count
+from bench.record.setup import context_of, difference_text, harness_version, truncated_count
+from bench.site import fmt, sure
 
 NOT_RECORDED = "not recorded"
 
@@ -75,3 +77,36 @@ def identities(record: RunRecord) -> list[tuple[str, str]]:
         text = "; ".join(f"{name} {value if value else NOT_RECORDED}" for name, value in said)
         found.append((f"Model {m.tag}", text))
     return found
+
+
+def reproduction_lines(found: Reproduction) -> tuple[str, ...]:
+    """The verdict first (`Reproduced: ...` or `Not reproduced: ...`), then one line per model:
+    `Mid 3B: 64.2 in B; A: 61.5 (mean of 12 tasks, 95% CI 50 to 72): within`."""
+    if found.reproduced:
+        head = (
+            f"Reproduced: {found.new_run} scores within {found.original_run}'s 95% intervals, "
+            "paired on the same tasks and repeats, under the same setup."
+        )
+    else:
+        why = [m.name for m in found.models if not m.within]
+        reasons = []
+        if why:
+            reasons.append(f"{', '.join(why)} outside the original's interval (or not measured)")
+        if found.setup_differs:
+            reasons.append(
+                "the setups differ: " + "; ".join(difference_text(d) for d in found.setup_differs)
+            )
+        if not found.models:
+            reasons.append("no model of the original was run again")
+        head = f"Not reproduced: {'; and '.join(reasons)}."
+    lines = [head]
+    for m in found.models:
+        if m.original is None or m.new_pts is None:
+            lines.append(f"{m.name}: no sample of the same task and repeat in both runs")
+            continue
+        verdict = "within" if m.within else "outside"
+        lines.append(
+            f"{m.name}: {fmt.score(m.new_pts)} in {found.new_run}; {found.original_run}: "
+            f"{sure.estimate(m.original)}: {verdict}"
+        )
+    return tuple(lines)
