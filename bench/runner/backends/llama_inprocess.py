@@ -205,6 +205,9 @@ class LlamaInProcessBackend:
             try:
                 asked_s = time.perf_counter()
                 llama = self._load(model, options.num_ctx or self._n_ctx)
+                too_long = _too_long(llama, prompt)
+                if too_long is not None:
+                    return _truncated(started_s, model, *too_long)
                 streamed = _stream(llama, prompt, options, started_s + timeout_s)
                 generation = _generation(llama, streamed, since(started_s))
                 generation = _with_timings(
@@ -271,8 +274,7 @@ class LlamaInProcessBackend:
             quantization=quantization,
             digest=self._digest(path),
             chat_template=template if isinstance(template, str) and template else None,
-            context_tokens=self._n_ctx,
-            settings=(("n_ctx", str(self._n_ctx)),),
+            context_tokens=self._n_ctx,  # unless a call asks its own num_ctx
         )
 
     def _digest(self, path: Path) -> str | None:
@@ -301,20 +303,28 @@ class LlamaInProcessBackend:
 _TOO_LONG = re.compile(r"Requested tokens \((\d+)\) exceed context window of (\d+)")
 
 
+def _too_long(llama: Any, prompt: str) -> tuple[int, int] | None:
+    """(prompt tokens, context) when the prompt alone, before the chat template wraps it, does
+    not fit the context: llama.cpp would fail on it (or keep only a part)."""
+    tokens = len(llama.tokenize(prompt.encode("utf-8", "replace"), add_bos=False))
+    context = int(llama.n_ctx())
+    return (tokens, context) if tokens >= context else None
+
+
 def _refused(started_s: float, model: str, error: ValueError) -> Reply:
     """llama-cpp-python refuses a prompt longer than the context (`Requested tokens (N) exceed
     context window of M`): a truncated call, the setup's failure; other refusals, a failed call."""
     too_long = _TOO_LONG.search(str(error))
-    reply = failed(started_s, f"in-process llama.cpp failed on model {model!r}: {error}")
     if too_long is None:
-        return reply
-    prompt_tokens, context = int(too_long.group(1)), int(too_long.group(2))
+        return failed(started_s, f"in-process llama.cpp failed on model {model!r}: {error}")
+    return _truncated(started_s, model, int(too_long.group(1)), int(too_long.group(2)))
+
+
+def _truncated(started_s: float, model: str, prompt_tokens: int, context: int) -> Reply:
+    """A call whose prompt has more tokens than the context holds: not asked, missing data."""
+    reply = failed(started_s, truncation_error(prompt_tokens, context))
     generation = reply.generation.model_copy(
-        update={
-            "error": truncation_error(prompt_tokens, context),
-            "prompt_tokens": prompt_tokens,
-            "truncated": True,
-        }
+        update={"prompt_tokens": prompt_tokens, "truncated": True}
     )
     return Reply(text="", generation=generation)
 
