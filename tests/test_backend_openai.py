@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fakes._loopback import Fault
 from fakes.llama_server import LlamaServer, free_port, llama_server_missing, running_llama_server
-from fakes.openai_server import FakeCompletion, FakeOpenAI
+from fakes.openai_server import CHAT_TEMPLATE, FakeCompletion, FakeOpenAI
 
 from bench.record.schema import SamplingOptions, ThroughputSource, TimingSource
 from bench.runner.backends import Backend, ModelFacts, make_backend
@@ -198,6 +198,10 @@ def test_model_facts_and_version_from_llama_cpp(backend: Backend, fake: FakeOpen
     assert facts.params_b == pytest.approx(1.543714304)
     assert facts.quantization == "Q4_K_M"  # from the GGUF file name llama.cpp lists
     assert backend.server_version() == "b6002-7cbb3e8"
+    assert facts.chat_template == CHAT_TEMPLATE  # /props
+    assert (facts.context_tokens, facts.context_fixed) == (4096, True)  # llama-server -c
+    settings = dict(facts.settings)
+    assert (settings["n_ctx"], settings["top_k"], settings["temperature"]) == ("4096", "40", "0.8")
 
 
 def test_api_key_is_sent_as_bearer_token(fake: FakeOpenAI, connect: Callable[..., Backend]) -> None:

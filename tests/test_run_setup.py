@@ -17,8 +17,16 @@ from bench import cli
 from bench.cli._common import ExitCode
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import load_record
-from bench.record.schema import RECORD_FILENAME, ContextSource, Generation, RunRecord
+from bench.record.schema import (
+    RECORD_FILENAME,
+    ContextSource,
+    Generation,
+    ModelSetup,
+    RunRecord,
+    RunSetup,
+)
 from bench.record.setup import truncated_count
+from bench.runner.run import context_warnings
 from bench.runner.tasks import get_task
 from bench.site.render import environment
 from bench.site.report import render_report, report_page
@@ -162,6 +170,7 @@ def test_older_records_read_as_before() -> None:
     again = RunRecord.model_validate_json(record.model_dump_json())
 
     assert again.setup is None and truncated_count(again) == 0
+    assert '"setup"' not in record.model_dump_json()  # written as before, e.g. when resumed
     assert Generation.model_validate({"call_wall_s": 1.0}).truncated is False
 
 
@@ -195,3 +204,16 @@ def test_an_older_record_has_a_reproduce_section_without_a_config() -> None:
 
     assert "made before the config was recorded in it" in html
     assert "bench run config.yaml" in html and f"bench reproduce {record.run_id}" not in html
+
+
+def test_a_context_no_server_reports_is_warned_of_when_a_prompt_may_outgrow_a_default() -> None:
+    long_suite = RunSetup(
+        longest_prompt_chars=10_000,  # about 2,500 tokens or more
+        models=(ModelSetup(tag="unsaid:7b"), ModelSetup(tag="said:7b", context_tokens=8192)),
+    )
+    short_suite = long_suite.model_copy(update={"longest_prompt_chars": 4_000})
+
+    [warning] = context_warnings(long_suite)
+    assert warning.startswith("unsaid:7b: the server does not say its context")
+    assert "set sampling.num_ctx" in warning
+    assert context_warnings(short_suite) == []

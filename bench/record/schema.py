@@ -504,6 +504,14 @@ class RunRecord(_Strict):
         "before it.",
     )
 
+    @model_serializer(mode="wrap")
+    def _omit_no_setup(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A record without a setup (made before it, or resumed from one) is written as it was."""
+        data: dict[str, Any] = handler(self)
+        if data.get("setup") is None:
+            data.pop("setup", None)
+        return data
+
     @field_validator("started_at", "finished_at")
     @classmethod
     def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:

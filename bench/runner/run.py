@@ -28,7 +28,12 @@ from bench.record.schema import (
     RunStatus,
     ServerInfo,
 )
-from bench.record.setup import context_shortfalls, sha256_of, sha256_text
+from bench.record.setup import (
+    context_shortfalls,
+    estimated_prompt_tokens,
+    sha256_of,
+    sha256_text,
+)
 from bench.runner.backends import Backend, ModelFacts, backend_spec, make_backend
 from bench.runner.config import ConfigError, LoadedConfig, RunConfig
 from bench.runner.extract import extract_code
@@ -51,6 +56,7 @@ from bench.runner.store import (
 from bench.runner.tasks import Task, UnknownTasks, get_task, select_tasks
 
 DISTRIBUTION = "bench-archive"
+SMALLEST_DEFAULT_CONTEXT = 2048  # Ollama's default num_ctx for years (Aider's docs warn of it)
 
 
 class ServerUnavailable(ConfigError):
@@ -355,13 +361,24 @@ def model_setup(tag: str, facts: ModelFacts | None, num_ctx: int | None) -> Mode
 
 
 def context_warnings(setup: RunSetup) -> list[str]:
-    """One sentence per model whose context is smaller than the suite's longest prompt."""
-    return [
+    """One sentence per model whose context is smaller than the suite's longest prompt, or
+    not known when that prompt is longer than the smallest default context a server uses."""
+    found = [
         f"{tag}: the context in effect ({context} tokens) is smaller than the suite's longest "
         f"prompt (about {needed} tokens or more): its calls on that prompt will be truncated "
         "and count as missing; raise sampling.num_ctx (or the server's context)"
         for tag, context, needed in context_shortfalls(setup)
     ]
+    needed = estimated_prompt_tokens(setup.longest_prompt_chars or 0)
+    if needed >= SMALLEST_DEFAULT_CONTEXT:
+        found += [
+            f"{m.tag}: the server does not say its context, and the suite's longest prompt "
+            f"(about {needed} tokens or more) is longer than the {SMALLEST_DEFAULT_CONTEXT:,} "
+            "tokens some servers default to (Ollama did): set sampling.num_ctx"
+            for m in setup.models
+            if m.context_tokens is None
+        ]
+    return found
 
 
 # Lookups must not stop a run: a server that cannot answer them gets its calls failed instead.
