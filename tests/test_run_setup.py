@@ -145,6 +145,9 @@ def test_preflight_warns_of_a_context_smaller_than_the_longest_prompt(
 
     assert "Warning: small:1.5b: the context in effect (128 tokens) is smaller than" in err
     assert truncated_count(record) == 1
+    html = render_report(environment(), report_page(RunAnalysis(record), ()))
+    assert "No call succeeded: this run has no figures. 1 of them was truncated" in html
+    assert "num_ctx: 128" in html and "top_p" not in html  # the config, its unset fields left out
 
 
 def test_a_sample_that_fits_scores_and_is_not_marked(

@@ -339,7 +339,7 @@ def run_setup(
         models=tuple(
             model_setup(m.tag, facts.get(m.tag), config.sampling.num_ctx) for m in config.models
         ),
-        config=config.model_dump(mode="json", exclude={"host", "archive"}),
+        config=config.model_dump(mode="json", exclude={"host", "archive"}, exclude_none=True),
     )
 
 

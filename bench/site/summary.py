@@ -218,8 +218,16 @@ def failed_calls_notice(run: RunAnalysis) -> str | None:
     calls = len(failures)
     total = run.calls
     text = f"{calls} of {total} call{'s' if total != 1 else ''} failed."
+    truncated = truncated_count(run.record)
+    cut = ""
+    if truncated:
+        were = "was" if truncated == 1 else "were"
+        cut = (
+            f" {truncated} of them {were} truncated: the prompt did not fit the context in "
+            "effect (the setup's failure; see Reproduce)."
+        )
     if run.record.status is RunStatus.FAILED:
-        return text + " No call succeeded: this run has no figures."
+        return text + " No call succeeded: this run has no figures." + cut
     if missing:
         text += (
             f" {missing} failed on the model server (missing data): they are left out of every "
@@ -227,13 +235,7 @@ def failed_calls_notice(run: RunAnalysis) -> str | None:
         )
         gone = [u.who for u in run.unmeasured]
         text += f", and {', '.join(gone)} could not be measured." if gone else "."
-        truncated = truncated_count(run.record)
-        if truncated:
-            were = "was" if truncated == 1 else "were"
-            text += (
-                f" {truncated} of them {were} truncated: the prompt did not fit the context "
-                "in effect (the setup's failure; see Reproduce)."
-            )
+        text += cut
     if calls - missing:
         theirs = calls - missing
         text += f" {theirs} {'was' if theirs == 1 else 'were'} the model's failure (a timeout or"
