@@ -12,8 +12,11 @@ from bench.record.analysis import RunAnalysis
 from bench.record.compare import compare_runs
 from bench.record.schema import ModelSetup, RunRecord, RunSetup
 from bench.record.setup import setup_differences
+from bench.site.browse import benchmark_pages
 from bench.site.comparison import compare_page
+from bench.site.index import IndexEntry
 from bench.site.leaderboard import leaderboard, model_entries, model_runs
+from bench.site.render import environment
 from tests.support.records import START, make_record
 
 TAG = "qwen2.5-coder:1.5b"
@@ -100,3 +103,14 @@ def test_a_leaderboard_row_pooling_runs_of_different_setups_says_so() -> None:
 
     assert row(a, b) == "setups differ: context"
     assert row(same_a, same_b) == ""
+
+
+def test_the_benchmark_page_shows_the_setup_note_beside_the_row() -> None:
+    a, b = _pair(digest="0f0f0f0f0f0f")
+    analyses = [RunAnalysis(a), RunAnalysis(b)]
+    runs = model_runs((r.record.benchmark_id, model_entries(r)) for r in analyses)
+    [page], _ = benchmark_pages([IndexEntry.of(r) for r in analyses], runs, {})
+
+    html = environment().get_template("bench/benchmark.html").render(benchmark=page)
+
+    assert '<span class="bench-note bench-setup-differs">setups differ: model digest</span>' in html
