@@ -83,9 +83,11 @@ def reproduction_lines(found: Reproduction) -> tuple[str, ...]:
     """The verdict first (`Reproduced: ...` or `Not reproduced: ...`), then one line per model:
     `Mid 3B: 64.2 in B; A: 61.5 (mean of 12 tasks, 95% CI 50 to 72): within`."""
     if found.reproduced:
+        hosts = [d for d in found.differences if d.aspect == "host"]
+        where = f" on another host ({hosts[0].a} in A, {hosts[0].b} in B)" if hosts else ""
         head = (
-            f"Reproduced: {found.new_run} scores within {found.original_run}'s 95% intervals, "
-            "paired on the same tasks and repeats, under the same setup."
+            f"Reproduced{where}: {found.new_run} scores within {found.original_run}'s 95% "
+            "intervals, paired on the same tasks and repeats, under the same setup."
         )
     else:
         why = [m.name for m in found.models if not m.within]
