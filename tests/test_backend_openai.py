@@ -332,3 +332,27 @@ def test_llama_cpp_prompt_per_second_is_taken_as_sent() -> None:
     tally = _Tally(timings={"prompt_n": 12, "prompt_ms": 30.0, "prompt_per_second": 412.5})
 
     assert first_token_timings(tally, started_s=0.0)["prompt_tok_s"] == 412.5
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_prompt_llama_cpp_refuses_as_over_its_context_is_truncated(
+    connect: Callable[..., Backend], stream: bool
+) -> None:
+    over = FakeCompletion(prompt_tokens=5000)
+    with FakeOpenAI.running(n_ctx=4096, completion=over) as fake:
+        reply = connect(fake.url, stream=stream).generate(fake.model, PROMPT, TINY, 10)
+
+    generation = reply.generation
+    assert reply.text == "" and generation.truncated and generation.missing
+    assert generation.prompt_tokens == 5000
+    assert "a prompt of 5000 tokens does not fit the context of 4096 tokens" in (
+        generation.error or ""
+    )
+
+
+def test_another_refusal_is_not_a_truncation(
+    fake: FakeOpenAI, connect: Callable[..., Backend]
+) -> None:
+    reply = connect(fake.url).generate("no-such-model", PROMPT, TINY, 10)
+
+    assert reply.generation.error is not None and not reply.generation.truncated

@@ -86,6 +86,20 @@ class FakeOpenAI(LoopbackServer):
             "build_info": "b6002-7cbb3e8",
         }
 
+    def _exceeded(self) -> dict[str, Any]:
+        """llama.cpp's refusal of a prompt longer than a slot's context."""
+        n = self.completion.prompt_tokens
+        return {
+            "error": {
+                "code": 400,
+                "message": f"request ({n} tokens) exceeds the available context size "
+                f"({self.n_ctx} tokens)",
+                "type": "exceed_context_size_error",
+                "n_prompt_tokens": n,
+                "n_ctx": self.n_ctx,
+            }
+        }
+
     def _model_entry(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"id": self.model, "object": "model", "owned_by": "fake"}
         if self.flavour == "llama.cpp":
@@ -101,6 +115,8 @@ class FakeOpenAI(LoopbackServer):
                 "code": "model_not_found",
             }
             return json_answer({"error": error}, status=404)
+        if self.flavour == "llama.cpp" and self.completion.prompt_tokens > self.n_ctx:
+            return json_answer(self._exceeded(), status=400)
         if not body.get("stream"):
             return json_answer(self._whole(body))
         return Answer(200, self._events(body), content_type="text/event-stream")

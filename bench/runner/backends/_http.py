@@ -45,6 +45,16 @@ def truncation_error(prompt_tokens: int | None, context_tokens: int | None) -> s
     )
 
 
+def truncated(started_s: float, prompt_tokens: int | None, context_tokens: int | None) -> Reply:
+    """The reply of a call whose prompt did not fit the context: the setup's failure, recorded
+    as missing data, with the prompt's tokens when the server counted them."""
+    reply = failed(started_s, truncation_error(prompt_tokens, context_tokens))
+    generation = reply.generation.model_copy(
+        update={"prompt_tokens": prompt_tokens, "truncated": True}
+    )
+    return Reply(text="", generation=generation)
+
+
 def transport_kind(exc: httpx.HTTPError) -> ErrorKind:
     """A model that did not answer in time failed; a server that could not be reached, or
     broke the connection, measured nothing."""

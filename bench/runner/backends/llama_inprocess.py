@@ -43,7 +43,7 @@ from bench.record.schema import (
     TimingSource,
 )
 from bench.runner.backends._base import ModelFacts, Reply
-from bench.runner.backends._http import error_reply, failed, since, truncation_error
+from bench.runner.backends._http import error_reply, failed, since, truncated
 from bench.runner.backends._registry import register
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ class LlamaInProcessBackend:
                 llama = self._load(model, options.num_ctx or self._n_ctx)
                 too_long = _too_long(llama, prompt)
                 if too_long is not None:
-                    return _truncated(started_s, model, *too_long)
+                    return truncated(started_s, *too_long)
                 streamed = _stream(llama, prompt, options, started_s + timeout_s)
                 generation = _generation(llama, streamed, since(started_s))
                 generation = _with_timings(
@@ -317,16 +317,7 @@ def _refused(started_s: float, model: str, error: ValueError) -> Reply:
     too_long = _TOO_LONG.search(str(error))
     if too_long is None:
         return failed(started_s, f"in-process llama.cpp failed on model {model!r}: {error}")
-    return _truncated(started_s, model, int(too_long.group(1)), int(too_long.group(2)))
-
-
-def _truncated(started_s: float, model: str, prompt_tokens: int, context: int) -> Reply:
-    """A call whose prompt has more tokens than the context holds: not asked, missing data."""
-    reply = failed(started_s, truncation_error(prompt_tokens, context))
-    generation = reply.generation.model_copy(
-        update={"prompt_tokens": prompt_tokens, "truncated": True}
-    )
-    return Reply(text="", generation=generation)
+    return truncated(started_s, int(too_long.group(1)), int(too_long.group(2)))
 
 
 def _llama_cpp() -> Any:

@@ -56,6 +56,7 @@ from bench.runner.backends._http import (
     timeout_error,
     transport_error,
     transport_kind,
+    truncated,
     within,
 )
 from bench.runner.backends._registry import register
@@ -132,6 +133,9 @@ class OpenAIBackend:
             ) as response:
                 if response.status_code != 200:
                     whole = read_capped(response)
+                    exceeded = context_exceeded(whole)
+                    if exceeded is not None:
+                        return truncated(started_s, *exceeded)
                     return failed(started_s, status_error(whole, where=where, model=model))
                 if self._stream:
                     tally = _read_stream(response, started_s + timeout_s)
@@ -207,6 +211,25 @@ class OpenAIBackend:
 
     def close(self) -> None:
         self._client.close()
+
+
+def context_exceeded(response: httpx.Response) -> tuple[int | None, int | None] | None:
+    """(prompt tokens, context) when the server refused the prompt as longer than its context:
+    llama.cpp's `exceed_context_size_error` (with `n_prompt_tokens`, `n_ctx`), OpenAI's and
+    vLLM's `context_length_exceeded`; else None."""
+    if response.status_code != 400:
+        return None
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None
+    kinds = {error.get("type"), error.get("code")}
+    if not kinds & {"exceed_context_size_error", "context_length_exceeded"}:
+        return None
+    return as_count(error.get("n_prompt_tokens")), as_count(error.get("n_ctx"))
 
 
 def props_facts(props: Any) -> ModelFacts:
