@@ -47,7 +47,7 @@ from bench.record.schema import (
     Warmup,
     slug,
 )
-from bench.runner.backends import Backend, Reply
+from bench.runner.backends import Backend, Reply, truncation_error
 from bench.runner.config import RunConfig
 from bench.runner.host import load_average
 from bench.runner.progress import Call, Observer, Silent
@@ -313,7 +313,8 @@ class Orchestrator:
         backend = self._backends[self._config.model(tag).server]
         started_s = time.perf_counter()
         try:
-            return _writable(backend.generate(tag, prompt, options, self._config.timeout_s))
+            reply = backend.generate(tag, prompt, options, self._config.timeout_s)
+            return _writable(fitted(reply, self._context(tag)))
         except Exception as error:  # a backend must not raise; if one does, the call failed
             wall_s = time.perf_counter() - started_s
             message = f"{backend.name} backend raised {type(error).__name__}: {error}"
@@ -321,6 +322,11 @@ class Orchestrator:
                 call_wall_s=wall_s, error=message, error_kind=ErrorKind.INFRASTRUCTURE
             )
             return Reply(text="", generation=failure)
+
+    def _context(self, tag: str) -> int | None:
+        setup = self._state.header.setup
+        found = setup.model(tag) if setup is not None else None
+        return found.context_tokens if found is not None else None
 
     def _evaluate(self, call: Call, reply: Reply) -> Evaluation:
         """Score 0 without a candidate when the call failed; else archive and evaluate it."""
@@ -350,6 +356,29 @@ class Orchestrator:
         if candidate is None or candidate.path is None:
             return ""
         return (self._state.run_dir / candidate.path).read_text(encoding="utf-8")
+
+
+def fitted(reply: Reply, context_tokens: int | None) -> Reply:
+    """The reply, marked truncated when the server reports as many prompt tokens as the
+    context holds (it kept what fitted, dropping the rest): the setup's failure, missing data,
+    so its text is not evaluated."""
+    generation = reply.generation
+    prompt_tokens = generation.prompt_tokens
+    if (
+        generation.error is not None
+        or context_tokens is None
+        or prompt_tokens is None
+        or prompt_tokens < context_tokens
+    ):
+        return reply
+    truncated = generation.model_copy(
+        update={
+            "error": truncation_error(prompt_tokens, context_tokens),
+            "error_kind": ErrorKind.INFRASTRUCTURE,
+            "truncated": True,
+        }
+    )
+    return Reply(text="", generation=truncated)
 
 
 def _writable(reply: Reply) -> Reply:

@@ -16,8 +16,10 @@ from jinja2 import Environment
 from bench.record.analysis import RunAnalysis, Stat
 from bench.record.compare import Change, Comparison
 from bench.record.history import PairedChange
+from bench.record.reproduce import reproduction
 from bench.site import fmt, sure
 from bench.site.report import REPORT_NAME
+from bench.site.reproduce import reproduction_lines
 from bench.site.summary import handoff_outcomes
 
 COMPARE_NAME = "compare.html"  # next to the run's report.html
@@ -180,6 +182,7 @@ class ComparePage:
     b: RunLink
     warnings: tuple[str, ...]
     sections: tuple[Section, ...]
+    reproduction: tuple[str, ...] = ()  # B reran A: the verdict, then a line per model
 
 
 def compare_page(comparison: Comparison, same_host: bool) -> ComparePage:
@@ -197,6 +200,11 @@ def compare_page(comparison: Comparison, same_host: bool) -> ComparePage:
         b=RunLink(run_line("B", comparison.b), REPORT_NAME),
         warnings=comparison.warnings,
         sections=tuple(comparison_sections(comparison)),
+        reproduction=(
+            reproduction_lines(reproduction(comparison.a, comparison.b))
+            if comparison.reproduces
+            else ()
+        ),
     )
 
 

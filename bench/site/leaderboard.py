@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from bench.record.analysis import DirectSummary, RunAnalysis
 from bench.record.history import Mark
 from bench.record.ranking import Ranked, SampleKey, Versus, pooled_score, rank
+from bench.record.setup import Aspect, differing_aspects, model_setup_facts
 from bench.record.stats import MIN_UNITS, Estimate
 from bench.site import fmt, sure
 from bench.site.report import report_path
@@ -63,6 +64,7 @@ class ModelRun:
     call_wall_s: float | None
     throughput_tok_s: float | None
     marks: tuple[Mark, ...] = ()  # clear changes against the previous run on this host
+    setup: tuple[tuple[Aspect, str], ...] = ()  # digest, context, harness version, ...
 
     @property
     def score_pts(self) -> float:
@@ -92,6 +94,7 @@ def model_entries(run: RunAnalysis) -> tuple[tuple[ModelKey, ModelRun], ...]:
                 samples=tuple((o.task, o.repeat, o.score) for o in d.observations),
                 call_wall_s=d.call_wall_s.median if d.call_wall_s else None,
                 throughput_tok_s=d.throughput_tok_s.median if d.throughput_tok_s else None,
+                setup=model_setup_facts(r, d.tag),
             ),
         )
         for d in run.direct
@@ -131,6 +134,11 @@ class LeaderboardRow:
     rank: int = 1  # shared with the rows it is statistically tied with
     tied: bool = False  # the data cannot tell it from the top of its group
     rank_note: str = ""  # how its rank was decided, against the top of its group
+    setup_note: str = ""  # its runs pooled under different setups, and in what
+
+    @property
+    def setups_differ(self) -> bool:
+        return bool(self.setup_note)
 
     @property
     def score_text(self) -> str:
@@ -181,6 +189,7 @@ def leaderboard(
                     score=pooled_score(keyed) if keyed else latest.score,
                     runs=len(runs),
                     last_seen=latest.started_at[:16].replace("T", " "),
+                    setup_note=setup_note(runs),
                 )
             )
             samples.append(keyed)
@@ -190,6 +199,13 @@ def leaderboard(
     ordered = [rows[i] for i in order]
     places = rank([r.score for r in ordered], [samples[i] for i in order])
     return [_placed(row, place, ordered) for row, place in zip(ordered, places, strict=True)]
+
+
+def setup_note(runs: Sequence[ModelRun]) -> str:
+    """`setups differ: model digest, context`, when the runs pooled in a row were not made
+    alike: their pooled score mixes setups."""
+    differ = differing_aspects(run.setup for run in runs)
+    return f"setups differ: {', '.join(differ)}" if differ else ""
 
 
 def _placed(row: LeaderboardRow, place: Ranked, rows: Sequence[LeaderboardRow]) -> LeaderboardRow:

@@ -26,6 +26,7 @@ from bench.site import fmt, summary
 from bench.site.charts.frontier import FrontierChart
 from bench.site.charts.model import Chart
 from bench.site.findings import Finding, findings_for
+from bench.site.reproduce import Reproduce, reproduce_section
 from bench.site.suitepage import (
     PairedLine,
     TaskHotspotLine,
@@ -197,6 +198,7 @@ class ReportPage:
     tasks: TaskTable | None = None  # a suite: each task's outcome per candidate
     task_hotspots: tuple[TaskHotspotLine, ...] = ()  # a suite: the tasks that fail most
     matrix_note: str | None = None  # a suite's matrix sums up each candidate's answers
+    reproduce: Reproduce | None = None  # the config, the commands, the setup's identities
 
 
 def report_path(record: RunRecord) -> str:
@@ -226,6 +228,7 @@ def report_page(
         *((Section("handoff-outcomes", "Handoff outcomes"),) if handoffs else ()),
         Section("check-matrix", "Check matrix"),
         *((Section("call-errors", "Call errors"),) if errors or run.unmeasured else ()),
+        Section("reproduce", "Reproduce"),
         Section("provenance", "Provenance"),
     )
     p = r.provenance
@@ -263,6 +266,7 @@ def report_page(
         tasks=task_lines(run) if suite else None,
         task_hotspots=task_hotspot_lines(run) if suite else (),
         matrix_note=SUITE_MATRIX_NOTE if suite else None,
+        reproduce=reproduce_section(r),
     )
 
 

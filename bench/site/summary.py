@@ -17,6 +17,7 @@ from bench.record.handoff import (
 from bench.record.hosts import GIB
 from bench.record.safety import printable
 from bench.record.schema import RunStatus
+from bench.record.setup import truncated_count
 from bench.record.stats import Interval, PairedComparison, ScoreSummary
 from bench.site import fmt
 from bench.site.sure import difference, mean_score, pass_at_k
@@ -217,8 +218,16 @@ def failed_calls_notice(run: RunAnalysis) -> str | None:
     calls = len(failures)
     total = run.calls
     text = f"{calls} of {total} call{'s' if total != 1 else ''} failed."
+    truncated = truncated_count(run.record)
+    cut = ""
+    if truncated:
+        were = "was" if truncated == 1 else "were"
+        cut = (
+            f" {truncated} of them {were} truncated: the prompt did not fit the context in "
+            "effect (the setup's failure; see Reproduce)."
+        )
     if run.record.status is RunStatus.FAILED:
-        return text + " No call succeeded: this run has no figures."
+        return text + " No call succeeded: this run has no figures." + cut
     if missing:
         text += (
             f" {missing} failed on the model server (missing data): they are left out of every "
@@ -226,6 +235,7 @@ def failed_calls_notice(run: RunAnalysis) -> str | None:
         )
         gone = [u.who for u in run.unmeasured]
         text += f", and {', '.join(gone)} could not be measured." if gone else "."
+        text += cut
     if calls - missing:
         theirs = calls - missing
         text += f" {theirs} {'was' if theirs == 1 else 'were'} the model's failure (a timeout or"
