@@ -64,7 +64,7 @@ def plan(config: RunConfig, tasks: Sequence[str]) -> list[Call]:
     """Every call, model by model (fewer model swaps on a server), each model's warm-up
     first, then repeat by repeat over the tasks; then pair by pair, likewise."""
     calls: list[Call] = []
-    repeats = range(config.repeats)
+    repeats = range(config.repeat_count)
     for model in config.models:
         if config.warmup:
             calls.append(Call("warmup", model.tag, 0))

@@ -76,7 +76,7 @@ class PreparedRun:
             parallel=sum(config.concurrency().values()),
             names={m.tag: m.display_label for m in config.models},
             tasks=len(self.state.header.tasks),
-            repeats=config.repeats,
+            repeats=config.repeat_count,
             prompt_chars={t.id: len(t.prompt()) for t in self.orchestrator.tasks},
             prior_s=prior_walls(earlier) if earlier is not None else {},
         )
@@ -198,7 +198,7 @@ def new_state(
         methodology_version=METHODOLOGY_VERSION,
         started_at=started_at,
         status=RunStatus.PARTIAL,
-        repeats=config.repeats,
+        repeats=config.repeat_count,
         tasks=tuple(task.spec() for task in tasks),
         provenance=provenance(config, models.values(), isolation),
     )
@@ -248,7 +248,7 @@ def _resume_mismatches(
     wanted = {
         "benchmark": (record.benchmark_id, config.benchmark),
         "tasks": (list(record.task_ids), [t.id for t in tasks]),
-        "repeats": (record.repeats, config.repeats),
+        "repeats": (record.repeats, config.repeat_count),
         "sampling": (record.provenance.sampling, config.sampling.as_options()),
     }
     for name, (recorded, configured) in wanted.items():
