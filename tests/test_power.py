@@ -202,3 +202,14 @@ def test_the_stream_is_read_repeat_by_repeat_and_task_by_task() -> None:
 def test_a_difference_out_of_range_is_refused() -> None:
     with pytest.raises(ValueError, match="expected -100 to \\+100 points, found 150"):
         confidence_sequence([150.0])
+
+
+def test_a_comparison_whose_differences_are_all_alike_says_nothing_it_could_tell() -> None:
+    from bench.record.power import sensitivity
+    from bench.record.stats import paired
+
+    a = [Observation(f"t{n}", 0, 100, True) for n in range(5)]
+    b = [Observation(f"t{n}", 0, 60, False) for n in range(5)]
+
+    assert sensitivity(paired(a, b)) is None
+    assert observed_detectable_pts([3.0, 3.0, 3.0]) is None

@@ -30,6 +30,7 @@ from bench.cli.tables import fit
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.errors import shorten
 from bench.record.schema import RunRecord, RunStatus
+from bench.record.stats import PairedComparison
 from bench.record.suite import paired_table
 from bench.runner.progress import Call, Progress
 from bench.site import fmt, sure
@@ -154,9 +155,14 @@ def paired_lines(analysis: RunAnalysis) -> list[str]:
         return []
     return [
         f"{v.a} vs {v.b}: {sure.difference(v.comparison)} ({sure.clarity(v.comparison)}); "
-        f"{sure.wins(v.comparison)}"
+        f"{sure.wins(v.comparison)}{_told(v.comparison)}"
         for v in paired_table(analysis)
     ]
+
+
+def _told(c: PairedComparison) -> str:
+    told = sure.can_tell(c)
+    return f"; {told}" if told else ""
 
 
 def summary_table(analysis: RunAnalysis) -> Table:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-from bench.record.stats import LEVEL, Interval, Observation
+from bench.record.stats import LEVEL, Interval, Observation, PairedComparison
 
 POWER = 0.8
 MOST_REPEATS = 10  # the planner suggests no more repeats than this per task
@@ -208,10 +208,14 @@ def observed_detectable_pts(
     task_diffs: Sequence[float], power: float = POWER, level: float = LEVEL
 ) -> float | None:
     """The smallest difference a run's paired comparison could tell, from the spread of its
-    per-task mean differences (or, of one task, its paired repeats); None under 2 values."""
+    per-task mean differences (or, of one task, its paired repeats); None under 2 values or
+    when they are all the same."""
     if len(task_diffs) < 2:
         return None
-    return detectable_pts(statistics.stdev(task_diffs), len(task_diffs), power, level)
+    spread = statistics.stdev(task_diffs)
+    if spread == 0:  # every difference the same: no spread to say what it could tell
+        return None
+    return detectable_pts(spread, len(task_diffs), power, level)
 
 
 def observed_variance(pairs: Sequence[tuple[Observation, Observation]]) -> Variance | None:
@@ -220,6 +224,39 @@ def observed_variance(pairs: Sequence[tuple[Observation, Observation]]) -> Varia
     for a, b in pairs:
         by_task.setdefault(a.task, []).append(a.score - b.score)
     return variance_components(by_task)
+
+
+TARGET_PTS = 5.0  # the difference a run that cannot tell it is told how to tell
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """What a paired comparison could tell: the smallest difference it finds with `POWER`,
+    and, when that is more than `target_pts`, a design that would tell `target_pts`."""
+
+    detectable_pts: float
+    target_pts: float
+    to_tell_target: Plan | None  # None: it tells the target already, or no spread to plan on
+
+
+def sensitivity(c: PairedComparison, target_pts: float = TARGET_PTS) -> Sensitivity | None:
+    """The smallest difference `c` could tell, from the spread of its per-task mean
+    differences (one task: of its paired repeats), and the tasks and repeats that would tell
+    `target_pts` from its between- and within-task spreads. None under 2 values."""
+    groups = {task: diffs for task, diffs in c.by_task if diffs}
+    values = (
+        [statistics.fmean(d) for d in groups.values()]
+        if len(groups) > 1
+        else [x for d in groups.values() for x in d]
+    )
+    detectable = observed_detectable_pts(values)
+    if detectable is None:
+        return None
+    variance = variance_components(groups)
+    to_tell = (
+        plan(variance, target_pts) if variance is not None and detectable > target_pts else None
+    )
+    return Sensitivity(detectable, target_pts, to_tell)
 
 
 def confidence_sequence(diffs_pts: Sequence[float], level: float = LEVEL) -> Interval:
