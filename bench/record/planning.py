@@ -47,10 +47,8 @@ def measured_variance(
     """The spreads of this comparison's paired differences, pooled over the runs that made it."""
     found = []
     for run in runs:
-        a, b = _observations(run, comparison.a), _observations(run, comparison.b)
-        if a is None or b is None:
-            continue
-        if (variance := observed_variance(_matched(a, b))) is not None:
+        pairs = comparison_pairs(run, comparison)
+        if pairs is not None and (variance := observed_variance(pairs)) is not None:
             found.append(variance)
     return pooled(found)
 
@@ -104,6 +102,21 @@ def any_call_wall_s(runs: Iterable[RunAnalysis]) -> float | None:
         if s.generation.error is None
     ]
     return statistics.median(walls) if walls else None
+
+
+def comparison_pairs(
+    run: RunAnalysis, comparison: PlannedComparison
+) -> list[tuple[Observation, Observation]] | None:
+    """The comparison's matched (a, b) observations in `run`; None when it lacks a side."""
+    a, b = _observations(run, comparison.a), _observations(run, comparison.b)
+    if a is None or b is None:
+        return None
+    return _matched(a, b)
+
+
+def candidate_key(who: Candidate) -> str:
+    """A tag, or `small -> large`: how a record names a candidate in words."""
+    return who if isinstance(who, str) else f"{who[0]} -> {who[1]}"
 
 
 def _observations(run: RunAnalysis, who: Candidate) -> tuple[Observation, ...] | None:

@@ -28,11 +28,11 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Literal
 
-from bench.record.stats import LEVEL, Interval, Observation, PairedComparison
+from bench.record.stats import LEVEL, Interval, Observation, PairedComparison, paired
 
 POWER = 0.8
 MOST_REPEATS = 10  # the planner suggests no more repeats than this per task
@@ -299,6 +299,32 @@ def settled(sequence: Interval, within_pts: float) -> Settled:
     if -within_pts < sequence.low and sequence.high < within_pts:
         return "within"
     return "undecided"
+
+
+def sequential_verdict(
+    pairs: Sequence[tuple[Observation, Observation]], within_pts: float, level: float = LEVEL
+) -> tuple[Settled, Interval]:
+    """The stopping rule's reading of one comparison's matched (a, b) observations: its
+    confidence sequence over `stream(pairs)`, and what that says (`settled`)."""
+    sequence = confidence_sequence(stream(pairs), level)
+    return settled(sequence, within_pts), sequence
+
+
+def sequential_paired(
+    a: Sequence[Observation], b: Sequence[Observation], level: float = LEVEL
+) -> PairedComparison:
+    """`stats.paired(a, b)` with the interval a run with `repeats: auto` may show: the
+    confidence sequence its stopping rule read, valid at the time it stopped (the
+    bootstrap's is not). The point stays the mean over tasks, inside the interval."""
+    c = paired(a, b, level)
+    if c.pairs == 0:
+        return c
+    by_key = {(o.task, o.repeat): o for o in b}
+    matched = [(o, by_key[(o.task, o.repeat)]) for o in a if (o.task, o.repeat) in by_key]
+    sequence = confidence_sequence(stream(matched), level)
+    point = c.estimate.point
+    interval = Interval(min(sequence.low, point), max(sequence.high, point), level)
+    return replace(c, estimate=replace(c.estimate, interval=interval, all_same=False))
 
 
 def stream(pairs: Sequence[tuple[Observation, Observation]]) -> list[float]:

@@ -396,6 +396,37 @@ class Provenance(_Strict):
     )
 
 
+class SettledComparison(_Strict):
+    """One paired comparison as `repeats: auto` last read it: its anytime-valid interval."""
+
+    a: str = Field(min_length=1, max_length=401, description="A tag, or `small -> large`.")
+    b: str = Field(min_length=1, max_length=401, description="A tag, or `small -> large`.")
+    verdict: Literal["differs", "within", "undecided"] = Field(
+        description="differs: the interval leaves out 0; within: it lies inside"
+        " ±settle_within_pts; undecided: neither."
+    )
+    low_pts: float = Field(ge=-100, le=100, description="The confidence sequence's low end.")
+    high_pts: float = Field(ge=-100, le=100, description="Its high end.")
+
+
+class AutoRepeats(_Strict):
+    """How `repeats: auto` asked repeat by repeat, and why it stopped."""
+
+    method: Literal["wsr-prpl-eb"] = Field(
+        default="wsr-prpl-eb",
+        description="The confidence sequence read after each repeat: Waudby-Smith & Ramdas's"
+        " predictable plug-in empirical Bernstein (2023).",
+    )
+    level: float = Field(default=0.95, gt=0, lt=1)
+    max_repeats: int = Field(ge=1, description="The cap.")
+    settle_within_pts: float = Field(gt=0, le=100)
+    stopped: Literal["settled", "cap", "nothing-to-compare"] = Field(
+        description="settled: every comparison differs or lies within the margin; cap: the"
+        " most repeats were asked; nothing-to-compare: the run makes no paired comparison."
+    )
+    comparisons: tuple[SettledComparison, ...] = ()
+
+
 class RunRecord(_Strict):
     """One benchmark run: everything the runner measured, nothing derived."""
 
@@ -421,6 +452,10 @@ class RunRecord(_Strict):
         description="One unmeasured call per model before its measured calls; in no figure.",
     )
     provenance: Provenance = Provenance()
+    auto_repeats: AutoRepeats | None = Field(
+        default=None,
+        description="A run with `repeats: auto`: why it stopped after `repeats` repeats.",
+    )
 
     @field_validator("started_at", "finished_at")
     @classmethod

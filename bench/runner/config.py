@@ -136,7 +136,7 @@ class RunConfig(_Strict):
         default=10, ge=2, description="With `repeats: auto`: the most repeats to ask."
     )
     settle_within_pts: float = Field(
-        default=5.0,
+        default=10.0,
         gt=0,
         le=100,
         description="With `repeats: auto`: a comparison whose anytime-valid interval lies"

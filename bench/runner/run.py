@@ -248,7 +248,7 @@ def _resume_mismatches(
     wanted = {
         "benchmark": (record.benchmark_id, config.benchmark),
         "tasks": (list(record.task_ids), [t.id for t in tasks]),
-        "repeats": (record.repeats, config.repeat_count),
+        "repeats": _repeats_asked(record, config),
         "sampling": (record.provenance.sampling, config.sampling.as_options()),
     }
     for name, (recorded, configured) in wanted.items():
@@ -266,6 +266,16 @@ def _resume_mismatches(
     for cascade in record.cascades:
         if (cascade.small, cascade.large) not in pairs:
             yield f"pairs: expected {cascade.small} -> {cascade.large} as recorded, found none"
+
+
+def _repeats_asked(record: RunRecord, config: RunConfig) -> tuple[object, object]:
+    """(recorded, configured) repeats; a run that `repeats: auto` stopped records how many it
+    asked, and its cap."""
+    if record.auto_repeats is not None:
+        return f"auto, at most {record.auto_repeats.max_repeats}", (
+            f"auto, at most {config.max_repeats}" if config.auto_repeats else config.repeats
+        )
+    return record.repeats, config.repeat_count
 
 
 def model_infos(
