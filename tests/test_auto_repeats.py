@@ -39,7 +39,11 @@ def _run(config: Path, capsys: pytest.CaptureFixture[str]) -> RunRecord:
     out = capsys.readouterr().out
     assert code == cli.EXIT_OK, out
     [run_dir] = run_dirs(config.parent / "archive")
-    return load_record(run_dir / RECORD_FILENAME)
+    record = load_record(run_dir / RECORD_FILENAME)
+    assert record.auto_repeats is not None
+    summary = " ".join(out.split())
+    assert f"repeats: auto stopped after {record.repeats} of at most" in summary
+    return record
 
 
 def _sizes(url: str, *models: tuple[FakeModel, float]) -> list[dict[str, object]]:
