@@ -19,8 +19,9 @@ from bench.record.schema import RECORD_FILENAME, RunRecord, RunStatus
 from bench.record.stats import paired
 from bench.record.suite import paired_table
 from bench.runner.tasks import get_task
-from tests.support.records import make_record
+from tests.support.records import make_record, write_archive
 from tests.support.runs import TimedOllama, fenced, ollama_model, run_dirs, write_config
+from tests.support.sitebuild import build_site, make_project, page_text
 
 TASK = get_task("deployment_window_analyzer")
 BROKEN = FakeModel(name="small:0.5b", reply=fenced("def broken(:\n    pass\n"))
@@ -42,7 +43,7 @@ def _run(config: Path, capsys: pytest.CaptureFixture[str]) -> RunRecord:
     record = load_record(run_dir / RECORD_FILENAME)
     assert record.auto_repeats is not None
     summary = " ".join(out.split())
-    assert f"repeats: auto stopped after {record.repeats} of at most" in summary
+    assert f"Repeats stopped by repeats: auto after {record.repeats} of at most" in summary
     return record
 
 
@@ -141,3 +142,20 @@ def test_an_older_record_loads_unchanged_without_the_field(tmp_path: Path) -> No
 
     assert RunRecord.model_validate_json(text) == record
     assert record.auto_repeats is None
+
+
+def test_the_run_page_says_why_the_repeats_stopped(tmp_path: Path) -> None:
+    record = make_record(models=("tiny:0.5b", "big:8b"), pairs=(), tasks=("t0", "t1"), repeats=3)
+    data = json.loads(record.model_dump_json())
+    data["auto_repeats"] = {"max_repeats": 8, "settle_within_pts": 10, "stopped": "settled"}
+    project = make_project(tmp_path)
+    write_archive(project / "archive", [RunRecord.model_validate(data)])
+
+    site = build_site(project)
+
+    [page] = site.glob(f"*/{record.run_id}/report.html")
+    text = page_text(page.read_text(encoding="utf-8"))
+    assert (
+        "Repeats stopped by repeats: auto after 3 of at most 8: every paired comparison was "
+        "settled. Its paired intervals are the anytime-valid confidence sequences" in text
+    )

@@ -128,7 +128,7 @@ def print_summary(console: Console, record: RunRecord, record_path: Path) -> Non
         console.print(note, highlight=False, markup=False, soft_wrap=True)
     for line in paired_lines(analysis):
         console.print(line, highlight=False, markup=False, soft_wrap=True)
-    stopped = auto_repeats_line(record)
+    stopped = auto_repeats_line(analysis)
     if stopped is not None:
         console.print(stopped, highlight=False, markup=False, soft_wrap=True)
     for outcome in handoff_outcomes(analysis):
@@ -163,28 +163,18 @@ def paired_lines(analysis: RunAnalysis) -> list[str]:
     ]
 
 
-_STOPPED = {
-    "settled": "every paired comparison was settled",
-    "cap": "the cap was reached with a comparison still undecided",
-    "nothing-to-compare": "the run makes no paired comparison",
-}
-
-
-def auto_repeats_line(record: RunRecord) -> str | None:
-    """`repeats: auto stopped after 3 of at most 10 repeats: every paired comparison was
-    settled (a -> b: differs, -40 to -12 pts; ...)`; None for fixed repeats."""
-    auto = record.auto_repeats
-    if auto is None:
+def auto_repeats_line(analysis: RunAnalysis) -> str | None:
+    """`sure.auto_repeats_note`, and what each comparison's sequence said when it stopped."""
+    note = sure.auto_repeats_note(analysis)
+    auto = analysis.record.auto_repeats
+    if note is None or auto is None:
         return None
     read = "; ".join(
         f"{c.a} vs {c.b}: {c.verdict}, {fmt.signed_number(c.low_pts)} to "
         f"{fmt.signed_pts(c.high_pts)}"
         for c in auto.comparisons
     )
-    return (
-        f"repeats: auto stopped after {record.repeats} of at most {auto.max_repeats} repeats: "
-        f"{_STOPPED[auto.stopped]}" + (f" ({read})." if read else ".")
-    )
+    return note + (f" When it stopped: {read}." if read else "")
 
 
 def _told(c: PairedComparison) -> str:

@@ -22,6 +22,26 @@ NO_ERROR_BARS = (
 )
 
 
+_STOPPED = {
+    "settled": "every paired comparison was settled",
+    "cap": "the cap was reached with a comparison still undecided",
+    "nothing-to-compare": "the run makes no paired comparison",
+}
+
+
+def auto_repeats_note(run: RunAnalysis) -> str | None:
+    """`Repeats stopped by repeats: auto after 3 of at most 10: every paired comparison was
+    settled. ...`; None for a run of fixed repeats."""
+    auto = run.record.auto_repeats
+    if auto is None:
+        return None
+    return (
+        f"Repeats stopped by repeats: auto after {run.record.repeats} of at most "
+        f"{auto.max_repeats}: {_STOPPED[auto.stopped]}. Its paired intervals are the anytime-"
+        "valid confidence sequences the stopping rule read (see the methodology)."
+    )
+
+
 def error_bars_note(run: RunAnalysis) -> str | None:
     """The one plain sentence of a run whose figures have no error bars; None otherwise."""
     return None if run.error_bars else NO_ERROR_BARS
