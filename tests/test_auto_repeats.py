@@ -5,6 +5,9 @@ intervals of such a run are the confidence sequence the rule read."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +23,7 @@ from bench.record.stats import paired
 from bench.record.suite import paired_table
 from bench.runner.tasks import get_task
 from tests.support.records import make_record, write_archive
-from tests.support.runs import TimedOllama, fenced, ollama_model, run_dirs, write_config
+from tests.support.runs import REPO, TimedOllama, fenced, ollama_model, run_dirs, write_config
 from tests.support.sitebuild import build_site, make_project, page_text
 
 TASK = get_task("deployment_window_analyzer")
@@ -159,3 +162,26 @@ def test_the_run_page_says_why_the_repeats_stopped(tmp_path: Path) -> None:
         "Repeats stopped by repeats: auto after 3 of at most 8: every paired comparison was "
         "settled. Its paired intervals are the anytime-valid confidence sequences" in text
     )
+
+
+def test_the_simulation_benchmark_prints_calls_and_error_rates_per_design() -> None:
+    done = subprocess.run(
+        [sys.executable, "benchmarks/bench_sequential.py", "--runs", "8", "--tasks", "20"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    row = re.compile(r"^(.+?)\s+(fixed|auto)\s+(\d+)\s+([\d.]+)%\s+(.+)$")
+    rows = [m.groups() for line in done.stdout.splitlines() if (m := row.match(line))]
+
+    assert [(scenario, design) for scenario, design, *_ in rows] == [
+        (scenario, design)
+        for scenario in ("no difference", "+10 pts", "+20 pts", "+30 pts")
+        for design in ("fixed", "auto")
+    ]
+    for _, design, calls, clear, _ in rows:
+        assert int(calls) <= 2 * 20 * 8 and 0 <= float(clear) <= 100
+        assert design == "auto" or int(calls) == 2 * 20 * 8
+    assert done.stdout.splitlines()[-1].startswith("auto spent ")
