@@ -185,3 +185,26 @@ def test_the_simulation_benchmark_prints_calls_and_error_rates_per_design() -> N
         assert int(calls) <= 2 * 20 * 8 and 0 <= float(clear) <= 100
         assert design == "auto" or int(calls) == 2 * 20 * 8
     assert done.stdout.splitlines()[-1].startswith("auto spent ")
+
+
+def test_a_run_resumed_after_its_repeats_stopped_asks_only_what_it_lacks(
+    tmp_path: Path, ollama: TimedOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # one model: the rule stops after the first repeat, well before the cap
+    config = write_config(tmp_path, _sizes(ollama.url, (RIGHT, 1.5)), repeats="auto")
+    record = _run(config, capsys)
+    [run_dir] = run_dirs(tmp_path / "archive")
+    # as if interrupted after the rule stopped, before the last sample was kept
+    data = json.loads((run_dir / RECORD_FILENAME).read_text(encoding="utf-8"))
+    data["status"], data["finished_at"] = "partial", None
+    data["direct"] = []
+    (run_dir / RECORD_FILENAME).write_text(json.dumps(data), encoding="utf-8")
+    asked = len(ollama.chats())
+
+    code = cli.main(["run", "--resume", str(run_dir)])
+
+    assert code == cli.EXIT_OK, capsys.readouterr()
+    resumed = load_record(run_dir / RECORD_FILENAME)
+    assert len(ollama.chats()) == asked + 1
+    assert resumed.status is RunStatus.COMPLETE and resumed.repeats == record.repeats == 1
+    assert resumed.auto_repeats == record.auto_repeats

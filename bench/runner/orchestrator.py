@@ -133,6 +133,9 @@ class Orchestrator:
         self._workers: list[threading.Thread] = []
         # `repeats: auto`: the repeats whose calls may start; the rest wait for the rule
         self._open = config.repeat_count
+        stopped_at = state.header.repeats if state.header.auto_repeats is not None else None
+        if stopped_at is not None:  # resumed after the rule stopped it: its repeats only
+            self._pending = [c for c in self._pending if c.repeat < stopped_at]
         if config.auto_repeats:
             held = [k[1] for by_slot in state.direct.values() for k in by_slot]
             self._open = min(config.repeat_count, 1 + max(held, default=0))
