@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Literal
 
 from bench.record.hosts import HostSummary, record_host
+from bench.record.power import sequential_paired
 from bench.record.schema import (
     CandidateFile,
     CascadeResult,
@@ -151,6 +152,7 @@ class DirectSummary:
     result: DirectResult
     outcomes: Outcomes
     legacy_names: bool = False  # a re-hosted run names models by tag, as its old page did
+    sequential: bool = False  # its run stopped repeats by `repeats: auto`
 
     @property
     def name(self) -> str:
@@ -232,6 +234,7 @@ class CascadeSummary:
     small: DirectSummary
     large: DirectSummary
     outcomes: Outcomes
+    sequential: bool = False  # its run stopped repeats by `repeats: auto`
 
     @property
     def label(self) -> str:
@@ -300,12 +303,12 @@ class CascadeSummary:
     @cached_property
     def versus_large(self) -> PairedComparison:
         """The handoff against its large model's direct answers, on the same tasks and repeats."""
-        return paired(self.observations, self.large.observations)
+        return versus(self, self.large)
 
     @cached_property
     def versus_small(self) -> PairedComparison:
         """The handoff against its small model's direct answers (its drafts' own scores)."""
-        return paired(self.observations, self.small.observations)
+        return versus(self, self.small)
 
     @property
     def delta_vs_large_pts(self) -> float:
@@ -372,8 +375,11 @@ class RunAnalysis:
         order = record.check_order
         measured = [_measured(d) for d in record.direct]
         legacy = record.provenance.legacy is not None
+        sequential = record.auto_repeats is not None
         self.direct = tuple(
-            DirectSummary(d, Outcomes(tuple(s.evaluation for s in d.samples), order), legacy)
+            DirectSummary(
+                d, Outcomes(tuple(s.evaluation for s in d.samples), order), legacy, sequential
+            )
             for d in measured
             if d.samples
         )
@@ -385,6 +391,7 @@ class RunAnalysis:
                 by_tag[c.small],
                 by_tag[c.large],
                 Outcomes(tuple(s.evaluation for s in c.samples), order),
+                sequential,
             )
             for c in pairs
             if c.samples and c.small in by_tag and c.large in by_tag
@@ -511,6 +518,16 @@ class RunAnalysis:
 
     def by_size(self) -> list[DirectSummary]:
         return sorted(self.direct, key=lambda d: (d.model.params_b or 0.0, d.model.label))
+
+
+def versus(
+    a: DirectSummary | CascadeSummary, b: DirectSummary | CascadeSummary
+) -> PairedComparison:
+    """a against b on the tasks and repeats both answered; in a run whose repeats stopped by
+    `repeats: auto`, with the interval valid for its stopping rule (`power.sequential_paired`)."""
+    if a.sequential or b.sequential:
+        return sequential_paired(a.observations, b.observations)
+    return paired(a.observations, b.observations)
 
 
 def _measured(result: DirectResult) -> DirectResult:

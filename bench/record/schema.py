@@ -473,6 +473,37 @@ class Provenance(_Strict):
     )
 
 
+class SettledComparison(_Strict):
+    """One paired comparison as `repeats: auto` last read it: its anytime-valid interval."""
+
+    a: str = Field(min_length=1, max_length=401, description="A tag, or `small -> large`.")
+    b: str = Field(min_length=1, max_length=401, description="A tag, or `small -> large`.")
+    verdict: Literal["differs", "within", "undecided"] = Field(
+        description="differs: the interval leaves out 0; within: it lies inside"
+        " ±settle_within_pts; undecided: neither."
+    )
+    low_pts: float = Field(ge=-100, le=100, description="The confidence sequence's low end.")
+    high_pts: float = Field(ge=-100, le=100, description="Its high end.")
+
+
+class AutoRepeats(_Strict):
+    """How `repeats: auto` asked repeat by repeat, and why it stopped."""
+
+    method: Literal["wsr-prpl-eb"] = Field(
+        default="wsr-prpl-eb",
+        description="The confidence sequence read after each repeat: Waudby-Smith & Ramdas's"
+        " predictable plug-in empirical Bernstein (2023).",
+    )
+    level: float = Field(default=0.95, gt=0, lt=1)
+    max_repeats: int = Field(ge=1, description="The cap.")
+    settle_within_pts: float = Field(gt=0, le=100)
+    stopped: Literal["settled", "cap", "nothing-to-compare"] = Field(
+        description="settled: every comparison differs or lies within the margin; cap: the"
+        " most repeats were asked; nothing-to-compare: the run makes no paired comparison."
+    )
+    comparisons: tuple[SettledComparison, ...] = ()
+
+
 class RunRecord(_Strict):
     """One benchmark run: everything the runner measured, nothing derived."""
 
@@ -498,6 +529,10 @@ class RunRecord(_Strict):
         description="One unmeasured call per model before its measured calls; in no figure.",
     )
     provenance: Provenance = Provenance()
+    auto_repeats: AutoRepeats | None = Field(
+        default=None,
+        description="A run with `repeats: auto`: why it stopped after `repeats` repeats.",
+    )
     setup: RunSetup | None = Field(
         default=None,
         description="The serving setup and content hashes a rerun needs; null in records made "
@@ -506,10 +541,12 @@ class RunRecord(_Strict):
 
     @model_serializer(mode="wrap")
     def _omit_no_setup(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """A record without a setup (made before it, or resumed from one) is written as it was."""
+        """A record without a setup (made before it, or resumed from one) or without auto
+        repeats is written as it was, without the key."""
         data: dict[str, Any] = handler(self)
-        if data.get("setup") is None:
-            data.pop("setup", None)
+        for optional in ("setup", "auto_repeats"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
         return data
 
     @field_validator("started_at", "finished_at")

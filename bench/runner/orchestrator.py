@@ -51,6 +51,7 @@ from bench.runner.backends import Backend, Reply, truncation_error
 from bench.runner.config import RunConfig
 from bench.runner.host import load_average
 from bench.runner.progress import Call, Observer, Silent
+from bench.runner.stopping import after_repeat
 from bench.runner.store import RunState, utc_now, write_candidate
 from bench.runner.tasks._base import Task
 
@@ -64,7 +65,7 @@ def plan(config: RunConfig, tasks: Sequence[str]) -> list[Call]:
     """Every call, model by model (fewer model swaps on a server), each model's warm-up
     first, then repeat by repeat over the tasks; then pair by pair, likewise."""
     calls: list[Call] = []
-    repeats = range(config.repeats)
+    repeats = range(config.repeat_count)
     for model in config.models:
         if config.warmup:
             calls.append(Call("warmup", model.tag, 0))
@@ -130,6 +131,15 @@ class Orchestrator:
         self._failure: BaseException | None = None
         self._settled = threading.Event()
         self._workers: list[threading.Thread] = []
+        # `repeats: auto`: the repeats whose calls may start; the rest wait for the rule
+        self._open = config.repeat_count
+        stopped_at = state.header.repeats if state.header.auto_repeats is not None else None
+        if stopped_at is not None:  # resumed after the rule stopped it: its repeats only
+            self._pending = [c for c in self._pending if c.repeat < stopped_at]
+        if config.auto_repeats:
+            held = [k[1] for by_slot in state.direct.values() for k in by_slot]
+            self._open = min(config.repeat_count, 1 + max(held, default=0))
+            self._advance()
 
     def run(self, observer: Observer | None = None) -> RunRecord:
         """Run what is left; the complete record. Re-raises what stopped a worker."""
@@ -239,7 +249,8 @@ class Orchestrator:
                 mine = [c for c in self._pending if self._config.model(c.tag).server == server]
                 if not mine:
                     return None
-                ready = next((c for c in mine if all(map(self._holds, self._needs(c)))), None)
+                open_now = (c for c in mine if c.repeat < self._open)  # auto: the later wait
+                ready = next((c for c in open_now if all(map(self._holds, self._needs(c)))), None)
                 if ready is not None:
                     self._pending.remove(ready)
                     self._running.add(ready)
@@ -269,9 +280,28 @@ class Orchestrator:
             self._state.save()
             self._running.discard(call)
             self._observer.finished(call, call_error(result))
+            if self._config.auto_repeats:
+                self._advance()
             if not self._pending and not self._running:
                 self._settled.set()
             self._cond.notify_all()
+
+    def _advance(self) -> None:
+        """`repeats: auto`: once every call of the open repeats is kept, read the stopping
+        rule; open the next repeat, or drop the calls left and record why it stopped."""
+        while not any(c.repeat < self._open for c in (*self._pending, *self._running)):
+            if self._state.header.auto_repeats is not None:
+                return
+            stop = after_repeat(self._config, self._state.record(), self._open)
+            if stop is None:
+                self._open += 1
+                continue
+            self._pending = [c for c in self._pending if c.repeat < self._open]
+            self._state.header = self._state.header.model_copy(
+                update={"repeats": self._open, "auto_repeats": stop}
+            )
+            self._state.save()
+            return
 
     def _warm_up(self, call: Call) -> Warmup:
         options = self._config.sampling.for_repeat(call.repeat)

@@ -93,7 +93,7 @@ class PreparedRun:
             parallel=sum(config.concurrency().values()),
             names={m.tag: m.display_label for m in config.models},
             tasks=len(self.state.header.tasks),
-            repeats=config.repeats,
+            repeats=config.repeat_count,
             prompt_chars={t.id: len(t.prompt()) for t in self.orchestrator.tasks},
             prior_s=prior_walls(earlier) if earlier is not None else {},
         )
@@ -226,7 +226,7 @@ def new_state(
         methodology_version=METHODOLOGY_VERSION,
         started_at=started_at,
         status=RunStatus.PARTIAL,
-        repeats=config.repeats,
+        repeats=config.repeat_count,
         tasks=tuple(task.spec() for task in tasks),
         provenance=provenance(config, models.values(), isolation),
         setup=run_setup(config, tasks, facts).model_copy(update={"reproduces": reproduces}),
@@ -277,7 +277,7 @@ def _resume_mismatches(
     wanted = {
         "benchmark": (record.benchmark_id, config.benchmark),
         "tasks": (list(record.task_ids), [t.id for t in tasks]),
-        "repeats": (record.repeats, config.repeats),
+        "repeats": _repeats_asked(record, config),
         "sampling": (record.provenance.sampling, config.sampling.as_options()),
     }
     for name, (recorded, configured) in wanted.items():
@@ -295,6 +295,16 @@ def _resume_mismatches(
     for cascade in record.cascades:
         if (cascade.small, cascade.large) not in pairs:
             yield f"pairs: expected {cascade.small} -> {cascade.large} as recorded, found none"
+
+
+def _repeats_asked(record: RunRecord, config: RunConfig) -> tuple[object, object]:
+    """(recorded, configured) repeats; a run that `repeats: auto` stopped records how many it
+    asked, and its cap."""
+    if record.auto_repeats is not None:
+        return f"auto, at most {record.auto_repeats.max_repeats}", (
+            f"auto, at most {config.max_repeats}" if config.auto_repeats else config.repeats
+        )
+    return record.repeats, config.repeat_count
 
 
 def model_infos(

@@ -76,6 +76,7 @@ def comparison_sections(comparison: Comparison) -> list[Section]:
                 "Δ wall, paired",
                 "Over, with its 95% interval",
                 "Clear change",
+                "Score change it can tell",
             ],
             _paired_rows(comparison.paired),
             "The runs share no measured sample of the same task and repeat.",
@@ -119,6 +120,7 @@ def _paired_rows(changes: Sequence[PairedChange]) -> list[list[str]]:
             fmt.signed_seconds(c.wall.mean_diff_s) if c.wall.pairs else fmt.DASH,
             sure.interval(c.wall.estimate, fmt.signed_seconds) if c.wall.pairs else fmt.DASH,
             clear_change_text(c),
+            sure.can_tell(c.score, lead="") or fmt.DASH,
         ]
         for c in changes
     ]

@@ -37,7 +37,7 @@ from bench.site.suitepage import (
     task_lines,
 )
 from bench.site.summary import Kpi
-from bench.site.sure import error_bars_note
+from bench.site.sure import auto_repeats_note, error_bars_note
 from bench.site.verdict import handoff_verdict
 
 REPORT_NAME = "report.html"
@@ -179,6 +179,7 @@ class ReportPage:
     kpis: tuple[Kpi, ...]
     findings: tuple[Finding, ...]
     findings_note: str | None  # said once when the figures have no error bars
+    stopping_note: str | None  # a run of `repeats: auto`: why its repeats stopped
     charts: tuple[Chart | FrontierChart, ...]
     hotspots: tuple[Hotspot, ...]
     direct: tuple[DirectRow, ...]
@@ -244,6 +245,7 @@ def report_page(
         kpis=tuple(summary.kpis(run)),
         findings=(*findings_for(run), *filter(None, [handoff_verdict(run)])),
         findings_note=error_bars_note(run),
+        stopping_note=auto_repeats_note(run),
         charts=tuple(charts),
         hotspots=tuple(
             Hotspot(h.check, str(h.failures), fmt.percent(h.share), ", ".join(h.examples))
