@@ -33,17 +33,18 @@ from pydantic import TypeAdapter, ValidationError
 from bench.record.archive import RecordFacts
 from bench.record.files import Stamp
 from bench.record.history import Mark
+from bench.record.models import ModelIdentity
 from bench.record.safety import as_text_file, is_plain_relative_path
 from bench.record.schema import RECORD_FILENAME
 from bench.site.cache import RECORD_COPY_FORMAT as COPY
 from bench.site.cache import read_checked, write_checked
 from bench.site.index import IndexEntry
-from bench.site.leaderboard import ModelKey, ModelRun, model_entries
+from bench.site.leaderboard import ModelRun, model_entries
 from bench.site.report import REPORT_NAME
 from bench.site.runsite import RunSite, SiteFile, stamps
 from bench.site.trends import TrendRun
 
-FORMAT = "listed-v4"  # v3: leaderboard scores as means with intervals; v4: files carry digests
+FORMAT = "listed-v5"  # v3: scores as means with intervals; v4: files carry digests; v5: identities
 T = TypeVar("T")
 
 
@@ -54,7 +55,7 @@ class ListedRun:
     digest: str  # of the record's bytes
     facts: RecordFacts
     entry: IndexEntry  # without marks: they depend on the run before
-    models: tuple[tuple[ModelKey, ModelRun], ...]
+    models: tuple[tuple[ModelIdentity, ModelRun], ...]
     files: tuple[SiteFile, ...]  # what the run's page links, all in the cache
     stamps: tuple[tuple[str, Stamp], ...]  # the archived candidates its copies were made from
     tasks: tuple[tuple[str, tuple[str, ...]], ...]  # a suite's tasks and their candidates
@@ -74,7 +75,7 @@ def listed_run(site: RunSite, cache_dir: Path) -> ListedRun:
         digest=site.archived.digest,
         facts=site.archived.facts,
         entry=site.index_entry(),
-        models=model_entries(site.analysis),
+        models=model_entries(site.own),
         files=tuple(site.files(cache_dir)),
         stamps=stamps(site.archived.folder, site.archived.candidate_paths()),
         tasks=site.task_candidates(),
@@ -190,7 +191,7 @@ class Listings:
         path = self._path("trends", site.archived.digest)
         found = _load(path, _TREND.validate_json)
         if found is None:
-            found = TrendRun.of(site.analysis)
+            found = TrendRun.of(site.own)
             write_checked(Path(path), _TREND.dump_json(found))
         return found
 

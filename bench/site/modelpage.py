@@ -15,9 +15,10 @@ from html import escape
 
 from markupsafe import Markup
 
+from bench.record.models import ModelIdentity
 from bench.record.safety import printable
 from bench.site import fmt
-from bench.site.leaderboard import ModelKey, ModelRun, marks_text, model_page_path
+from bench.site.leaderboard import ModelRun, marks_text, model_page_path
 from bench.site.report import Section
 
 WIDTH, HEIGHT = 640, 220
@@ -48,7 +49,7 @@ class ModelChart:
 @dataclass(frozen=True)
 class ModelPage:
     benchmark_id: str
-    key: ModelKey
+    key: ModelIdentity
     name: str
     title: str
     intro: str
@@ -74,11 +75,24 @@ class ModelPage:
         return model_page_path(self.benchmark_id, self.key).removesuffix(".html") + ".md"
 
 
-def model_title(benchmark_id: str, key: ModelKey, runs: Sequence[ModelRun]) -> str:
-    return f"{runs[-1].name} ({key.label}) on {benchmark_id}"
+def model_title(benchmark_id: str, key: ModelIdentity, runs: Sequence[ModelRun]) -> str:
+    """`Qwen2.5-Coder 1.5B on <benchmark>`: the model's one name (`bench.record.models`)."""
+    return f"{runs[-1].name} on {benchmark_id}"
 
 
-def model_page(benchmark_id: str, key: ModelKey, runs: Sequence[ModelRun]) -> ModelPage:
+def model_intro(key: ModelIdentity, runs: Sequence[ModelRun]) -> str:
+    """`Qwen2.5-Coder 1.5B (qwen2.5-coder:1.5b · Q4_K_M; also recorded as Qwen 1.5B)`: the
+    name, then what the server was asked for where it reads otherwise, and the aliases."""
+    name, aliases = runs[-1].name, runs[-1].aliases
+    said = [key.spec] if key.spec != name else []
+    if key.digest is not None:
+        said.append(f"digest {key.digest[:19]}")
+    if aliases:
+        said.append(f"also recorded as {', '.join(aliases)}")
+    return f"{name} ({'; '.join(said)})" if said else name
+
+
+def model_page(benchmark_id: str, key: ModelIdentity, runs: Sequence[ModelRun]) -> ModelPage:
     """`runs` oldest first, as `leaderboard.model_runs` gives them."""
     hosts = sorted({r.host for r in runs})
     colours = {h: COLOURS[n % len(COLOURS)] for n, h in enumerate(hosts)}
@@ -92,8 +106,8 @@ def model_page(benchmark_id: str, key: ModelKey, runs: Sequence[ModelRun]) -> Mo
         name=name,
         title=model_title(benchmark_id, key, runs),
         intro=(
-            f"{key.label} in {count} of this benchmark on {on}: its score (the mean over "
-            "tasks, or over the samples of a run of one task, with its 95% interval, a "
+            f"{model_intro(key, runs)} in {count} of this benchmark on {on}: its score (the "
+            "mean over tasks, or over the samples of a run of one task, with its 95% interval, a "
             "percentile bootstrap, where there are enough samples for one) and its call wall, "
             "run by run. Each point links its run's report."
         ),
