@@ -110,7 +110,8 @@ def test_a_model_page_is_titled_by_its_name_once_and_lists_its_aliases(site: Pat
         h1 = re.search(r"<h1[^>]*>(.*?)</h1>", html, flags=re.S)
         assert h1 is not None, path
         titles[page_text(h1.group(1))] = page_text(html)
-    assert sorted(titles) == sorted(f"{n} on {BENCHMARK}" for n in ("Tiny 0.5B", "Mid 3B", NEW, "Huge 14B"))
+    every = ("Tiny 0.5B", "Mid 3B", NEW, "Huge 14B")
+    assert sorted(titles) == sorted(f"{n} on {BENCHMARK}" for n in every)
     assert f"{NEW} (big:8b · Q4_K_M; {ALIAS_SAID}{OLD})" in titles[f"{NEW} on {BENCHMARK}"]
     for title in titles:
         assert not re.search(r"(.+) \(\1\)", title), title
