@@ -68,6 +68,12 @@ def test_the_newest_name_wins_and_older_ones_are_aliases() -> None:
     assert names == {big: ModelName("Big 8B", ("Big Old",))}
 
 
+def test_two_models_never_share_a_name() -> None:
+    q4, q8 = ModelIdentity("qwen3:0.6b", "Q4_K_M"), ModelIdentity("qwen3:0.6b", "Q8_0")
+    names = model_names([(q4, "2026-03-01", "Qwen3 0.6b"), (q8, "2026-03-02", "Qwen3 0.6b")])
+    assert {n.name for n in names.values()} == {"Qwen3 0.6b · Q4_K_M", "Qwen3 0.6b · Q8_0"}
+
+
 def test_a_run_without_a_digest_is_the_model_its_tag_was_recorded_with() -> None:
     bare, hashed = ModelIdentity("tiny:0.5b"), ModelIdentity("tiny:0.5b", None, DIGEST)
     other = ModelIdentity("tiny:0.5b", None, "sha256:" + "cd" * 32)

@@ -13,7 +13,7 @@ one its newest run gives it; the names older runs gave are its aliases (`model_n
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from bench.record.schema import ModelInfo
@@ -82,7 +82,27 @@ def model_names(
         newest = ordered[-1][1]
         aliases = tuple(dict.fromkeys(n for _, n in ordered if n != newest))
         found[identity] = ModelName(newest, aliases)
-    return found
+    return _distinct(found)
+
+
+def _distinct(names: dict[ModelIdentity, ModelName]) -> dict[ModelIdentity, ModelName]:
+    """Two models never share a name: where they would, each adds its quantization, then the
+    start of its digest (`Qwen3 0.6b · Q8_0`, `Qwen3 0.6b · Q8_0 · sha256:1f2e3d4c`)."""
+    parts: tuple[Callable[[ModelIdentity], str | None], ...] = (
+        lambda i: i.quantization,
+        lambda i: i.digest[:15] if i.digest else None,
+    )
+    for part in parts:
+        by_name: dict[str, list[ModelIdentity]] = defaultdict(list)
+        for identity, n in names.items():
+            by_name[n.name].append(identity)
+        for name, same in by_name.items():
+            if len(same) > 1:
+                for identity in same:
+                    extra = part(identity)
+                    if extra:
+                        names[identity] = ModelName(f"{name} · {extra}", names[identity].aliases)
+    return names
 
 
 def names_by_tag(

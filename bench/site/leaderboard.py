@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from bench.record.analysis import DirectSummary, RunAnalysis
 from bench.record.history import Mark
-from bench.record.models import ModelIdentity, ModelName, model_names, unified
+from bench.record.models import ModelIdentity, ModelName, model_names, run_name, unified
 from bench.record.ranking import Ranked, SampleKey, Versus, pooled_score, rank
 from bench.record.stats import MIN_UNITS, Estimate
 from bench.site import fmt, sure
@@ -81,7 +81,7 @@ def model_entries(run: RunAnalysis) -> tuple[tuple[ModelIdentity, ModelRun], ...
                 run_id=r.run_id,
                 host=r.host,
                 href=report_path(r),
-                name=d.name,
+                name=run_name(d.model),  # its label: a re-hosted page's tag is no name
                 score=d.summary.estimate,
                 samples=tuple((o.task, o.repeat, o.score) for o in d.observations),
                 call_wall_s=d.call_wall_s.median if d.call_wall_s else None,
@@ -118,7 +118,8 @@ def model_runs(
         for key, model_run in entries:
             name = names[key]
             run_marks = (marks or {}).get(model_run.href, ())
-            shown = tuple(replace(m, name=name.name) for m in run_marks if m.name == model_run.name)
+            own = (model_run.name, key.tag)  # a re-hosted run's marks name the tag
+            shown = tuple(replace(m, name=name.name) for m in run_marks if m.name in own)
             found[benchmark_id][same[key]].append(
                 replace(model_run, name=name.name, aliases=name.aliases, marks=shown)
             )

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from bench.record.models import ModelIdentity
 from bench.record.safety import printable
 from bench.site import fmt
+from bench.site.charts.svg import text_width
 from bench.site.leaderboard import ModelRun, marks_text, model_page_path
 from bench.site.report import Section
 
@@ -153,9 +154,12 @@ def _chart(
     def y(v: float) -> float:
         return TOP + plot_h - (v - low) / ((high - low) or 1.0) * plot_h
 
+    hosts = [h for h in colours if any(r.host == h for _, _, r in drawn)]
+    key, key_h = _host_key(hosts, colours, HEIGHT)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bench-model-chart" viewBox="0 0 '
-        f'{WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">'
+        f'{WIDTH} {HEIGHT + key_h}" role="img" aria-label="{escape(title)}">',
+        key,
     ]
     for n in range(5):
         tick = low + (high - low) * n / 4
@@ -190,6 +194,32 @@ def _chart(
             )
     parts.append("</svg>")
     return ModelChart(title, Markup("".join(parts)), tuple((h, colours[h]) for h in by_host))
+
+
+KEY_ROW_PX = 18
+KEY_FONT_PX = 11
+
+
+def _host_key(hosts: Sequence[str], colours: dict[str, str], top: int) -> tuple[str, int]:
+    """The chart's legend, drawn in it under the plot: a swatch and a name per host, in rows
+    that wrap at the chart's width; and the height it takes."""
+    if not hosts:
+        return "", 0
+    parts = ['<g class="bench-key">']
+    x, row = float(LEFT), 0
+    for host in hosts:
+        name = printable(host)
+        width = 16 + text_width(name, KEY_FONT_PX) + 14
+        if x + width > WIDTH and x > LEFT:
+            x, row = float(LEFT), row + 1
+        y = top + row * KEY_ROW_PX
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y + 2}" width="10" height="10" fill="{colours[host]}"/>'
+            f'<text x="{x + 14:.1f}" y="{y + 11}" font-size="{KEY_FONT_PX}">{escape(name)}</text>'
+        )
+        x += width
+    parts.append("</g>")
+    return "".join(parts), (row + 1) * KEY_ROW_PX + 4
 
 
 def _nice_max(value: float) -> float:

@@ -94,6 +94,7 @@ def site_pages(
     def renamed(r: ListedRun) -> IndexEntry:
         """The run's entry and marks in the site's names of its models."""
         own = {m.name: names[key].name for key, m in r.models}
+        own |= {key.tag: names[key].name for key, _ in r.models}  # a re-hosted run's marks
         found = found_marks.get(r.entry.href, ())
         marks = [replace(m, name=own.get(m.name, m.name)) for m in found]
         return browse.with_marks(r.entry.named(tag_names[r.digest]), marks)

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from jinja2 import Environment
 
 from bench.record.analysis import DirectSummary, RunAnalysis, Stat
-from bench.record.models import ModelIdentity, ModelName
+from bench.record.models import ModelIdentity, ModelName, run_name
 from bench.record.safety import printable
 from bench.record.stats import Estimate
 from bench.site import fmt, sure
@@ -119,7 +119,9 @@ class TrendRun:
     def of(cls, run: RunAnalysis) -> TrendRun:
         r = run.record
         models = tuple(
-            TrendModel(d.identity, d.name, tuple(m.of(d) for m in METRICS), d.summary.estimate)
+            TrendModel(
+                d.identity, run_name(d.model), tuple(m.of(d) for m in METRICS), d.summary.estimate
+            )
             for d in run.direct
         )
         return cls(
@@ -455,32 +457,38 @@ def altair_spec(
         scale=alt.Scale(scheme="tableau10"),
         legend=alt.Legend(orient="bottom", columns=2, labelLimit=280),
     )
-    host_legend = alt.Legend(orient="bottom", columns=1, labelLimit=280)
+
+    def host_legend(what: str) -> alt.Legend:
+        return alt.Legend(orient="bottom", columns=1, labelLimit=280, title=f"Host ({what})")
+
     runs = alt.Chart(alt.Data(values=points))  # type: ignore[no-untyped-call]
     layers: list[alt.Chart] = [
         runs.mark_line(strokeWidth=1.5, aria=False).encode(
             x=x,
             y=y,
             color=color,
-            strokeDash=alt.StrokeDash("host:N", title="Host", legend=host_legend),
+            strokeDash=alt.StrokeDash("host:N", legend=host_legend("line")),
             detail="series:N",
         ),
         runs.mark_point(filled=True, size=30, opacity=1, aria=False).encode(
             x=x,
             y=y,
             color=color,
-            shape=alt.Shape("host:N", title="Host", legend=host_legend),
+            shape=alt.Shape("host:N", legend=host_legend("point")),
             href="href:N",
         ),
     ]
     if changes:
         marks = alt.Chart(alt.Data(values=changes))  # type: ignore[no-untyped-call]
+        # Light rules, their labels above the plot, clear of the points at 100.
         layers.append(
-            marks.mark_rule(strokeDash=[5, 3], color="#555", aria=False).encode(x=x, href="href:N")
+            marks.mark_rule(strokeDash=[4, 4], color="#888", opacity=0.6, aria=False).encode(
+                x=x, href="href:N"
+            )
         )
         layers.append(
             marks.mark_text(
-                align="left", baseline="top", dx=LABEL_DX_PX, dy=2, color="#333", aria=False
+                align="left", baseline="bottom", dx=LABEL_DX_PX, dy=-3, color="#333", aria=False
             ).encode(x=x, y=alt.value(0), text="label:N", href="href:N")
         )
     # No title: the page's heading just above the chart names it.
