@@ -94,6 +94,9 @@ def test_every_page_names_a_model_one_way_and_aliases_only_as_aliases(site: Path
     for metric in ("score", "call-wall", "throughput"):
         svg = (site / BENCHMARK / f"trends-{metric}.svg").read_text(encoding="utf-8")
         assert NEW in svg and OLD not in svg, metric
+    charts = list((site / BENCHMARK).glob("*/charts/*.svg"))
+    assert any(NEW in c.read_text(encoding="utf-8") for c in charts)
+    assert not [c for c in charts if OLD in c.read_text(encoding="utf-8")]
 
 
 def test_the_leaderboard_has_one_row_per_model_and_host(site: Path) -> None:
@@ -121,3 +124,22 @@ def test_a_model_page_is_titled_by_its_name_once_and_lists_its_aliases(site: Pat
     assert f"{NEW} (big:8b · Q4_K_M; {ALIAS_SAID}{OLD})" in titles[f"{NEW} on {BENCHMARK}"]
     for title in titles:
         assert not re.search(r"(.+) \(\1\)", title), title
+
+
+def test_a_new_name_reaches_the_pages_a_previous_build_kept(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    root = tmp_path_factory.mktemp("renamed")
+    project = make_project(root, write_archive(root / "archive", RECORDS[:3]))
+    first = (build_site(project) / BENCHMARK / RECORDS[0].run_id / "report.html").read_text(
+        encoding="utf-8"
+    )
+    assert OLD in page_text(first) and NEW not in page_text(first)
+    write_archive(project / "archive", RECORDS[3:])
+    site = build_site(project)
+    again = page_text(
+        (site / BENCHMARK / RECORDS[0].run_id / "report.html").read_text(encoding="utf-8")
+    )
+    assert NEW in again and OLD not in again
+    frontier = site / BENCHMARK / RECORDS[0].run_id / "charts" / "frontier.svg"
+    assert OLD not in frontier.read_text(encoding="utf-8")

@@ -71,6 +71,8 @@ def test_a_humaneval_run_is_described_by_its_benchmark_and_tasks(site: Path) -> 
         assert old not in words.lower(), old
     page = _text(site, report_path(HUMANEVAL))
     assert "What this run's record supports" in page
+    assert "failed most often across direct candidates." in page
+    assert "Which differences are real Each direct model against the next size up" in page
     for old in NOWHERE:
         assert old not in page, old
 
