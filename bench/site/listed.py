@@ -24,7 +24,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -86,6 +86,7 @@ _SHARD = TypeAdapter(dict[str, ListedRun])
 _MARKS = TypeAdapter(dict[str, tuple[Mark, ...]])
 _TREND = TypeAdapter(TrendRun)
 _STAMPS = TypeAdapter(dict[str, tuple[tuple[int, int, int, int], str]])
+_NAMED = TypeAdapter(dict[str, tuple[SiteFile, ...]])
 
 
 class Listings:
@@ -104,6 +105,9 @@ class Listings:
         self._stamps: dict[str, tuple[Stamp, str]] | None = None  # path -> (stamp, digest)
         self._stamped: set[str] = set()
         self._new_stamps = False
+        self._named: dict[str, tuple[SiteFile, ...]] | None = None  # by digest and names
+        self._named_used: set[str] = set()
+        self._new_named = False
 
     @property
     def cache_dir(self) -> str:
@@ -211,6 +215,27 @@ class Listings:
             self._new_marks = True
         return found
 
+    def named(
+        self, run: ListedRun, site: RunSite, cache_dir: Path, fresh: bool = False
+    ) -> ListedRun:
+        """`run` with the files `site` (its run in the site's names of its models) publishes:
+        its charts name the models so. Kept under the record's digest and the names, checked
+        like a listing (`_sound`) when read back; made now if not kept, or `fresh`."""
+        if self._named is None:
+            path = os.path.join(self.folder, f"named-{self.code}.json")
+            self._named = _load(path, _NAMED.validate_json) or {}
+        key = hashlib.sha256(f"{run.digest}\0{site.names!r}".encode()).hexdigest()
+        self._named_used.add(key)
+        kept = None if fresh else self._named.get(key)
+        if kept is not None:
+            found = replace(run, files=kept)
+            if _sound(found, _sources(self.cache_dir)):
+                return found
+        found = replace(run, files=tuple(site.files(cache_dir)))
+        self._named[key] = found.files
+        self._new_named = True
+        return found
+
     def save(self) -> None:
         """Keep the listings, the record stamps and the marks of the pairs this build asked
         for, and only those."""
@@ -232,6 +257,11 @@ class Listings:
             path = Path(self.folder, f"marks-{self.code}.json")
             write_checked(path, _MARKS.dump_json(kept))
             self._new_marks = False
+        if self._named is not None and (self._new_named or self._named_used != self._named.keys()):
+            named = {key: self._named[key] for key in self._named_used}
+            path = Path(self.folder, f"named-{self.code}.json")
+            write_checked(path, _NAMED.dump_json(named))
+            self._new_named = False
 
 
 def _load(path: str, read: Callable[[bytes], T]) -> T | None:

@@ -119,11 +119,11 @@ def site_pages(
         r.digest for r in listed if any(m.name != tag_names[r.digest][k.tag] for k, m in r.models)
     }
 
-    def published(run: ListedRun) -> ListedRun:
+    def published(run: ListedRun, fresh: bool = False) -> ListedRun:
         """A run whose models the site names otherwise: its charts drawn in the site's names."""
         if run.digest not in renamed_runs:
             return run
-        return replace(run, files=tuple(named[run.digest].files(cache_dir)))
+        return listings.named(run, named[run.digest], cache_dir, fresh)
 
     for run in listed:
         site = named[run.digest]
@@ -193,6 +193,8 @@ def site_pages(
                 pages.key("model", title, _content(benchmark_id, key, history)),
                 searched=False,
             )
+    runs = [published(r) for r in listed]
+    listings.save()  # with the files of the runs the site names otherwise
     data: dict[str, str] = {}
     for b in bench_pages:
         data |= browse.data_files(
@@ -200,10 +202,10 @@ def site_pages(
         )
 
     def redraw(run: ListedRun) -> ListedRun:
-        return published(listings.remake(sites[run.digest], cache_dir))
+        return published(listings.remake(sites[run.digest], cache_dir), fresh=True)
 
     return SitePages(
-        runs=[published(r) for r in listed],
+        runs=runs,
         trends=trends,
         entries=entries,
         pages=generated,
