@@ -120,20 +120,20 @@ def pair_size_label(cascade: CascadeSummary) -> str | None:
 
 def axis_labels(run: RunAnalysis) -> dict[str, str]:
     """Direct model tag -> chart label: its size (`0.6B`) when sizes tell models apart,
-    else its label, else its tag; control characters shown (`printable`), as the spec's data
-    is read by any Vega viewer."""
+    else its name (`DirectSummary.name`), else its tag; control characters shown
+    (`printable`), as the spec's data is read by any Vega viewer."""
     sizes = [
         fmt.size_label(d.model.params_b) if d.model.params_b is not None else None
         for d in run.direct
     ]
-    labels = [d.model.label for d in run.direct]
+    labels = [d.name for d in run.direct]
     tags = [d.tag for d in run.direct]
     return dict(zip(tags, map(printable, _distinct(sizes, labels, tags)), strict=True))
 
 
 def pair_labels(run: RunAnalysis) -> dict[str, str]:
     """Pair (`small -> large` tags) -> chart label: sizes (`0.6->1.5B`) when they tell
-    pairs apart, else model labels, else tags."""
+    pairs apart, else the pair's name, else tags."""
     tags = [c.tags for c in run.cascades]
     sizes = [pair_size_label(c) for c in run.cascades]
     labels = [c.label for c in run.cascades]
