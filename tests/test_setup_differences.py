@@ -106,11 +106,12 @@ def test_a_leaderboard_row_pooling_runs_of_different_setups_says_so() -> None:
 
 
 def test_the_benchmark_page_shows_the_setup_note_beside_the_row() -> None:
-    a, b = _pair(digest="0f0f0f0f0f0f")
+    # Not the digest: another digest is another model (bench.record.models), another row.
+    a, b = _pair(context=2048)
     analyses = [RunAnalysis(a), RunAnalysis(b)]
     runs = model_runs((r.record.benchmark_id, model_entries(r)) for r in analyses)
     [page], _ = benchmark_pages([IndexEntry.of(r) for r in analyses], runs, {})
 
     html = environment().get_template("bench/benchmark.html").render(benchmark=page)
 
-    assert '<span class="bench-note bench-setup-differs">setups differ: model digest</span>' in html
+    assert '<span class="bench-note bench-setup-differs">setups differ: context</span>' in html
