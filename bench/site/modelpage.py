@@ -141,7 +141,7 @@ def _chart(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bench-model-chart" viewBox="0 0 '
-        f'{WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">'
+        f'{WIDTH} {HEIGHT}" role="group" aria-label="{escape(title)}">'
     ]
     for n in range(5):
         tick = low + (high - low) * n / 4

@@ -172,7 +172,7 @@ class ReportPage:
     tagline: str
     lede: str
     started: str
-    finished: str
+    finished: str | None  # None: the run never finished
     best_direct: str
     best_cascade: str
     kpis: tuple[Kpi, ...]
@@ -235,7 +235,7 @@ def report_page(
         tagline=TAGLINE,
         lede=LEDE,
         started=r.started_at.strftime(TIME_FORMAT),
-        finished=r.finished_at.strftime(TIME_FORMAT) if r.finished_at else fmt.DASH,
+        finished=r.finished_at.strftime(TIME_FORMAT) if r.finished_at else None,
         best_direct=summary.best_direct_text(run),
         best_cascade=summary.best_cascade_text(run),
         kpis=tuple(summary.kpis(run)),

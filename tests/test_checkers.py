@@ -1,0 +1,80 @@
+"""Our markup passes the real checkers: the W3C Nu HTML Checker finds no error in it and
+axe-core no violation inside the article, on every kind of page of a built synthetic site.
+
+What mkdocs-material's own frame (outside the article) makes the Nu checker say is listed
+here and in the README; anything else outside the article fails the test too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support.browser import serve_site
+from tests.support.checkers import NuError, article_lines, axe_violations, nu_errors
+from tests.support.sitebuild import PAGE_KINDS, every_kind_site
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+# mkdocs-material 9's frame, on every page: its drawer and search toggles are checkboxes with
+# autocomplete="off", and the table of contents' title is a label for a hidden checkbox.
+FRAME_ERRORS = (
+    re.compile(r"Attribute “autocomplete” is only allowed when the input type is"),
+    re.compile(r"The value of the “for” attribute of the “label” element must be the ID of a"),
+)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    return every_kind_site(tmp_path_factory.mktemp("checkers"))
+
+
+@pytest.fixture(scope="module")
+def root(built: tuple[Path, dict[str, str]]) -> Iterator[str]:
+    with serve_site(built[0]) as served:
+        yield served
+
+
+def test_the_site_has_every_kind_of_page(built: tuple[Path, dict[str, str]]) -> None:
+    assert set(built[1].values()) == set(PAGE_KINDS)
+
+
+def _ours(site: Path, error: NuError) -> bool:
+    """An error in the article, or one outside it that is not the theme's known frame."""
+    html = (site / error.page).read_text(encoding="utf-8")
+    if error.line in article_lines(html):
+        return True
+    return not any(known.search(error.message) for known in FRAME_ERRORS)
+
+
+def test_the_nu_html_checker_finds_no_error_in_our_markup(
+    built: tuple[Path, dict[str, str]],
+) -> None:
+    site, kinds = built
+    errors = nu_errors(site, list(kinds))
+    ours = [e for e in errors if _ours(site, e)]
+    assert not ours, "\n".join(map(str, ours))
+    # the frame's errors were seen, on every page: the checker read them all
+    assert {e.page for e in errors} == set(kinds)
+
+
+def test_axe_finds_no_violation_inside_the_article(
+    browser: Browser, built: tuple[Path, dict[str, str]], root: str
+) -> None:
+    kinds = built[1]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    found = {}
+    for name in kinds:
+        if name == "404.html":  # its links follow site_url: read where a server sends a reader
+            continue
+        page.goto(root + name)
+        if violations := axe_violations(page):
+            found[name] = violations
+    context.close()
+    assert not found, "\n".join(f"{name}: {v}" for name, vs in found.items() for v in vs)
