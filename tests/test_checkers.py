@@ -78,3 +78,26 @@ def test_axe_finds_no_violation_inside_the_article(
             found[name] = violations
     context.close()
     assert not found, "\n".join(f"{name}: {v}" for name, vs in found.items() for v in vs)
+
+
+IMAGE = re.compile(r'<img src="(?P<src>[^"]+)"[^>]*?>')
+SIZE = re.compile(r'\bwidth="(\d+)" height="(\d+)"')
+
+
+def test_every_chart_image_says_the_size_it_is_drawn_at(
+    built: tuple[Path, dict[str, str]],
+) -> None:
+    """Lighthouse's rule: an image says its width and height, so the page does not move as it
+    loads; they are the SVG's own."""
+    site, kinds = built
+    seen = 0
+    for name in kinds:
+        html = (site / name).read_text(encoding="utf-8")
+        for image in IMAGE.finditer(html[html.find("<article") : html.find("</article>")]):
+            said = SIZE.search(image[0])
+            assert said, f"{name}: {image[0]}"
+            svg = (site / name).parent / image["src"]
+            drawn = SIZE.search(svg.read_text(encoding="utf-8"))
+            assert drawn and drawn.groups() == said.groups(), (name, image[0])
+            seen += 1
+    assert seen > 0

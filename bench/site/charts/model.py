@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -357,6 +358,22 @@ def svg_path_for(chart: Drawable, cache_dir: Path) -> Path:
     if isinstance(chart, DrawsItself):
         return made(svg_cache_path(chart, cache_dir), chart.draw())
     return cached(svg_cache_path(chart, cache_dir), lambda: vega_svg(chart.spec_json))
+
+
+_SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"')
+
+
+def drawn_size(chart: Drawable) -> tuple[int, int] | None:
+    """The width and height (px) of the SVG this code draws of `chart`, for its <img> to say so
+    the page keeps its place while charts load; None for a chart vl-convert draws."""
+    if isinstance(chart, Chart):
+        svg = draw_svg(chart)
+    elif isinstance(chart, DrawsItself):
+        svg = chart.draw()
+    else:
+        return None
+    size = _SVG_SIZE.search(svg)
+    return (round(float(size[1])), round(float(size[2]))) if size else None
 
 
 def svg_to_draw(chart: Drawable, cache_dir: Path) -> tuple[Path, Path] | None:
