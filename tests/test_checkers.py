@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.browser import serve_site
+from tests.support.browser import BrowserLog, serve_site
 from tests.support.checkers import NuError, article_lines, axe_violations, nu_errors
 from tests.support.sitebuild import PAGE_KINDS, every_kind_site
 
@@ -71,8 +71,6 @@ def test_axe_finds_no_violation_inside_the_article(
     page = context.new_page()
     found = {}
     for name in kinds:
-        if name == "404.html":  # its links follow site_url: read where a server sends a reader
-            continue
         page.goto(root + name)
         if violations := axe_violations(page):
             found[name] = violations
@@ -101,3 +99,20 @@ def test_every_chart_image_says_the_size_it_is_drawn_at(
             assert drawn and drawn.groups() == said.groups(), (name, image[0])
             seen += 1
     assert seen > 0
+
+
+def test_without_site_url_the_404_page_is_styled_and_no_sitemap_is_empty(
+    browser: Browser, built: tuple[Path, dict[str, str]], root: str
+) -> None:
+    """A sitemap lists absolute addresses: without site_url there is none rather than an empty
+    one; 404.html links from the site's root folder, not the host's (a project path's)."""
+    site = built[0]
+    assert not (site / "sitemap.xml").exists() and not (site / "sitemap.xml.gz").exists()
+    context = browser.new_context()
+    log = BrowserLog().watch(context)
+    page = context.new_page()
+    page.goto(root + "404.html", wait_until="networkidle")
+    styled = page.evaluate("getComputedStyle(document.querySelector('.md-header')).position")
+    context.close()
+    assert styled == "sticky", "the theme's stylesheet applies"
+    assert not log.errors and not log.off_site(root), (log.errors, log.off_site(root))

@@ -6,6 +6,7 @@ import contextlib
 import gc
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -60,6 +61,8 @@ log = logging.getLogger("mkdocs.plugins.bench-archive")
 ASSETS = Path(__file__).parent / "assets"
 CSS_URI = "assets/bench/bench.css"
 JS_URI = "assets/bench/index.js"
+# A link from the host's root (`/assets/...`), not a protocol-relative one (`//host/...`).
+_ROOTED = re.compile(r'\b(href|src)="/(?!/)')
 
 
 class ArchiveConfig(Config):
@@ -279,7 +282,16 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self, output_content: str, /, *, template_name: str, config: MkDocsConfig
     ) -> str | None:
         """The sitemap lists the pages MkDocs rendered; a page published from the cache is
-        a file to MkDocs, so it is added here (a sitemap needs site_url: without it, none)."""
+        a file to MkDocs, so it is added here (a sitemap needs site_url: without it, none).
+
+        Without site_url MkDocs links 404.html from the host's root (`/assets/...`), unstyled
+        under a project path: its links start from the site's root folder instead, right for
+        an address one level deep, from `file://` and under any path."""
+        if template_name == "404.html" and not config.site_url:
+            unrooted = _ROOTED.sub(r'\1="', output_content)
+            return unrooted.replace('"base": "/"', '"base": "."').replace(
+                '"search": "/', '"search": "'
+            )
         if template_name != "sitemap.xml" or not config.site_url or not self.from_cache:
             return output_content
         base = config.site_url.rstrip("/") + "/"
@@ -309,6 +321,10 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         """The pages published from the cache, and each run's files (record, candidates,
         charts), are put in the site here, not handed to MkDocs as files: 10,000 runs have over
         100,000 of them, and MkDocs' handling of a file costs more than linking it."""
+        if not config.site_url:  # a sitemap's addresses are absolute: without one, no sitemap
+            for name in ("sitemap.xml", "sitemap.xml.gz"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(config.site_dir, name))
         try:
             self._publish(config)
         except RefusedFile as error:

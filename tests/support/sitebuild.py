@@ -14,6 +14,8 @@ from html import unescape
 from pathlib import Path
 from typing import TextIO
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 SEED_RUN = "prompt-handoff-codegen/prompt-handoff-codegen-2026-04-20_13-08-27"
 
@@ -123,7 +125,8 @@ PAGE_KINDS = (
 def every_kind_site(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A built site with a page of every kind, about thirty pages: three runs of the synthetic
     archive's generator (one partial, one re-hosted legacy run, failed calls, archived
-    candidates) and a suite run of two tasks; and each page's kind, by its path in the site."""
+    candidates) and a suite run of two tasks, with site_url unset; and each page's kind, by its
+    path in the site."""
     from tests.support.records import make_record, synthetic_record, write_archive, write_run
 
     archive = tmp_path / "archive"
@@ -136,7 +139,9 @@ def every_kind_site(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         pairs=(("tiny:0.5b", "big:8b"),),
     )
     write_archive(archive, [suite])
-    site = build_in_process(make_project(tmp_path, archive))
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("SITE_URL", raising=False)  # as a local build has it: site_url unset
+        site = build_in_process(make_project(tmp_path, archive))
     kinds = {}
     for path in sorted(site.rglob("*.html")):
         name = path.relative_to(site).as_posix()
