@@ -29,7 +29,7 @@ from bench.site.cache import BuildCache
 from bench.site.feed import FEED_PATH, render_feed
 from bench.site.index import render_index
 from bench.site.listed import Listings
-from bench.site.minify import strip_indentation
+from bench.site.minify import strip_indentation, strip_script
 from bench.site.pagecache import PageCache, build_fingerprint
 from bench.site.publish import (
     OldSite,
@@ -208,7 +208,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         feed = render_feed(site.entries, title=config.site_name, site_url=config.site_url or "")
         files.append(File.generated(config, FEED_PATH, content=feed))
         files.append(File.generated(config, CSS_URI, abs_src_path=str(ASSETS / "bench.css")))
-        files.append(File.generated(config, JS_URI, abs_src_path=str(ASSETS / "index.js")))
+        script = strip_script((ASSETS / "index.js").read_text(encoding="utf-8"))
+        files.append(File.generated(config, JS_URI, content=script))
         if files.get_file_from_path(self.config.index_page) is None:
             files.append(File.generated(config, self.config.index_page, content="# Runs\n"))
         return files
