@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,7 +18,7 @@ from bench.site import fmt
 from bench.site.index import IndexEntry, render_index
 from bench.site.minify import strip_script
 from bench.site.render import environment
-from tests.support.browser import BrowserLog
+from tests.support.browser import BrowserLog, settled_cells
 from tests.support.records import make_record, two_benchmarks, write_archive
 from tests.support.sitebuild import REPO, build_site, make_project
 
@@ -206,8 +205,11 @@ def index_page(browser: Browser, site: Path) -> Iterator[tuple[Page, BrowserLog]
     context.close()
 
 
+RUN_CELLS = "table.bench-index tbody tr td:nth-child(2)"
+
+
 def _visible_runs(page: Page) -> list[str]:
-    return page.locator("table.bench-index tbody tr:visible td:nth-child(2)").all_inner_texts()
+    return page.locator(RUN_CELLS).filter(visible=True).all_inner_texts()
 
 
 def test_filters_narrow_the_tables_offline(index_page: tuple[Page, BrowserLog], site: Path) -> None:
@@ -256,16 +258,10 @@ def test_a_filtered_view_can_be_linked(browser: Browser, site: Path) -> None:
     expected = [
         r.run_id for r in RECORDS if r.host == "lab-2" and r.benchmark_id == "synthetic-codegen"
     ]
-    _until(lambda: sorted(_visible_runs(page)) == sorted(expected))  # the data loads on demand
+    settled_cells(page, RUN_CELLS, expected)  # the data loads on demand
     assert sorted(_visible_runs(page)) == sorted(expected)
     assert page.locator("select[name=host]").input_value() == "lab-2"
     page.close()
-
-
-def _until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def test_a_header_click_sorts_its_table(index_page: tuple[Page, BrowserLog]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jinja2 import Environment
@@ -19,11 +19,12 @@ from pydantic_core import to_json
 from bench.record.archive import ArchivedRun
 from bench.record.compare import compare_runs
 from bench.record.history import Mark
+from bench.record.models import ModelIdentity
 from bench.site import browse
 from bench.site.cache import BuildCache
 from bench.site.comparison import COMPARE_NAME, compare_page, render_compare
 from bench.site.index import IndexEntry
-from bench.site.leaderboard import ModelKey, ModelRun, model_page_path, model_runs
+from bench.site.leaderboard import ModelRun, model_page_path, model_runs, site_names
 from bench.site.listed import ListedRun, Listings
 from bench.site.modelpage import model_page, model_title
 from bench.site.pagecache import PageCache
@@ -87,7 +88,18 @@ def site_pages(
 
     found_marks = browse.run_marks(near, changes)
     listings.save()
-    entries = [browse.with_marks(r.entry, found_marks.get(r.entry.href, ())) for r in listed]
+    names = site_names(r.models for r in listed)
+    tag_names = {r.digest: {key.tag: names[key].name for key, _ in r.models} for r in listed}
+
+    def renamed(r: ListedRun) -> IndexEntry:
+        """The run's entry and marks in the site's names of its models."""
+        own = {m.name: names[key].name for key, m in r.models}
+        own |= {key.tag: names[key].name for key, _ in r.models}  # a re-hosted run's marks
+        found = found_marks.get(r.entry.href, ())
+        marks = [replace(m, name=own.get(m.name, m.name)) for m in found]
+        return browse.with_marks(r.entry.named(tag_names[r.digest]), marks)
+
+    entries = [renamed(r) for r in listed]
     by_benchmark: dict[str, list[ListedRun]] = defaultdict(list)
     for r in listed:
         by_benchmark[r.facts.benchmark_id].append(r)
@@ -96,20 +108,32 @@ def site_pages(
         (listings.trend(sites[r.digest]) for r in newest),
         cache,
         {b: len(group) for b, group in by_benchmark.items()},
+        names,
     )
     trend_links = {t.benchmark_id: t.page_path for t in trends}
     models = model_runs(((r.facts.benchmark_id, r.models) for r in listed), found_marks)
     bench_pages, month_pages = browse.benchmark_pages(entries, models, trend_links)
     generated: dict[str, GeneratedPage] = {}
+    named = {r.digest: sites[r.digest].named(tag_names[r.digest]) for r in listed}
+    renamed_runs = {
+        r.digest for r in listed if any(m.name != tag_names[r.digest][k.tag] for k, m in r.models)
+    }
+
+    def published(run: ListedRun, fresh: bool = False) -> ListedRun:
+        """A run whose models the site names otherwise: its charts drawn in the site's names."""
+        if run.digest not in renamed_runs:
+            return run
+        return listings.named(run, named[run.digest], cache_dir, fresh)
+
     for run in listed:
-        site = sites[run.digest]
+        site = named[run.digest]
         previous = near[run.entry.href].compared
         previous_id = previous.run_id if previous else None
         generated[site.page_src] = GeneratedPage(
             site.page_src,
             run.title,
             _report(site, previous_id),
-            pages.key("report", run.digest, previous_id or ""),
+            pages.key("report", run.digest, previous_id or "", _content(site.names)),
             searched=False,
         )
         for task_id, task_digest in task_digests(site.archived.folder, run.tasks).items():
@@ -118,18 +142,24 @@ def site_pages(
                 src,
                 f"{task_id} · {run.entry.run_id}",
                 _task(site, task_id),
-                pages.key("task", run.digest, task_digest),
+                pages.key("task", run.digest, task_digest, _content(site.names)),
                 searched=False,
             )
         if previous is not None:
             src = f"{site.folder}/{COMPARE_NAME.removesuffix('.html')}.md"
-            before = sites[by_href[previous.href].digest]
+            before = named[by_href[previous.href].digest]
             same_host = previous is near[run.entry.href].on_host
             generated[src] = GeneratedPage(
                 src,
                 f"{run.entry.run_id} against {previous.run_id}",
                 _compare(before, site, same_host),
-                pages.key("compare", before.archived.digest, run.digest, str(same_host)),
+                pages.key(
+                    "compare",
+                    before.archived.digest,
+                    run.digest,
+                    str(same_host),
+                    _content(before.names, site.names),
+                ),
                 searched=False,
             )
     for t in trends:
@@ -163,6 +193,8 @@ def site_pages(
                 pages.key("model", title, _content(benchmark_id, key, history)),
                 searched=False,
             )
+    runs = [published(r) for r in listed]
+    listings.save()  # with the files of the runs the site names otherwise
     data: dict[str, str] = {}
     for b in bench_pages:
         data |= browse.data_files(
@@ -170,10 +202,10 @@ def site_pages(
         )
 
     def redraw(run: ListedRun) -> ListedRun:
-        return listings.remake(sites[run.digest], cache_dir)
+        return published(listings.remake(sites[run.digest], cache_dir), fresh=True)
 
     return SitePages(
-        runs=listed,
+        runs=runs,
         trends=trends,
         entries=entries,
         pages=generated,
@@ -228,7 +260,7 @@ def _content(*models: object) -> str:
 
 
 def _model(
-    benchmark_id: str, key: ModelKey, history: Sequence[ModelRun]
+    benchmark_id: str, key: ModelIdentity, history: Sequence[ModelRun]
 ) -> Callable[[Environment], Rendered]:
     def render(env: Environment) -> Rendered:
         page = model_page(benchmark_id, key, history)

@@ -1,0 +1,215 @@
+"""Power and stopping: tasks and repeats that tell a difference, the smallest difference a run
+can tell, and the confidence sequence that lets repeats stop early."""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+
+import pytest
+
+from bench.record.power import (
+    DEFAULT_VARIANCE,
+    Variance,
+    confidence_sequence,
+    detectable_pts,
+    observed_detectable_pts,
+    paired_power,
+    plan,
+    pooled,
+    settled,
+    stream,
+    tasks_needed,
+    variance_components,
+)
+from bench.record.stats import Interval, Observation
+
+# Power of the paired (one-sample) t test
+
+
+@pytest.mark.parametrize(("effect", "tasks"), [(0.2, 8), (0.5, 20), (0.8, 12), (1.2, 5)])
+@pytest.mark.parametrize("level", [0.95, 0.9])
+def test_power_is_the_noncentral_t_as_scipy_stats_gives_it(
+    effect: float, tasks: int, level: float
+) -> None:
+    from scipy import stats
+
+    df = tasks - 1
+    critical = stats.t.ppf(0.5 + level / 2, df)
+    shift = effect * math.sqrt(tasks)
+    expected = stats.nct.sf(critical, df, shift) + stats.nct.cdf(-critical, df, shift)
+
+    assert paired_power(effect * 10, 10, tasks, level) == pytest.approx(expected, rel=1e-9)
+
+
+# Cohen's (1988) and G*Power's sample sizes of the two-sided one-sample / paired t test at
+# alpha 0.05 and power 0.8: statsmodels' TTestPower().solve_power gives 198.15, 33.37, 14.30.
+@pytest.mark.parametrize(("effect", "needed"), [(0.2, 199), (0.5, 34), (0.8, 15)])
+def test_tasks_needed_match_the_published_sample_sizes(effect: float, needed: int) -> None:
+    assert tasks_needed(effect * 20, 20) == needed
+
+
+def test_the_detectable_difference_is_the_one_the_test_finds_with_80_percent_power() -> None:
+    found = detectable_pts(30, 25)
+
+    assert paired_power(found, 30, 25) == pytest.approx(0.8, abs=1e-6)
+    # the normal approximation, (z(0.975) + z(0.8)) * sd / sqrt(n), is a little smaller
+    assert found > (1.959964 + 0.841621) * 30 / 5
+    assert detectable_pts(30, 100) < found
+
+
+def test_a_spread_no_difference_can_reach_is_capped_at_the_whole_range() -> None:
+    assert detectable_pts(1000, 2) == 200
+    assert detectable_pts(0, 10) == 0
+
+
+def test_a_run_tells_the_difference_its_task_spread_allows() -> None:
+    assert observed_detectable_pts([10.0]) is None
+    diffs = [0, 20, -10, 30, 10, 0, 40, -20]
+
+    assert observed_detectable_pts(diffs) == pytest.approx(
+        detectable_pts(statistics.stdev(diffs), len(diffs))
+    )
+
+
+# Variance between tasks and between repeats
+
+
+def test_variance_components_are_the_random_effects_anova_estimates() -> None:
+    # within: deviations 5,5,5,5 over 2 df = 50; task means 5 and 25: variance 200,
+    # less 50 / 2 repeats
+    found = variance_components({"a": [0, 10], "b": [20, 30]})
+
+    assert found is not None
+    assert found.within_sd_pts == pytest.approx(math.sqrt(50))
+    assert found.between_sd_pts == pytest.approx(math.sqrt(175))
+    assert (found.tasks, found.repeats, found.source) == (2, 2, "archive")
+
+
+def test_task_means_no_more_spread_than_repeats_make_have_no_between_part() -> None:
+    found = variance_components({"a": [0, 100], "b": [100, 0], "c": [0, 100]})
+
+    assert found is not None
+    assert found.between_sd_pts == 0
+
+
+def test_without_repeats_all_of_the_spread_is_between_tasks() -> None:
+    found = variance_components({"a": [0], "b": [10], "c": [20]})
+
+    assert found is not None
+    assert (found.between_sd_pts, found.within_sd_pts) == (pytest.approx(10), 0)
+    assert variance_components({"a": [1, 2, 3]}) is None
+
+
+def test_pooled_variances_weigh_each_by_its_tasks() -> None:
+    found = pooled([Variance(10, 0, tasks=1), Variance(20, 10, tasks=3)])
+
+    assert found is not None
+    assert found.between_sd_pts == pytest.approx(math.sqrt((100 + 3 * 400) / 4))
+    assert found.within_sd_pts == pytest.approx(math.sqrt(3 * 100 / 4))
+    assert pooled([DEFAULT_VARIANCE]) is None
+
+
+# The planner
+
+
+def test_repeats_help_only_as_far_as_the_within_task_spread_goes() -> None:
+    v = Variance(between_sd_pts=10, within_sd_pts=40)
+
+    assert v.task_sd_pts(1) == pytest.approx(math.sqrt(100 + 1600))
+    assert v.task_sd_pts(4) == pytest.approx(math.sqrt(100 + 400))
+
+
+def test_the_plan_takes_the_fewest_samples_within_the_suite() -> None:
+    v = Variance(between_sd_pts=10, within_sd_pts=40)
+    unlimited = plan(v, 10)
+    limited = plan(v, 10, most_tasks=40)
+
+    assert unlimited is not None and limited is not None
+    assert unlimited.repeats == 1  # with tasks to spare, more tasks beat more repeats
+    assert limited.tasks <= 40 and limited.repeats > 1
+    assert limited.samples >= unlimited.samples
+    assert limited.power >= 0.8
+    sd = v.task_sd_pts(limited.repeats)
+    assert paired_power(10, sd, limited.tasks - 1) < 0.8  # one task fewer falls short
+    assert plan(v, 1, most_tasks=40) is None
+
+
+# The confidence sequence
+
+
+def test_the_sequence_starts_at_the_whole_range_and_only_narrows() -> None:
+    rng = random.Random(3)
+    diffs = [rng.choice([-100.0, 0.0, 0.0, 100.0]) for _ in range(300)]
+    widths = [(s.high - s.low) for s in (confidence_sequence(diffs[:t]) for t in range(0, 300, 25))]
+
+    assert confidence_sequence([]) == Interval(-100, 100)
+    assert widths == sorted(widths, reverse=True)
+    assert widths[-1] < 60
+
+
+def test_the_sequence_is_wider_than_a_fixed_sample_interval() -> None:
+    from scipy import stats
+
+    rng = random.Random(4)
+    diffs = [rng.choice([-100.0, 0.0, 100.0, 100.0]) for _ in range(200)]
+    fixed = stats.t.interval(0.95, 199, loc=sum(diffs) / 200, scale=stats.sem(diffs))
+    found = confidence_sequence(diffs)
+
+    assert found.low < fixed[0] and found.high > fixed[1]
+    assert found.contains(25.0)
+
+
+def test_with_no_difference_on_any_task_it_rarely_leaves_out_0_at_any_repeat() -> None:
+    # 300 simulated runs of 20 tasks, each task's two models alike (pass chance from 0.1 to
+    # 0.9), looked at after every one of 10 repeats: the sequence leaves out 0 at some look in
+    # at most 5% of runs (a fixed-sample interval looked at 10 times does far more often).
+    rng = random.Random(5)
+    wrong = 0
+    for _ in range(300):
+        chances = [rng.uniform(0.1, 0.9) for _ in range(20)]
+        diffs: list[float] = []
+        for _repeat in range(10):
+            diffs += [100.0 * ((rng.random() < p) - (rng.random() < p)) for p in chances]
+            if confidence_sequence(diffs).excludes_zero():
+                wrong += 1
+                break
+
+    assert wrong / 300 <= 0.05
+
+
+def test_a_large_difference_is_settled_in_a_few_repeats() -> None:
+    rng = random.Random(6)
+    diffs = [100.0 * ((rng.random() < 0.8) - (rng.random() < 0.3)) for _ in range(60)]
+
+    assert settled(confidence_sequence(diffs), 5) == "differs"
+
+
+def test_settled_reads_the_interval() -> None:
+    assert settled(Interval(1, 30), 5) == "differs"
+    assert settled(Interval(-3, 4), 5) == "within"
+    assert settled(Interval(-3, 12), 5) == "undecided"
+
+
+def test_the_stream_is_read_repeat_by_repeat_and_task_by_task() -> None:
+    a = [Observation(t, r, s, False) for t, r, s in [("b", 0, 10), ("a", 1, 20), ("a", 0, 30)]]
+    b = [Observation(o.task, o.repeat, 0, False) for o in a]
+
+    assert stream(list(zip(a, b, strict=True))) == [30, 10, 20]
+
+
+def test_a_difference_out_of_range_is_refused() -> None:
+    with pytest.raises(ValueError, match="expected -100 to \\+100 points, found 150"):
+        confidence_sequence([150.0])
+
+
+def test_a_comparison_whose_differences_are_all_alike_says_nothing_it_could_tell() -> None:
+    from bench.record.power import sensitivity
+    from bench.record.stats import paired
+
+    a = [Observation(f"t{n}", 0, 100, True) for n in range(5)]
+    b = [Observation(f"t{n}", 0, 60, False) for n in range(5)]
+
+    assert sensitivity(paired(a, b)) is None
+    assert observed_detectable_pts([3.0, 3.0, 3.0]) is None
