@@ -6,6 +6,7 @@ import contextlib
 import gc
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -28,7 +29,7 @@ from bench.site.cache import BuildCache
 from bench.site.feed import FEED_PATH, render_feed
 from bench.site.index import render_index
 from bench.site.listed import Listings
-from bench.site.minify import strip_indentation
+from bench.site.minify import strip_indentation, strip_script
 from bench.site.pagecache import PageCache, build_fingerprint
 from bench.site.publish import (
     OldSite,
@@ -60,6 +61,8 @@ log = logging.getLogger("mkdocs.plugins.bench-archive")
 ASSETS = Path(__file__).parent / "assets"
 CSS_URI = "assets/bench/bench.css"
 JS_URI = "assets/bench/index.js"
+# A link from the host's root (`/assets/...`), not a protocol-relative one (`//host/...`).
+_ROOTED = re.compile(r'\b(href|src)="/(?!/)')
 
 
 class ArchiveConfig(Config):
@@ -205,7 +208,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         feed = render_feed(site.entries, title=config.site_name, site_url=config.site_url or "")
         files.append(File.generated(config, FEED_PATH, content=feed))
         files.append(File.generated(config, CSS_URI, abs_src_path=str(ASSETS / "bench.css")))
-        files.append(File.generated(config, JS_URI, abs_src_path=str(ASSETS / "index.js")))
+        script = strip_script((ASSETS / "index.js").read_text(encoding="utf-8"))
+        files.append(File.generated(config, JS_URI, content=script))
         if files.get_file_from_path(self.config.index_page) is None:
             files.append(File.generated(config, self.config.index_page, content="# Runs\n"))
         return files
@@ -279,7 +283,16 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self, output_content: str, /, *, template_name: str, config: MkDocsConfig
     ) -> str | None:
         """The sitemap lists the pages MkDocs rendered; a page published from the cache is
-        a file to MkDocs, so it is added here (a sitemap needs site_url: without it, none)."""
+        a file to MkDocs, so it is added here (a sitemap needs site_url: without it, none).
+
+        Without site_url MkDocs links 404.html from the host's root (`/assets/...`), unstyled
+        under a project path: its links start from the site's root folder instead, right for
+        an address one level deep, from `file://` and under any path."""
+        if template_name == "404.html" and not config.site_url:
+            unrooted = _ROOTED.sub(r'\1="', output_content)
+            return unrooted.replace('"base": "/"', '"base": "."').replace(
+                '"search": "/', '"search": "'
+            )
         if template_name != "sitemap.xml" or not config.site_url or not self.from_cache:
             return output_content
         base = config.site_url.rstrip("/") + "/"
@@ -309,6 +322,10 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         """The pages published from the cache, and each run's files (record, candidates,
         charts), are put in the site here, not handed to MkDocs as files: 10,000 runs have over
         100,000 of them, and MkDocs' handling of a file costs more than linking it."""
+        if not config.site_url:  # a sitemap's addresses are absolute: without one, no sitemap
+            for name in ("sitemap.xml", "sitemap.xml.gz"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(config.site_dir, name))
         try:
             self._publish(config)
         except RefusedFile as error:

@@ -158,7 +158,7 @@ def _chart(
     key, key_h = _host_key(hosts, colours, HEIGHT)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bench-model-chart" viewBox="0 0 '
-        f'{WIDTH} {HEIGHT + key_h}" role="img" aria-label="{escape(title)}">',
+        f'{WIDTH} {HEIGHT + key_h}" role="group" aria-label="{escape(title)}">',
         key,
     ]
     for n in range(5):

@@ -179,7 +179,7 @@ class ReportPage:
     lede: str
     findings_intro: str
     started: str
-    finished: str
+    finished: str | None  # None: the run never finished
     best_direct: str
     best_cascade: str
     kpis: tuple[Kpi, ...]
@@ -246,7 +246,7 @@ def report_page(
         lede=LEGACY_LEDE if p.legacy else lede(run),
         findings_intro=LEGACY_FINDINGS_INTRO if p.legacy else FINDINGS_INTRO,
         started=r.started_at.strftime(TIME_FORMAT),
-        finished=r.finished_at.strftime(TIME_FORMAT) if r.finished_at else fmt.DASH,
+        finished=r.finished_at.strftime(TIME_FORMAT) if r.finished_at else None,
         best_direct=summary.best_direct_text(run),
         best_cascade=summary.best_cascade_text(run),
         kpis=tuple(summary.kpis(run)),

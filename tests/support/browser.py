@@ -135,14 +135,16 @@ def screenshot(page: Page, name: str) -> Path:
 
 @contextmanager
 def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, driven by Playwright; the test skips when either is missing."""
-    import pytest
+    """Debian's Chromium, driven by Playwright; the test skips when either is missing (and
+    fails, with CI=true)."""
+    from tests.support.checkers import missing
 
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright is not installed: pip install playwright"
-    )
+    try:
+        from playwright import sync_api
+    except ImportError:
+        missing("Playwright is not installed: pip install playwright")
     if not CHROMIUM.exists():
-        pytest.skip(f"no system Chromium at {CHROMIUM}: apt-get install chromium")
+        missing(f"no system Chromium at {CHROMIUM}: apt-get install chromium")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched

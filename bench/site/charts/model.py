@@ -360,6 +360,22 @@ def svg_path_for(chart: Drawable, cache_dir: Path) -> Path:
     return cached(svg_cache_path(chart, cache_dir), lambda: vega_svg(chart.spec_json))
 
 
+_SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"')
+
+
+def drawn_size(chart: Drawable) -> tuple[int, int] | None:
+    """The width and height (px) of the SVG this code draws of `chart`, for its <img> to say so
+    the page keeps its place while charts load; None for a chart vl-convert draws."""
+    if isinstance(chart, Chart):
+        svg = draw_svg(chart)
+    elif isinstance(chart, DrawsItself):
+        svg = chart.draw()
+    else:
+        return None
+    size = _SVG_SIZE.search(svg)
+    return (round(float(size[1])), round(float(size[2]))) if size else None
+
+
 def svg_to_draw(chart: Drawable, cache_dir: Path) -> tuple[Path, Path] | None:
     """For a chart vl-convert draws whose SVG is not in the cache yet: its spec's file (written
     now) and where its SVG goes, for `bench.site.charts.vega` to draw in another process."""
