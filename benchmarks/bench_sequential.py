@@ -75,7 +75,7 @@ def auto(rng: random.Random, a: list[float], b: list[float], cap: int, within: f
     pairs: list[tuple[Observation, Observation]] = []
     for r in range(cap):
         pairs += answers(rng, a, b, r)
-        verdict, _ = sequential_verdict(pairs, within)
+        verdict, _ = sequential_verdict(pairs, within, cap)
         if verdict != "undecided":
             return Outcome(2 * len(pairs), verdict == "differs", verdict)
     return Outcome(2 * len(pairs), False, "cap")
