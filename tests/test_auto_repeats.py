@@ -225,3 +225,25 @@ def test_a_run_resumed_after_its_repeats_stopped_asks_only_what_it_lacks(
     assert len(ollama.chats()) == asked + 1
     assert resumed.status is RunStatus.COMPLETE and resumed.repeats == record.repeats == 1
     assert resumed.auto_repeats == record.auto_repeats
+
+
+def test_the_stopping_rule_reads_each_comparisons_repeated_interval_over_tasks() -> None:
+    from bench.runner.stopping import verdicts
+
+    record = make_record(
+        models=("tiny:0.5b", "big:8b"),
+        pairs=(),
+        tasks=tuple(f"t{n}" for n in range(12)),
+        repeats=3,
+        failed={"tiny:0.5b": {f"t{n}": ("writes_output",) for n in range(8)}},  # type: ignore[dict-item]
+    )
+    run = RunAnalysis(record)
+    tiny, big = (next(d for d in run.direct if d.tag == t) for t in ("tiny:0.5b", "big:8b"))
+    matched = list(zip(tiny.observations, big.observations, strict=True))
+
+    for cap, expected in ((3, "differs"), (10, "undecided")):
+        [found] = verdicts(record, 10, cap)
+        read = repeated_interval(matched, cap)
+        assert read is not None
+        assert (found.low_pts, found.high_pts) == pytest.approx((read.low, read.high))
+        assert found.verdict == expected  # the same data: clear at the last look, not early

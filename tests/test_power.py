@@ -321,3 +321,17 @@ def test_with_no_difference_looking_after_every_repeat_keeps_false_positives_und
 
     assert alike / 400 <= 0.05
     assert wrong / 400 <= 0.05
+
+
+def test_the_methodology_page_names_the_rule_and_its_last_boundary() -> None:
+    from pathlib import Path
+
+    page = " ".join(
+        (Path(__file__).parents[1] / "site_src" / "methodology.md").read_text("utf-8").split()
+    )
+
+    assert "Lan & DeMets's O'Brien-Fleming-type alpha-spending function" in page
+    assert "*repeated confidence interval* (Jennison & Turnbull)" in page
+    assert "empirical Bernstein confidence sequence of Waudby-Smith & Ramdas" in page
+    last = obrien_fleming_bounds(10)[-1]
+    assert f"({last:.2f} standard errors at the last of the default 10 looks" in page
