@@ -6,11 +6,14 @@ fail, some in between). With no difference, both candidates share every task's c
 one, the first candidate's chances are raised so that its mean is that many points higher
 (the share of the tasks b fails that a passes grows alike on every task). The fixed design
 asks every task `--cap` times and reads the run page's interval (the percentile bootstrap
-over task means); `repeats: auto` asks repeat by repeat and stops once the confidence
-sequence (`bench.record.power`) leaves out 0 or lies within ±`--within` points, or at
-`--cap`. Printed per scenario: calls spent (mean), the share of runs that called a
-difference clear (the false-positive rate with no difference, the power with one), and, for
-auto, why it stopped; then the calls auto saved over all scenarios.
+over task means); `repeats: auto` asks repeat by repeat and stops once the interval its rule
+reads after each repeat (`bench.record.power.sequential_verdict`: the group-sequential
+repeated confidence interval over task means, O'Brien-Fleming spending over `--cap` looks)
+leaves out 0 or lies within ±`--within` points, or at `--cap`. A task's answers share its
+pass chance across repeats (they are clustered), as a real suite's do. Printed per scenario:
+calls spent (mean), the share of runs that called a difference clear (the false-positive
+rate with no difference, the power with one), and, for auto, why it stopped; then the calls
+auto saved over all scenarios.
 
     python benchmarks/bench_sequential.py
     python benchmarks/bench_sequential.py --runs 400 --tasks 40 --cap 8 --differences 0,15
@@ -75,7 +78,7 @@ def auto(rng: random.Random, a: list[float], b: list[float], cap: int, within: f
     pairs: list[tuple[Observation, Observation]] = []
     for r in range(cap):
         pairs += answers(rng, a, b, r)
-        verdict, _ = sequential_verdict(pairs, within)
+        verdict, _ = sequential_verdict(pairs, within, cap)
         if verdict != "undecided":
             return Outcome(2 * len(pairs), verdict == "differs", verdict)
     return Outcome(2 * len(pairs), False, "cap")

@@ -17,7 +17,7 @@ from fakes.ollama_server import FakeModel
 from bench import cli
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import load_record
-from bench.record.power import confidence_sequence
+from bench.record.power import confidence_sequence, repeated_interval, stream
 from bench.record.schema import RECORD_FILENAME, RunRecord, RunStatus
 from bench.record.stats import paired
 from bench.record.suite import paired_table
@@ -73,6 +73,7 @@ def test_a_difference_the_sequence_settles_stops_the_repeats_before_the_cap(
     auto = record.auto_repeats
     assert auto is not None
     assert (auto.stopped, auto.max_repeats, auto.settle_within_pts) == ("settled", 25, 10)
+    assert auto.method == "obf-rci"  # one task: under MIN_TASKS, read by the Bernstein sequence
     [comparison] = auto.comparisons
     assert (comparison.a, comparison.b, comparison.verdict) == (
         BROKEN.name,
@@ -113,7 +114,12 @@ def test_a_run_with_nothing_to_compare_asks_once(
     assert record.auto_repeats.stopped == "nothing-to-compare"
 
 
-def test_the_page_of_such_a_run_shows_the_sequences_interval_not_the_bootstrap() -> None:
+@pytest.mark.parametrize("method", ["obf-rci", None])
+def test_the_page_of_such_a_run_shows_the_sequences_interval_not_the_bootstrap(
+    method: str | None,
+) -> None:
+    # None: a record made before the group-sequential rule, whose rule read the Bernstein
+    # sequence; its page shows that
     record = make_record(
         models=("tiny:0.5b", "big:8b"),
         pairs=(),
@@ -124,6 +130,8 @@ def test_the_page_of_such_a_run_shows_the_sequences_interval_not_the_bootstrap()
     fixed = RunAnalysis(record)
     data = json.loads(record.model_dump_json())
     data["auto_repeats"] = {"max_repeats": 4, "settle_within_pts": 10, "stopped": "cap"}
+    if method is not None:
+        data["auto_repeats"]["method"] = method
     auto = RunAnalysis(RunRecord.model_validate(data))
 
     [row_fixed] = paired_table(fixed)
@@ -136,6 +144,14 @@ def test_the_page_of_such_a_run_shows_the_sequences_interval_not_the_bootstrap()
     bootstrap = row_fixed.comparison.interval
     assert sequence is not None and bootstrap is not None
     assert sequence.low < bootstrap.low and sequence.high > bootstrap.high
+    matched = list(zip(tiny.observations, big.observations, strict=True))
+    read = (
+        repeated_interval(matched, 4)
+        if method == "obf-rci"
+        else confidence_sequence(stream(matched))
+    )
+    assert read is not None
+    assert (sequence.low, sequence.high) == pytest.approx((read.low, read.high))
 
 
 def test_an_older_record_loads_unchanged_without_the_field(tmp_path: Path) -> None:
@@ -160,7 +176,8 @@ def test_the_run_page_says_why_the_repeats_stopped(tmp_path: Path) -> None:
     text = page_text(page.read_text(encoding="utf-8"))
     assert (
         "Repeats stopped by repeats: auto after 3 of at most 8: every paired comparison was "
-        "settled. Its paired intervals are the anytime-valid confidence sequences" in text
+        "settled. Its paired intervals are the ones the stopping rule read, valid at "
+        "whichever repeat it stopped" in text
     )
 
 
@@ -208,3 +225,25 @@ def test_a_run_resumed_after_its_repeats_stopped_asks_only_what_it_lacks(
     assert len(ollama.chats()) == asked + 1
     assert resumed.status is RunStatus.COMPLETE and resumed.repeats == record.repeats == 1
     assert resumed.auto_repeats == record.auto_repeats
+
+
+def test_the_stopping_rule_reads_each_comparisons_repeated_interval_over_tasks() -> None:
+    from bench.runner.stopping import verdicts
+
+    record = make_record(
+        models=("tiny:0.5b", "big:8b"),
+        pairs=(),
+        tasks=tuple(f"t{n}" for n in range(12)),
+        repeats=3,
+        failed={"tiny:0.5b": {f"t{n}": ("writes_output",) for n in range(8)}},  # type: ignore[dict-item]
+    )
+    run = RunAnalysis(record)
+    tiny, big = (next(d for d in run.direct if d.tag == t) for t in ("tiny:0.5b", "big:8b"))
+    matched = list(zip(tiny.observations, big.observations, strict=True))
+
+    for cap, expected in ((3, "differs"), (10, "undecided")):
+        [found] = verdicts(record, 10, cap)
+        read = repeated_interval(matched, cap)
+        assert read is not None
+        assert (found.low_pts, found.high_pts) == pytest.approx((read.low, read.high))
+        assert found.verdict == expected  # the same data: clear at the last look, not early

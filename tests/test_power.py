@@ -11,13 +11,18 @@ import pytest
 
 from bench.record.power import (
     DEFAULT_VARIANCE,
+    MIN_TASKS,
     Variance,
     confidence_sequence,
     detectable_pts,
+    obrien_fleming_bounds,
     observed_detectable_pts,
     paired_power,
     plan,
     pooled,
+    repeated_interval,
+    sequential_interval,
+    sequential_verdict,
     settled,
     stream,
     tasks_needed,
@@ -213,3 +218,120 @@ def test_a_comparison_whose_differences_are_all_alike_says_nothing_it_could_tell
 
     assert sensitivity(paired(a, b)) is None
     assert observed_detectable_pts([3.0, 3.0, 3.0]) is None
+
+
+# The group-sequential looks: O'Brien-Fleming boundaries and repeated confidence intervals
+
+
+def test_one_look_is_the_fixed_sample_boundary() -> None:
+    from scipy import stats
+
+    assert obrien_fleming_bounds(1) == pytest.approx((stats.norm.ppf(0.975),), abs=1e-8)
+
+
+@pytest.mark.parametrize("looks", [2, 5, 8])
+def test_each_look_spends_what_the_obrien_fleming_function_allows(looks: int) -> None:
+    # the chance of crossing by look k when there is no difference, by scipy's multivariate
+    # normal (Cov(Z_j, Z_k) = sqrt(j / k)), is Lan & DeMets's alpha(k / looks)
+    import numpy as np
+    from scipy import stats
+
+    bounds = np.array(obrien_fleming_bounds(looks))
+    for k in range(1, looks + 1):
+        cov = np.array(
+            [[math.sqrt(min(i, j) / max(i, j)) for j in range(1, k + 1)] for i in range(1, k + 1)]
+        )
+        inside = stats.multivariate_normal(np.zeros(k), cov).cdf(
+            bounds[:k], lower_limit=-bounds[:k]
+        )
+        spent = 2 - 2 * stats.norm.cdf(stats.norm.ppf(0.975) / math.sqrt(k / looks))
+        assert 1 - inside == pytest.approx(spent, abs=2e-4)
+    assert list(bounds) == sorted(bounds, reverse=True)  # early looks ask the most
+    assert bounds[-1] < 2.11  # the last look gives up little against the fixed 1.96
+
+
+def _pairs(diffs: dict[str, list[float]]) -> list[tuple[Observation, Observation]]:
+    return [
+        (Observation(task, r, max(d, 0.0), False), Observation(task, r, max(-d, 0.0), False))
+        for task, ds in diffs.items()
+        for r, d in enumerate(ds)
+    ]
+
+
+def test_the_last_of_one_look_is_the_paired_t_interval_over_task_means() -> None:
+    from scipy import stats
+
+    rng = random.Random(8)
+    diffs = {f"t{n}": [rng.choice([-100.0, 0.0, 100.0]) for _ in range(3)] for n in range(12)}
+    means = [statistics.fmean(d) for d in diffs.values()]
+    low, high = stats.t.interval(0.95, 11, loc=statistics.fmean(means), scale=stats.sem(means))
+
+    found = repeated_interval(_pairs(diffs), max_repeats=3)
+    assert found is not None
+    # after 3 of at most 3 repeats: wider than the t interval, by the last look's boundary
+    assert found.low < low and found.high > high
+    z = obrien_fleming_bounds(3)[2]
+    t = stats.t.ppf(stats.norm.cdf(z), 11)
+    assert found.high - found.low == pytest.approx((high - low) * t / stats.t.ppf(0.975, 11))
+    # a run of fixed repeats would be at the one look: the t interval itself
+    one = repeated_interval([p for p in _pairs(diffs) if p[0].repeat == 0], max_repeats=1)
+    first = [d[0] for d in diffs.values()]
+    expected = stats.t.interval(0.95, 11, loc=statistics.fmean(first), scale=stats.sem(first))
+    assert one is not None
+    assert (one.low, one.high) == pytest.approx(expected)
+
+
+def test_few_tasks_or_no_spread_fall_back_to_the_bernstein_sequence() -> None:
+    few = _pairs({f"t{n}": [100.0] * 4 for n in range(MIN_TASKS - 1)})
+    alike = _pairs({f"t{n}": [100.0] * 4 for n in range(MIN_TASKS)})
+
+    assert repeated_interval(few, 8) is None and repeated_interval(alike, 8) is None
+    assert sequential_interval(few, 8) == confidence_sequence(stream(few))
+    assert sequential_interval(alike, 8) == confidence_sequence(stream(alike))
+    with pytest.raises(ValueError, match="expected at most max_repeats 3, found 4"):
+        repeated_interval(_pairs({f"t{n}": [0.0, 100, 0, 0] for n in range(12)}), 3)
+
+
+def _looked_every_repeat(
+    rng: random.Random, task_chances: list[tuple[float, float]], looks: int
+) -> bool:
+    """One simulated run of paired pass/fail answers, read after every repeat: whether the
+    stopping rule ever called it a difference."""
+    diffs: dict[str, list[float]] = {f"t{n}": [] for n in range(len(task_chances))}
+    for _repeat in range(looks):
+        for n, (pa, pb) in enumerate(task_chances):
+            diffs[f"t{n}"].append(100.0 * ((rng.random() < pa) - (rng.random() < pb)))
+        if sequential_verdict(_pairs(diffs), 0.0, looks)[0] == "differs":
+            return True
+    return False
+
+
+def test_with_no_difference_looking_after_every_repeat_keeps_false_positives_under_5pc() -> None:
+    # 400 simulated runs of 30 tasks, read after each of 8 repeats: the same chance on a task
+    # for both (no difference on any task), and, harder, tasks that differ both ways by as
+    # much (between-task spread, a mean of 0 over the tasks)
+    rng = random.Random(9)
+    alike = wrong = 0
+    for _ in range(400):
+        same = [rng.betavariate(0.4, 0.4) for _ in range(30)]
+        alike += _looked_every_repeat(rng, [(p, p) for p in same], 8)
+        gap = [rng.uniform(0, 0.4) for _ in range(15)]
+        mixed = [(0.3 + g, 0.3) for g in gap] + [(0.3, 0.3 + g) for g in gap]
+        wrong += _looked_every_repeat(rng, mixed, 8)
+
+    assert alike / 400 <= 0.05
+    assert wrong / 400 <= 0.05
+
+
+def test_the_methodology_page_names_the_rule_and_its_last_boundary() -> None:
+    from pathlib import Path
+
+    page = " ".join(
+        (Path(__file__).parents[1] / "site_src" / "methodology.md").read_text("utf-8").split()
+    )
+
+    assert "Lan & DeMets's O'Brien-Fleming-type alpha-spending function" in page
+    assert "*repeated confidence interval* (Jennison & Turnbull)" in page
+    assert "empirical Bernstein confidence sequence of Waudby-Smith & Ramdas" in page
+    last = obrien_fleming_bounds(10)[-1]
+    assert f"({last:.2f} standard errors at the last of the default 10 looks" in page

@@ -14,7 +14,7 @@ from typing import Literal
 
 from bench.record.hosts import HostSummary, record_host
 from bench.record.models import ModelIdentity, run_name
-from bench.record.power import sequential_paired
+from bench.record.power import Method, sequential_paired
 from bench.record.schema import (
     CandidateFile,
     CascadeResult,
@@ -153,7 +153,8 @@ class DirectSummary:
     result: DirectResult
     outcomes: Outcomes
     legacy_names: bool = False  # a re-hosted run names models by tag, as its old page did
-    sequential: bool = False  # its run stopped repeats by `repeats: auto`
+    sequential: int = 0  # its run's `max_repeats` under `repeats: auto`; 0: fixed repeats
+    sequential_method: Method = "obf-rci"  # the interval that run's rule read
     site_name: str | None = None  # the model's name across the site, where one is given
 
     @property
@@ -247,7 +248,7 @@ class CascadeSummary:
     small: DirectSummary
     large: DirectSummary
     outcomes: Outcomes
-    sequential: bool = False  # its run stopped repeats by `repeats: auto`
+    sequential: int = 0  # its run's `max_repeats` under `repeats: auto`; 0: fixed repeats
 
     @property
     def label(self) -> str:
@@ -390,13 +391,16 @@ class RunAnalysis:
         order = record.check_order
         measured = [_measured(d) for d in record.direct]
         legacy = record.provenance.legacy is not None
-        sequential = record.auto_repeats is not None
+        auto = record.auto_repeats
+        sequential = auto.max_repeats if auto is not None else 0
+        method: Method = auto.method if auto is not None else "obf-rci"
         self.direct = tuple(
             DirectSummary(
                 d,
                 Outcomes(tuple(s.evaluation for s in d.samples), order),
                 legacy,
                 sequential=sequential,
+                sequential_method=method,
                 site_name=self.names.get(d.model.tag),
             )
             for d in measured
@@ -549,7 +553,13 @@ def versus(
     """a against b on the tasks and repeats both answered; in a run whose repeats stopped by
     `repeats: auto`, with the interval valid for its stopping rule (`power.sequential_paired`)."""
     if a.sequential or b.sequential:
-        return sequential_paired(a.observations, b.observations)
+        one = a.small if isinstance(a, CascadeSummary) else a
+        return sequential_paired(
+            a.observations,
+            b.observations,
+            max(a.sequential, b.sequential),
+            method=one.sequential_method,
+        )
     return paired(a.observations, b.observations)
 
 

@@ -13,14 +13,19 @@ one that test finds with `POWER` at `LEVEL`.
 
 Stopping. `repeats: auto` adds repeats while a comparison is undecided. Looking after every
 repeat and stopping when an interval leaves out 0 would, with a fixed-sample interval, call
-chance differences real far more often than 5%; so the stopping rule reads a confidence
-sequence, an interval valid at every stopping time at once: the predictable plug-in empirical
-Bernstein sequence of Waudby-Smith & Ramdas (2023, "Estimating means of bounded random
-variables by betting", Theorem 2), over the paired differences in a fixed order (repeat by
-repeat, task by task), each in -100..+100. It speaks of the run's tasks: the mean over them of
-each task's true difference (the sequence holds for a mean that changes from one observation to
-the next, as a task's does); under no difference on any task it covers 0 with at least 95% at
-every stopping time.
+chance differences real far more often than 5%; so the stopping rule reads a group-sequential
+design: at most `max_repeats` looks, one after each repeat, each with a two-sided boundary from
+Lan & DeMets's O'Brien-Fleming-type alpha-spending function (equal information per repeat),
+read as repeated confidence intervals (Jennison & Turnbull) over the same unit as the fixed
+design's bootstrap: each task's mean difference, so that answers to one task, which are not
+independent across repeats, count as one. Their intervals cover the mean difference at every
+look at once with at least 95%, so the run may stop at any of them. Between-task spread of the
+true differences makes successive looks more alike than the boundaries assume, which only
+makes them conservative. With under `MIN_TASKS` tasks (or no spread between task means) the
+normal theory over tasks is not trusted and the rule reads instead the predictable plug-in
+empirical Bernstein confidence sequence of Waudby-Smith & Ramdas (2023, "Estimating means of
+bounded random variables by betting", Theorem 2) over the paired differences one by one
+(each -100..+100), valid at every stopping time without any model of their spread.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ MOST_REPEATS = 10  # the planner suggests no more repeats than this per task
 MOST_TASKS = 100_000
 RANGE_PTS = 200.0  # a paired difference lies in -100..+100
 Settled = Literal["differs", "within", "undecided"]
+Method = Literal["wsr-prpl-eb", "obf-rci"]
+METHOD: Method = "obf-rci"  # what `repeats: auto` reads now (`AutoRepeats.method`)
 VarianceSource = Literal["archive", "default"]
 
 
@@ -291,6 +298,106 @@ def confidence_sequence(diffs_pts: Sequence[float], level: float = LEVEL) -> Int
     return Interval(low, high, level)
 
 
+# Group-sequential looks: one after each repeat, at most `max_repeats`
+
+MIN_TASKS = 10  # fewer tasks than this: the normal theory over tasks is not trusted
+_GRID = 401  # points over the continuation region in the boundaries' recursive integration
+
+
+@cache
+def obrien_fleming_bounds(looks: int, level: float = LEVEL) -> tuple[float, ...]:
+    """The two-sided z boundaries of `looks` equally spaced looks that spend 1 - `level` by
+    Lan & DeMets's O'Brien-Fleming-type spending function, alpha(t) = 2 - 2 Phi(z / sqrt(t))
+    at information fraction t = k / looks: look k's boundary is the one the standardised
+    statistic crosses, having crossed none before, with chance alpha(k/looks) - alpha((k-1)/looks)
+    when there is no difference (Brownian motion, Cov(Z_j, Z_k) = sqrt(j / k)), by the
+    recursive numerical integration of Armitage, McPherson & Rowe (1969)."""
+    if looks < 1:
+        raise ValueError(f"looks: expected 1 or more, found {looks}")
+    if not 0 < level < 1:
+        raise ValueError(f"level: expected between 0 and 1, found {level}")
+    import numpy as np
+    from scipy import optimize, stats  # type: ignore[import-untyped]  # scipy ships no types
+
+    norm = stats.norm
+    z = float(norm.ppf(0.5 + 0.5 * level))
+
+    def spent(k: int) -> float:
+        return float(2 - 2 * norm.cdf(z / math.sqrt(k / looks))) if k else 0.0
+
+    bounds: list[float] = []
+    # the density of S_k = Z_k sqrt(k) (information k) over the region no look has crossed
+    grid = np.zeros(1)
+    density = np.ones(1)  # S_0 = 0: a point mass, weight 1
+    weights = np.ones(1)
+    for k in range(1, looks + 1):
+        target = spent(k) - spent(k - 1)
+        mass = density * weights
+        c = float(optimize.brentq(_crossed, 0.0, 40.0, args=(k, grid, mass, target), xtol=1e-10))
+        bounds.append(c)
+        edge = c * math.sqrt(k)
+        new_grid = np.linspace(-edge, edge, _GRID)
+        new_weights = np.full(_GRID, 1.0)  # Simpson's rule over the new grid
+        new_weights[1:-1:2], new_weights[2:-1:2] = 4.0, 2.0
+        new_weights *= (new_grid[1] - new_grid[0]) / 3
+        kernel = norm.pdf(new_grid[:, None] - grid[None, :])
+        density = kernel @ (density * weights)
+        grid, weights = new_grid, new_weights
+    return tuple(bounds)
+
+
+def _crossed(c: float, k: int, grid: Any, mass: Any, target: float) -> float:
+    """The chance of first crossing ±`c` at look `k` (S_k = S_(k-1) + N(0, 1)), from the
+    density `mass` of S_(k-1) over `grid`, less `target`."""
+    import numpy as np
+    from scipy import stats
+
+    edge = c * math.sqrt(k)
+    tails = stats.norm.sf(edge - grid) + stats.norm.cdf(-edge - grid)
+    return float(np.sum(mass * tails)) - target
+
+
+def repeated_interval(
+    pairs: Sequence[tuple[Observation, Observation]], max_repeats: int, level: float = LEVEL
+) -> Interval | None:
+    """The repeated confidence interval (Jennison & Turnbull 1989) of the mean over tasks of
+    the paired differences, at the look after as many repeats as `pairs` hold of at most
+    `max_repeats`: the mean of the per-task mean differences ± the look's O'Brien-Fleming
+    boundary (on the t scale, tasks - 1 degrees of freedom) times its standard error over
+    tasks. Every look's interval covers the true mean at once with `level`, so any stopping
+    rule that reads them may stop where it likes. None under `MIN_TASKS` tasks, or when the
+    task means do not spread (no standard error to go by)."""
+    by_task: dict[str, list[float]] = {}
+    for a, b in pairs:
+        by_task.setdefault(a.task, []).append(a.score - b.score)
+    if len(by_task) < MIN_TASKS:
+        return None
+    repeats = len({a.repeat for a, _ in pairs})
+    if repeats > max_repeats:
+        raise ValueError(f"repeats: expected at most max_repeats {max_repeats}, found {repeats}")
+    means = [statistics.fmean(d) for d in by_task.values()]
+    error = statistics.stdev(means) / math.sqrt(len(means))
+    if error == 0:
+        return None
+    from scipy import stats
+
+    z = obrien_fleming_bounds(max_repeats, level)[repeats - 1]
+    t = float(stats.t.ppf(stats.norm.cdf(z), len(means) - 1))
+    centre = statistics.fmean(means)
+    return Interval(max(-100.0, centre - t * error), min(100.0, centre + t * error), level)
+
+
+def sequential_interval(
+    pairs: Sequence[tuple[Observation, Observation]], max_repeats: int, level: float = LEVEL
+) -> Interval:
+    """The interval `repeats: auto` reads after each repeat: the group-sequential repeated
+    confidence interval over tasks (`repeated_interval`), or, with under `MIN_TASKS` tasks
+    or no spread between their means, the empirical Bernstein confidence sequence over the
+    paired differences one by one (`confidence_sequence`), which needs neither."""
+    found = repeated_interval(pairs, max_repeats, level)
+    return found if found is not None else confidence_sequence(stream(pairs), level)
+
+
 def settled(sequence: Interval, within_pts: float) -> Settled:
     """What a comparison's confidence sequence says: `differs` when it leaves out 0, `within`
     when it lies inside ±`within_pts` (no difference that large), else `undecided`."""
@@ -302,26 +409,40 @@ def settled(sequence: Interval, within_pts: float) -> Settled:
 
 
 def sequential_verdict(
-    pairs: Sequence[tuple[Observation, Observation]], within_pts: float, level: float = LEVEL
+    pairs: Sequence[tuple[Observation, Observation]],
+    within_pts: float,
+    max_repeats: int,
+    level: float = LEVEL,
 ) -> tuple[Settled, Interval]:
-    """The stopping rule's reading of one comparison's matched (a, b) observations: its
-    confidence sequence over `stream(pairs)`, and what that says (`settled`)."""
-    sequence = confidence_sequence(stream(pairs), level)
+    """The stopping rule's reading of one comparison's matched (a, b) observations after a
+    repeat of at most `max_repeats`: its interval valid at every look (`sequential_interval`),
+    and what that says (`settled`)."""
+    sequence = sequential_interval(pairs, max_repeats, level)
     return settled(sequence, within_pts), sequence
 
 
 def sequential_paired(
-    a: Sequence[Observation], b: Sequence[Observation], level: float = LEVEL
+    a: Sequence[Observation],
+    b: Sequence[Observation],
+    max_repeats: int,
+    level: float = LEVEL,
+    method: Method = METHOD,
 ) -> PairedComparison:
-    """`stats.paired(a, b)` with the interval a run with `repeats: auto` may show: the
-    confidence sequence its stopping rule read, valid at the time it stopped (the
-    bootstrap's is not). The point stays the mean over tasks, inside the interval."""
+    """`stats.paired(a, b)` with the interval a run with `repeats: auto` (at most
+    `max_repeats`) may show: the one its stopping rule read (`sequential_interval`), valid at
+    the look it stopped at (the bootstrap's is not). The point stays the mean over tasks,
+    inside the interval. A record made with the `wsr-prpl-eb` rule shows its sequence."""
     c = paired(a, b, level)
     if c.pairs == 0:
         return c
     by_key = {(o.task, o.repeat): o for o in b}
     matched = [(o, by_key[(o.task, o.repeat)]) for o in a if (o.task, o.repeat) in by_key]
-    sequence = confidence_sequence(stream(matched), level)
+    repeats = len({o.repeat for o, _ in matched})
+    sequence = (
+        sequential_interval(matched, max(max_repeats, repeats), level)
+        if method == "obf-rci"
+        else confidence_sequence(stream(matched), level)
+    )
     point = c.estimate.point
     interval = Interval(min(sequence.low, point), max(sequence.high, point), level)
     return replace(c, estimate=replace(c.estimate, interval=interval, all_same=False))
@@ -349,6 +470,6 @@ def _tail(p: Any) -> float:
 
 @cache
 def _special() -> Any:
-    from scipy import special  # type: ignore[import-untyped]  # scipy ships no type information
+    from scipy import special
 
     return special

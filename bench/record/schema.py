@@ -474,7 +474,7 @@ class Provenance(_Strict):
 
 
 class SettledComparison(_Strict):
-    """One paired comparison as `repeats: auto` last read it: its anytime-valid interval."""
+    """One paired comparison as `repeats: auto` last read it: its interval valid at every look."""
 
     a: str = Field(min_length=1, max_length=401, description="A tag, or `small -> large`.")
     b: str = Field(min_length=1, max_length=401, description="A tag, or `small -> large`.")
@@ -482,17 +482,19 @@ class SettledComparison(_Strict):
         description="differs: the interval leaves out 0; within: it lies inside"
         " ±settle_within_pts; undecided: neither."
     )
-    low_pts: float = Field(ge=-100, le=100, description="The confidence sequence's low end.")
+    low_pts: float = Field(ge=-100, le=100, description="The interval's low end.")
     high_pts: float = Field(ge=-100, le=100, description="Its high end.")
 
 
 class AutoRepeats(_Strict):
     """How `repeats: auto` asked repeat by repeat, and why it stopped."""
 
-    method: Literal["wsr-prpl-eb"] = Field(
+    method: Literal["wsr-prpl-eb", "obf-rci"] = Field(
         default="wsr-prpl-eb",
-        description="The confidence sequence read after each repeat: Waudby-Smith & Ramdas's"
-        " predictable plug-in empirical Bernstein (2023).",
+        description="The interval read after each repeat. obf-rci: repeated confidence"
+        " intervals over task means with Lan & DeMets's O'Brien-Fleming-type spending over"
+        " max_repeats looks (under 10 tasks: wsr-prpl-eb); wsr-prpl-eb (records made before"
+        " it): Waudby-Smith & Ramdas's predictable plug-in empirical Bernstein sequence (2023).",
     )
     level: float = Field(default=0.95, gt=0, lt=1)
     max_repeats: int = Field(ge=1, description="The cap.")

@@ -37,8 +37,8 @@ def auto_repeats_note(run: RunAnalysis) -> str | None:
         return None
     return (
         f"Repeats stopped by repeats: auto after {run.record.repeats} of at most "
-        f"{auto.max_repeats}: {_STOPPED[auto.stopped]}. Its paired intervals are the anytime-"
-        "valid confidence sequences the stopping rule read (see the methodology)."
+        f"{auto.max_repeats}: {_STOPPED[auto.stopped]}. Its paired intervals are the ones the "
+        "stopping rule read, valid at whichever repeat it stopped (see the methodology)."
     )
 
 
