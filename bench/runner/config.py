@@ -139,8 +139,9 @@ class RunConfig(_Strict):
         default=10.0,
         gt=0,
         le=100,
-        description="With `repeats: auto`: a comparison whose anytime-valid interval lies"
-        " within ± this many points is settled (no difference that large).",
+        description="With `repeats: auto`: a comparison whose sequential interval (valid at"
+        " whichever repeat the run stops) lies within ± this many points is settled (no"
+        " difference that large).",
     )
     timeout_s: float = Field(default=600.0, gt=0, description="Per-call timeout.")
     warmup: bool = Field(
