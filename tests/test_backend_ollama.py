@@ -108,6 +108,22 @@ def test_model_facts_from_show_and_tags(backend: OllamaBackend) -> None:
     assert facts.digest == MODEL.digest
 
 
+def test_model_facts_hold_the_template_and_the_parameters_show_reports() -> None:
+    model = FakeModel(num_ctx=8192, template="{{ .System }}{{ .Prompt }}")
+    with FakeOllama.running(model) as server:
+        backend = OllamaBackend(server.url)
+        facts = backend.model_facts(model.name)
+        backend.close()
+
+    assert facts.chat_template == "{{ .System }}{{ .Prompt }}"
+    assert facts.context_tokens == 8192 and not facts.context_fixed  # a call may set num_ctx
+    assert dict(facts.settings) == {"num_ctx": "8192", "stop": '"<|im_start|>" "<|im_end|>"'}
+
+
+def test_a_model_without_num_ctx_has_no_context_reported(backend: OllamaBackend) -> None:
+    assert backend.model_facts(MODEL.name).context_tokens is None  # the server's default
+
+
 def test_model_facts_of_a_model_named_without_tag() -> None:
     with FakeOllama.running(FakeModel(name="llama3.2:latest", parameter_size="3.2B")) as server:
         backend = OllamaBackend(server.url)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fakes._loopback import Fault
 from fakes.llama_server import LlamaServer, free_port, llama_server_missing, running_llama_server
-from fakes.openai_server import FakeCompletion, FakeOpenAI
+from fakes.openai_server import CHAT_TEMPLATE, FakeCompletion, FakeOpenAI
 
 from bench.record.schema import SamplingOptions, ThroughputSource, TimingSource
 from bench.runner.backends import Backend, ModelFacts, make_backend
@@ -128,7 +128,7 @@ def test_real_server_lookups_it_cannot_answer_give_none(
     facts = backend.model_facts(llama_server.model)
 
     # llama-cpp-python's /v1/models has no `meta`, and it has no /props nor /version.
-    assert facts == ModelFacts()
+    assert facts == ModelFacts(context_fixed=True)  # an OpenAI call cannot set its context
     assert backend.server_version() is None
 
 
@@ -203,6 +203,10 @@ def test_model_facts_and_version_from_llama_cpp(backend: Backend, fake: FakeOpen
     assert facts.params_b == pytest.approx(1.543714304)
     assert facts.quantization == "Q4_K_M"  # from the GGUF file name llama.cpp lists
     assert backend.server_version() == "b6002-7cbb3e8"
+    assert facts.chat_template == CHAT_TEMPLATE  # /props
+    assert (facts.context_tokens, facts.context_fixed) == (4096, True)  # llama-server -c
+    settings = dict(facts.settings)
+    assert (settings["n_ctx"], settings["top_k"], settings["temperature"]) == ("4096", "40", "0.8")
 
 
 def test_api_key_is_sent_as_bearer_token(fake: FakeOpenAI, connect: Callable[..., Backend]) -> None:
@@ -308,7 +312,7 @@ def test_server_down_is_reported(connect: Callable[..., Backend]) -> None:
 
     error = reply.generation.error or ""
     assert "could not connect" in error and url in error and "'any'" in error
-    assert backend.model_facts("any") == ModelFacts()
+    assert backend.model_facts("any") == ModelFacts(context_fixed=True)
     assert backend.server_version() is None
 
 
@@ -318,7 +322,7 @@ def test_lookups_that_fail_give_none(backend: Backend, fake: FakeOpenAI, fault: 
 
     facts = backend.model_facts(fake.model)
 
-    assert facts == ModelFacts()
+    assert facts == ModelFacts(context_fixed=True)  # an OpenAI call cannot set its context
     assert backend.server_version() is None
 
 
@@ -333,3 +337,27 @@ def test_llama_cpp_prompt_per_second_is_taken_as_sent() -> None:
     tally = _Tally(timings={"prompt_n": 12, "prompt_ms": 30.0, "prompt_per_second": 412.5})
 
     assert first_token_timings(tally, started_s=0.0)["prompt_tok_s"] == 412.5
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_prompt_llama_cpp_refuses_as_over_its_context_is_truncated(
+    connect: Callable[..., Backend], stream: bool
+) -> None:
+    over = FakeCompletion(prompt_tokens=5000)
+    with FakeOpenAI.running(n_ctx=4096, completion=over) as fake:
+        reply = connect(fake.url, stream=stream).generate(fake.model, PROMPT, TINY, 10)
+
+    generation = reply.generation
+    assert reply.text == "" and generation.truncated and generation.missing
+    assert generation.prompt_tokens == 5000
+    assert "a prompt of 5000 tokens does not fit the context of 4096 tokens" in (
+        generation.error or ""
+    )
+
+
+def test_another_refusal_is_not_a_truncation(
+    fake: FakeOpenAI, connect: Callable[..., Backend]
+) -> None:
+    reply = connect(fake.url).generate("no-such-model", PROMPT, TINY, 10)
+
+    assert reply.generation.error is not None and not reply.generation.truncated

@@ -96,7 +96,7 @@ def test_a_model_page_holds_its_history_and_charts(site: Path) -> None:
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="bench-model-chart"') == 2
     for record in runs:
         assert f'href="../../{BENCH}/{record.run_id}/report.html"' in page
-    assert f"mid:3b in {len(runs)} runs of this benchmark on 4 hosts" in page_text(page)
+    assert f"Mid 3B (mid:3b) in {len(runs)} runs of this benchmark on 4 hosts" in page_text(page)
 
 
 def test_a_run_links_its_comparison_with_the_previous_run_on_its_host(site: Path) -> None:

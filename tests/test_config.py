@@ -94,6 +94,27 @@ def test_defaults_host_to_this_machine_and_archive_to_beside_the_file(tmp_path: 
     assert (config.repeats, config.sampling.seed) == (1, 0)
 
 
+def test_repeats_auto_plans_for_its_cap(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text(
+        GOOD.replace("models:", "repeats: auto\nmax_repeats: 6\nsettle_within_pts: 8\nmodels:"),
+        encoding="utf-8",
+    )
+
+    config = load_config(path).config
+
+    assert (config.auto_repeats, config.repeat_count, config.settle_within_pts) == (True, 6, 8)
+
+
+@pytest.mark.parametrize("value", ["0", "true", "2.5", "automatic"])
+def test_repeats_other_than_a_count_or_auto_are_refused(tmp_path: Path, value: str) -> None:
+    text = GOOD.replace("models:", f"repeats: {value}\nmodels:")
+
+    [problem] = _problems(tmp_path, text)
+
+    assert problem.startswith("4: repeats: expected a whole number of 1 or more, or auto, found")
+
+
 def test_a_bad_url_is_named_with_its_line(tmp_path: Path) -> None:
     text = GOOD.replace("url: http://127.0.0.1:8080", "url: localhost")
 
@@ -111,7 +132,7 @@ def test_every_problem_of_shape_and_type_is_listed_at_once(tmp_path: Path) -> No
 
     assert _problems(tmp_path, text) == [
         "1: title: expected a value (the field is required), found nothing",
-        "3: repeats: expected a valid integer, unable to parse string as an integer, found 'twice'",
+        "3: repeats: expected a whole number of 1 or more, or auto, found 'twice'",
         "9: models[1].backend: expected 'ollama', 'openai' or 'llama-inprocess', found 'vllm'",
     ]
 

@@ -205,7 +205,7 @@ def test_several_samples_give_median_and_range() -> None:
     assert finding(run, "Direct quality leader") == (
         "n:3b led this run with a score of 87.5 (the same on all 3 samples) out of 100, at "
         "21.0s (20.0s–22.0s) of wall time. Its lead over m:1b is not clear: +11.7 pts (mean of "
-        "3 paired repeats, 95% CI -12.5 to +47.5 pts)."
+        "3 paired repeats, 95% CI -12.5 to +47.5 pts); this run can tell ±103 pts."
     )
     failures = {h.check: h.failures for h in run.hotspots}
     assert failures["merge_overlaps_expected_windows"] == 4
@@ -238,7 +238,7 @@ def test_lead_within_spread_is_called_unclear() -> None:
     assert finding(run, "Direct quality leader") == (
         "n:3b led this run with a score of 87.5 (the same on all 3 samples) out of 100, at "
         "21.0s (20.0s–22.0s) of wall time. Its lead over m:1b is not clear: +7.5 pts (mean of "
-        "3 paired repeats, 95% CI -12.5 to +47.5 pts)."
+        "3 paired repeats, 95% CI -12.5 to +47.5 pts); this run can tell ±113 pts."
     )
 
 

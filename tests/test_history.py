@@ -81,5 +81,5 @@ def test_bench_compare_and_the_page_share_the_paired_table() -> None:
     rows = {row[0]: row for row in paired.rows}
 
     assert rows["Mid 3B"][1:4] == ["6", "+15 pts", "the same on all 6 paired repeats"]
-    assert rows["Mid 3B"][-1] == "score up"
-    assert rows["Big 8B"][4:] == ["-10.0s", "the same on all 6 paired repeats", "wall down"]
+    assert rows["Mid 3B"][-2:] == ["score up", "—"]  # every paired repeat alike: no spread
+    assert rows["Big 8B"][4:7] == ["-10.0s", "the same on all 6 paired repeats", "wall down"]

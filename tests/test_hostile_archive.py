@@ -6,6 +6,7 @@ symlinks do not lead out; a candidate is published as text, whatever its name.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import mimetypes
 import os
@@ -21,7 +22,7 @@ import pytest
 from bench.record.safety import RELATIVE_PATH_RULE, printable
 from bench.record.schema import CandidateFile, RunRecord
 from tests.support.browser import serve_site
-from tests.support.records import make_record
+from tests.support.records import START, make_record
 from tests.support.records import write_run as write_record
 from tests.support.sitebuild import (
     REPO,
@@ -342,7 +343,8 @@ def test_control_characters_never_reach_a_built_file_raw(empty: Path) -> None:
     assert "Title \\x00\\x01\\x08\\x0b\\x1b\\x7f\\x85\\x9f" in page  # shown, not dropped
     assert "boom \\x00" in page and "detail \\x00" in page
     assert "Title \\x00" in (site / "feed.xml").read_text(encoding="utf-8")
-    assert "qwen\\x00" in (site / BENCHMARK / "trends-score.svg").read_text(encoding="utf-8")
+    # the trends name a model by its label (its one name), control characters shown
+    assert "Label \\x00" in (site / BENCHMARK / "trends-score.svg").read_text(encoding="utf-8")
     index = (site / "index.html").read_text(encoding="utf-8")
     models = [json.loads(unescape(m)) for m in re.findall(r'data-models="([^"]*)"', index)]
     options = {unescape(v) for v in re.findall(r'<option value="([^"]+)"', index)}
@@ -397,7 +399,9 @@ def test_format_controls_are_shown_visibly_on_every_page_chart_and_feed(tmp_path
     record, sources = with_format_controls()
     archive = tmp_path / "archive"
     write_record(archive, record, sources)
-    write_record(archive, make_record(tasks=("t-0", "t-1"), run_id="plain"), {})  # trends
+    # trends; older, so the bidi run's label is the model's name across the site
+    plain = make_record(tasks=("t-0", "t-1"), run_id="plain", started_at=START - dt.timedelta(1))
+    write_record(archive, plain, {})
     site = build_site(make_project(tmp_path, archive))
     checked = 0
     for path in sorted(site.rglob("*")):
@@ -449,13 +453,12 @@ def test_a_script_in_a_candidate_does_not_run_in_a_browser(empty: Path, browser:
         page = browser.new_page()
         alerts: list[str] = []
         page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
-        page.goto(f"{root}control.svg")
-        page.wait_for_timeout(200)
+        with page.expect_event("dialog"):  # the control's script runs as the SVG loads
+            page.goto(f"{root}control.svg")
         assert len(alerts) == 1, "the control: this SVG runs its script when opened"
         page.goto(f"{root}{BENCHMARK}/browsed/report.html")
         page.locator('a[href="candidates/evil.svg.txt"]').first.click()
-        page.wait_for_load_state()
-        page.wait_for_timeout(200)
+        page.wait_for_load_state("load")  # a script in the document would have run by now
         assert page.url == f"{root}{BENCHMARK}/browsed/candidates/evil.svg.txt"
         assert page.evaluate("document.contentType") == "text/plain"
         assert "<script>alert(document.domain)</script>" in page.inner_text("body")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,8 +16,9 @@ from bench.record.analysis import RunAnalysis
 from bench.record.schema import RunRecord
 from bench.site import fmt
 from bench.site.index import IndexEntry, render_index
+from bench.site.minify import strip_script
 from bench.site.render import environment
-from tests.support.browser import BrowserLog
+from tests.support.browser import BrowserLog, settled_cells
 from tests.support.records import make_record, two_benchmarks, write_archive
 from tests.support.sitebuild import REPO, build_site, make_project
 
@@ -152,7 +152,9 @@ def test_sort_values_are_the_run_pages_figures(index_html: str) -> None:
 
 def test_the_script_is_shipped_and_linked(site: Path, index_html: str) -> None:
     shipped = site / SCRIPT
-    assert shipped.read_bytes() == (REPO / "bench" / "site" / "assets" / "index.js").read_bytes()
+    source = (REPO / "bench" / "site" / "assets" / "index.js").read_text(encoding="utf-8")
+    assert shipped.read_text(encoding="utf-8") == strip_script(source)  # comments and indents out
+    assert len(shipped.read_bytes()) < 0.8 * len(source.encode())
     assert f'<script src="{SCRIPT}"></script>' in index_html
 
 
@@ -205,8 +207,11 @@ def index_page(browser: Browser, site: Path) -> Iterator[tuple[Page, BrowserLog]
     context.close()
 
 
+RUN_CELLS = "table.bench-index tbody tr td:nth-child(2)"
+
+
 def _visible_runs(page: Page) -> list[str]:
-    return page.locator("table.bench-index tbody tr:visible td:nth-child(2)").all_inner_texts()
+    return page.locator(RUN_CELLS).filter(visible=True).all_inner_texts()
 
 
 def test_filters_narrow_the_tables_offline(index_page: tuple[Page, BrowserLog], site: Path) -> None:
@@ -255,16 +260,10 @@ def test_a_filtered_view_can_be_linked(browser: Browser, site: Path) -> None:
     expected = [
         r.run_id for r in RECORDS if r.host == "lab-2" and r.benchmark_id == "synthetic-codegen"
     ]
-    _until(lambda: sorted(_visible_runs(page)) == sorted(expected))  # the data loads on demand
+    settled_cells(page, RUN_CELLS, expected)  # the data loads on demand
     assert sorted(_visible_runs(page)) == sorted(expected)
     assert page.locator("select[name=host]").input_value() == "lab-2"
     page.close()
-
-
-def _until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def test_a_header_click_sorts_its_table(index_page: tuple[Page, BrowserLog]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +25,7 @@ from bench.record.schema import (
 )
 from bench.site.index import IndexEntry, render_index
 from bench.site.render import environment
-from tests.support.browser import BrowserLog
+from tests.support.browser import BrowserLog, settled_cells
 from tests.support.records import START, make_record, write_archive
 from tests.support.sitebuild import build_site, make_project
 from tests.test_index_browse import parse_index
@@ -206,19 +205,18 @@ def page(browser: Browser, site: Path) -> Iterator[tuple[Page, BrowserLog]]:
     context.close()
 
 
+RUN_CELLS = "table.bench-index tbody tr td:nth-child(2)"
+
+
 def _visible_runs(page: Page) -> list[str]:
-    return sorted(
-        page.locator("table.bench-index tbody tr:visible td:nth-child(2)").all_inner_texts()
-    )
+    return sorted(page.locator(RUN_CELLS).filter(visible=True).all_inner_texts())
 
 
 def _settled_runs(page: Page, expected: list[str], timeout_s: float = 10.0) -> list[str]:
     """The visible runs once they are `expected`, or after `timeout_s`: a filter may load its
     benchmark's data file first (on demand), and shows the runs when it has."""
-    deadline = time.monotonic() + timeout_s
-    while (found := _visible_runs(page)) != expected and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return found
+    settled_cells(page, RUN_CELLS, expected, timeout_s)
+    return _visible_runs(page)
 
 
 def _query(page: Page) -> dict[str, list[str]]:

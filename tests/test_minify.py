@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.site.minify import strip_indentation
+from bench.site.minify import strip_indentation, strip_script
 from tests.support.sitebuild import SEED_RUN, build_site, make_project, page_text
 
 CODE = "def f():\n    return {\n        'a': 1,\n    }\n"
@@ -60,3 +60,14 @@ def test_code_blocks_keep_their_indentation(site: Path) -> None:
     assert code is not None
     text = re.sub(r"<[^>]+>", "", code.group(0)).replace("&#39;", "'").replace("&quot;", '"')
     assert "    return {\n        'a': 1,\n    }" in text
+
+
+def test_the_script_loses_comments_and_indentation_and_keeps_its_strings() -> None:
+    source = "function f() {\n  /* a comment */\n\n  return \"/* kept */ \" + 'a';\n}\n"
+    assert strip_script(source) == "function f() {\nreturn \"/* kept */ \" + 'a';\n}\n"
+
+
+@pytest.mark.parametrize("unsafe", ["var s = `a\n  b`;", "x.replace(/a/g, '');", "f(); // why"])
+def test_the_script_stripper_refuses_what_it_cannot_read(unsafe: str) -> None:
+    with pytest.raises(ValueError, match="strip_script"):
+        strip_script(unsafe)

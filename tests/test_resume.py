@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import stat
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from bench.runner.config import load_config
 from bench.runner.orchestrator import EVALUATORS
 from bench.runner.run import prepare
 from bench.runner.tasks import get_task
+from tests.support.events import wait_for_file
 from tests.support.runs import (
     BENCHMARK,
     InterruptAfter,
@@ -111,14 +111,14 @@ def test_an_interrupted_run_leaves_a_partial_record_that_resume_completes(
 def _wait_for_calls(archive: Path, at_least: int, timeout_s: float = 120) -> Path:
     """The record once it holds `at_least` direct calls; the run writes it after each call,
     and nothing tells another process when (the record file is the event)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for path in archive.glob(f"{BENCHMARK}/*/{RECORD_FILENAME}"):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if sum(len(d["samples"]) for d in data["direct"]) >= at_least:
-                return path
-        time.sleep(0.05)
-    raise AssertionError(f"no record with {at_least} calls under {archive} in {timeout_s} s")
+
+    def holds(path: Path) -> bool:
+        data = json.loads(path.read_text(encoding="utf-8"))  # written whole: write_atomic
+        return sum(len(d["samples"]) for d in data["direct"]) >= at_least
+
+    return wait_for_file(
+        archive.parent, f"archive/{BENCHMARK}/*/{RECORD_FILENAME}", holds, timeout_s
+    )
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])

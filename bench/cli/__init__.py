@@ -6,6 +6,8 @@
     bench compare RUN_A RUN_B              what changed between two runs
     bench hosts [CONFIG.yaml] [--json]     this machine's fingerprint, as a run records it
     bench verify RUN                       evaluate a run's archived candidates again
+    bench reproduce RUN                    run a run again and judge it against the original
+    bench plan CONFIG.yaml --difference 5  tasks and repeats to tell 5 pts, and the wall time
 
 A subcommand is a module with `add_parser(commands)`, which adds its parser and sets
 `handler`; add one by listing its `add_parser` in `SUBCOMMANDS`.
@@ -17,7 +19,7 @@ import argparse
 from collections.abc import Callable, Sequence
 
 from bench import __version__
-from bench.cli import compare, hosts, run, validate, verify
+from bench.cli import compare, hosts, plan, reproduce, run, validate, verify
 from bench.cli._common import ExitCode
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "ExitCode", "main"]
@@ -33,6 +35,8 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]]
     compare.add_parser,
     hosts.add_parser,
     verify.add_parser,
+    reproduce.add_parser,
+    plan.add_parser,
 ]
 
 

@@ -32,6 +32,7 @@ def render_markdown(comparison: Comparison) -> str:
         f"- {_md(run_line('A', comparison.a))}",
         f"- {_md(run_line('B', comparison.b))}",
         *(f"- **Note:** {_md(w)}" for w in comparison.warnings),
+        *(f"- {_md(line)}" for line in _reproduction(comparison)),
     ]
     for section in comparison_sections(comparison):
         lines += ["", f"## {section.title}", ""]
@@ -42,6 +43,16 @@ def render_markdown(comparison: Comparison) -> str:
         lines.append("|" + "|".join(" --- " for _ in section.header) + "|")
         lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in section.rows]
     return "\n".join(lines) + "\n"
+
+
+def _reproduction(comparison: Comparison) -> tuple[str, ...]:
+    """The verdict and its lines when run B reran run A (`bench reproduce`)."""
+    from bench.record.reproduce import reproduction
+    from bench.site.reproduce import reproduction_lines
+
+    if not comparison.reproduces:
+        return ()
+    return reproduction_lines(reproduction(comparison.a, comparison.b))
 
 
 _HTML_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
@@ -64,6 +75,8 @@ def print_tables(comparison: Comparison, console: Console) -> None:
     console.print(Text(run_line("B", comparison.b)))
     for warning in comparison.warnings:
         console.print(Text(f"Note: {warning}", style="yellow"))
+    for line in _reproduction(comparison):
+        console.print(Text(line))
     for section in comparison_sections(comparison):
         if not section.rows:
             console.print(Text(f"\n{section.title}: {section.empty}"))

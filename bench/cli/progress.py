@@ -30,6 +30,7 @@ from bench.cli.tables import fit
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.errors import shorten
 from bench.record.schema import RunRecord, RunStatus
+from bench.record.stats import PairedComparison
 from bench.record.suite import paired_table
 from bench.runner.progress import Call, Progress
 from bench.site import fmt, sure
@@ -127,6 +128,9 @@ def print_summary(console: Console, record: RunRecord, record_path: Path) -> Non
         console.print(note, highlight=False, markup=False, soft_wrap=True)
     for line in paired_lines(analysis):
         console.print(line, highlight=False, markup=False, soft_wrap=True)
+    stopped = auto_repeats_line(analysis)
+    if stopped is not None:
+        console.print(stopped, highlight=False, markup=False, soft_wrap=True)
     for outcome in handoff_outcomes(analysis):
         console.print(
             f"{outcome.pair}: {outcome.drafts}; {outcome.baseline}",
@@ -154,9 +158,28 @@ def paired_lines(analysis: RunAnalysis) -> list[str]:
         return []
     return [
         f"{v.a} vs {v.b}: {sure.difference(v.comparison)} ({sure.clarity(v.comparison)}); "
-        f"{sure.wins(v.comparison)}"
+        f"{sure.wins(v.comparison)}{_told(v.comparison)}"
         for v in paired_table(analysis)
     ]
+
+
+def auto_repeats_line(analysis: RunAnalysis) -> str | None:
+    """`sure.auto_repeats_note`, and what each comparison's sequence said when it stopped."""
+    note = sure.auto_repeats_note(analysis)
+    auto = analysis.record.auto_repeats
+    if note is None or auto is None:
+        return None
+    read = "; ".join(
+        f"{c.a} vs {c.b}: {c.verdict}, {fmt.signed_number(c.low_pts)} to "
+        f"{fmt.signed_pts(c.high_pts)}"
+        for c in auto.comparisons
+    )
+    return note + (f" When it stopped: {read}." if read else "")
+
+
+def _told(c: PairedComparison) -> str:
+    told = sure.can_tell(c)
+    return f"; {told}" if told else ""
 
 
 def summary_table(analysis: RunAnalysis) -> Table:

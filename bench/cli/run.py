@@ -17,6 +17,7 @@ from bench.cli._common import DEFAULT_ARCHIVE, ExitCode, shown_path
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from bench.record.schema import RunRecord
     from bench.runner.run import PreparedRun
 
 
@@ -50,9 +51,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def main(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from bench.cli.progress import RichProgress, print_summary
     from bench.record.archive import ArchiveError, RunNotFound
-    from bench.record.schema import RunStatus
     from bench.runner.config import ConfigError
     from bench.runner.store import ResumeError, StoreError
 
@@ -71,7 +70,20 @@ def main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         err.print("Interrupted before the first call.")
         return ExitCode.INTERRUPTED
+    code, _ = execute(prepared, out, err)
+    return code
+
+
+def execute(prepared: PreparedRun, out: Console, err: Console) -> tuple[int, RunRecord | None]:
+    """Run a prepared run with its progress shown; the exit code, and the record when the run
+    finished (complete or failed)."""
+    from bench.cli.progress import RichProgress, print_summary
+    from bench.record.schema import RunStatus
+    from bench.runner.store import StoreError
+
     err.print(f"Run folder: {shown_path(prepared.state.run_dir)}", markup=False, highlight=False)
+    for warning in prepared.warnings:
+        err.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     try:
         with RichProgress(err, prepared.progress()) as progress:
             record = prepared.orchestrator.run(progress)
@@ -79,17 +91,18 @@ def main(args: argparse.Namespace) -> int:
         _say_partial(err, prepared.state.run_dir, "Interrupted")
         if prepared.orchestrator.busy():
             _leave_now(ExitCode.INTERRUPTED)
-        return ExitCode.INTERRUPTED
+        return ExitCode.INTERRUPTED, None
     except StoreError as error:
         err.print(str(error), markup=False, highlight=False, soft_wrap=True)
         _say_partial(err, prepared.state.run_dir, "The run stopped")
-        return ExitCode.STORE_FAILED
+        return ExitCode.STORE_FAILED, None
     except Exception:
         _say_partial(err, prepared.state.run_dir, "The run failed")
         raise
     prepared.close()
     print_summary(out, record, prepared.record_path)
-    return ExitCode.RUN_FAILED if record.status is RunStatus.FAILED else ExitCode.OK
+    code = ExitCode.RUN_FAILED if record.status is RunStatus.FAILED else ExitCode.OK
+    return code, record
 
 
 def _prepare(args: argparse.Namespace) -> PreparedRun:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
 from bench.record.hosts import HostSummary, record_host
+from bench.record.models import ModelIdentity, run_name
+from bench.record.power import Method, sequential_paired
 from bench.record.schema import (
     CandidateFile,
     CascadeResult,
@@ -151,12 +153,26 @@ class DirectSummary:
     result: DirectResult
     outcomes: Outcomes
     legacy_names: bool = False  # a re-hosted run names models by tag, as its old page did
+    sequential: int = 0  # its run's `max_repeats` under `repeats: auto`; 0: fixed repeats
+    sequential_method: Method = "obf-rci"  # the interval that run's rule read
+    site_name: str | None = None  # the model's name across the site, where one is given
 
     @property
     def name(self) -> str:
-        """The model's one display name: its label (the config's, else its tag); a legacy
-        run's pages named direct models by tag."""
-        return self.tag if self.legacy_names else self.result.model.label
+        """The model's one display name (`bench.record.models.run_name`): the site's, else
+        this run's label; a re-hosted run keeps its old page's words (the tag)."""
+        if self.site_name is not None and not self.legacy_names:
+            return self.site_name
+        return run_name(self.result.model, self.legacy_names)
+
+    @property
+    def label_name(self) -> str:
+        """The name in a pair's name: the site's, else the label (a re-hosted page's too)."""
+        return run_name(self.result.model) if self.legacy_names else self.name
+
+    @property
+    def identity(self) -> ModelIdentity:
+        return ModelIdentity.of(self.result.model)
 
     @property
     def model(self) -> ModelInfo:
@@ -232,10 +248,11 @@ class CascadeSummary:
     small: DirectSummary
     large: DirectSummary
     outcomes: Outcomes
+    sequential: int = 0  # its run's `max_repeats` under `repeats: auto`; 0: fixed repeats
 
     @property
     def label(self) -> str:
-        return f"{self.small.model.label} -> {self.large.model.label}"
+        return f"{self.small.label_name} -> {self.large.label_name}"
 
     @property
     def name(self) -> str:
@@ -300,12 +317,12 @@ class CascadeSummary:
     @cached_property
     def versus_large(self) -> PairedComparison:
         """The handoff against its large model's direct answers, on the same tasks and repeats."""
-        return paired(self.observations, self.large.observations)
+        return versus(self, self.large)
 
     @cached_property
     def versus_small(self) -> PairedComparison:
         """The handoff against its small model's direct answers (its drafts' own scores)."""
-        return paired(self.observations, self.small.observations)
+        return versus(self, self.small)
 
     @property
     def delta_vs_large_pts(self) -> float:
@@ -367,13 +384,25 @@ class RunAnalysis:
     it is left out of every figure, and a model or pair left with no sample is `unmeasured`.
     """
 
-    def __init__(self, record: RunRecord) -> None:
+    def __init__(self, record: RunRecord, names: Mapping[str, str] | None = None) -> None:
+        """`names`: tag -> the model's name across the site (`bench.record.models`)."""
         self.record = record
+        self.names = dict(names or {})
         order = record.check_order
         measured = [_measured(d) for d in record.direct]
         legacy = record.provenance.legacy is not None
+        auto = record.auto_repeats
+        sequential = auto.max_repeats if auto is not None else 0
+        method: Method = auto.method if auto is not None else "obf-rci"
         self.direct = tuple(
-            DirectSummary(d, Outcomes(tuple(s.evaluation for s in d.samples), order), legacy)
+            DirectSummary(
+                d,
+                Outcomes(tuple(s.evaluation for s in d.samples), order),
+                legacy,
+                sequential=sequential,
+                sequential_method=method,
+                site_name=self.names.get(d.model.tag),
+            )
             for d in measured
             if d.samples
         )
@@ -385,6 +414,7 @@ class RunAnalysis:
                 by_tag[c.small],
                 by_tag[c.large],
                 Outcomes(tuple(s.evaluation for s in c.samples), order),
+                sequential,
             )
             for c in pairs
             if c.samples and c.small in by_tag and c.large in by_tag
@@ -412,10 +442,14 @@ class RunAnalysis:
     def _candidates_and_failures(self) -> list[tuple[str, int, list[CallFailure]]]:
         """(display name, samples, failed calls) of every model and pair in the record."""
         legacy = self.record.provenance.legacy is not None
-        labels = {d.model.tag: d.model.label for d in self.record.direct}
+        labels = {
+            d.model.tag: self.names.get(d.model.tag, d.model.label) for d in self.record.direct
+        }
+        if legacy:
+            labels = {d.model.tag: run_name(d.model) for d in self.record.direct}
         found = []
         for d in self.record.direct:
-            name = d.model.tag if legacy else d.model.label
+            name = run_name(d.model, legacy) if legacy else labels[d.model.tag]
             fails = [
                 CallFailure(name, n, s.generation.error, s.generation.missing)
                 for n, s in enumerate(d.samples, start=1)
@@ -511,6 +545,22 @@ class RunAnalysis:
 
     def by_size(self) -> list[DirectSummary]:
         return sorted(self.direct, key=lambda d: (d.model.params_b or 0.0, d.model.label))
+
+
+def versus(
+    a: DirectSummary | CascadeSummary, b: DirectSummary | CascadeSummary
+) -> PairedComparison:
+    """a against b on the tasks and repeats both answered; in a run whose repeats stopped by
+    `repeats: auto`, with the interval valid for its stopping rule (`power.sequential_paired`)."""
+    if a.sequential or b.sequential:
+        one = a.small if isinstance(a, CascadeSummary) else a
+        return sequential_paired(
+            a.observations,
+            b.observations,
+            max(a.sequential, b.sequential),
+            method=one.sequential_method,
+        )
+    return paired(a.observations, b.observations)
 
 
 def _measured(result: DirectResult) -> DirectResult:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bench.record.analysis import Outcomes, RunAnalysis, Stat
 from bench.record.history import PairedChange, paired_changes
 from bench.record.schema import CheckOutcome
+from bench.record.setup import SetupDifference, difference_text, setup_differences
 from bench.record.stats import Estimate
 
 
@@ -63,9 +64,26 @@ class Comparison:
     paired: tuple[PairedChange, ...] = ()  # the candidates both runs measured, sample by sample
 
     @property
+    def reproduces(self) -> bool:
+        """Run B was made by `bench reproduce` of run A."""
+        setup = self.b.record.setup
+        return setup is not None and setup.reproduces == self.a.record.run_id
+
+    @property
+    def setup_differences(self) -> tuple[SetupDifference, ...]:
+        """Where the two runs' setups differ (model digest, template, context, ...)."""
+        return setup_differences(self.a.record, self.b.record)
+
+    @property
     def warnings(self) -> tuple[str, ...]:
         ra, rb = self.a.record, self.b.record
         found = []
+        differences = self.setup_differences
+        if any(d.aspect != "host" for d in differences):
+            found.append(
+                "The runs' setups differ, so a change in score may be the setup's, not the "
+                "model's: " + "; ".join(difference_text(d) for d in differences) + "."
+            )
         if ra.benchmark_id != rb.benchmark_id:
             found.append(
                 f"The runs are of different benchmarks ({ra.benchmark_id}, {rb.benchmark_id})."

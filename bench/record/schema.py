@@ -180,6 +180,19 @@ class Generation(_Strict):
         description="Time this call spent loading the model, seconds (about 0 when loaded).",
     )
     load_source: TimingSource | None = Field(default=None, description="Where load_s came from.")
+    truncated: bool = Field(
+        default=False,
+        description="The prompt did not fit the context in effect (the server reported as many "
+        "prompt tokens as the context holds, or fewer than the prompt has): the setup's failure, "
+        "recorded as an infrastructure error, missing data. Left out of the JSON when false.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_not_truncated(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not data.get("truncated"):
+            data.pop("truncated", None)
+        return data
 
 
 class Evaluation(_Strict):
@@ -373,6 +386,70 @@ class HostInfo(_Strict):
     )
 
 
+Sha256 = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+
+
+class ContextSource(StrEnum):
+    """Where a model's context length in effect came from."""
+
+    CONFIG = "config"  # the config's sampling.num_ctx, sent with every call
+    SERVER = "server"  # what the server reported it serves the model with (no num_ctx asked,
+    # or a server that fixes its context at start, e.g. llama.cpp's `--ctx-size`)
+
+
+class ModelSetup(_Strict):
+    """How one model was served, as its server reported it before the first call."""
+
+    tag: str = Field(min_length=1, max_length=200, description="The model, as in direct.")
+    chat_template_sha256: Sha256 | None = Field(
+        default=None,
+        description="sha256 of the chat template the server applies (Ollama /api/show "
+        "`template`, llama.cpp /props `chat_template`, the GGUF's tokenizer.chat_template); "
+        "null when not reported.",
+    )
+    context_tokens: int | None = Field(
+        default=None, ge=1, description="The context length in effect, tokens; null: unknown."
+    )
+    context_source: ContextSource | None = Field(
+        default=None, description="Where context_tokens came from."
+    )
+    server_settings: dict[str, str] = Field(
+        default_factory=dict,
+        description="The settings the server reports for the model (Ollama /api/show "
+        "`parameters`; llama.cpp /props `default_generation_settings`), as text.",
+    )
+
+
+class RunSetup(_Strict):
+    """What a user needs to run a run again: the harness, the suite's and prompts' content,
+    each model's serving setup (issue 26). Null in records made before it."""
+
+    bench_version: str | None = Field(default=None, description="The bench package's version.")
+    suite_sha256: Sha256 | None = Field(
+        default=None, description="sha256 over the tasks' content hashes, in the run's order."
+    )
+    prompts_sha256: Sha256 | None = Field(
+        default=None, description="sha256 over the prompts the models were asked, in order."
+    )
+    longest_prompt_chars: int | None = Field(
+        default=None, ge=0, description="Characters of the suite's longest prompt."
+    )
+    models: tuple[ModelSetup, ...] = Field(
+        default=(), description="Each direct model's serving setup, in the run's order."
+    )
+    reproduces: Identifier | None = Field(
+        default=None, description="The run this one ran again (`bench reproduce RUN`), if any."
+    )
+    config: dict[str, Any] | None = Field(
+        default=None,
+        description="The run's config as the runner read it, every default filled in, without "
+        "`host` and `archive` (which belong to the machine): what `bench reproduce` runs.",
+    )
+
+    def model(self, tag: str) -> ModelSetup | None:
+        return next((m for m in self.models if m.tag == tag), None)
+
+
 class LegacyImport(_Strict):
     originally_rendered: dt.date
     rehosted_from: str
@@ -394,6 +471,39 @@ class Provenance(_Strict):
     host: HostInfo | None = Field(
         default=None, description="The machine's fingerprint; null in records made before it."
     )
+
+
+class SettledComparison(_Strict):
+    """One paired comparison as `repeats: auto` last read it: its interval valid at every look."""
+
+    a: str = Field(min_length=1, max_length=401, description="A tag, or `small -> large`.")
+    b: str = Field(min_length=1, max_length=401, description="A tag, or `small -> large`.")
+    verdict: Literal["differs", "within", "undecided"] = Field(
+        description="differs: the interval leaves out 0; within: it lies inside"
+        " ±settle_within_pts; undecided: neither."
+    )
+    low_pts: float = Field(ge=-100, le=100, description="The interval's low end.")
+    high_pts: float = Field(ge=-100, le=100, description="Its high end.")
+
+
+class AutoRepeats(_Strict):
+    """How `repeats: auto` asked repeat by repeat, and why it stopped."""
+
+    method: Literal["wsr-prpl-eb", "obf-rci"] = Field(
+        default="wsr-prpl-eb",
+        description="The interval read after each repeat. obf-rci: repeated confidence"
+        " intervals over task means with Lan & DeMets's O'Brien-Fleming-type spending over"
+        " max_repeats looks (under 10 tasks: wsr-prpl-eb); wsr-prpl-eb (records made before"
+        " it): Waudby-Smith & Ramdas's predictable plug-in empirical Bernstein sequence (2023).",
+    )
+    level: float = Field(default=0.95, gt=0, lt=1)
+    max_repeats: int = Field(ge=1, description="The cap.")
+    settle_within_pts: float = Field(gt=0, le=100)
+    stopped: Literal["settled", "cap", "nothing-to-compare"] = Field(
+        description="settled: every comparison differs or lies within the margin; cap: the"
+        " most repeats were asked; nothing-to-compare: the run makes no paired comparison."
+    )
+    comparisons: tuple[SettledComparison, ...] = ()
 
 
 class RunRecord(_Strict):
@@ -421,6 +531,25 @@ class RunRecord(_Strict):
         description="One unmeasured call per model before its measured calls; in no figure.",
     )
     provenance: Provenance = Provenance()
+    auto_repeats: AutoRepeats | None = Field(
+        default=None,
+        description="A run with `repeats: auto`: why it stopped after `repeats` repeats.",
+    )
+    setup: RunSetup | None = Field(
+        default=None,
+        description="The serving setup and content hashes a rerun needs; null in records made "
+        "before it.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_no_setup(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A record without a setup (made before it, or resumed from one) or without auto
+        repeats is written as it was, without the key."""
+        data: dict[str, Any] = handler(self)
+        for optional in ("setup", "auto_repeats"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
+        return data
 
     @field_validator("started_at", "finished_at")
     @classmethod

@@ -128,6 +128,8 @@ class PairedComparison:
     estimate: Estimate  # a - b: mean within each task, then over tasks; one task: its pairs
     mcnemar_p: float | None  # exact McNemar on pass/fail; None with no pairs
     discordant: tuple[int, int]  # (a passed and b failed, b passed and a failed)
+    # each task's a - b differences, repeat by repeat: what `bench.record.power` reads
+    by_task: tuple[tuple[str, tuple[float, ...]], ...] = ()
 
     @property
     def mean_diff_pts(self) -> float:
@@ -271,6 +273,7 @@ def paired(
         estimate=difference,
         mcnemar_p=_mcnemar_p(*discordant) if matched else None,
         discordant=discordant,
+        by_task=tuple((task, tuple(d)) for task, d in diffs.items()),
     )
 
 

@@ -20,8 +20,9 @@ from bench.record.analysis import (
     RunAnalysis,
     passed,
 )
+from bench.record.analysis import versus as analysis_versus
 from bench.record.schema import CascadeSample, Evaluation, Sample, TaskSpec
-from bench.record.stats import PairedComparison, paired
+from bench.record.stats import PairedComparison
 
 Candidate = DirectSummary | CascadeSummary
 # a handoff's large or small model, or its one model (it refines its own draft); the next size
@@ -59,8 +60,8 @@ def paired_table(run: RunAnalysis) -> list[PairedRow]:
 
 
 def versus(a: Candidate, b: Candidate) -> PairedComparison:
-    """a against b on the tasks and repeats both answered."""
-    return paired(a.observations, b.observations)
+    """a against b on the tasks and repeats both answered (`analysis.versus`)."""
+    return analysis_versus(a, b)
 
 
 class TaskState(StrEnum):

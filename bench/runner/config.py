@@ -13,10 +13,17 @@ import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+)
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
@@ -39,6 +46,13 @@ def _known_backend(name: str) -> str:
     if name not in backend_names():
         raise ValueError(known_backends_text())
     return name
+
+
+def _repeats(value: object) -> int | Literal["auto"]:
+    """A whole number of repeats, or `auto`: one message for either, not one per kind."""
+    if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        return value
+    raise ValueError("a whole number of 1 or more, or auto")
 
 
 class _Strict(BaseModel):
@@ -113,7 +127,22 @@ class RunConfig(_Strict):
         ge=1,
         description="Ask a seeded sample (sampling.seed) of this many of the suites' tasks.",
     )
-    repeats: int = Field(default=1, ge=1, description="Samples per task and candidate.")
+    repeats: Annotated[int | Literal["auto"], PlainValidator(_repeats)] = Field(
+        default=1,
+        description="Samples per task and candidate; `auto`: repeat by repeat until every"
+        " paired comparison is settled, or `max_repeats`.",
+    )
+    max_repeats: int = Field(
+        default=10, ge=2, description="With `repeats: auto`: the most repeats to ask."
+    )
+    settle_within_pts: float = Field(
+        default=10.0,
+        gt=0,
+        le=100,
+        description="With `repeats: auto`: a comparison whose sequential interval (valid at"
+        " whichever repeat the run stops) lies within ± this many points is settled (no"
+        " difference that large).",
+    )
     timeout_s: float = Field(default=600.0, gt=0, description="Per-call timeout.")
     warmup: bool = Field(
         default=True,
@@ -124,6 +153,15 @@ class RunConfig(_Strict):
     sampling: SamplingConfig = SamplingConfig()
     models: tuple[ModelConfig, ...] = Field(min_length=1)
     pairs: tuple[PairConfig, ...] = ()
+
+    @property
+    def auto_repeats(self) -> bool:
+        return self.repeats == "auto"
+
+    @property
+    def repeat_count(self) -> int:
+        """The repeats to plan for: `repeats`, or with `auto`, the most it may ask."""
+        return self.max_repeats if isinstance(self.repeats, str) else self.repeats
 
     @property
     def task_names(self) -> tuple[str, ...]:

@@ -47,10 +47,11 @@ from bench.record.schema import (
     Warmup,
     slug,
 )
-from bench.runner.backends import Backend, Reply
+from bench.runner.backends import Backend, Reply, truncation_error
 from bench.runner.config import RunConfig
 from bench.runner.host import load_average
 from bench.runner.progress import Call, Observer, Silent
+from bench.runner.stopping import after_repeat
 from bench.runner.store import RunState, utc_now, write_candidate
 from bench.runner.tasks._base import Task
 
@@ -64,7 +65,7 @@ def plan(config: RunConfig, tasks: Sequence[str]) -> list[Call]:
     """Every call, model by model (fewer model swaps on a server), each model's warm-up
     first, then repeat by repeat over the tasks; then pair by pair, likewise."""
     calls: list[Call] = []
-    repeats = range(config.repeats)
+    repeats = range(config.repeat_count)
     for model in config.models:
         if config.warmup:
             calls.append(Call("warmup", model.tag, 0))
@@ -130,6 +131,15 @@ class Orchestrator:
         self._failure: BaseException | None = None
         self._settled = threading.Event()
         self._workers: list[threading.Thread] = []
+        # `repeats: auto`: the repeats whose calls may start; the rest wait for the rule
+        self._open = config.repeat_count
+        stopped_at = state.header.repeats if state.header.auto_repeats is not None else None
+        if stopped_at is not None:  # resumed after the rule stopped it: its repeats only
+            self._pending = [c for c in self._pending if c.repeat < stopped_at]
+        if config.auto_repeats:
+            held = [k[1] for by_slot in state.direct.values() for k in by_slot]
+            self._open = min(config.repeat_count, 1 + max(held, default=0))
+            self._advance()
 
     def run(self, observer: Observer | None = None) -> RunRecord:
         """Run what is left; the complete record. Re-raises what stopped a worker."""
@@ -239,7 +249,8 @@ class Orchestrator:
                 mine = [c for c in self._pending if self._config.model(c.tag).server == server]
                 if not mine:
                     return None
-                ready = next((c for c in mine if all(map(self._holds, self._needs(c)))), None)
+                open_now = (c for c in mine if c.repeat < self._open)  # auto: the later wait
+                ready = next((c for c in open_now if all(map(self._holds, self._needs(c)))), None)
                 if ready is not None:
                     self._pending.remove(ready)
                     self._running.add(ready)
@@ -269,9 +280,28 @@ class Orchestrator:
             self._state.save()
             self._running.discard(call)
             self._observer.finished(call, call_error(result))
+            if self._config.auto_repeats:
+                self._advance()
             if not self._pending and not self._running:
                 self._settled.set()
             self._cond.notify_all()
+
+    def _advance(self) -> None:
+        """`repeats: auto`: once every call of the open repeats is kept, read the stopping
+        rule; open the next repeat, or drop the calls left and record why it stopped."""
+        while not any(c.repeat < self._open for c in (*self._pending, *self._running)):
+            if self._state.header.auto_repeats is not None:
+                return
+            stop = after_repeat(self._config, self._state.record(), self._open)
+            if stop is None:
+                self._open += 1
+                continue
+            self._pending = [c for c in self._pending if c.repeat < self._open]
+            self._state.header = self._state.header.model_copy(
+                update={"repeats": self._open, "auto_repeats": stop}
+            )
+            self._state.save()
+            return
 
     def _warm_up(self, call: Call) -> Warmup:
         options = self._config.sampling.for_repeat(call.repeat)
@@ -313,7 +343,8 @@ class Orchestrator:
         backend = self._backends[self._config.model(tag).server]
         started_s = time.perf_counter()
         try:
-            return _writable(backend.generate(tag, prompt, options, self._config.timeout_s))
+            reply = backend.generate(tag, prompt, options, self._config.timeout_s)
+            return _writable(fitted(reply, self._context(tag)))
         except Exception as error:  # a backend must not raise; if one does, the call failed
             wall_s = time.perf_counter() - started_s
             message = f"{backend.name} backend raised {type(error).__name__}: {error}"
@@ -321,6 +352,11 @@ class Orchestrator:
                 call_wall_s=wall_s, error=message, error_kind=ErrorKind.INFRASTRUCTURE
             )
             return Reply(text="", generation=failure)
+
+    def _context(self, tag: str) -> int | None:
+        setup = self._state.header.setup
+        found = setup.model(tag) if setup is not None else None
+        return found.context_tokens if found is not None else None
 
     def _evaluate(self, call: Call, reply: Reply) -> Evaluation:
         """Score 0 without a candidate when the call failed; else archive and evaluate it."""
@@ -350,6 +386,29 @@ class Orchestrator:
         if candidate is None or candidate.path is None:
             return ""
         return (self._state.run_dir / candidate.path).read_text(encoding="utf-8")
+
+
+def fitted(reply: Reply, context_tokens: int | None) -> Reply:
+    """The reply, marked truncated when the server reports as many prompt tokens as the
+    context holds (it kept what fitted, dropping the rest): the setup's failure, missing data,
+    so its text is not evaluated."""
+    generation = reply.generation
+    prompt_tokens = generation.prompt_tokens
+    if (
+        generation.error is not None
+        or context_tokens is None
+        or prompt_tokens is None
+        or prompt_tokens < context_tokens
+    ):
+        return reply
+    truncated = generation.model_copy(
+        update={
+            "error": truncation_error(prompt_tokens, context_tokens),
+            "error_kind": ErrorKind.INFRASTRUCTURE,
+            "truncated": True,
+        }
+    )
+    return Reply(text="", generation=truncated)
 
 
 def _writable(reply: Reply) -> Reply:

@@ -19,11 +19,20 @@ from bench.record.schema import (
     METHODOLOGY_VERSION,
     RECORD_FILENAME,
     CascadeSample,
+    ContextSource,
     ModelInfo,
+    ModelSetup,
     Provenance,
     RunRecord,
+    RunSetup,
     RunStatus,
     ServerInfo,
+)
+from bench.record.setup import (
+    context_shortfalls,
+    estimated_prompt_tokens,
+    sha256_of,
+    sha256_text,
 )
 from bench.runner.backends import Backend, ModelFacts, backend_spec, make_backend
 from bench.runner.config import ConfigError, LoadedConfig, RunConfig
@@ -47,6 +56,7 @@ from bench.runner.store import (
 from bench.runner.tasks import Task, UnknownTasks, get_task, select_tasks
 
 DISTRIBUTION = "bench-archive"
+SMALLEST_DEFAULT_CONTEXT = 2048  # Ollama's default num_ctx for years (Aider's docs warn of it)
 
 
 class ServerUnavailable(ConfigError):
@@ -63,6 +73,13 @@ class PreparedRun:
     backends: dict[ServerKey, Backend]
 
     @property
+    def warnings(self) -> list[str]:
+        """What may spoil the run though it can start: a context smaller than the suite's
+        longest prompt (its calls would be truncated, and count as missing)."""
+        setup = self.state.header.setup
+        return [] if setup is None else context_warnings(setup)
+
+    @property
     def record_path(self) -> Path:
         return self.state.record_path
 
@@ -76,7 +93,7 @@ class PreparedRun:
             parallel=sum(config.concurrency().values()),
             names={m.tag: m.display_label for m in config.models},
             tasks=len(self.state.header.tasks),
-            repeats=config.repeats,
+            repeats=config.repeat_count,
             prompt_chars={t.id: len(t.prompt()) for t in self.orchestrator.tasks},
             prior_s=prior_walls(earlier) if earlier is not None else {},
         )
@@ -93,11 +110,13 @@ def prepare(
     archive: Path | None = None,
     backend_factory: BackendFactory = make_backend,
     retry_failed: bool = False,
+    reproduces: str | None = None,
 ) -> PreparedRun:
     """Check the config against what this machine has, open the backends, start or resume.
 
     With `retry_failed` (and `resume`), the calls that failed (server down, timeout, ...) are
     asked again, even in a complete run; each new sample keeps the failed attempts.
+    `reproduces`: the id of the run this new one runs again (`bench reproduce`).
 
     Nothing here calls a model (the servers are asked only their version and model facts), so
     a config that cannot run is refused first.
@@ -115,7 +134,14 @@ def prepare(
         _check_servers(loaded, backends)
         if resume is None:
             folder = archive if archive is not None else loaded.config.archive
-            state = new_state(loaded, tasks, backends, archive=folder, isolation=isolation_level())
+            state = new_state(
+                loaded,
+                tasks,
+                backends,
+                archive=folder,
+                isolation=isolation_level(),
+                reproduces=reproduces,
+            )
         else:
             record = load_record(resume / RECORD_FILENAME)
             state = continued_state(
@@ -183,11 +209,13 @@ def new_state(
     *,
     archive: Path,
     isolation: str | None,
+    reproduces: str | None = None,
 ) -> RunState:
     """A new run folder holding the config it ran with, and the state of a run with no calls."""
     config = loaded.config
     started_at = utc_now()
-    models = model_infos(config, backends, known={})
+    facts = {m.tag: _facts(backends[m.server], m.tag) for m in config.models}
+    models = model_infos(config, backends, known={}, facts=facts)
     run_dir = create_run_dir(archive, config.benchmark, started_at)
     store_file(run_dir / CONFIG_FILENAME, loaded.text)
     header = RunRecord(
@@ -198,9 +226,10 @@ def new_state(
         methodology_version=METHODOLOGY_VERSION,
         started_at=started_at,
         status=RunStatus.PARTIAL,
-        repeats=config.repeats,
+        repeats=config.repeat_count,
         tasks=tuple(task.spec() for task in tasks),
         provenance=provenance(config, models.values(), isolation),
+        setup=run_setup(config, tasks, facts).model_copy(update={"reproduces": reproduces}),
     )
     state = RunState(run_dir, header, config.sampling.seed, models, cascades=_pair_slots(config))
     state.save()
@@ -248,7 +277,7 @@ def _resume_mismatches(
     wanted = {
         "benchmark": (record.benchmark_id, config.benchmark),
         "tasks": (list(record.task_ids), [t.id for t in tasks]),
-        "repeats": (record.repeats, config.repeats),
+        "repeats": _repeats_asked(record, config),
         "sampling": (record.provenance.sampling, config.sampling.as_options()),
     }
     for name, (recorded, configured) in wanted.items():
@@ -268,10 +297,24 @@ def _resume_mismatches(
             yield f"pairs: expected {cascade.small} -> {cascade.large} as recorded, found none"
 
 
+def _repeats_asked(record: RunRecord, config: RunConfig) -> tuple[object, object]:
+    """(recorded, configured) repeats; a run that `repeats: auto` stopped records how many it
+    asked, and its cap."""
+    if record.auto_repeats is not None:
+        return f"auto, at most {record.auto_repeats.max_repeats}", (
+            f"auto, at most {config.max_repeats}" if config.auto_repeats else config.repeats
+        )
+    return record.repeats, config.repeat_count
+
+
 def model_infos(
-    config: RunConfig, backends: dict[ServerKey, Backend], known: dict[str, ModelInfo]
+    config: RunConfig,
+    backends: dict[ServerKey, Backend],
+    known: dict[str, ModelInfo],
+    facts: dict[str, ModelFacts | None] | None = None,
 ) -> dict[str, ModelInfo]:
-    """What the servers say about each model, in config order; `known` ones are kept."""
+    """What the servers say about each model, in config order; `known` ones are kept; `facts`,
+    the servers' answers when they were asked already."""
     versions = {key: _server_version(b) for key, b in backends.items()}
     infos: dict[str, ModelInfo] = {}
     for model in config.models:
@@ -279,18 +322,73 @@ def model_infos(
             infos[model.tag] = known[model.tag]
             continue
         backend = backends[model.server]
-        facts = _facts(backend, model.tag)
+        said = facts[model.tag] if facts is not None else _facts(backend, model.tag)
         infos[model.tag] = ModelInfo(
             tag=model.tag,
             label=model.display_label,
-            params_b=model.params_b or (facts.params_b if facts else None),
+            params_b=model.params_b or (said.params_b if said else None),
             backend=backend.name,
             server_url=backend.url,
             server_version=versions[model.server],
-            quantization=facts.quantization if facts else None,
-            digest=facts.digest if facts else None,
+            quantization=said.quantization if said else None,
+            digest=said.digest if said else None,
         )
     return infos
+
+
+def run_setup(
+    config: RunConfig, tasks: Sequence[Task], facts: dict[str, ModelFacts | None]
+) -> RunSetup:
+    """The run's setup: the harness, its suite's and prompts' content, each model's serving."""
+    prompts = [task.prompt() for task in tasks]
+    return RunSetup(
+        bench_version=tool_version(),
+        suite_sha256=sha256_of(task.spec().content_hash or task.id for task in tasks),
+        prompts_sha256=sha256_of(prompts),
+        longest_prompt_chars=max((len(p) for p in prompts), default=0),
+        models=tuple(
+            model_setup(m.tag, facts.get(m.tag), config.sampling.num_ctx) for m in config.models
+        ),
+        config=config.model_dump(mode="json", exclude={"host", "archive"}, exclude_none=True),
+    )
+
+
+def model_setup(tag: str, facts: ModelFacts | None, num_ctx: int | None) -> ModelSetup:
+    """How a model is served: the config's context, unless the server fixes its own."""
+    if facts is None:
+        return ModelSetup(tag=tag)
+    context, source = facts.context_tokens, ContextSource.SERVER if facts.context_tokens else None
+    if num_ctx is not None and not facts.context_fixed:
+        context, source = num_ctx, ContextSource.CONFIG
+    template = facts.chat_template
+    return ModelSetup(
+        tag=tag,
+        chat_template_sha256=sha256_text(template) if template is not None else None,
+        context_tokens=context,
+        context_source=source,
+        server_settings=dict(facts.settings),
+    )
+
+
+def context_warnings(setup: RunSetup) -> list[str]:
+    """One sentence per model whose context is smaller than the suite's longest prompt, or
+    not known when that prompt is longer than the smallest default context a server uses."""
+    found = [
+        f"{tag}: the context in effect ({context} tokens) is smaller than the suite's longest "
+        f"prompt (about {needed} tokens or more): its calls on that prompt will be truncated "
+        "and count as missing; raise sampling.num_ctx (or the server's context)"
+        for tag, context, needed in context_shortfalls(setup)
+    ]
+    needed = estimated_prompt_tokens(setup.longest_prompt_chars or 0)
+    if needed >= SMALLEST_DEFAULT_CONTEXT:
+        found += [
+            f"{m.tag}: the server does not say its context, and the suite's longest prompt "
+            f"(about {needed} tokens or more) is longer than the {SMALLEST_DEFAULT_CONTEXT:,} "
+            "tokens some servers default to (Ollama did): set sampling.num_ctx"
+            for m in setup.models
+            if m.context_tokens is None
+        ]
+    return found
 
 
 # Lookups must not stop a run: a server that cannot answer them gets its calls failed instead.

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from bench.record.analysis import RunAnalysis
 from bench.record.history import Mark, marks, paired_changes
+from bench.record.models import ModelIdentity
 from bench.record.safety import FORMAT_CONTROLS, printable
 from bench.site.index import COLUMNS, Column, IndexEntry, newest_first
 from bench.site.leaderboard import (
     RANKING_NOTE,
     LeaderboardRow,
-    ModelKey,
     ModelRun,
     leaderboard,
     marks_text,
@@ -131,7 +131,7 @@ def month_of(entry: IndexEntry) -> str:
 
 def benchmark_pages(
     entries: Sequence[IndexEntry],
-    models: Mapping[str, Mapping[ModelKey, Sequence[ModelRun]]],
+    models: Mapping[str, Mapping[ModelIdentity, Sequence[ModelRun]]],
     trends: Mapping[str, str],
 ) -> tuple[list[BenchmarkPage], list[MonthPage]]:
     """Each benchmark's page and its month pages; `trends` maps a benchmark to its trends page."""

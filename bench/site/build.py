@@ -262,7 +262,7 @@ class SiteBuild:
             for run in restamped:
                 self.listings.keep(run)
             for run in missing:  # a file deleted from the cache, or changed: made again
-                remade = self.listings.remake(self.site.sites[run.digest], self.layout.root)
+                remade = self.site.redraw(run)
                 pages = self._run_pages.get(run.folder, [])
                 put_all(publisher, [*((f.source, f.site_path) for f in remade.files), *pages])
         self.listings.save()

@@ -16,8 +16,10 @@ from jinja2 import Environment
 from bench.record.analysis import RunAnalysis, Stat
 from bench.record.compare import Change, Comparison
 from bench.record.history import PairedChange
+from bench.record.reproduce import reproduction
 from bench.site import fmt, sure
 from bench.site.report import REPORT_NAME
+from bench.site.reproduce import reproduction_lines
 from bench.site.summary import handoff_outcomes
 
 COMPARE_NAME = "compare.html"  # next to the run's report.html
@@ -74,6 +76,7 @@ def comparison_sections(comparison: Comparison) -> list[Section]:
                 "Δ wall, paired",
                 "Over, with its 95% interval",
                 "Clear change",
+                "Score change it can tell",
             ],
             _paired_rows(comparison.paired),
             "The runs share no measured sample of the same task and repeat.",
@@ -117,6 +120,7 @@ def _paired_rows(changes: Sequence[PairedChange]) -> list[list[str]]:
             fmt.signed_seconds(c.wall.mean_diff_s) if c.wall.pairs else fmt.DASH,
             sure.interval(c.wall.estimate, fmt.signed_seconds) if c.wall.pairs else fmt.DASH,
             clear_change_text(c),
+            sure.can_tell(c.score, lead="") or fmt.DASH,
         ]
         for c in changes
     ]
@@ -180,6 +184,7 @@ class ComparePage:
     b: RunLink
     warnings: tuple[str, ...]
     sections: tuple[Section, ...]
+    reproduction: tuple[str, ...] = ()  # B reran A: the verdict, then a line per model
 
 
 def compare_page(comparison: Comparison, same_host: bool) -> ComparePage:
@@ -197,6 +202,11 @@ def compare_page(comparison: Comparison, same_host: bool) -> ComparePage:
         b=RunLink(run_line("B", comparison.b), REPORT_NAME),
         warnings=comparison.warnings,
         sections=tuple(comparison_sections(comparison)),
+        reproduction=(
+            reproduction_lines(reproduction(comparison.a, comparison.b))
+            if comparison.reproduces
+            else ()
+        ),
     )
 
 

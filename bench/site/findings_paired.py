@@ -9,7 +9,7 @@ from __future__ import annotations
 from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis
 from bench.record.suite import versus
 from bench.site import fmt
-from bench.site.sure import difference, mean_score
+from bench.site.sure import difference, mean_score, unclear_note
 
 
 def leader(run: RunAnalysis) -> str | None:
@@ -25,7 +25,7 @@ def leader(run: RunAnalysis) -> str | None:
     if runner_up is not None:
         c = versus(best, runner_up)
         sure = "clear" if c.winner() == "a" else "not clear"
-        text += f" Its lead over {runner_up.name} is {sure}: {difference(c)}."
+        text += f" Its lead over {runner_up.name} is {sure}: {difference(c)}{unclear_note(c)}."
     return text
 
 
@@ -56,7 +56,8 @@ def speed(run: RunAnalysis) -> str | None:
     c = versus(fastest, best)
     sure = "a clear" if c.clear() else "not a clear"
     return text + (
-        f" Its quality landed {difference(c)} against the top direct score, {sure} difference."
+        f" Its quality landed {difference(c)} against the top direct score, {sure} difference"
+        f"{unclear_note(c)}."
     )
 
 
@@ -70,7 +71,7 @@ def scale(run: RunAnalysis) -> str | None:
     return (
         f"Across the direct ladder, mean quality moved from {fmt.score(low.summary.mean_pts)} at "
         f"{fmt.size_label(low_b)} to {fmt.score(high.summary.mean_pts)} at "
-        f"{fmt.size_label(high_b)}: {difference(c)}, {sure} change."
+        f"{fmt.size_label(high_b)}: {difference(c)}, {sure} change{unclear_note(c)}."
     )
 
 
@@ -84,7 +85,8 @@ def verdict(run: RunAnalysis) -> str | None:
     if not winners:
         return (
             "No cascade clearly beat its direct larger-model baseline in this run. "
-            f"The closest result was {best.name} at {versus_direct}."
+            f"The closest result was {best.name} at {versus_direct}"
+            f"{unclear_note(best.versus_large)}."
         )
     strongest = max(winners, key=lambda c: c.versus_large.mean_diff_pts)
     if len(winners) == 1:
@@ -112,7 +114,8 @@ def salvage(run: RunAnalysis) -> str | None:
         )
     return (
         "No cascade clearly improved on the smaller model's own direct score; the best was "
-        f"{best.name} at {gain} relative to the smaller direct score."
+        f"{best.name} at {gain} relative to the smaller direct score"
+        f"{unclear_note(best.versus_small)}."
     )
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from jinja2 import Environment
 
@@ -86,6 +86,29 @@ class IndexEntry:
             host_summary=run.host,
             failed_calls=len(run.call_failures) - missing,
             missing_calls=missing,
+        )
+
+    def named(self, names: Mapping[str, str]) -> IndexEntry:
+        """This entry with the site's name of each model (tag -> name, `bench.record.models`)
+        where the run named it otherwise."""
+        own = dict(zip(self.model_tags, self.models, strict=False))  # () before tags were kept
+        renamed = {tag: names[tag] for tag in own if tag in names and names[tag] != own[tag]}
+        if not renamed:
+            return self
+
+        def swap(text: str, tags: str | None) -> str:
+            if tags is None:
+                return text
+            parts = tags.split(" -> ")
+            before = " -> ".join(own.get(t, t) for t in parts)
+            after = " -> ".join(names.get(t, own.get(t, t)) for t in parts)
+            return after + text.removeprefix(before) if text.startswith(before) else text
+
+        return replace(
+            self,
+            models=tuple(renamed.get(t, m) for t, m in own.items()),
+            best_direct=swap(self.best_direct, self.best_direct_tag),
+            best_cascade=swap(self.best_cascade, self.best_cascade_tags),
         )
 
     @property

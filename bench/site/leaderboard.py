@@ -1,6 +1,8 @@
 """Every model of a benchmark on every host: its runs, and the leaderboard row they make.
 
-A model is its tag and quantization; a row is one model on one host. A run's score is its
+A model is its identity (`bench.record.models`: tag, quantization, digest where recorded) and
+has one name across the site, its newest run's, the others its aliases; a row is one model on
+one host. A run's score is its
 run page's (the mean over tasks with its interval, `ScoreSummary.estimate`); a row's is the
 same statistic over all its runs' samples, and the rows are ranked with ties
 (`bench.record.ranking`): rows the data cannot tell apart share a rank.
@@ -16,7 +18,9 @@ from dataclasses import dataclass, replace
 
 from bench.record.analysis import DirectSummary, RunAnalysis
 from bench.record.history import Mark
+from bench.record.models import ModelIdentity, ModelName, model_names, run_name, unified
 from bench.record.ranking import Ranked, SampleKey, Versus, pooled_score, rank
+from bench.record.setup import Aspect, differing_aspects, model_setup_facts
 from bench.record.stats import MIN_UNITS, Estimate
 from bench.site import fmt, sure
 from bench.site.report import report_path
@@ -24,29 +28,19 @@ from bench.site.report import report_path
 MODELS_FOLDER = "models"  # <benchmark>/models/<model>.html
 
 
-@dataclass(frozen=True)
-class ModelKey:
-    tag: str
-    quantization: str | None
-
-    @property
-    def label(self) -> str:
-        return self.tag if self.quantization is None else f"{self.tag} · {self.quantization}"
-
-    @property
-    def slug(self) -> str:
-        """A file name for the model's page: readable, and unique by a hash of the key."""
-        readable = re.sub(r"[^A-Za-z0-9._-]+", "-", self.label).strip("-.")[:60] or "model"
-        digest = hashlib.sha256(f"{self.tag}\0{self.quantization}".encode()).hexdigest()[:8]
-        return f"{readable}-{digest}"
+def model_slug(key: ModelIdentity) -> str:
+    """A file name for the model's page: readable, and unique by a hash of the identity."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", key.spec).strip("-.")[:60] or "model"
+    named = f"{key.tag}\0{key.quantization}" + ("" if key.digest is None else f"\0{key.digest}")
+    return f"{readable}-{hashlib.sha256(named.encode()).hexdigest()[:8]}"
 
 
-def model_key(summary: DirectSummary) -> ModelKey:
-    return ModelKey(summary.tag, summary.model.quantization)
+def model_key(summary: DirectSummary) -> ModelIdentity:
+    return summary.identity
 
 
-def model_page_path(benchmark_id: str, key: ModelKey) -> str:
-    return f"{benchmark_id}/{MODELS_FOLDER}/{key.slug}.html"
+def model_page_path(benchmark_id: str, key: ModelIdentity) -> str:
+    return f"{benchmark_id}/{MODELS_FOLDER}/{model_slug(key)}.html"
 
 
 @dataclass(frozen=True)
@@ -57,12 +51,14 @@ class ModelRun:
     run_id: str
     host: str
     href: str  # the run's report, from the site root
-    name: str
+    name: str  # the site's name for the model (`model_runs`); the run's own in a listing
     score: Estimate  # mean over tasks with its interval, as on the run page
     samples: tuple[tuple[str, int, float], ...]  # (task, repeat, score) of each scored sample
     call_wall_s: float | None
     throughput_tok_s: float | None
     marks: tuple[Mark, ...] = ()  # clear changes against the previous run on this host
+    setup: tuple[tuple[Aspect, str], ...] = ()  # digest, context, harness version, ...
+    aliases: tuple[str, ...] = ()  # the model's other names, oldest first
 
     @property
     def score_pts(self) -> float:
@@ -76,7 +72,7 @@ class ModelRun:
         return {(self.run_id, task, repeat): score for task, repeat, score in self.samples}
 
 
-def model_entries(run: RunAnalysis) -> tuple[tuple[ModelKey, ModelRun], ...]:
+def model_entries(run: RunAnalysis) -> tuple[tuple[ModelIdentity, ModelRun], ...]:
     """Each direct model of a run as its history lists it (marks come later, by run)."""
     r = run.record
     return tuple(
@@ -87,31 +83,49 @@ def model_entries(run: RunAnalysis) -> tuple[tuple[ModelKey, ModelRun], ...]:
                 run_id=r.run_id,
                 host=r.host,
                 href=report_path(r),
-                name=d.name,
+                name=run_name(d.model),  # its label: a re-hosted page's tag is no name
                 score=d.summary.estimate,
                 samples=tuple((o.task, o.repeat, o.score) for o in d.observations),
                 call_wall_s=d.call_wall_s.median if d.call_wall_s else None,
                 throughput_tok_s=d.throughput_tok_s.median if d.throughput_tok_s else None,
+                setup=model_setup_facts(r, d.tag),
             ),
         )
         for d in run.direct
     )
 
 
-ModelEntries = Sequence[tuple[ModelKey, ModelRun]]
+ModelEntries = Sequence[tuple[ModelIdentity, ModelRun]]
+
+
+def site_names(runs: Iterable[ModelEntries]) -> dict[ModelIdentity, ModelName]:
+    """Each model identity of these runs (as recorded, and as `unified`) -> its one name across
+    the site: the newest run's name for it, older ones its aliases."""
+    entries = [e for run in runs for e in run]
+    same = unified(key for key, _ in entries)
+    names = model_names((same[key], r.started_at, r.name) for key, r in entries)
+    return {key: names[same[key]] for key in same} | names
 
 
 def model_runs(
     runs: Iterable[tuple[str, ModelEntries]], marks: Mapping[str, Sequence[Mark]] | None = None
-) -> dict[str, dict[ModelKey, list[ModelRun]]]:
+) -> dict[str, dict[ModelIdentity, list[ModelRun]]]:
     """benchmark id -> model -> its runs, oldest first, from each run's benchmark and
-    `model_entries`, in the order the runs started; `marks` by run href."""
-    found: dict[str, dict[ModelKey, list[ModelRun]]] = defaultdict(lambda: defaultdict(list))
-    for benchmark_id, entries in runs:
+    `model_entries`, in the order the runs started; `marks` by run href. Each run and mark
+    names its model as the site does (`site_names`)."""
+    given = list(runs)
+    same = unified(key for _, entries in given for key, _ in entries)
+    names = site_names(entries for _, entries in given)
+    found: dict[str, dict[ModelIdentity, list[ModelRun]]] = defaultdict(lambda: defaultdict(list))
+    for benchmark_id, entries in given:
         for key, model_run in entries:
+            name = names[key]
             run_marks = (marks or {}).get(model_run.href, ())
-            shown = tuple(m for m in run_marks if m.name == model_run.name)
-            found[benchmark_id][key].append(replace(model_run, marks=shown))
+            own = (model_run.name, key.tag)  # a re-hosted run's marks name the tag
+            shown = tuple(replace(m, name=name.name) for m in run_marks if m.name in own)
+            found[benchmark_id][same[key]].append(
+                replace(model_run, name=name.name, aliases=name.aliases, marks=shown)
+            )
     return found
 
 
@@ -119,8 +133,8 @@ def model_runs(
 class LeaderboardRow:
     """One model on one host, over its runs, and its place among the benchmark's rows."""
 
-    model: ModelKey
-    name: str  # the newest run's display name
+    model: ModelIdentity
+    name: str  # the model's one name across the site
     host: str
     href: str  # the model's page, relative to the benchmark's page
     latest: ModelRun
@@ -131,6 +145,11 @@ class LeaderboardRow:
     rank: int = 1  # shared with the rows it is statistically tied with
     tied: bool = False  # the data cannot tell it from the top of its group
     rank_note: str = ""  # how its rank was decided, against the top of its group
+    setup_note: str = ""  # its runs pooled under different setups, and in what
+
+    @property
+    def setups_differ(self) -> bool:
+        return bool(self.setup_note)
 
     @property
     def score_text(self) -> str:
@@ -145,6 +164,10 @@ class LeaderboardRow:
     def marks_text(self) -> str:
         return marks_text(self.latest.marks)
 
+    @property
+    def aliases_text(self) -> str:
+        return aliases_text(self.latest.aliases)
+
 
 RANKING_NOTE = (
     "Rank: rows in order of score; a row the data cannot tell apart from the top of its group "
@@ -157,7 +180,7 @@ RANKING_NOTE = (
 
 
 def leaderboard(
-    benchmark_id: str, models: Mapping[ModelKey, Sequence[ModelRun]]
+    benchmark_id: str, models: Mapping[ModelIdentity, Sequence[ModelRun]]
 ) -> list[LeaderboardRow]:
     """Rows best score first, ranked with ties; a model's page link is relative to
     `<benchmark>/index.html`."""
@@ -181,15 +204,23 @@ def leaderboard(
                     score=pooled_score(keyed) if keyed else latest.score,
                     runs=len(runs),
                     last_seen=latest.started_at[:16].replace("T", " "),
+                    setup_note=setup_note(runs),
                 )
             )
             samples.append(keyed)
     order = sorted(
-        range(len(rows)), key=lambda i: (-rows[i].score.point, rows[i].model.label, rows[i].host)
+        range(len(rows)), key=lambda i: (-rows[i].score.point, rows[i].name, rows[i].host)
     )
     ordered = [rows[i] for i in order]
     places = rank([r.score for r in ordered], [samples[i] for i in order])
     return [_placed(row, place, ordered) for row, place in zip(ordered, places, strict=True)]
+
+
+def setup_note(runs: Sequence[ModelRun]) -> str:
+    """`setups differ: model digest, context`, when the runs pooled in a row were not made
+    alike: their pooled score mixes setups."""
+    differ = differing_aspects(run.setup for run in runs)
+    return f"setups differ: {', '.join(differ)}" if differ else ""
 
 
 def _placed(row: LeaderboardRow, place: Ranked, rows: Sequence[LeaderboardRow]) -> LeaderboardRow:
@@ -214,6 +245,11 @@ def _rank_note(v: Versus, top: str, few: bool) -> str:
         return f"{where}: too few samples to tell them apart"
     overlap = "overlap" if v.tied else "do not overlap"
     return f"{where}: nothing to pair, and their 95% intervals {overlap}"
+
+
+def aliases_text(aliases: Sequence[str]) -> str:
+    """`also recorded as Qwen 1.5B, qwen-1.5b`, or ``."""
+    return f"also recorded as {', '.join(aliases)}" if aliases else ""
 
 
 def marks_text(marks: Sequence[Mark]) -> str:

@@ -24,7 +24,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -33,12 +33,13 @@ from pydantic import TypeAdapter, ValidationError
 from bench.record.archive import RecordFacts
 from bench.record.files import Stamp
 from bench.record.history import Mark
+from bench.record.models import ModelIdentity
 from bench.record.safety import as_text_file, is_plain_relative_path
 from bench.record.schema import RECORD_FILENAME
 from bench.site.cache import CHARTS, FILES, LISTED_FORMAT, RECORDS, read_checked, write_checked
 from bench.site.cache import RECORD_COPY_FORMAT as COPY
 from bench.site.index import IndexEntry
-from bench.site.leaderboard import ModelKey, ModelRun, model_entries
+from bench.site.leaderboard import ModelRun, model_entries
 from bench.site.report import REPORT_NAME
 from bench.site.runsite import RunSite, SiteFile, stamps
 from bench.site.trends import TrendRun
@@ -53,7 +54,7 @@ class ListedRun:
     digest: str  # of the record's bytes
     facts: RecordFacts
     entry: IndexEntry  # without marks: they depend on the run before
-    models: tuple[tuple[ModelKey, ModelRun], ...]
+    models: tuple[tuple[ModelIdentity, ModelRun], ...]
     files: tuple[SiteFile, ...]  # what the run's page links, all in the cache
     stamps: tuple[tuple[str, Stamp], ...]  # the archived candidates its copies were made from
     tasks: tuple[tuple[str, tuple[str, ...]], ...]  # a suite's tasks and their candidates
@@ -73,7 +74,7 @@ def listed_run(site: RunSite, cache_dir: Path) -> ListedRun:
         digest=site.archived.digest,
         facts=site.archived.facts,
         entry=site.index_entry(),
-        models=model_entries(site.analysis),
+        models=model_entries(site.own),
         files=tuple(site.files(cache_dir)),
         stamps=stamps(site.archived.folder, site.archived.candidate_paths()),
         tasks=site.task_candidates(),
@@ -84,6 +85,7 @@ _SHARD = TypeAdapter(dict[str, ListedRun])
 _MARKS = TypeAdapter(dict[str, tuple[Mark, ...]])
 _TREND = TypeAdapter(TrendRun)
 _STAMPS = TypeAdapter(dict[str, tuple[tuple[int, int, int, int], str]])
+_NAMED = TypeAdapter(dict[str, tuple[SiteFile, ...]])
 
 
 class Listings:
@@ -102,6 +104,9 @@ class Listings:
         self._stamps: dict[str, tuple[Stamp, str]] | None = None  # path -> (stamp, digest)
         self._stamped: set[str] = set()
         self._new_stamps = False
+        self._named: dict[str, tuple[SiteFile, ...]] | None = None  # by digest and names
+        self._named_used: set[str] = set()
+        self._new_named = False
 
     @property
     def cache_dir(self) -> str:
@@ -189,7 +194,7 @@ class Listings:
         path = self._path("trends", site.archived.digest)
         found = _load(path, _TREND.validate_json)
         if found is None:
-            found = TrendRun.of(site.analysis)
+            found = TrendRun.of(site.own)
             write_checked(Path(path), _TREND.dump_json(found))
         return found
 
@@ -207,6 +212,27 @@ class Listings:
         if found is None:
             self._marks[key] = found = compute()
             self._new_marks = True
+        return found
+
+    def named(
+        self, run: ListedRun, site: RunSite, cache_dir: Path, fresh: bool = False
+    ) -> ListedRun:
+        """`run` with the files `site` (its run in the site's names of its models) publishes:
+        its charts name the models so. Kept under the record's digest and the names, checked
+        like a listing (`_sound`) when read back; made now if not kept, or `fresh`."""
+        if self._named is None:
+            path = os.path.join(self.folder, f"named-{self.code}.json")
+            self._named = _load(path, _NAMED.validate_json) or {}
+        key = hashlib.sha256(f"{run.digest}\0{site.names!r}".encode()).hexdigest()
+        self._named_used.add(key)
+        kept = None if fresh else self._named.get(key)
+        if kept is not None:
+            found = replace(run, files=kept)
+            if _sound(found, _sources(self.cache_dir)):
+                return found
+        found = replace(run, files=tuple(site.files(cache_dir)))
+        self._named[key] = found.files
+        self._new_named = True
         return found
 
     def save(self) -> None:
@@ -230,6 +256,11 @@ class Listings:
             path = Path(self.folder, f"marks-{self.code}.json")
             write_checked(path, _MARKS.dump_json(kept))
             self._new_marks = False
+        if self._named is not None and (self._new_named or self._named_used != self._named.keys()):
+            named = {key: self._named[key] for key in self._named_used}
+            path = Path(self.folder, f"named-{self.code}.json")
+            write_checked(path, _NAMED.dump_json(named))
+            self._new_named = False
 
 
 def _load(path: str, read: Callable[[bytes], T]) -> T | None:

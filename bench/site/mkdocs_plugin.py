@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
@@ -21,7 +24,7 @@ from bench.site.build import BuildError, Fingerprint, SiteBuild
 from bench.site.feed import FEED_PATH, render_feed
 from bench.site.index import render_index
 from bench.site.kinds import GeneratedPage
-from bench.site.minify import strip_indentation
+from bench.site.minify import strip_indentation, strip_script
 from bench.site.publish import RefusedFile
 from bench.site.render import TEMPLATES_DIR
 from bench.site.report import Section
@@ -38,6 +41,8 @@ log = logging.getLogger("mkdocs.plugins.bench-archive")
 ASSETS = Path(__file__).parent / "assets"
 CSS_URI = "assets/bench/bench.css"
 JS_URI = "assets/bench/index.js"
+# A link from the host's root (`/assets/...`), not a protocol-relative one (`//host/...`).
+_ROOTED = re.compile(r'\b(href|src)="/(?!/)')
 
 
 class ArchiveConfig(Config):
@@ -124,7 +129,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         )
         files.append(File.generated(config, FEED_PATH, content=feed))
         files.append(File.generated(config, CSS_URI, abs_src_path=str(ASSETS / "bench.css")))
-        files.append(File.generated(config, JS_URI, abs_src_path=str(ASSETS / "index.js")))
+        script = strip_script((ASSETS / "index.js").read_text(encoding="utf-8"))
+        files.append(File.generated(config, JS_URI, content=script))
         if files.get_file_from_path(self.config.index_page) is None:
             files.append(File.generated(config, self.config.index_page, content="# Runs\n"))
         return files
@@ -192,7 +198,16 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self, output_content: str, /, *, template_name: str, config: MkDocsConfig
     ) -> str | None:
         """The sitemap lists the pages MkDocs rendered; a page published from the cache is
-        a file to MkDocs, so it is added here (a sitemap needs site_url: without it, none)."""
+        a file to MkDocs, so it is added here (a sitemap needs site_url: without it, none).
+
+        Without site_url MkDocs links 404.html from the host's root (`/assets/...`), unstyled
+        under a project path: its links start from the site's root folder instead, right for
+        an address one level deep, from `file://` and under any path."""
+        if template_name == "404.html" and not config.site_url:
+            unrooted = _ROOTED.sub(r'\1="', output_content)
+            return unrooted.replace('"base": "/"', '"base": "."').replace(
+                '"search": "/', '"search": "'
+            )
         if template_name != "sitemap.xml" or not config.site_url or self.build is None:
             return output_content
         return _with_urls(output_content, config.site_url, self.build.from_cache)
@@ -202,6 +217,13 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             self.build.abort()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """The pages published from the cache, and each run's files (record, candidates,
+        charts), are put in the site by the build, not handed to MkDocs as files: 10,000 runs
+        have over 100,000 of them, and MkDocs' handling of a file costs more than linking it."""
+        if not config.site_url:  # a sitemap's addresses are absolute: without one, no sitemap
+            for name in ("sitemap.xml", "sitemap.xml.gz"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(config.site_dir, name))
         assert self.build is not None
         try:
             self.build.finish()

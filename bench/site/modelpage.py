@@ -15,9 +15,11 @@ from html import escape
 
 from markupsafe import Markup
 
+from bench.record.models import ModelIdentity
 from bench.record.safety import printable
 from bench.site import fmt
-from bench.site.leaderboard import ModelKey, ModelRun, marks_text, model_page_path
+from bench.site.charts.svg import text_width
+from bench.site.leaderboard import ModelRun, marks_text, model_page_path
 from bench.site.report import Section
 
 WIDTH, HEIGHT = 640, 220
@@ -48,7 +50,7 @@ class ModelChart:
 @dataclass(frozen=True)
 class ModelPage:
     benchmark_id: str
-    key: ModelKey
+    key: ModelIdentity
     name: str
     title: str
     intro: str
@@ -74,11 +76,24 @@ class ModelPage:
         return model_page_path(self.benchmark_id, self.key).removesuffix(".html") + ".md"
 
 
-def model_title(benchmark_id: str, key: ModelKey, runs: Sequence[ModelRun]) -> str:
-    return f"{runs[-1].name} ({key.label}) on {benchmark_id}"
+def model_title(benchmark_id: str, key: ModelIdentity, runs: Sequence[ModelRun]) -> str:
+    """`Qwen2.5-Coder 1.5B on <benchmark>`: the model's one name (`bench.record.models`)."""
+    return f"{runs[-1].name} on {benchmark_id}"
 
 
-def model_page(benchmark_id: str, key: ModelKey, runs: Sequence[ModelRun]) -> ModelPage:
+def model_intro(key: ModelIdentity, runs: Sequence[ModelRun]) -> str:
+    """`Qwen2.5-Coder 1.5B (qwen2.5-coder:1.5b · Q4_K_M; also recorded as Qwen 1.5B)`: the
+    name, then what the server was asked for where it reads otherwise, and the aliases."""
+    name, aliases = runs[-1].name, runs[-1].aliases
+    said = [key.spec] if key.spec != name else []
+    if key.digest is not None:
+        said.append(f"digest {key.digest[:19]}")
+    if aliases:
+        said.append(f"also recorded as {', '.join(aliases)}")
+    return f"{name} ({'; '.join(said)})" if said else name
+
+
+def model_page(benchmark_id: str, key: ModelIdentity, runs: Sequence[ModelRun]) -> ModelPage:
     """`runs` oldest first, as `leaderboard.model_runs` gives them."""
     hosts = sorted({r.host for r in runs})
     colours = {h: COLOURS[n % len(COLOURS)] for n, h in enumerate(hosts)}
@@ -92,8 +107,8 @@ def model_page(benchmark_id: str, key: ModelKey, runs: Sequence[ModelRun]) -> Mo
         name=name,
         title=model_title(benchmark_id, key, runs),
         intro=(
-            f"{key.label} in {count} of this benchmark on {on}: its score (the mean over "
-            "tasks, or over the samples of a run of one task, with its 95% interval, a "
+            f"{model_intro(key, runs)} in {count} of this benchmark on {on}: its score (the "
+            "mean over tasks, or over the samples of a run of one task, with its 95% interval, a "
             "percentile bootstrap, where there are enough samples for one) and its call wall, "
             "run by run. Each point links its run's report."
         ),
@@ -139,9 +154,12 @@ def _chart(
     def y(v: float) -> float:
         return TOP + plot_h - (v - low) / ((high - low) or 1.0) * plot_h
 
+    hosts = [h for h in colours if any(r.host == h for _, _, r in drawn)]
+    key, key_h = _host_key(hosts, colours, HEIGHT)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bench-model-chart" viewBox="0 0 '
-        f'{WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">'
+        f'{WIDTH} {HEIGHT + key_h}" role="group" aria-label="{escape(title)}">',
+        key,
     ]
     for n in range(5):
         tick = low + (high - low) * n / 4
@@ -176,6 +194,32 @@ def _chart(
             )
     parts.append("</svg>")
     return ModelChart(title, Markup("".join(parts)), tuple((h, colours[h]) for h in by_host))
+
+
+KEY_ROW_PX = 18
+KEY_FONT_PX = 11
+
+
+def _host_key(hosts: Sequence[str], colours: dict[str, str], top: int) -> tuple[str, int]:
+    """The chart's legend, drawn in it under the plot: a swatch and a name per host, in rows
+    that wrap at the chart's width; and the height it takes."""
+    if not hosts:
+        return "", 0
+    parts = ['<g class="bench-key">']
+    x, row = float(LEFT), 0
+    for host in hosts:
+        name = printable(host)
+        width = 16 + text_width(name, KEY_FONT_PX) + 14
+        if x + width > WIDTH and x > LEFT:
+            x, row = float(LEFT), row + 1
+        y = top + row * KEY_ROW_PX
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y + 2}" width="10" height="10" fill="{colours[host]}"/>'
+            f'<text x="{x + 14:.1f}" y="{y + 11}" font-size="{KEY_FONT_PX}">{escape(name)}</text>'
+        )
+        x += width
+    parts.append("</g>")
+    return "".join(parts), (row + 1) * KEY_ROW_PX + 4
 
 
 def _nice_max(value: float) -> float:

@@ -19,6 +19,7 @@ from pygments.lexers import PythonLexer
 
 from bench.record.safety import printable
 from bench.site import fmt
+from bench.site.charts.model import drawn_size
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 """Our templates' folder: `bench/<kind>.html` to override, `bench/base/<kind>.html` to extend."""
@@ -36,6 +37,7 @@ def environment(search_path: Iterable[str | Path] = (TEMPLATES_DIR,)) -> Environ
         finalize=_shown,
     )
     env.filters["breakable"] = breakable
+    env.filters["drawn_size"] = drawn_size
     env.filters["highlighted"] = highlighted
     env.filters["seconds"] = fmt.seconds
     env.filters["tok_s"] = fmt.tok_s

@@ -14,7 +14,7 @@ from html import unescape
 from jinja2 import Environment
 
 from bench.record.analysis import CascadeSummary, DirectSummary, Outcomes, RunAnalysis
-from bench.record.safety import text_file_href
+from bench.record.safety import printable, text_file_href
 from bench.record.schema import (
     METHODOLOGY_VERSION,
     RECORD_FILENAME,
@@ -26,6 +26,7 @@ from bench.site import fmt, summary
 from bench.site.charts.frontier import FrontierChart
 from bench.site.charts.model import Chart
 from bench.site.findings import Finding, findings_for
+from bench.site.reproduce import Reproduce, reproduce_section
 from bench.site.suitepage import (
     PairedLine,
     TaskHotspotLine,
@@ -36,18 +37,23 @@ from bench.site.suitepage import (
     task_lines,
 )
 from bench.site.summary import Kpi
-from bench.site.sure import error_bars_note
+from bench.site.sure import auto_repeats_note, error_bars_note
 from bench.site.verdict import handoff_verdict
 
 REPORT_NAME = "report.html"
 TEMPLATE = "bench/report.html"
-TAGLINE = "Direct vs cascade codegen, with actual takeaways"
-LEDE = (
+# A re-hosted run's page keeps the old page's words (they were written for that run).
+LEGACY_TAGLINE = "Direct vs cascade codegen, with actual takeaways"
+LEGACY_LEDE = (
     "This report compares asking each local model directly against asking a smaller model "
     "first and then handing its draft to a larger refiner. It is focused on the Python script "
     "benchmark in this run and pulls out the quality, speed, and failure patterns that the raw "
     "JSON actually supports."
 )
+LEGACY_FINDINGS_INTRO = (
+    "These are conclusions inferred from the run output, not generic benchmark filler."
+)
+FINDINGS_INTRO = "What this run's record supports, each conclusion with the figures it rests on."
 MARK = {"passed": "✓", "failed": "✗", "skipped": "–"}
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -171,13 +177,15 @@ class ReportPage:
     banner: Banner
     tagline: str
     lede: str
+    findings_intro: str
     started: str
-    finished: str
+    finished: str | None  # None: the run never finished
     best_direct: str
     best_cascade: str
     kpis: tuple[Kpi, ...]
     findings: tuple[Finding, ...]
     findings_note: str | None  # said once when the figures have no error bars
+    stopping_note: str | None  # a run of `repeats: auto`: why its repeats stopped
     charts: tuple[Chart | FrontierChart, ...]
     hotspots: tuple[Hotspot, ...]
     direct: tuple[DirectRow, ...]
@@ -197,6 +205,7 @@ class ReportPage:
     tasks: TaskTable | None = None  # a suite: each task's outcome per candidate
     task_hotspots: tuple[TaskHotspotLine, ...] = ()  # a suite: the tasks that fail most
     matrix_note: str | None = None  # a suite's matrix sums up each candidate's answers
+    reproduce: Reproduce | None = None  # the config, the commands, the setup's identities
 
 
 def report_path(record: RunRecord) -> str:
@@ -226,21 +235,24 @@ def report_page(
         *((Section("handoff-outcomes", "Handoff outcomes"),) if handoffs else ()),
         Section("check-matrix", "Check matrix"),
         *((Section("call-errors", "Call errors"),) if errors or run.unmeasured else ()),
+        Section("reproduce", "Reproduce"),
         Section("provenance", "Provenance"),
     )
     p = r.provenance
     return ReportPage(
         title=r.title,
         banner=banner(r, run, trends_href),
-        tagline=TAGLINE,
-        lede=LEDE,
+        tagline=LEGACY_TAGLINE if p.legacy else tagline(run),
+        lede=LEGACY_LEDE if p.legacy else lede(run),
+        findings_intro=LEGACY_FINDINGS_INTRO if p.legacy else FINDINGS_INTRO,
         started=r.started_at.strftime(TIME_FORMAT),
-        finished=r.finished_at.strftime(TIME_FORMAT) if r.finished_at else fmt.DASH,
+        finished=r.finished_at.strftime(TIME_FORMAT) if r.finished_at else None,
         best_direct=summary.best_direct_text(run),
         best_cascade=summary.best_cascade_text(run),
         kpis=tuple(summary.kpis(run)),
         findings=(*findings_for(run), *filter(None, [handoff_verdict(run)])),
         findings_note=error_bars_note(run),
+        stopping_note=auto_repeats_note(run),
         charts=tuple(charts),
         hotspots=tuple(
             Hotspot(h.check, str(h.failures), fmt.percent(h.share), ", ".join(h.examples))
@@ -263,6 +275,52 @@ def report_page(
         tasks=task_lines(run) if suite else None,
         task_hotspots=task_hotspot_lines(run) if suite else (),
         matrix_note=SUITE_MATRIX_NOTE if suite else None,
+        reproduce=reproduce_section(r),
+    )
+
+
+def tasks_text(record: RunRecord) -> str:
+    """What the run asked, from its tasks: `the task “window_report”`, or `its 30 tasks
+    (HumanEval/0 to HumanEval/29)`."""
+    names = [printable(t.title or t.id) for t in record.tasks]
+    if len(names) == 1:
+        return f"the task “{names[0]}”"
+    return f"its {len(names)} tasks ({names[0]} to {names[-1]})"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def tagline(run: RunAnalysis) -> str:
+    """`3 models asked directly and 2 small-to-large handoff pairs, on 30 tasks`: what the
+    run compared and what it asked."""
+    r = run.record
+    asked = _count(len(r.direct), "model") + " asked directly"
+    if r.cascades:
+        asked += f" and {_count(len(r.cascades), 'small-to-large handoff pair')}"
+    on = f"the task “{printable(r.tasks[0].title or r.tasks[0].id)}”"
+    return f"{asked}, on {_count(len(r.tasks), 'task') if len(r.tasks) > 1 else on}"
+
+
+def lede(run: RunAnalysis) -> str:
+    """What the run compared and how its answers were scored, true of this run."""
+    r = run.record
+    if r.cascades:
+        compared = (
+            "This report compares asking each local model directly against asking a smaller "
+            "model first and then handing its draft to a larger refiner."
+        )
+    elif len(r.direct) == 1:
+        compared = "This report measures one local model, asked directly."
+    else:
+        compared = f"This report compares {len(r.direct)} local models, each asked directly."
+    times = "once" if r.repeats == 1 else f"{r.repeats} times"
+    each = "" if len(r.tasks) == 1 else " each"
+    return (
+        f"{compared} The {printable(r.title)} benchmark asked each candidate {tasks_text(r)}, "
+        f"{times}{each}; every answer was scored by its task's checks, and the figures below "
+        "are what this run's record gives."
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -48,11 +48,22 @@ class SiteFile:
 class RunSite:
     archived: ArchivedRun
     cache: BuildCache  # the build's, shared by every run
+    names: tuple[tuple[str, str], ...] = ()  # tag -> the model's name across the site
 
     @functools.cached_property
     def analysis(self) -> RunAnalysis:
         """Made when first asked: a build whose run is listed from the cache never asks."""
-        return RunAnalysis(self.archived.record)
+        return RunAnalysis(self.archived.record, dict(self.names))
+
+    @functools.cached_property
+    def own(self) -> RunAnalysis:
+        """The run in its own names: what its listing is made from (kept by the record's digest
+        alone, whatever the site around it)."""
+        return RunAnalysis(self.archived.record) if self.names else self.analysis
+
+    def named(self, names: Mapping[str, str]) -> RunSite:
+        """This run with the site's names for its models (`bench.record.models`)."""
+        return RunSite(self.archived, self.cache, tuple(sorted(names.items())))
 
     @property
     def charts(self) -> tuple[Chart | FrontierChart, ...]:
@@ -91,7 +102,7 @@ class RunSite:
         return tuple((task, tuple(paths)) for task, paths in found.items())
 
     def index_entry(self) -> IndexEntry:
-        return IndexEntry.of(self.analysis)
+        return IndexEntry.of(self.own)
 
     def page(self, compared_run: str | None = None) -> ReportPage:
         """The page's model, made when its page is written and dropped after;

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.record.archive import ArchivedRun
@@ -20,7 +20,7 @@ from bench.site import browse
 from bench.site.cache import BuildCache
 from bench.site.index import IndexEntry
 from bench.site.kinds import GeneratedPage, PageKind, Rendered, SiteData, page_kinds
-from bench.site.leaderboard import model_runs
+from bench.site.leaderboard import model_runs, site_names
 from bench.site.listed import ListedRun, Listings
 from bench.site.runsite import RunSite, run_site
 from bench.site.trends import TREND_MAX_RUNS, BenchmarkTrends, trends_for
@@ -40,6 +40,7 @@ class SitePages:
     data_files: dict[str, str]  # site path -> content
     benchmark_pages: dict[str, str]  # benchmark id -> its page's path
     sites: Mapping[str, RunSite]  # by record digest
+    redraw: Callable[[ListedRun], ListedRun]  # a run's listing made again (a file was lost)
 
 
 def site_pages(
@@ -51,7 +52,7 @@ def site_pages(
 ) -> SitePages:
     """Every generated page; a run whose listing is kept in `listings` is not analysed unless
     one of its pages is rendered (its record, or the run before it, changed)."""
-    data = site_data(archived, cache, listings, cache_dir)
+    data, published = site_data(archived, cache, listings, cache_dir)
     generated: dict[str, GeneratedPage] = {}
     for kind in page_kinds():
 
@@ -65,8 +66,13 @@ def site_pages(
         files |= browse.data_files(
             b.benchmark_id, [e for e in data.entries if e.benchmark_id == b.benchmark_id]
         )
+    runs = [published(r, False) for r in data.listed]
+
+    def redraw(run: ListedRun) -> ListedRun:
+        return published(listings.remake(data.sites[run.digest], cache_dir), True)
+
     return SitePages(
-        runs=list(data.listed),
+        runs=runs,
         trends=list(data.trends),
         entries=list(data.entries),
         pages=generated,
@@ -75,13 +81,16 @@ def site_pages(
             b.benchmark_id: b.page_src.removesuffix(".md") + ".html" for b in data.benchmark_pages
         },
         sites=data.sites,
+        redraw=redraw,
     )
 
 
 def site_data(
     archived: Sequence[ArchivedRun], cache: BuildCache, listings: Listings, cache_dir: Path
-) -> SiteData:
-    """The runs, their listings, marks, trends and models: what every page kind reads."""
+) -> tuple[SiteData, Callable[[ListedRun, bool], ListedRun]]:
+    """The runs, their listings, marks, trends and models: what every page kind reads; and how
+    to publish a run (its listing, with charts in the site's names of its models where those
+    differ from the run's own, made again when `fresh`)."""
     sites = {run.digest: run_site(run, cache) for run in archived}
     listed = sorted(
         (listings.listed(s, cache_dir) for s in sites.values()),
@@ -95,7 +104,18 @@ def site_data(
         return listings.marks(a, b, lambda: browse.pair_marks(sites[a].analysis, sites[b].analysis))
 
     found_marks = browse.run_marks(near, changes)
-    entries = [browse.with_marks(r.entry, found_marks.get(r.entry.href, ())) for r in listed]
+    names = site_names(r.models for r in listed)
+    tag_names = {r.digest: {key.tag: names[key].name for key, _ in r.models} for r in listed}
+
+    def renamed(r: ListedRun) -> IndexEntry:
+        """The run's entry and marks in the site's names of its models."""
+        own = {m.name: names[key].name for key, m in r.models}
+        own |= {key.tag: names[key].name for key, _ in r.models}  # a re-hosted run's marks
+        found = found_marks.get(r.entry.href, ())
+        marks = [replace(m, name=own.get(m.name, m.name)) for m in found]
+        return browse.with_marks(r.entry.named(tag_names[r.digest]), marks)
+
+    entries = [renamed(r) for r in listed]
     by_benchmark: dict[str, list[ListedRun]] = defaultdict(list)
     for r in listed:
         by_benchmark[r.facts.benchmark_id].append(r)
@@ -104,13 +124,26 @@ def site_data(
         (listings.trend(sites[r.digest]) for r in newest),
         cache,
         {b: len(group) for b, group in by_benchmark.items()},
+        names,
     )
     trend_links = {t.benchmark_id: t.page_path for t in trends}
     models = model_runs(((r.facts.benchmark_id, r.models) for r in listed), found_marks)
     bench_pages, month_pages = browse.benchmark_pages(entries, models, trend_links)
-    return SiteData(
+    named = {r.digest: sites[r.digest].named(tag_names[r.digest]) for r in listed}
+    renamed_runs = {
+        r.digest for r in listed if any(m.name != tag_names[r.digest][k.tag] for k, m in r.models)
+    }
+
+    def published(run: ListedRun, fresh: bool = False) -> ListedRun:
+        """A run whose models the site names otherwise: its charts drawn in the site's names."""
+        if run.digest not in renamed_runs:
+            return run
+        return listings.named(run, named[run.digest], cache_dir, fresh)
+
+    data = SiteData(
         listed=listed,
         sites=sites,
+        named=named,
         by_href=by_href,
         near=near,
         entries=entries,
@@ -119,6 +152,7 @@ def site_data(
         benchmark_pages=bench_pages,
         month_pages=month_pages,
     )
+    return data, published
 
 
 def data_stems(pages: SitePages) -> dict[str, str]:

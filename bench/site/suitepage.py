@@ -28,7 +28,7 @@ from bench.record.suite import (
     task_table,
 )
 from bench.site import fmt
-from bench.site.sure import interval
+from bench.site.sure import can_tell, interval
 
 TASKS_FOLDER = "tasks"  # a task's page: <benchmark>/<run>/tasks/<task id>.html
 TASK_TEMPLATE = "bench/task.html"
@@ -66,6 +66,7 @@ class PairedLine:
     interval: str  # `mean of 20 tasks, 95% CI -4 to +10 pts`, or why there is none
     mcnemar_p: str
     clear: bool  # the interval leaves out 0
+    can_tell: str  # the smallest difference it could tell, and what would tell 5 pts
 
 
 def paired_lines(run: RunAnalysis) -> tuple[PairedLine, ...]:
@@ -85,6 +86,7 @@ def _paired_line(row: PairedRow) -> PairedLine:
         interval=interval(c.estimate, fmt.signed_number, " pts"),
         mcnemar_p=fmt.DASH if c.mcnemar_p is None else fmt.p_value(c.mcnemar_p),
         clear=c.clear(),
+        can_tell=can_tell(c, lead="") or fmt.DASH,
     )
 
 

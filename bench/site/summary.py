@@ -17,6 +17,7 @@ from bench.record.handoff import (
 from bench.record.hosts import GIB
 from bench.record.safety import printable
 from bench.record.schema import RunStatus
+from bench.record.setup import truncated_count
 from bench.record.stats import Interval, PairedComparison, ScoreSummary
 from bench.site import fmt
 from bench.site.sure import difference, mean_score, pass_at_k
@@ -119,20 +120,20 @@ def pair_size_label(cascade: CascadeSummary) -> str | None:
 
 def axis_labels(run: RunAnalysis) -> dict[str, str]:
     """Direct model tag -> chart label: its size (`0.6B`) when sizes tell models apart,
-    else its label, else its tag; control characters shown (`printable`), as the spec's data
-    is read by any Vega viewer."""
+    else its name (`DirectSummary.name`), else its tag; control characters shown
+    (`printable`), as the spec's data is read by any Vega viewer."""
     sizes = [
         fmt.size_label(d.model.params_b) if d.model.params_b is not None else None
         for d in run.direct
     ]
-    labels = [d.model.label for d in run.direct]
+    labels = [d.name for d in run.direct]
     tags = [d.tag for d in run.direct]
     return dict(zip(tags, map(printable, _distinct(sizes, labels, tags)), strict=True))
 
 
 def pair_labels(run: RunAnalysis) -> dict[str, str]:
     """Pair (`small -> large` tags) -> chart label: sizes (`0.6->1.5B`) when they tell
-    pairs apart, else model labels, else tags."""
+    pairs apart, else the pair's name, else tags."""
     tags = [c.tags for c in run.cascades]
     sizes = [pair_size_label(c) for c in run.cascades]
     labels = [c.label for c in run.cascades]
@@ -217,8 +218,16 @@ def failed_calls_notice(run: RunAnalysis) -> str | None:
     calls = len(failures)
     total = run.calls
     text = f"{calls} of {total} call{'s' if total != 1 else ''} failed."
+    truncated = truncated_count(run.record)
+    cut = ""
+    if truncated:
+        were = "was" if truncated == 1 else "were"
+        cut = (
+            f" {truncated} of them {were} truncated: the prompt did not fit the context in "
+            "effect (the setup's failure; see Reproduce)."
+        )
     if run.record.status is RunStatus.FAILED:
-        return text + " No call succeeded: this run has no figures."
+        return text + " No call succeeded: this run has no figures." + cut
     if missing:
         text += (
             f" {missing} failed on the model server (missing data): they are left out of every "
@@ -226,6 +235,7 @@ def failed_calls_notice(run: RunAnalysis) -> str | None:
         )
         gone = [u.who for u in run.unmeasured]
         text += f", and {', '.join(gone)} could not be measured." if gone else "."
+        text += cut
     if calls - missing:
         theirs = calls - missing
         text += f" {theirs} {'was' if theirs == 1 else 'were'} the model's failure (a timeout or"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bench.record.analysis import RunAnalysis
+from bench.record.power import sensitivity
 from bench.record.stats import Estimate, PairedComparison, ScoreSummary
 from bench.site import fmt
 
@@ -19,6 +20,26 @@ NO_ERROR_BARS = (
     "These figures come from one task asked once per model and pair, so they have no error "
     "bars: no difference between them can be told from chance."
 )
+
+
+_STOPPED = {
+    "settled": "every paired comparison was settled",
+    "cap": "the cap was reached with a comparison still undecided",
+    "nothing-to-compare": "the run makes no paired comparison",
+}
+
+
+def auto_repeats_note(run: RunAnalysis) -> str | None:
+    """`Repeats stopped by repeats: auto after 3 of at most 10: every paired comparison was
+    settled. ...`; None for a run of fixed repeats."""
+    auto = run.record.auto_repeats
+    if auto is None:
+        return None
+    return (
+        f"Repeats stopped by repeats: auto after {run.record.repeats} of at most "
+        f"{auto.max_repeats}: {_STOPPED[auto.stopped]}. Its paired intervals are the ones the "
+        "stopping rule read, valid at whichever repeat it stopped (see the methodology)."
+    )
 
 
 def error_bars_note(run: RunAnalysis) -> str | None:
@@ -65,6 +86,32 @@ def interval(e: Estimate, render: Callable[[float], str] = fmt.score, unit: str 
 def difference(c: PairedComparison) -> str:
     """`+3 pts (mean of 20 tasks, 95% CI -4 to +10 pts)`: a paired difference, as `estimate`."""
     return estimate(c.estimate, fmt.signed_number, " pts")
+
+
+def can_tell(c: PairedComparison, lead: str = "this run can tell ") -> str | None:
+    """`this run can tell ±12 pts; about 60 tasks × 2 repeats would tell ±5`: the smallest
+    difference the comparison finds with 80% power, and, when more than 5 points, what would
+    tell 5 (`bench.record.power.sensitivity`). None under 2 tasks or paired repeats."""
+    found = sensitivity(c)
+    if found is None:
+        return None
+    text = f"{lead}±{fmt.number(found.detectable_pts, 0)} pts"
+    design = found.to_tell_target
+    if design is not None:
+        repeats = f"{design.repeats} repeat{'s' if design.repeats != 1 else ''}"
+        text += (
+            f"; about {design.tasks} tasks × {repeats} would tell "
+            f"±{fmt.number(found.target_pts, 0)}"
+        )
+    return text
+
+
+def unclear_note(c: PairedComparison) -> str:
+    """`; this run can tell ±12 pts; ...` after a difference that is not clear; else ``."""
+    if c.clear():
+        return ""
+    told = can_tell(c)
+    return f"; {told}" if told else ""
 
 
 def clarity(c: PairedComparison) -> str:

@@ -16,13 +16,14 @@ import itertools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from jinja2 import Environment
 
 from bench.record.analysis import DirectSummary, RunAnalysis, Stat
+from bench.record.models import ModelIdentity, ModelName, run_name
 from bench.record.safety import printable
 from bench.record.stats import Estimate
 from bench.site import fmt, sure
@@ -88,7 +89,8 @@ METRICS = (
 class TrendModel:
     """One direct model of a run: its figure for each of METRICS (None where it has none)."""
 
-    tag: str
+    identity: ModelIdentity
+    name: str  # the run's own name for it; the page shows the site's (`BenchmarkTrends.names`)
     stats: tuple[Stat | None, ...]
     score: Estimate  # the mean score with its interval, as the trend data table words it
 
@@ -110,16 +112,21 @@ class TrendRun:
     run_id: str
     started_at: dt.datetime
     methodology_version: int
+    host: str
     models: tuple[TrendModel, ...]
 
     @classmethod
     def of(cls, run: RunAnalysis) -> TrendRun:
         r = run.record
         models = tuple(
-            TrendModel(d.tag, tuple(m.of(d) for m in METRICS), d.summary.estimate)
+            TrendModel(
+                d.identity, run_name(d.model), tuple(m.of(d) for m in METRICS), d.summary.estimate
+            )
             for d in run.direct
         )
-        return cls(r.benchmark_id, r.title, r.run_id, r.started_at, r.methodology_version, models)
+        return cls(
+            r.benchmark_id, r.title, r.run_id, r.started_at, r.methodology_version, r.host, models
+        )
 
 
 @dataclass(frozen=True)
@@ -127,7 +134,9 @@ class TrendPoint:
     started_at: str  # ISO 8601, UTC
     run_id: str
     href: str  # the run's report, relative to the benchmark's folder
-    model: str
+    model: str  # the model's name across the site
+    host: str
+    series: str  # one line each: `model on host`
     methodology: str
     value: float
 
@@ -139,10 +148,7 @@ class MethodologyChange:
     href: str
     previous: int
     version: int
-
-    @property
-    def label(self) -> str:
-        return f"methodology v{self.version}"
+    label: str = ""  # what the chart writes at its rule: `v3`, or nothing where it would overlap
 
 
 TimeUnit = Literal["second", "minute", "day"]
@@ -198,6 +204,11 @@ class TrendChart:
     def models(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(p.model for p in self.points))
 
+    @property
+    def series(self) -> tuple[str, ...]:
+        """Each line the chart draws: one per model and host."""
+        return tuple(dict.fromkeys(p.series for p in self.points))
+
 
 @dataclass(frozen=True)
 class BenchmarkTrends:
@@ -207,6 +218,14 @@ class BenchmarkTrends:
     total_runs: int
     changes: tuple[MethodologyChange, ...]
     charts: tuple[TrendChart, ...]
+    names: tuple[tuple[ModelIdentity, str], ...]  # each model's name across the site
+
+    @functools.cached_property
+    def _names(self) -> dict[ModelIdentity, str]:
+        return dict(self.names)
+
+    def name(self, model: TrendModel) -> str:
+        return self._names.get(model.identity, model.name)
 
     @property
     def page_src(self) -> str:
@@ -241,43 +260,84 @@ class BenchmarkTrends:
 
 
 def trends_for(
-    runs: Iterable[TrendRun], cache: BuildCache, totals: Mapping[str, int] | None = None
+    runs: Iterable[TrendRun],
+    cache: BuildCache,
+    totals: Mapping[str, int] | None = None,
+    names: Mapping[ModelIdentity, ModelName] | None = None,
 ) -> list[BenchmarkTrends]:
     """The trends of every benchmark in `runs`, by benchmark id, specs filled from `cache`;
-    `totals`: each benchmark's count of runs, where `runs` holds only its newest."""
+    `totals`: each benchmark's count of runs, where `runs` holds only its newest; `names`: the
+    site's name of each model (`bench.site.leaderboard.site_names`), else each run's own."""
     groups: dict[str, list[TrendRun]] = defaultdict(list)
     for run in runs:
         groups[run.benchmark_id].append(run)
-    return [benchmark_trends(groups[b], cache, (totals or {}).get(b)) for b in sorted(groups)]
+    return [
+        benchmark_trends(groups[b], cache, (totals or {}).get(b), names) for b in sorted(groups)
+    ]
 
 
 def benchmark_trends(
-    runs: Sequence[TrendRun], cache: BuildCache, total: int | None = None
+    runs: Sequence[TrendRun],
+    cache: BuildCache,
+    total: int | None = None,
+    names: Mapping[ModelIdentity, ModelName] | None = None,
 ) -> BenchmarkTrends:
     ordered = sorted(runs, key=lambda r: (r.started_at, r.run_id))
     shown = tuple(ordered[-TREND_MAX_RUNS:])
     changes = tuple(methodology_changes(shown))
     newest = shown[-1]
-    return BenchmarkTrends(
+    trends = BenchmarkTrends(
         benchmark_id=newest.benchmark_id,
         title=newest.title,
         runs=shown,
         total_runs=max(total or 0, len(ordered)),
         changes=changes,
-        charts=tuple(
-            _chart(cache, metric, shown, changes, TimeAxis.over(shown)) for metric in METRICS
+        charts=(),
+        names=tuple(
+            (i, n.name) for i, n in sorted((names or {}).items(), key=lambda k: k[0].sort_key)
         ),
     )
+    axis = TimeAxis.over(shown)
+    charts = tuple(_chart(cache, metric, trends, axis) for metric in METRICS)
+    return replace(trends, charts=charts)
 
 
 def methodology_changes(runs: Sequence[TrendRun]) -> list[MethodologyChange]:
-    """Each run (oldest first) whose methodology version differs from the run before it."""
+    """Each run (oldest first) whose methodology version differs from the run before it,
+    labelled `vN` at its rule where the label keeps clear of the one before it and of the
+    chart's edge; the page lists every change."""
+    if not runs:
+        return []
+    t0, t1 = runs[0].started_at.timestamp(), runs[-1].started_at.timestamp()
+    span = (t1 - t0) or 1.0
+    free_from = float(-LABEL_GAP_PX)
     found = []
     for before, run in itertools.pairwise(runs):
         previous, version = before.methodology_version, run.methodology_version
-        if version != previous:
-            found.append(MethodologyChange(_time(run), run.run_id, _href(run), previous, version))
+        if version == previous:
+            continue
+        start = (run.started_at.timestamp() - t0) / span * WIDTH_PX + LABEL_DX_PX
+        text = f"v{version}"
+        end = start + label_width(text)
+        fits = start >= free_from and end <= WIDTH_PX
+        if fits:
+            free_from = end + LABEL_GAP_PX
+        found.append(
+            MethodologyChange(
+                _time(run), run.run_id, _href(run), previous, version, text if fits else ""
+            )
+        )
     return found
+
+
+LABEL_FONT_PX = 11  # Vega's text mark default
+LABEL_DX_PX = 4  # a label starts this far right of its rule
+LABEL_GAP_PX = 6  # the least room between two labels
+
+
+def label_width(text: str) -> float:
+    """A generous width of a methodology label in the chart's font: 0.62 em a character."""
+    return len(text) * LABEL_FONT_PX * 0.62
 
 
 def _time(run: TrendRun) -> str:
@@ -289,29 +349,30 @@ def _href(run: TrendRun) -> str:
 
 
 def _chart(
-    cache: BuildCache,
-    metric: Metric,
-    runs: Sequence[TrendRun],
-    changes: Sequence[MethodologyChange],
-    axis: TimeAxis,
+    cache: BuildCache, metric: Metric, trends: BenchmarkTrends, axis: TimeAxis
 ) -> TrendChart:
     points = []
     at = METRICS.index(metric)
-    for run in runs:
+    several_hosts = len({run.host for run in trends.runs}) > 1
+    for run in trends.runs:
         for d in run.models:
             stat = d.stats[at]
             if stat is not None:
+                model = printable(trends.name(d))  # vl-convert writes it raw
+                host = printable(run.host)
                 points.append(
                     TrendPoint(
                         started_at=_time(run),
                         run_id=run.run_id,
                         href=_href(run),
-                        model=printable(d.tag),  # vl-convert writes it raw
+                        model=model,
+                        host=host,
+                        series=f"{model} on {host}" if several_hosts else model,
                         methodology=f"v{run.methodology_version}",
-                        value=stat.median,
+                        value=round(stat.median, 3),
                     )
                 )
-    spec = _spec(cache, metric, points, changes, axis)
+    spec = _spec(cache, metric, points, trends.changes, axis)
     return TrendChart(metric.name, metric.title, tuple(points), spec)
 
 
@@ -339,7 +400,7 @@ def _spec(
 
 
 def _change_rows(changes: Sequence[MethodologyChange]) -> list[dict[str, Any]]:
-    return [{**c.__dict__, "label": c.label} for c in changes]
+    return [c.__dict__ for c in changes]
 
 
 # Placeholders altair carries through into a template spec, and how they read in its JSON.
@@ -388,30 +449,47 @@ def altair_spec(
     x = alt.X("started_at:T", title=axis.title, scale=alt.Scale(type="utc"), axis=ticks)
     y_scale = alt.Scale(domain=[0, 100]) if metric.name == "score" else alt.Scale(zero=True)
     y = alt.Y("value:Q", title=metric.axis, scale=y_scale)
+    # Colour tells models apart (tableau10: ten hues far apart), the point's shape and the
+    # line's dash tell hosts apart; each has its legend, and each model on each host its line.
     color = alt.Color(
         "model:N",
         title="Model",
-        scale=alt.Scale(scheme="tableau20"),
-        legend=alt.Legend(orient="bottom"),
+        scale=alt.Scale(scheme="tableau10"),
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=280),
     )
+
+    def host_legend(what: str) -> alt.Legend:
+        return alt.Legend(orient="bottom", columns=1, labelLimit=280, title=f"Host ({what})")
+
     runs = alt.Chart(alt.Data(values=points))  # type: ignore[no-untyped-call]
     layers: list[alt.Chart] = [
-        runs.mark_line(strokeWidth=1.5).encode(x=x, y=y, color=color, detail="model:N"),
-        runs.mark_point(filled=True, size=40, opacity=1).encode(
+        runs.mark_line(strokeWidth=1.5, aria=False).encode(
             x=x,
             y=y,
             color=color,
+            strokeDash=alt.StrokeDash("host:N", legend=host_legend("line")),
+            detail="series:N",
+        ),
+        runs.mark_point(filled=True, size=30, opacity=1, aria=False).encode(
+            x=x,
+            y=y,
+            color=color,
+            shape=alt.Shape("host:N", legend=host_legend("point")),
             href="href:N",
-            tooltip=["model:N", "run_id:N", "started_at:N", "methodology:N", "value:Q"],
         ),
     ]
     if changes:
         marks = alt.Chart(alt.Data(values=changes))  # type: ignore[no-untyped-call]
-        layers.append(marks.mark_rule(strokeDash=[5, 3], color="#555").encode(x=x, href="href:N"))
+        # Light rules, their labels above the plot, clear of the points at 100.
         layers.append(
-            marks.mark_text(align="left", baseline="top", dx=4, dy=2, color="#333").encode(
-                x=x, y=alt.value(0), text="label:N", href="href:N"
+            marks.mark_rule(strokeDash=[4, 4], color="#888", opacity=0.6, aria=False).encode(
+                x=x, href="href:N"
             )
+        )
+        layers.append(
+            marks.mark_text(
+                align="left", baseline="bottom", dx=LABEL_DX_PX, dy=-3, color="#333", aria=False
+            ).encode(x=x, y=alt.value(0), text="label:N", href="href:N")
         )
     # No title: the page's heading just above the chart names it.
     chart = alt.layer(*layers).properties(width=WIDTH_PX, height=HEIGHT_PX)
@@ -434,6 +512,7 @@ class TrendRow:
     href: str
     run_id: str
     methodology: str
+    host: str
     model: str
     figures: tuple[str, ...]  # one per METRICS
 
@@ -480,14 +559,22 @@ def trends_page(trends: BenchmarkTrends) -> TrendsPage:
             )
             for c in trends.charts
         ),
-        header=("Run start (UTC)", "Run", "Methodology", "Model", *(m.column for m in METRICS)),
+        header=(
+            "Run start (UTC)",
+            "Run",
+            "Methodology",
+            "Host",
+            "Model",
+            *(m.column for m in METRICS),
+        ),
         rows=tuple(
             TrendRow(
                 _time(run),
                 _href(run),
                 run.run_id,
                 f"v{run.methodology_version}",
-                d.tag,
+                run.host,
+                trends.name(d),
                 d.cells(),
             )
             for run in reversed(trends.runs)

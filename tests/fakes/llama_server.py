@@ -17,13 +17,12 @@ import importlib.util
 import socket
 import subprocess
 import sys
-import tempfile
-import time
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import httpx
 
@@ -73,9 +72,12 @@ def running_llama_server(
 ) -> Iterator[LlamaServer]:
     """The server, ready to answer; stopped (terminated, then killed) on exit.
 
+    Readiness is an event, not a poll: uvicorn's "Uvicorn running on" line in the server's
+    output, or the end of that output when the server exits.
+
     Raises:
-        RuntimeError: it exited or did not answer `/v1/models` within `ready_timeout_s`;
-            the message carries the end of its log.
+        RuntimeError: it exited, or did not say it was running within `ready_timeout_s`, or
+            then did not answer `/v1/models`; the message carries the end of its log.
     """
     path = model_path or find_packaged_gguf()
     port = free_port()
@@ -85,35 +87,60 @@ def running_llama_server(
         "--host", "127.0.0.1", "--port", str(port),
         "--n_ctx", str(n_ctx),
     ]  # fmt: skip
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_until_ready(url, process, log, ready_timeout_s)
-            yield LlamaServer(url=url, model=alias, model_path=path, process=process)
-        finally:
-            _stop(process)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = _ServerLog(process)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        log.wait_until_ready(ready_timeout_s)
+        if httpx.get(f"{url}/v1/models", timeout=10).status_code != 200:
+            raise RuntimeError(f"llama_cpp.server at {url} said it runs but lists no models")
+        yield LlamaServer(url=url, model=alias, model_path=path, process=process)
+    finally:
+        _stop(process)
+        log.close()
 
 
-def _wait_until_ready(
-    url: str, process: subprocess.Popen[bytes], log: IO[bytes], timeout_s: float
-) -> None:
-    deadline_s = time.monotonic() + timeout_s
-    while time.monotonic() < deadline_s:
-        if process.poll() is not None:
-            raise RuntimeError(f"llama_cpp.server exited with {process.returncode}:\n{_tail(log)}")
-        try:
-            if httpx.get(f"{url}/v1/models", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"llama_cpp.server not ready at {url} after {timeout_s:g} s:\n{_tail(log)}")
+class _ServerLog:
+    """The server's output, read on a thread to its end (so the pipe never fills); `ready` is
+    set by uvicorn's start-up line, `ended` when the output closes (the server exited)."""
 
+    READY_LINE = b"Uvicorn running on"
 
-def _tail(log: IO[bytes], chars: int = 3000) -> str:
-    log.seek(0)
-    return log.read().decode(errors="replace")[-chars:]
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
+        self._lines: deque[bytes] = deque(maxlen=60)
+        self.ready = threading.Event()
+        self.ended = threading.Event()
+        self._settled = threading.Event()  # either of the two
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            self._lines.append(line)
+            if self.READY_LINE in line:
+                self.ready.set()
+                self._settled.set()
+        self.ended.set()
+        self._settled.set()
+
+    def wait_until_ready(self, timeout_s: float) -> None:
+        self._settled.wait(timeout_s)
+        if self.ready.is_set():
+            return
+        if self.ended.is_set():
+            code = self._process.wait()
+            raise RuntimeError(f"llama_cpp.server exited with {code}:\n{self.tail()}")
+        raise RuntimeError(f"llama_cpp.server not running after {timeout_s:g} s:\n{self.tail()}")
+
+    def tail(self) -> str:
+        return b"".join(self._lines).decode(errors="replace")[-3000:]
+
+    def close(self) -> None:
+        self._reader.join(timeout=10)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -3,8 +3,9 @@
 `POST /v1/chat/completions` answers in the shape of the OpenAI API (`choices[].message` or,
 streamed as server-sent events, `choices[].delta`, ended by `data: [DONE]`; `usage` in the last
 event when `stream_options.include_usage` is asked for). With `flavour="llama.cpp"` it also
-sends llama.cpp's `timings` object and answers `/props` (`build_info`) and `/v1/models` with
-`meta.n_params`, like llama.cpp's own server (tools/server/README.md); with `flavour="vllm"`
+sends llama.cpp's `timings` object and answers `/props` (`default_generation_settings` with
+`n_ctx`, `chat_template`, `build_info`) and `/v1/models` with `meta.n_params`, like
+llama.cpp's own server (tools/server/README.md); with `flavour="vllm"`
 it answers `GET /version`. An unknown model gets 404 with OpenAI's error object.
 """
 
@@ -19,6 +20,10 @@ from typing import Any, Literal
 from fakes._loopback import Answer, LoopbackServer, json_answer
 
 Flavour = Literal["llama.cpp", "vllm"]
+CHAT_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}"
+    "<|im_end|>\n{% endfor %}<|im_start|>assistant\n"
+)
 
 
 @dataclass(frozen=True)
@@ -42,12 +47,14 @@ class FakeOpenAI(LoopbackServer):
         flavour: Flavour = "llama.cpp",
         completion: FakeCompletion | None = None,
         n_params: int = 1_543_714_304,
+        n_ctx: int = 4096,
     ) -> None:
         super().__init__()
         self.model = model
         self.flavour = flavour
         self.completion = completion or FakeCompletion()
         self.n_params = n_params
+        self.n_ctx = n_ctx  # llama-server --ctx-size, per slot
         self.stream_error: str | None = None  # sent as an `error` event after the first chunk
 
     def route(self, method: str, path: str, body: Any) -> Answer:
@@ -56,10 +63,42 @@ class FakeOpenAI(LoopbackServer):
         if (method, path) == ("GET", "/v1/models"):
             return json_answer({"object": "list", "data": [self._model_entry()]})
         if (method, path) == ("GET", "/props") and self.flavour == "llama.cpp":
-            return json_answer({"build_info": "b6002-7cbb3e8", "model_path": self.model})
+            return json_answer(self._props())
         if (method, path) == ("GET", "/version") and self.flavour == "vllm":
             return json_answer({"version": "0.6.3"})
         return json_answer({"detail": "Not Found"}, status=404)
+
+    def _props(self) -> dict[str, Any]:
+        """llama.cpp's `GET /props` (tools/server/README.md): the slot defaults, the template."""
+        params = {"temperature": 0.8, "top_k": 40, "top_p": 0.95, "n_predict": -1, "seed": -1}
+        return {
+            "default_generation_settings": {
+                "id": 0,
+                "id_task": -1,
+                "n_ctx": self.n_ctx,
+                "speculative": False,
+                "is_processing": False,
+                "params": params,
+            },
+            "total_slots": 1,
+            "model_path": self.model,
+            "chat_template": CHAT_TEMPLATE,
+            "build_info": "b6002-7cbb3e8",
+        }
+
+    def _exceeded(self) -> dict[str, Any]:
+        """llama.cpp's refusal of a prompt longer than a slot's context."""
+        n = self.completion.prompt_tokens
+        return {
+            "error": {
+                "code": 400,
+                "message": f"request ({n} tokens) exceeds the available context size "
+                f"({self.n_ctx} tokens)",
+                "type": "exceed_context_size_error",
+                "n_prompt_tokens": n,
+                "n_ctx": self.n_ctx,
+            }
+        }
 
     def _model_entry(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"id": self.model, "object": "model", "owned_by": "fake"}
@@ -76,6 +115,8 @@ class FakeOpenAI(LoopbackServer):
                 "code": "model_not_found",
             }
             return json_answer({"error": error}, status=404)
+        if self.flavour == "llama.cpp" and self.completion.prompt_tokens > self.n_ctx:
+            return json_answer(self._exceeded(), status=400)
         if not body.get("stream"):
             return json_answer(self._whole(body))
         return Answer(200, self._events(body), content_type="text/event-stream")

@@ -5,8 +5,8 @@ Chromium is the system package (`apt-get install chromium`), never a Playwright 
 
 from __future__ import annotations
 
+import contextlib
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -110,9 +110,10 @@ def draw_images(page: Page) -> dict[str, int]:
     for n in range(images.count()):
         image = images.nth(n)
         image.scroll_into_view_if_needed()
-        deadline_s = time.monotonic() + IMAGE_TIMEOUT_S
-        while not image.evaluate("i => i.complete") and time.monotonic() < deadline_s:
-            page.wait_for_timeout(50)
+        with contextlib.suppress(_playwright_timeout()):  # then its naturalWidth says 0
+            page.wait_for_function(
+                "i => i.complete", arg=image.element_handle(), timeout=IMAGE_TIMEOUT_S * 1000
+            )
         src = str(image.get_attribute("src"))
         widths[src] = int(image.evaluate("i => i.naturalWidth"))
     return widths
@@ -123,22 +124,53 @@ def screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.evaluate("window.scrollTo(0, 0)")  # else the sticky header lands mid-picture
-    page.wait_for_timeout(400)  # and the header's title swap has finished
-    page.screenshot(path=str(path), full_page=True)
+    # mkdocs-material swaps the header's title back at the top; the transition is finished
+    # at once by `animations="disabled"`.
+    page.wait_for_function(
+        "!document.querySelector('.md-header__title--active')", timeout=IMAGE_TIMEOUT_S * 1000
+    )
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
     return path
 
 
 @contextmanager
 def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, driven by Playwright; the test skips when either is missing."""
-    import pytest
+    """Debian's Chromium, driven by Playwright; the test skips when either is missing (and
+    fails, with CI=true)."""
+    from tests.support.checkers import missing
 
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright is not installed: pip install playwright"
-    )
+    try:
+        from playwright import sync_api
+    except ImportError:
+        missing("Playwright is not installed: pip install playwright")
     if not CHROMIUM.exists():
-        pytest.skip(f"no system Chromium at {CHROMIUM}: apt-get install chromium")
+        missing(f"no system Chromium at {CHROMIUM}: apt-get install chromium")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+VISIBLE_CELLS = """([selector, expected]) => {
+    const found = [...document.querySelectorAll(selector)]
+        .filter(cell => cell.getClientRects().length > 0)
+        .map(cell => cell.innerText.trim())
+        .sort();
+    return JSON.stringify(found) === JSON.stringify(expected);
+}"""
+
+
+def settled_cells(page: Page, selector: str, expected: list[str], timeout_s: float = 10.0) -> None:
+    """Wait (Playwright retries the check on each frame) until the visible cells matching
+    `selector` hold `expected`, in any order; on a time-out the caller's own assertion shows
+    what they hold."""
+    with contextlib.suppress(_playwright_timeout()):
+        page.wait_for_function(
+            VISIBLE_CELLS, arg=[selector, sorted(expected)], timeout=timeout_s * 1000
+        )
+
+
+def _playwright_timeout() -> type[Exception]:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    return PlaywrightTimeoutError

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -435,10 +436,23 @@ FIRST_RUN = dt.datetime(2025, 5, 1, 8, 0, 0, tzinfo=dt.UTC)
 YEAR_S = 365 * 24 * 3600
 
 
-def synthetic_record(i: int, n: int, seed: int) -> tuple[RunRecord, dict[str, str]]:
+@dataclass(frozen=True)
+class ScaleShape:
+    """What a synthetic archive draws from: its models, hosts, benchmarks and quantizations."""
+
+    models: tuple[tuple[str, str, float], ...] = SCALE_MODELS
+    hosts: tuple[str, ...] = SCALE_HOSTS
+    benchmarks: tuple[tuple[str, str, str], ...] = BENCHMARKS
+    quantizations: tuple[str | None, ...] = ("Q4_K_M", "Q8_0", None)
+
+
+def synthetic_record(
+    i: int, n: int, seed: int, shape: ScaleShape = ScaleShape()
+) -> tuple[RunRecord, dict[str, str]]:
     """Run number `i` of `n`, and the candidate sources it archives (path -> text)."""
     rng = random.Random(f"{seed}-{i}")
-    benchmark_id, title, task_id = BENCHMARKS[0] if rng.random() < 0.7 else BENCHMARKS[1]
+    first = rng.random() < 0.7 or len(shape.benchmarks) == 1
+    benchmark_id, title, task_id = shape.benchmarks[0] if first else shape.benchmarks[1]
     spacing_s = YEAR_S / max(n, 1)
     started = FIRST_RUN + dt.timedelta(seconds=int(i * spacing_s + rng.random() * spacing_s / 2))
     run_id = f"{benchmark_id}-{started:%Y-%m-%d_%H-%M-%S}"
@@ -446,7 +460,7 @@ def synthetic_record(i: int, n: int, seed: int) -> tuple[RunRecord, dict[str, st
     partial = rng.random() < 0.1
     repeats = rng.randint(1, 3)
     archive_sources = methodology > 1 and rng.random() < 0.3
-    models = sorted(rng.sample(SCALE_MODELS, rng.randint(2, 5)), key=lambda m: m[2])
+    models = sorted(rng.sample(shape.models, rng.randint(2, 5)), key=lambda m: m[2])
     sources: dict[str, str] = {}
     direct = []
     for k, (tag, label, params_b) in enumerate(models):
@@ -457,7 +471,7 @@ def synthetic_record(i: int, n: int, seed: int) -> tuple[RunRecord, dict[str, st
             label=label,
             params_b=None if rng.random() < 0.05 else params_b,
             backend="ollama",
-            quantization=rng.choice(("Q4_K_M", "Q8_0", None)),
+            quantization=rng.choice(shape.quantizations),
         )
         count = rng.randint(1, repeats) if partial else repeats
         samples = tuple(
@@ -465,14 +479,14 @@ def synthetic_record(i: int, n: int, seed: int) -> tuple[RunRecord, dict[str, st
             for j in range(count)
         )
         direct.append(DirectResult(model=info, samples=samples))
-    cascades = _scale_cascades(rng, [d.model.tag for d in direct], repeats, task_id)
+    cascades = _scale_cascades(rng, [d.model.tag for d in direct], repeats, task_id, shape.models)
     if len(direct) < 2 or len({d.model.tag for d in direct}) < len(direct):
         cascades = []
     record = RunRecord(
         benchmark_id=benchmark_id,
         run_id=run_id,
         title=title,
-        host=rng.choice(SCALE_HOSTS),
+        host=rng.choice(shape.hosts),
         methodology_version=methodology,
         started_at=started,
         finished_at=None if partial else started + dt.timedelta(seconds=rng.randint(60, 5400)),
@@ -553,11 +567,15 @@ def _scale_evaluation(rng: random.Random, quality: float, candidate: CandidateFi
 
 
 def _scale_cascades(
-    rng: random.Random, tags: list[str], repeats: int, task_id: str
+    rng: random.Random,
+    tags: list[str],
+    repeats: int,
+    task_id: str,
+    models: Sequence[tuple[str, str, float]] = SCALE_MODELS,
 ) -> list[CascadeResult]:
     pairs = [(s, large) for k, s in enumerate(tags) for large in tags[k + 1 :]]
     chosen = rng.sample(pairs, min(len(pairs), rng.randint(0, 3)))
-    sizes = {tag: params_b for tag, _, params_b in SCALE_MODELS}
+    sizes = {tag: params_b for tag, _, params_b in models}
     found = []
     for small, large in chosen:
         samples = []
@@ -620,10 +638,12 @@ def write_run(archive: Path, record: RunRecord, sources: dict[str, str]) -> Path
     return folder
 
 
-def write_synthetic_archive(archive: Path, n: int, seed: int) -> list[RunRecord]:
+def write_synthetic_archive(
+    archive: Path, n: int, seed: int, shape: ScaleShape = ScaleShape()
+) -> list[RunRecord]:
     records = []
     for i in range(n):
-        record, sources = synthetic_record(i, n, seed)
+        record, sources = synthetic_record(i, n, seed, shape)
         write_run(archive, record, sources)
         records.append(record)
     return records

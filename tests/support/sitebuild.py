@@ -14,6 +14,8 @@ from html import unescape
 from pathlib import Path
 from typing import TextIO
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 SEED_RUN = "prompt-handoff-codegen/prompt-handoff-codegen-2026-04-20_13-08-27"
 
@@ -102,3 +104,62 @@ class ServeLog:
             if text in line:
                 return line
         raise AssertionError(f"mkdocs serve said no {text!r} in {timeout_s} s: {self.seen[-5:]}")
+
+
+# Every kind of page a site has, by the path of one page of that kind.
+PAGE_KINDS = (
+    "home",
+    "methodology",
+    "404",
+    "leaderboard",
+    "month",
+    "model",
+    "trends",
+    "run",
+    "suite run",
+    "task",
+    "comparison",
+)
+
+
+def every_kind_site(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A built site with a page of every kind, about thirty pages: three runs of the synthetic
+    archive's generator (one partial, one re-hosted legacy run, failed calls, archived
+    candidates) and a suite run of two tasks, with site_url unset; and each page's kind, by its
+    path in the site."""
+    from tests.support.records import make_record, synthetic_record, write_archive, write_run
+
+    archive = tmp_path / "archive"
+    for i in range(3):
+        write_run(archive, *synthetic_record(i, 3, seed=179))
+    suite = make_record(
+        tasks=("parse_log", "merge_windows"),
+        repeats=2,
+        models=("tiny:0.5b", "big:8b"),
+        pairs=(("tiny:0.5b", "big:8b"),),
+    )
+    write_archive(archive, [suite])
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("SITE_URL", raising=False)  # as a local build has it: site_url unset
+        site = build_in_process(make_project(tmp_path, archive))
+    kinds = {}
+    for path in sorted(site.rglob("*.html")):
+        name = path.relative_to(site).as_posix()
+        if not name.startswith(("assets/", "search/")):
+            kinds[name] = _page_kind(name, suite.benchmark_id)
+    return site, kinds
+
+
+def _page_kind(name: str, suite_benchmark: str) -> str:
+    top = {"index.html": "home", "methodology.html": "methodology", "404.html": "404"}
+    if name in top:
+        return top[name]
+    for part, kind in (("/tasks/", "task"), ("/models/", "model"), ("/archive/", "month")):
+        if part in name:
+            return kind
+    for page, kind in (("/index.html", "leaderboard"), ("/trends.html", "trends")):
+        if name.endswith(page):
+            return kind
+    if name.endswith("/compare.html"):
+        return "comparison"
+    return "suite run" if name.startswith(suite_benchmark + "/") else "run"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.runner.backends._base import Backend, ModelFacts, Reply
+from bench.runner.backends._http import truncation_error
 from bench.runner.backends._registry import (
     BackendSpec,
     backend_names,
@@ -44,6 +45,7 @@ __all__ = [
     "known_backends_text",
     "make_backend",
     "resolve_gguf",
+    "truncation_error",
 ]
 
 

@@ -21,6 +21,10 @@ class ModelFacts:
     params_b: float | None = None
     quantization: str | None = None
     digest: str | None = None
+    chat_template: str | None = None  # the template text the server applies, when it says
+    context_tokens: int | None = None  # the context the server uses when a call asks none
+    context_fixed: bool = False  # the server fixes its context at start: a call cannot set it
+    settings: tuple[tuple[str, str], ...] = ()  # what the server reports it runs the model with
 
 
 class Backend(Protocol):

@@ -35,6 +35,26 @@ def error_reply(
     return Reply(text="", generation=generation)
 
 
+def truncation_error(prompt_tokens: int | None, context_tokens: int | None) -> str:
+    """The one sentence for a prompt that did not fit the context in effect."""
+    asked = f"a prompt of {prompt_tokens} tokens" if prompt_tokens is not None else "the prompt"
+    room = f"{context_tokens} tokens" if context_tokens is not None else "its size"
+    return (
+        f"truncated: {asked} does not fit the context of {room} (raise sampling.num_ctx, or "
+        "the server's context); the setup's failure, kept out of the score as missing data"
+    )
+
+
+def truncated(started_s: float, prompt_tokens: int | None, context_tokens: int | None) -> Reply:
+    """The reply of a call whose prompt did not fit the context: the setup's failure, recorded
+    as missing data, with the prompt's tokens when the server counted them."""
+    reply = failed(started_s, truncation_error(prompt_tokens, context_tokens))
+    generation = reply.generation.model_copy(
+        update={"prompt_tokens": prompt_tokens, "truncated": True}
+    )
+    return Reply(text="", generation=generation)
+
+
 def transport_kind(exc: httpx.HTTPError) -> ErrorKind:
     """A model that did not answer in time failed; a server that could not be reached, or
     broke the connection, measured nothing."""

@@ -28,6 +28,7 @@ import importlib
 import importlib.metadata
 import importlib.resources
 import importlib.util
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from bench.record.schema import (
     TimingSource,
 )
 from bench.runner.backends._base import ModelFacts, Reply
-from bench.runner.backends._http import error_reply, failed, since
+from bench.runner.backends._http import error_reply, failed, since, truncated
 from bench.runner.backends._registry import register
 
 if TYPE_CHECKING:
@@ -204,6 +205,9 @@ class LlamaInProcessBackend:
             try:
                 asked_s = time.perf_counter()
                 llama = self._load(model, options.num_ctx or self._n_ctx)
+                too_long = _too_long(llama, prompt)
+                if too_long is not None:
+                    return truncated(started_s, *too_long)
                 streamed = _stream(llama, prompt, options, started_s + timeout_s)
                 generation = _generation(llama, streamed, since(started_s))
                 generation = _with_timings(
@@ -211,7 +215,9 @@ class LlamaInProcessBackend:
                 )
             except (ModelNotFound, ImportError) as exc:
                 return failed(started_s, f"in-process llama.cpp, model {model!r}: {exc}")
-            except (ValueError, RuntimeError, OSError) as exc:
+            except ValueError as exc:
+                return _refused(started_s, model, exc)
+            except (RuntimeError, OSError) as exc:
                 return failed(started_s, f"in-process llama.cpp failed on model {model!r}: {exc}")
         if streamed.timed_out:
             return error_reply(
@@ -255,14 +261,21 @@ class LlamaInProcessBackend:
             path = resolve_gguf(model)
         except ModelNotFound:
             return ModelFacts()
-        params_b = quantization = None
+        params_b = quantization = template = None
         with self._lock:
             try:
                 llama = self._load(model, None)
                 params_b, quantization = _params_b(llama), _quantization(llama)
+                template = llama.metadata.get("tokenizer.chat_template")
             except (ImportError, ValueError, RuntimeError, OSError):
                 pass
-        return ModelFacts(params_b=params_b, quantization=quantization, digest=self._digest(path))
+        return ModelFacts(
+            params_b=params_b,
+            quantization=quantization,
+            digest=self._digest(path),
+            chat_template=template if isinstance(template, str) and template else None,
+            context_tokens=self._n_ctx,  # unless a call asks its own num_ctx
+        )
 
     def _digest(self, path: Path) -> str | None:
         if path not in self._digests:
@@ -285,6 +298,26 @@ class LlamaInProcessBackend:
                 llama.close()
             self._loaded.clear()
             self._unreported_loads.clear()
+
+
+_TOO_LONG = re.compile(r"Requested tokens \((\d+)\) exceed context window of (\d+)")
+
+
+def _too_long(llama: Any, prompt: str) -> tuple[int, int] | None:
+    """(prompt tokens, context) when the prompt alone, before the chat template wraps it, does
+    not fit the context: llama.cpp would fail on it (or keep only a part)."""
+    tokens = len(llama.tokenize(prompt.encode("utf-8", "replace"), add_bos=False))
+    context = int(llama.n_ctx())
+    return (tokens, context) if tokens >= context else None
+
+
+def _refused(started_s: float, model: str, error: ValueError) -> Reply:
+    """llama-cpp-python refuses a prompt longer than the context (`Requested tokens (N) exceed
+    context window of M`): a truncated call, the setup's failure; other refusals, a failed call."""
+    too_long = _TOO_LONG.search(str(error))
+    if too_long is None:
+        return failed(started_s, f"in-process llama.cpp failed on model {model!r}: {error}")
+    return truncated(started_s, int(too_long.group(1)), int(too_long.group(2)))
 
 
 def _llama_cpp() -> Any:

@@ -126,10 +126,15 @@ class OllamaBackend:
             params_b = _params_from_model_info(show)
         quantization = details.get("quantization_level")
         digest = listed.get("digest") if listed else None
+        settings = parse_parameters(show.get("parameters") if isinstance(show, dict) else None)
+        template = show.get("template") if isinstance(show, dict) else None
         return ModelFacts(
             params_b=params_b,
             quantization=quantization if isinstance(quantization, str) and quantization else None,
             digest=digest if isinstance(digest, str) and digest else None,
+            chat_template=template if isinstance(template, str) and template else None,
+            context_tokens=as_positive_int(dict(settings).get("num_ctx")),
+            settings=settings,
         )
 
     def availability(self, model: str) -> str | None:
@@ -154,6 +159,25 @@ class OllamaBackend:
 
     def close(self) -> None:
         self._client.close()
+
+
+def parse_parameters(text: object) -> tuple[tuple[str, str], ...]:
+    """`/api/show` `parameters` (Modelfile lines, `num_ctx   4096`, `stop "<|im_end|>"`) as
+    (name, value) pairs, a name given more than once (`stop`) joined into one value."""
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines() if isinstance(text, str) else []:
+        name, _, value = line.strip().partition(" ")
+        if name and value.strip():
+            found.setdefault(name, []).append(value.strip())
+    return tuple((name, " ".join(values)) for name, values in found.items())
+
+
+def as_positive_int(text: str | None) -> int | None:
+    try:
+        value = int(text) if text is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and value > 0 else None
 
 
 def ollama_options(options: SamplingOptions) -> dict[str, Any]:

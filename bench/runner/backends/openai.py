@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -56,6 +56,7 @@ from bench.runner.backends._http import (
     timeout_error,
     transport_error,
     transport_kind,
+    truncated,
     within,
 )
 from bench.runner.backends._registry import register
@@ -132,6 +133,9 @@ class OpenAIBackend:
             ) as response:
                 if response.status_code != 200:
                     whole = read_capped(response)
+                    exceeded = context_exceeded(whole)
+                    if exceeded is not None:
+                        return truncated(started_s, *exceeded)
                     return failed(started_s, status_error(whole, where=where, model=model))
                 if self._stream:
                     tally = _read_stream(response, started_s + timeout_s)
@@ -170,11 +174,13 @@ class OpenAIBackend:
 
     def model_facts(self, model: str) -> ModelFacts:
         listed = _listed_model(fetch_json(self._client, "GET", "/v1/models"), model)
+        served = props_facts(fetch_json(self._client, "GET", "/props"))
         if listed is None:
-            return ModelFacts()
+            return served
         meta = listed.get("meta")
         n_params = as_positive(meta.get("n_params")) if isinstance(meta, dict) else None
-        return ModelFacts(
+        return replace(
+            served,
             params_b=n_params / 1e9 if n_params is not None else None,
             quantization=_quantization_in_name(listed.get("id")),
         )
@@ -205,6 +211,50 @@ class OpenAIBackend:
 
     def close(self) -> None:
         self._client.close()
+
+
+def context_exceeded(response: httpx.Response) -> tuple[int | None, int | None] | None:
+    """(prompt tokens, context) when the server refused the prompt as longer than its context:
+    llama.cpp's `exceed_context_size_error` (with `n_prompt_tokens`, `n_ctx`), OpenAI's and
+    vLLM's `context_length_exceeded`; else None."""
+    if response.status_code != 400:
+        return None
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None
+    kinds = {error.get("type"), error.get("code")}
+    if not kinds & {"exceed_context_size_error", "context_length_exceeded"}:
+        return None
+    return as_count(error.get("n_prompt_tokens")), as_count(error.get("n_ctx"))
+
+
+def props_facts(props: Any) -> ModelFacts:
+    """What llama.cpp's `/props` says of how it serves its model: `chat_template`, and in
+    `default_generation_settings` the context (`n_ctx`, fixed by `--ctx-size` at start) and the
+    scalar settings (top level and under `params`). Other servers answer no `/props`."""
+    if not isinstance(props, dict):
+        return ModelFacts(context_fixed=True)
+    defaults = props.get("default_generation_settings")
+    defaults = defaults if isinstance(defaults, dict) else {}
+    params = defaults.get("params")
+    merged = {**defaults, **(params if isinstance(params, dict) else {})}
+    settings = tuple(
+        (str(key), json.dumps(value) if not isinstance(value, str) else value)
+        for key, value in sorted(merged.items())
+        if isinstance(value, str | int | float | bool) or value is None
+    )
+    template = props.get("chat_template")
+    n_ctx = as_count(defaults.get("n_ctx"))
+    return ModelFacts(
+        chat_template=template if isinstance(template, str) and template else None,
+        context_tokens=n_ctx if n_ctx else None,
+        context_fixed=True,
+        settings=settings,
+    )
 
 
 def _read_stream(response: httpx.Response, deadline_s: float) -> _Tally:

@@ -12,10 +12,11 @@ from pydantic_core import to_json
 
 # For typing only: a kind's code (`bench.site.codekey`) is what its own module imports.
 if TYPE_CHECKING:
+    from bench.record.models import ModelIdentity
     from bench.site.browse import BenchmarkPage, MonthPage, Neighbours
     from bench.site.index import IndexEntry
     from bench.site.kinds._registry import Rendered
-    from bench.site.leaderboard import ModelKey, ModelRun
+    from bench.site.leaderboard import ModelRun
     from bench.site.listed import ListedRun
     from bench.site.report import Section
     from bench.site.runsite import RunSite
@@ -26,11 +27,12 @@ if TYPE_CHECKING:
 class SiteData:
     listed: Sequence[ListedRun]  # every run, in the order they started
     sites: Mapping[str, RunSite]  # by record digest
+    named: Mapping[str, RunSite]  # the same, with its models in the site's names (its pages)
     by_href: Mapping[str, ListedRun]  # by report page
     near: Mapping[str, Neighbours]  # by report page: the runs it is compared with
     entries: Sequence[IndexEntry]  # with their marks
     trends: Sequence[BenchmarkTrends]
-    models: Mapping[str, Mapping[ModelKey, Sequence[ModelRun]]]  # benchmark -> model -> runs
+    models: Mapping[str, Mapping[ModelIdentity, Sequence[ModelRun]]]  # benchmark -> model -> runs
     benchmark_pages: Sequence[BenchmarkPage]
     month_pages: Sequence[MonthPage]
 

@@ -9,7 +9,7 @@ from jinja2 import Environment
 from bench.record.compare import compare_runs
 from bench.site.comparison import COMPARE_NAME, TEMPLATE, compare_page, render_compare
 from bench.site.kinds._registry import GeneratedPage, PageKey, Rendered, page_kind
-from bench.site.kinds._site import SiteData
+from bench.site.kinds._site import SiteData, content
 from bench.site.report import Section
 from bench.site.runsite import RunSite
 
@@ -21,14 +21,19 @@ def comparison_pages(site: SiteData, key: PageKey) -> Iterator[GeneratedPage]:
         previous = near.compared
         if previous is None:
             continue
-        after = site.sites[run.digest]
-        before = site.sites[site.by_href[previous.href].digest]
+        after = site.named[run.digest]
+        before = site.named[site.by_href[previous.href].digest]
         same_host = previous is near.on_host
         yield GeneratedPage(
             f"{after.folder}/{COMPARE_NAME.removesuffix('.html')}.md",
             f"{run.entry.run_id} against {previous.run_id}",
             _render(before, after, same_host),
-            key(before.archived.digest, run.digest, str(same_host)),
+            key(
+                before.archived.digest,
+                run.digest,
+                str(same_host),
+                content(before.names, after.names),
+            ),
             searched=False,
         )
 

@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterator, Sequence
 
 from jinja2 import Environment
 
+from bench.record.models import ModelIdentity
 from bench.site.kinds._registry import GeneratedPage, PageKey, Rendered, page_kind
 from bench.site.kinds._site import SiteData, content
-from bench.site.leaderboard import ModelKey, ModelRun, model_page_path
+from bench.site.leaderboard import ModelRun, model_page_path
 from bench.site.modelpage import model_page, model_title
 
 TEMPLATE = "bench/model.html"
@@ -29,7 +30,7 @@ def model_pages(site: SiteData, key: PageKey) -> Iterator[GeneratedPage]:
 
 
 def _render(
-    benchmark_id: str, model: ModelKey, history: Sequence[ModelRun]
+    benchmark_id: str, model: ModelIdentity, history: Sequence[ModelRun]
 ) -> Callable[[Environment], Rendered]:
     def render(env: Environment) -> Rendered:
         page = model_page(benchmark_id, model, history)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from jinja2 import Environment
 
 from bench.site.kinds._registry import GeneratedPage, PageKey, Rendered, page_kind
-from bench.site.kinds._site import SiteData
+from bench.site.kinds._site import SiteData, content
 from bench.site.report import Section
 from bench.site.runsite import RunSite, task_digests
 from bench.site.suitepage import TASK_TEMPLATE, render_task
@@ -18,13 +18,13 @@ TASK_SECTIONS = (Section("task", "The task"), Section("repeats", "Across repeats
 @page_kind("task", order=20, templates=(TASK_TEMPLATE,))
 def task_pages(site: SiteData, key: PageKey) -> Iterator[GeneratedPage]:
     for run in site.listed:
-        run_site = site.sites[run.digest]
+        run_site = site.named[run.digest]
         for task_id, task_digest in task_digests(run_site.archived.folder, run.tasks).items():
             yield GeneratedPage(
                 run_site.task_src(task_id),
                 f"{task_id} · {run.entry.run_id}",
                 _render(run_site, task_id),
-                key(run.digest, task_digest),
+                key(run.digest, task_digest, content(run_site.names)),
                 searched=False,
             )
 
