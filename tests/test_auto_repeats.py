@@ -163,6 +163,7 @@ def test_an_older_record_loads_unchanged_without_the_field(tmp_path: Path) -> No
     assert record.auto_repeats is None
 
 
+@pytest.mark.slow  # builds a site
 def test_the_run_page_says_why_the_repeats_stopped(tmp_path: Path) -> None:
     record = make_record(models=("tiny:0.5b", "big:8b"), pairs=(), tasks=("t0", "t1"), repeats=3)
     data = json.loads(record.model_dump_json())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from bench.cli.progress import print_summary
@@ -116,6 +117,7 @@ def test_bench_compare_says_what_each_paired_change_could_tell() -> None:
     assert by_name[tiny.name][-1].startswith("±")
 
 
+@pytest.mark.slow  # builds a site
 def test_the_run_page_has_a_can_tell_column(tmp_path: Path) -> None:
     run = _unclear_run()
     project = make_project(tmp_path)

@@ -43,6 +43,8 @@ SHAPE = ScaleShape(
     benchmarks=BENCHMARKS[:1],
     quantizations=("Q4_K_M",),
 )
+
+pytestmark = pytest.mark.slow  # builds sites or drives Chromium: not in `scripts/test --fast`
 BENCH = BENCHMARKS[0][0]
 # A trend chart's bound at 100 runs: it was 180 kB at 70 runs; ~135 kB now, most of it the
 # ~350 linked points (about 250 bytes each, link included).

@@ -28,6 +28,8 @@ FRAME_ERRORS = (
     re.compile(r"The value of the “for” attribute of the “label” element must be the ID of a"),
 )
 
+pytestmark = pytest.mark.slow  # builds sites or drives Chromium: not in `scripts/test --fast`
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:

@@ -15,6 +15,8 @@ from tests.support.browser import draw_images, screenshot, serve_site
 from tests.support.checkers import axe_violations
 from tests.support.sitebuild import every_kind_site
 
+pytestmark = pytest.mark.slow  # builds sites or drives Chromium: not in `scripts/test --fast`
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 

@@ -18,6 +18,8 @@ from bench.record.schema import RunRecord
 from tests.support.records import HOSTS, make_series, write_archive
 from tests.support.sitebuild import build_site, make_project, page_text
 
+pytestmark = pytest.mark.slow  # builds sites or drives Chromium: not in `scripts/test --fast`
+
 OLD, NEW = "Big Old", "Big 8B"
 DIGEST = "sha256:" + "ab" * 32
 BENCHMARK = "synthetic-codegen"

@@ -19,6 +19,8 @@ from bench.site.report import lede, report_path, tagline
 from tests.support.records import CHECKS, make_record, write_run
 from tests.support.sitebuild import REPO, SEED_RUN, build_site, make_project, page_text
 
+pytestmark = pytest.mark.slow  # builds sites or drives Chromium: not in `scripts/test --fast`
+
 TASKS = 30
 NOWHERE = ("Python script", "generic benchmark filler", "raw JSON")  # the seed's own words
 NOT_IN_THE_HEADER = ("cascade", "handoff", "refiner")  # the run has no pairs
