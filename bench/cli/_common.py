@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 DEFAULT_ARCHIVE = Path("archive")
 
@@ -27,3 +31,8 @@ def shown_path(path: Path) -> str:
     absolute = os.path.normpath(os.path.abspath(path))
     relative = os.path.relpath(absolute)
     return absolute if relative == ".." or relative.startswith(".." + os.sep) else relative
+
+
+def say(console: Console, text: str) -> None:
+    """`text` as it is: no markup, no highlighting, its lines not cut (a path stays whole)."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)

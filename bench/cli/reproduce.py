@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.cli._common import DEFAULT_ARCHIVE, ExitCode
+from bench.cli._common import DEFAULT_ARCHIVE, ExitCode, say
 
 if TYPE_CHECKING:
     from bench.record.schema import RunRecord
@@ -63,10 +63,10 @@ def main(args: argparse.Namespace) -> int:
         loaded = _config(original, path)
         prepared = prepare(loaded, archive=args.archive, reproduces=original.run_id)
     except (RunNotFound, ConfigError, StoreError) as error:
-        err.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        say(err, str(error))
         return ExitCode.USAGE
     except ArchiveError as error:
-        err.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        say(err, str(error))
         return ExitCode.INVALID
     except KeyboardInterrupt:
         err.print("Interrupted before the first call.")

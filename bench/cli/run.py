@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.cli._common import DEFAULT_ARCHIVE, ExitCode, shown_path
+from bench.cli._common import DEFAULT_ARCHIVE, ExitCode, say, shown_path
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -65,7 +65,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         prepared = _prepare(args)
     except (ConfigError, ResumeError, ArchiveError, RunNotFound, StoreError) as error:
-        err.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        say(err, str(error))
         return ExitCode.USAGE
     except KeyboardInterrupt:
         err.print("Interrupted before the first call.")
@@ -83,7 +83,7 @@ def execute(prepared: PreparedRun, out: Console, err: Console) -> tuple[int, Run
 
     err.print(f"Run folder: {shown_path(prepared.state.run_dir)}", markup=False, highlight=False)
     for warning in prepared.warnings:
-        err.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+        say(err, f"Warning: {warning}")
     try:
         with RichProgress(err, prepared.progress()) as progress:
             record = prepared.orchestrator.run(progress)
@@ -93,7 +93,7 @@ def execute(prepared: PreparedRun, out: Console, err: Console) -> tuple[int, Run
             _leave_now(ExitCode.INTERRUPTED)
         return ExitCode.INTERRUPTED, None
     except StoreError as error:
-        err.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        say(err, str(error))
         _say_partial(err, prepared.state.run_dir, "The run stopped")
         return ExitCode.STORE_FAILED, None
     except Exception:

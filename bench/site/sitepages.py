@@ -10,7 +10,7 @@ of its cached HTML (`bench.site.pagecache`), from its inputs and its kind's code
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from bench.site.index import IndexEntry
 from bench.site.kinds import GeneratedPage, PageKind, Rendered, SiteData, page_kinds
 from bench.site.leaderboard import model_runs, site_names
 from bench.site.listed import ListedRun, Listings
-from bench.site.runsite import RunSite, run_site
+from bench.site.runsite import run_site
 from bench.site.trends import TREND_MAX_RUNS, BenchmarkTrends, trends_for
 
 __all__ = ["HOME_RUNS", "GeneratedPage", "Rendered", "SitePages", "data_stems", "site_pages"]
@@ -39,7 +39,6 @@ class SitePages:
     pages: dict[str, GeneratedPage]  # by source path
     data_files: dict[str, str]  # site path -> content
     benchmark_pages: dict[str, str]  # benchmark id -> its page's path
-    sites: Mapping[str, RunSite]  # by record digest
     redraw: Callable[[ListedRun], ListedRun]  # a run's listing made again (a file was lost)
 
 
@@ -80,7 +79,6 @@ def site_pages(
         benchmark_pages={
             b.benchmark_id: b.page_src.removesuffix(".md") + ".html" for b in data.benchmark_pages
         },
-        sites=data.sites,
         redraw=redraw,
     )
 
