@@ -4,9 +4,11 @@ site comes back when the file is fixed (MkDocs alone would leave every request h
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.sitebuild import SEED_RUN, ServeLog, make_project
+from tests.support.sitebuild import SEED_RUN, ServeLog, make_project, mkdocs_build
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -105,6 +107,49 @@ def test_the_bad_record_page_does_not_also_say_the_archive_is_empty(tmp_path: Pa
 
     build(config)
 
-    home = (project / "site" / "index.html").read_text(encoding="utf-8")
+    home = (Path(config.site_dir) / "index.html").read_text(encoding="utf-8")
     assert "bench-archive-error" in home
     assert "holds no runs yet" not in home
+
+
+_LIVERELOAD = re.compile(r"<script>\s*var livereload = .*?</script>", re.S)
+
+
+def test_serve_shows_the_pages_the_build_publishes_from_a_site_kept_for_the_next_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MkDocs serves pages made for its own address from an empty temporary folder: every page
+    drawn again, every run file copied. Ours are the published pages, byte for byte (but for
+    the server's reload script), from the build cache; the served site is kept for the next."""
+    monkeypatch.setenv("SITE_URL", "https://example.org/bench/")
+    project = make_project(tmp_path)
+    assert mkdocs_build(project).returncode == 0
+    built = (project / "site" / SEED_RUN / "report.html").read_text(encoding="utf-8")
+    assert 'rel="canonical" href="https://example.org/bench/' in built
+    kept = project / ".cache" / "bench" / "serve-site"
+    for start in ("first", "second"):
+        port = _free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=project,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        log = ServeLog(process)
+        try:
+            log.wait_for("Serving on", BOUND_S)
+            root = f"http://127.0.0.1:{port}/bench/"
+            served = _page(f"{root}{SEED_RUN}/report.html")
+            assert _LIVERELOAD.sub("", served) == built, start
+            with pytest.raises(urllib.error.HTTPError) as missing:
+                _page(f"{root}no-such-page.html")
+            assert missing.value.code == 404
+            not_found = _LIVERELOAD.sub("", missing.value.read().decode("utf-8"))
+            assert not_found == (project / "site" / "404.html").read_text(encoding="utf-8")
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            log.close()
+        assert (kept / SEED_RUN / "report.html").is_file(), start

@@ -18,7 +18,7 @@ from bench.site.kinds import page_kinds
 from bench.site.listed import Listings
 from bench.site.pagecache import PageCache
 from bench.site.publish import OldSite, Publisher
-from bench.site.render import TEMPLATES_DIR
+from bench.site.render import TEMPLATES_DIR, bytecode_cache
 from tests.support.records import make_series, write_archive
 from tests.support.sitebuild import make_project, mkdocs_build
 
@@ -222,9 +222,8 @@ def test_the_old_site_moves_back_a_folder_only_when_it_holds_exactly_the_links(
     (site / "bench" / "b" / "extra.html").write_text("planted", encoding="utf-8")
     old = OldSite(str(site), str(cache / "old-sites"))
     publisher = Publisher(str(site), str(cache))
-    wanted = {"run.json": source.stat()}
-    assert old.take("bench/a", wanted, publisher)
-    assert not old.take("bench/b", wanted, publisher)
+    assert old.take("bench/a", {"bench/a/run.json": source.stat()}, publisher)
+    assert not old.take("bench/b", {"bench/b/run.json": source.stat()}, publisher)
     assert (site / "bench" / "a" / "run.json").samefile(source)
     assert not (site / "bench" / "b").exists()
     old.delete()
@@ -283,3 +282,18 @@ def late() -> None:
     assert {"os", "bench.record.files", "bench.site.fmt", "bench.site.summary"} <= found
     assert "bench.site.charts.vega" in found
     assert not {"bench.site.runsite", "bench.site.trends"} & found
+
+
+def test_compiled_templates_are_kept_where_only_this_user_writes_not_in_the_build_cache(
+    tmp_path: Path,
+) -> None:
+    """The theme's templates are compiled once (Jinja's bytecode cache), not each build: code
+    a build runs, so not kept in the build cache that CI restores or anyone may plant."""
+    project = make_project(tmp_path, write_archive(tmp_path / "archive", make_series(1)))
+    assert mkdocs_build(project).returncode == 0
+    folder = Path(bytecode_cache().directory)
+    info = folder.stat()
+    assert info.st_uid == os.getuid() and info.st_mode & 0o077 == 0
+    assert any(folder.glob("__jinja2_*.cache"))
+    assert project not in folder.parents
+    assert not any((project / ".cache").rglob("__jinja2_*"))

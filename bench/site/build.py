@@ -285,8 +285,8 @@ class SiteBuild:
         if self._linking is not None:
             self._linking.shutdown()
             self._linking = None
-        if self.cleaning:  # `mkdocs build` ends here: its exit need not scan every object
-            gc.freeze()
+        if self.cleaning and not self.serving:  # `mkdocs build` ends here: its exit need
+            gc.freeze()  # not scan every object (a server goes on: its next build frees them)
         if self._collecting:
             gc.enable()
             self._collecting = False

@@ -47,6 +47,7 @@ TEMPLATES = "templates"  # chart spec templates, by altair's version and their c
 LISTED = "listed"  # runs' listings, trend figures, marks, record stamps (`bench.site.listed`)
 PAGES = "pages"  # rendered pages and their index (`bench.site.pagecache`)
 OLD_SITES = "old-sites"  # the last build's site, moved aside while a build runs
+SERVE_SITE = "serve-site"  # what `mkdocs serve` serves: kept, so a new server starts warm
 RECORD_COPY_FORMAT = "v3"  # v2: DEL and C1 controls escaped; v3: format controls too
 LISTED_FORMAT = "listed-v5"  # v3: leaderboard scores as means with intervals; v4: files carry
 # digests; v5: model identities
@@ -75,6 +76,10 @@ class CacheLayout:
     @property
     def old_sites(self) -> Path:
         return self.root / OLD_SITES
+
+    @property
+    def serve_site(self) -> Path:
+        return self.root / SERVE_SITE
 
 
 SEAL_SUFFIX = ".sha256"

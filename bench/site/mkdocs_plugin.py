@@ -17,6 +17,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils.yaml import yaml_load
 
 from bench.record.archive import ArchiveError
 from bench.record.safety import printable
@@ -26,11 +27,12 @@ from bench.site.index import render_index
 from bench.site.kinds import GeneratedPage
 from bench.site.minify import strip_indentation, strip_script
 from bench.site.publish import RefusedFile
-from bench.site.render import TEMPLATES_DIR
+from bench.site.render import TEMPLATES_DIR, bytecode_cache
 from bench.site.report import Section
 from bench.site.sitepages import HOME_RUNS, data_stems
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.livereload import LiveReloadServer
     from mkdocs.structure.nav import Navigation
@@ -67,13 +69,13 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def __init__(self) -> None:
         self.build: SiteBuild | None = None
         self.serving = False
-        self.cleaning = False  # this build empties site_dir (`mkdocs build`, not --dirty)
+        self.cleaning = False  # this build empties site_dir (not --dirty)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # `mkdocs serve` keeps this plugin across rebuilds: a bad record shows a page saying
         # so (a build error would leave every request hanging) until the file is fixed.
         self.serving = command == "serve"
-        self.cleaning = command == "build" and not dirty
+        self.cleaning = not dirty  # MkDocs empties site_dir first: the old site is moved aside
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -90,6 +92,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             serving=self.serving,
             search_all=self.config.search_run_pages,
         )
+        if self.serving:
+            _serve_as_built(config, self.build.layout.serve_site)
         try:
             self.build.check_places(
                 Path(config.docs_dir).resolve(), Path(config.site_dir).resolve()
@@ -134,6 +138,14 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         if files.get_file_from_path(self.config.index_page) is None:
             files.append(File.generated(config, self.config.index_page, content="# Runs\n"))
         return files
+
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
+        """The theme's templates compiled once, not every build (~0.5 s of a no-change build):
+        Jinja's own bytecode cache, in a folder only this user may write, outside the project,
+        so a restored or planted build cache never holds code a build runs."""
+        if env.bytecode_cache is None:
+            env.bytecode_cache = bytecode_cache()
+        return env
 
     def _page(self, page: Page) -> GeneratedPage | None:
         return self.build.page(page.file.src_uri) if self.build is not None else None
@@ -236,7 +248,35 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer:
         server.watch(str(self.archive_dir))
+        site_dir = os.path.abspath(config.site_dir)  # the build's folder, not MkDocs' own
+        server.root = site_dir
+        server.error_handler = lambda code: _error_page(site_dir, code)
         return server
+
+
+def _serve_as_built(config: MkDocsConfig, site_dir: Path) -> None:
+    """`mkdocs serve` made to build what `mkdocs build` publishes: its pages for the site's
+    own address (MkDocs puts the server's there: a page's canonical link), so each page the
+    build cache holds is served as it is; into a folder of the cache, kept between servers and
+    on the cache's file system, so a new server starts from the last one's site, as a build
+    with nothing changed, and links rather than copies (MkDocs' is an empty temporary one)."""
+    if config.config_file_path:
+        with open(config.config_file_path, "rb") as file:
+            raw = yaml_load(file)
+        config.site_url = c.Optional(c.URL(is_dir=True)).validate(raw.get("site_url"))
+    site_dir.mkdir(parents=True, exist_ok=True)
+    config.site_dir = str(site_dir)
+
+
+def _error_page(site_dir: str, code: int) -> bytes | None:
+    """The site's own page for a 404 or 500, as MkDocs' server would send it."""
+    if code not in (404, 500):
+        return None
+    try:
+        with open(os.path.join(site_dir, f"{code}.html"), "rb") as file:
+            return file.read()
+    except OSError:
+        return None
 
 
 def _with_urls(sitemap: str, site_url: str, paths: Sequence[str]) -> str:

@@ -126,16 +126,16 @@ class OldSite:
 
     def take(self, folder: str, wanted: Mapping[str, os.stat_result], publisher: Publisher) -> bool:
         """Move the old site's `folder` back into the site when its files are exactly
-        `wanted` (path in the folder -> the lstat of the checked cache file it must be a hard
-        link to); False, and nothing moved, otherwise."""
+        `wanted` (site path -> the lstat of the checked cache file it must be a hard link
+        to); False, and nothing moved, otherwise."""
         old = os.path.join(self.folder, folder)
         try:
-            found = _files_below(old)
-            if found.keys() != wanted.keys():
+            found = _files_below(old, f"{folder}/")
+            if len(found) != len(wanted):
                 return False
             for path, inode in found.items():
-                source = wanted[path]
-                if inode != source.st_ino or source.st_dev != self.device:
+                source = wanted.get(path)
+                if source is None or inode != source.st_ino or source.st_dev != self.device:
                     return False
             target = os.path.join(self.site_dir, folder)
             publisher.folder(os.path.dirname(target))
@@ -150,20 +150,21 @@ class OldSite:
         shutil.rmtree(self.trash, ignore_errors=True)
 
 
-def _files_below(folder: str) -> dict[str, int | None]:
-    """Path in `folder` -> inode, for each regular file below it (None: anything else but a
-    folder, such as a symlink); from the folders' entries, without a call per file."""
+def _files_below(folder: str, prefix: str) -> dict[str, int | None]:
+    """`prefix` + path in `folder` -> inode, for each regular file below it (None: anything
+    else but a folder, such as a symlink); from the folders' entries, without a call per file."""
     found: dict[str, int | None] = {}
-    todo = [(folder, "")]
+    todo = [(folder, prefix)]
     while todo:
         path, prefix = todo.pop()
         with os.scandir(path) as entries:
             for entry in entries:
-                name = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    todo.append((entry.path, f"{name}/"))
+                    todo.append((entry.path, f"{prefix}{entry.name}/"))
+                elif entry.is_file(follow_symlinks=False):
+                    found[prefix + entry.name] = entry.inode()
                 else:
-                    found[name] = entry.inode() if entry.is_file(follow_symlinks=False) else None
+                    found[prefix + entry.name] = None
     return found
 
 
@@ -199,11 +200,8 @@ def publish_runs(
         restamped = _restamped(run, checked)
         if restamped is not None:
             done.restamped.append(restamped)
-        if old is not None:
-            inside = f"{run.folder}/"
-            wanted = {path.removeprefix(inside): info for path, info in checked.items()}
-            if old.take(run.folder, wanted, publisher):
-                continue
+        if old is not None and old.take(run.folder, checked, publisher):
+            continue
         try:
             put_all(publisher, ((f.source, f.site_path) for f in files))
         except FileNotFoundError:
@@ -213,10 +211,12 @@ def publish_runs(
 
 def _restamped(run: ListedRun, checked: Mapping[str, os.stat_result]) -> ListedRun | None:
     """The run with its files' stamps as `checked` found them, if any changed; else None."""
+    if all(f.stamp == cache_stamp(checked[f.site_path]) for f in run.files):
+        return None
     files = tuple(
         dataclasses.replace(f, stamp=cache_stamp(checked[f.site_path])) for f in run.files
     )
-    return dataclasses.replace(run, files=files) if files != run.files else None
+    return dataclasses.replace(run, files=files)
 
 
 def _checked(files: Iterable[SiteFile]) -> dict[str, os.stat_result]:
@@ -225,9 +225,10 @@ def _checked(files: Iterable[SiteFile]) -> dict[str, os.stat_result]:
     found = {}
     for file in files:
         info = os.lstat(file.source)
-        if file.digest is not None and not unchanged(file.source, file.digest, file.stamp, info):
-            raise DamagedFile(file.source)
-        if not stat.S_ISREG(info.st_mode) or writable(info):
+        if file.digest is not None:
+            if not unchanged(file.source, file.digest, file.stamp, info):
+                raise DamagedFile(file.source)
+        elif not stat.S_ISREG(info.st_mode) or writable(info):
             raise DamagedFile(file.source)
         found[file.site_path] = info
     return found

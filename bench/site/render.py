@@ -11,7 +11,12 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+)
 from markupsafe import Markup, escape
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -25,6 +30,12 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 """Our templates' folder: `bench/<kind>.html` to override, `bench/base/<kind>.html` to extend."""
 
 
+def bytecode_cache() -> FileSystemBytecodeCache:
+    """Jinja's cache of compiled templates, in its default place: a folder of the system's
+    temporary folder that only this user owns and may write (Jinja refuses any other)."""
+    return FileSystemBytecodeCache()
+
+
 def environment(search_path: Iterable[str | Path] = (TEMPLATES_DIR,)) -> Environment:
     """A Jinja environment that finds templates along `search_path`, first match wins."""
     env = Environment(
@@ -35,6 +46,7 @@ def environment(search_path: Iterable[str | Path] = (TEMPLATES_DIR,)) -> Environ
         undefined=StrictUndefined,
         auto_reload=False,
         finalize=_shown,
+        bytecode_cache=bytecode_cache(),
     )
     env.filters["breakable"] = breakable
     env.filters["drawn_size"] = drawn_size
