@@ -9,7 +9,9 @@ the script sees the same archive), then measures, for the project's site and for
   bytes rewritten: read, validated and rendered again);
 - peak memory of the build (the build process and any workers it starts; the build process
   alone, from its own high-water mark after it started, not the launching script's);
-- site size, largest page, largest data file and the home page's size.
+- site size, largest page, largest data file and the home page's size;
+- `mkdocs serve` of the project after those builds: the first page of a first server and of
+  the next one, and how soon a run moved into the archive is served.
 
 The baseline is plain MkDocs with mkdocs-material building the same number of equivalent static
 pages: each run's report as hand-written Markdown of similar size, kept out of the navigation
@@ -29,12 +31,15 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -270,6 +275,18 @@ class SiteSize:
 
 
 @dataclass
+class Served:
+    """`mkdocs serve` of the project, after its builds: seconds from starting the server to its
+    first page, for the first server and for one started after it; and, while the second
+    serves, from a run moved into the archive to that run's page being served."""
+
+    first_page_s: float
+    next_first_page_s: float
+    run_added_s: float
+    load_1m: float
+
+
+@dataclass
 class Measured:
     runs: int
     cold: Build
@@ -277,6 +294,7 @@ class Measured:
     size: SiteSize
     unchanged: Build | None = None  # nothing changed since the warm build (the project only)
     edited: Build | None = None  # one record's bytes rewritten since (the project only)
+    served: Served | None = None  # `mkdocs serve` (the project only)
 
 
 @dataclass
@@ -439,11 +457,83 @@ def measure(runs: int, seed: int, workdir: Path, search_run_pages: bool = False)
     _say(f"[{runs} runs] project: a record edited …")
     edit_record(project / "archive", records[len(records) // 2])
     project_edited = mkdocs_build(project)
+    _say(f"[{runs} runs] project: mkdocs serve …")
+    served = serve_times(project, synthetic_record(runs + 1, runs, seed), workdir / "landing")
     return Row(
         runs,
-        Measured(runs, project_cold, project_warm, project_size, project_unchanged, project_edited),
+        Measured(
+            runs,
+            project_cold,
+            project_warm,
+            project_size,
+            project_unchanged,
+            project_edited,
+            served,
+        ),
         Measured(runs, baseline_cold, baseline_warm, baseline_size),
     )
+
+
+def serve_times(project: Path, run: tuple[RunRecord, dict[str, str]], landing: Path) -> Served:
+    """Two `mkdocs serve` started one after the other, each timed to its first page; while
+    the second serves, a run is moved into the archive whole (one change for its watcher)
+    and timed until its page is served."""
+    load_1m = os.getloadavg()[0]
+    first, _ = _serve(project)
+    record, sources = run
+    shutil.rmtree(landing, ignore_errors=True)
+    folder = write_run(landing, record, sources)
+
+    def add_run() -> str:
+        target = project / "archive" / record.benchmark_id / record.run_id
+        folder.rename(target)
+        return f"{record.benchmark_id}/{record.run_id}/{REPORT_NAME}"
+
+    second, added = _serve(project, add_run)
+    return Served(first, second, added, load_1m)
+
+
+def _serve(project: Path, change: Callable[[], str] | None = None) -> tuple[float, float]:
+    """Seconds to the first page of a new `mkdocs serve`, and after `change()` (which returns
+    a page's path) to that page being served; the server is stopped after."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"]
+    root = f"http://127.0.0.1:{port}/"
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _until_served(root, server)
+        first_s = time.perf_counter() - start
+        changed_s = 0.0
+        if change is not None:
+            start = time.perf_counter()
+            _until_served(root + change(), server)
+            changed_s = time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    return first_s, changed_s
+
+
+def _until_served(url: str, server: subprocess.Popen[bytes], bound_s: float = 1800) -> None:
+    """Asks for `url` every 50 ms until it is served; SystemExit if the server ends or
+    `bound_s` passes first."""
+    deadline = time.monotonic() + bound_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"mkdocs serve ended ({server.returncode}) before {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=bound_s) as answer:
+                answer.read()
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(SAMPLE_EVERY_S)
+    raise SystemExit(f"mkdocs serve did not serve {url} in {bound_s:.0f} s")
 
 
 def edit_record(archive: Path, record: RunRecord) -> None:
@@ -573,10 +663,28 @@ def _at_10k_verdicts(rows: list[Row]) -> list[Verdict]:
             f"{_mb(p.cold.peak_rss_bytes)} (build process alone {_mb(p.cold.max_rss_bytes)})"
             f"{where}",
         ),
+        *_serve_verdicts(p, judged, where),
+    ]
+
+
+def _serve_verdicts(p: Measured, judged: bool, where: str) -> list[Verdict]:
+    """`mkdocs serve` against the builds measured just before it, on the same machine."""
+    first = "mkdocs serve shows its first page no later than a no-change build"
+    added = "mkdocs serve shows an added run within a one-run-added build's time"
+    if p.served is None or p.unchanged is None:
+        return [Verdict(first, None, "not measured"), Verdict(added, None, "not measured")]
+    s, same_s = p.served, p.unchanged.wall_s
+    return [
         Verdict(
-            "mkdocs serve shows its first page no later than a no-change build",
-            None,
-            "not measured by this script",
+            first,
+            max(s.first_page_s, s.next_first_page_s) <= same_s if judged else None,
+            f"first server {s.first_page_s:.1f}s, the next {s.next_first_page_s:.1f}s; "
+            f"no-change build {same_s:.1f}s{where}",
+        ),
+        Verdict(
+            added,
+            s.run_added_s <= p.warm.wall_s if judged else None,
+            f"{s.run_added_s:.1f}s; one-run-added build {p.warm.wall_s:.1f}s{where}",
         ),
     ]
 
@@ -711,6 +819,7 @@ def read_rows(path: Path) -> list[Row]:
             SiteSize(**data["size"]),
             build("unchanged"),
             build("edited"),
+            Served(**data["served"]) if data.get("served") else None,
         )
 
     return [

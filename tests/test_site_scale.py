@@ -104,7 +104,8 @@ def _row(scale: ModuleType, runs: int, *, page_bytes: int, unchanged_s: float) -
     def measured(unchanged: Any) -> Any:
         size = scale.SiteSize(400 * 10**6, 1000, "a/models/m.html", page_bytes, 0, 20_000, 50_000)
         size.largest_file, size.largest_file_bytes = "a/runs.js", 120_000
-        return scale.Measured(runs, build(300.0), build(3.5), size, unchanged, build(3.9))
+        served = scale.Served(2.4, 2.0, 3.1, 1.0)
+        return scale.Measured(runs, build(300.0), build(3.5), size, unchanged, build(3.9), served)
 
     return scale.Row(runs, measured(build(unchanged_s)), measured(None))
 
@@ -121,12 +122,22 @@ def test_the_scale_script_prints_each_figure_with_its_target_and_fails_on_a_miss
     assert "PASS  one run added to 10,000 builds in <= 4 s: 3.5s" in said
     assert "PASS  no page over 300 kB at 10,000 runs: 200 kB, a/models/m.html" in said
     assert "PASS  cold build of 10,000 peaks at <= 1 GB: 400 MB" in said
+    assert (
+        "PASS  mkdocs serve shows its first page no later than a no-change build: "
+        "first server 2.4s, the next 2.0s; no-change build 2.5s" in said
+    )
+    assert "PASS  mkdocs serve shows an added run within a one-run-added build's time: 3.1s" in said
     rows = [_row(scale, 10_000, page_bytes=543_000, unchanged_s=5.9)]
     figures.write_text(json.dumps([dataclasses.asdict(r) for r in rows]), encoding="utf-8")
     assert scale.main(["--report", str(figures)]) == 1
     said = capsys.readouterr().out
     assert "FAIL  nothing changed in 10,000 builds in <= 3 s: 5.9s" in said
     assert "FAIL  no page over 300 kB at 10,000 runs: 543 kB, a/models/m.html" in said
+    rows = [_row(scale, 10_000, page_bytes=200_000, unchanged_s=2.2)]
+    figures.write_text(json.dumps([dataclasses.asdict(r) for r in rows]), encoding="utf-8")
+    assert scale.main(["--report", str(figures)]) == 1
+    said = capsys.readouterr().out
+    assert "FAIL  mkdocs serve shows its first page no later than a no-change build" in said
 
 
 def test_the_scale_script_counts_the_build_process_alone(scale: ModuleType) -> None:
