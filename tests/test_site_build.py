@@ -19,6 +19,7 @@ from bench.site.listed import Listings
 from bench.site.pagecache import PageCache
 from bench.site.publish import OldSite, Publisher
 from bench.site.render import TEMPLATES_DIR, bytecode_cache
+from bench.site.runsite import SiteFile
 from tests.support.records import make_series, write_archive
 from tests.support.sitebuild import make_project, mkdocs_build
 
@@ -214,17 +215,37 @@ def test_the_old_site_moves_back_a_folder_only_when_it_holds_exactly_the_links(
 ) -> None:
     cache, site = tmp_path / "cache", tmp_path / "site"
     cache.mkdir()
-    source = cache / "record.json"
-    source.write_text("{}", encoding="utf-8")
-    for run in ("a", "b"):
+    page = cache / "page.html"
+    for run in ("a", "b", "c", "d", ""):
+        path = cache / f"record{run}.json"
+        path.write_text("{}", encoding="utf-8")
+        path.chmod(0o444)
+    page.write_text("<p>", encoding="utf-8")
+    page.chmod(0o444)
+    for run in ("a", "b", "c", "d"):
         (site / "bench" / run).mkdir(parents=True)
-        os.link(source, site / "bench" / run / "run.json")
+        os.link(cache / f"record{run}.json", site / "bench" / run / "run.json")
+        os.link(page, site / "bench" / run / "report.html")
     (site / "bench" / "b" / "extra.html").write_text("planted", encoding="utf-8")
+    os.remove(site / "bench" / "c" / "report.html")
+    (site / "bench" / "c" / "report.html").write_text("<p>", encoding="utf-8")  # not the link
+    records = {
+        run: SiteFile.checked(f"bench/{run}/run.json", cache / f"record{run}.json")
+        for run in "abcd"
+    }
+    (cache / "recordd.json").chmod(0o644)  # the cache's file made writable: not published
     old = OldSite(str(site), str(cache / "old-sites"))
-    publisher = Publisher(str(site), str(cache))
-    assert old.take("bench/a", {"bench/a/run.json": source.stat()}, publisher)
-    assert not old.take("bench/b", {"bench/b/run.json": source.stat()}, publisher)
-    assert (site / "bench" / "a" / "run.json").samefile(source)
+    old.scan()
+
+    def take(run: str) -> bool:
+        pages = [(str(page), f"bench/{run}/report.html")]
+        return old.take(f"bench/{run}", [records[run]], pages, Publisher(str(site), str(cache)))
+
+    assert take("a")
+    assert not take("b")
+    assert not take("c")
+    assert not take("d")
+    assert (site / "bench" / "a" / "run.json").samefile(cache / "recorda.json")
     assert not (site / "bench" / "b").exists()
     old.delete()
     assert not (cache / "old-sites").exists()

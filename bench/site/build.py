@@ -133,8 +133,11 @@ class SiteBuild:
         folder that holds what this build puts there (`bench.site.publish`)."""
         self.site_dir = site_dir
         self.cleaning = cleaning
+        self._linking = ThreadPoolExecutor(1, thread_name_prefix="bench-publish")
         if cleaning and os.path.isdir(site_dir):
             self._old_site = OldSite(site_dir, str(self.layout.old_sites))
+            # What it holds is read on the other core while this one reads the archive.
+            self._linking.submit(self._old_site.scan)
 
     def plan(self, fingerprint: Fingerprint) -> Plan:
         """Read the archive, make every page's model, and start publishing what needs no
@@ -205,7 +208,8 @@ class SiteBuild:
             else:
                 rest.append((source, site_path))
         self._cached = rest
-        self._linking = ThreadPoolExecutor(1, thread_name_prefix="bench-publish")
+        if self._linking is None:  # begun without `begin` (a test's build)
+            self._linking = ThreadPoolExecutor(1, thread_name_prefix="bench-publish")
         self._linked = self._linking.submit(
             publish_runs,
             self.site.runs,

@@ -123,24 +123,57 @@ class OldSite:
             if not entry.name.startswith("."):
                 with contextlib.suppress(OSError):
                     os.rename(entry.path, os.path.join(self.folder, entry.name))
+        self._scanned: dict[str, dict[str, os.stat_result | None]] = {}
 
-    def take(self, folder: str, wanted: Mapping[str, os.stat_result], publisher: Publisher) -> bool:
-        """Move the old site's `folder` back into the site when its files are exactly
-        `wanted` (site path -> the lstat of the checked cache file it must be a hard link
-        to); False, and nothing moved, otherwise."""
-        old = os.path.join(self.folder, folder)
-        try:
-            found = _files_below(old, f"{folder}/")
-            if len(found) != len(wanted):
+    def scan(self) -> None:
+        """The lstat of every file of every run folder (`benchmark/run`) of the old site, read
+        once from the folders' entries: what `take` judges a folder by. The site's files are
+        hard links to the cache's, so each is also the lstat of its cache file. Run on the
+        publishing thread while the build reads the archive (the calls are the kernel's)."""
+        scanned = self._scanned
+        with contextlib.suppress(OSError), os.scandir(self.folder) as benchmarks:
+            for benchmark in benchmarks:
+                if not benchmark.is_dir(follow_symlinks=False):
+                    continue
+                with contextlib.suppress(OSError), os.scandir(benchmark.path) as runs:
+                    for run in runs:
+                        if run.is_dir(follow_symlinks=False):
+                            folder = f"{benchmark.name}/{run.name}"
+                            with contextlib.suppress(OSError):
+                                scanned[folder] = _files_below(run.path, f"{folder}/")
+
+    def take(
+        self, folder: str, files: Sequence[SiteFile], pages: Sequence[Pair], publisher: Publisher
+    ) -> bool:
+        """Move the old site's `folder` back into the site when it holds exactly `files` (each
+        the very cache file its stamp names, unchanged since: its lstat in the scan is that
+        stamp, on the cache's file system) and `pages` (each a link to the page cache's file),
+        nothing else; False, and nothing moved, otherwise. Scanned first (`scan`)."""
+        found = self._scanned.get(folder)
+        if found is None or len(found) != len(files) + len(pages):
+            return False
+        device = self.device
+        for file in files:
+            info = found.get(file.site_path)
+            if (
+                info is None
+                or file.stamp is None
+                or info.st_dev != device
+                or cache_stamp(info) != file.stamp
+                or not stat.S_ISREG(info.st_mode)
+                or writable(info)
+            ):
                 return False
-            for path, inode in found.items():
-                source = wanted.get(path)
-                if source is None or inode != source.st_ino or source.st_dev != self.device:
+        try:
+            for source, site_path in pages:
+                info = found.get(site_path)
+                page = os.lstat(source)
+                if info is None or (info.st_ino, info.st_dev) != (page.st_ino, page.st_dev):
                     return False
             target = os.path.join(self.site_dir, folder)
             publisher.folder(os.path.dirname(target))
-            os.rename(old, target)  # fails if MkDocs wrote a page there meanwhile
-        except OSError:
+            os.rename(os.path.join(self.folder, folder), target)
+        except OSError:  # fails too if MkDocs wrote a page there meanwhile
             return False
         return True
 
@@ -150,10 +183,10 @@ class OldSite:
         shutil.rmtree(self.trash, ignore_errors=True)
 
 
-def _files_below(folder: str, prefix: str) -> dict[str, int | None]:
-    """`prefix` + path in `folder` -> inode, for each regular file below it (None: anything
-    else but a folder, such as a symlink); from the folders' entries, without a call per file."""
-    found: dict[str, int | None] = {}
+def _files_below(folder: str, prefix: str) -> dict[str, os.stat_result | None]:
+    """`prefix` + path in `folder` -> lstat, for each regular file below it (None: anything
+    else but a folder, such as a symlink)."""
+    found: dict[str, os.stat_result | None] = {}
     todo = [(folder, prefix)]
     while todo:
         path, prefix = todo.pop()
@@ -162,7 +195,7 @@ def _files_below(folder: str, prefix: str) -> dict[str, int | None]:
                 if entry.is_dir(follow_symlinks=False):
                     todo.append((entry.path, f"{prefix}{entry.name}/"))
                 elif entry.is_file(follow_symlinks=False):
-                    found[prefix + entry.name] = entry.inode()
+                    found[prefix + entry.name] = entry.stat(follow_symlinks=False)
                 else:
                     found[prefix + entry.name] = None
     return found
@@ -191,6 +224,8 @@ def publish_runs(
     done = Published([], [])
     for run in runs:
         pairs = pages.get(run.folder, ())
+        if old is not None and old.take(run.folder, run.files, pairs, publisher):
+            continue
         files = [*run.files, *(SiteFile(site_path, source) for source, site_path in pairs)]
         try:
             checked = _checked(files)
@@ -200,8 +235,6 @@ def publish_runs(
         restamped = _restamped(run, checked)
         if restamped is not None:
             done.restamped.append(restamped)
-        if old is not None and old.take(run.folder, checked, publisher):
-            continue
         try:
             put_all(publisher, ((f.source, f.site_path) for f in files))
         except FileNotFoundError:
