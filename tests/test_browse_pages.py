@@ -4,7 +4,6 @@ comparisons with the previous run, regression marks, filters over every run, pag
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ import pytest
 from bench.site.sitepages import HOME_RUNS
 from tests.support.browser import BrowserLog, serve_site
 from tests.support.records import START, make_record, make_series, write_archive
-from tests.support.sitebuild import build_site, make_project, page_text
+from tests.support.sitebuild import build_site, filter_data, make_project, page_text
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -125,11 +124,14 @@ def test_a_clear_change_is_marked_on_the_index_and_the_leaderboard(site: Path) -
     assert mark in board
 
 
-def test_the_filters_data_file_lists_every_run(site: Path) -> None:
-    rows = json.loads(read(site, f"{BENCH}/runs.json"))
-    assert {r["run"] for r in rows} == {r.run_id for r in RECORDS}
-    script = read(site, f"{BENCH}/runs.js")
-    assert script.isascii() and "<" not in script.split("=", 1)[1].replace("\\u003c", "")
+def test_the_filters_data_files_list_every_run_a_file_a_month(site: Path) -> None:
+    rows = filter_data(site, BENCH)
+    assert sorted(r["run"] for r in rows) == sorted(r.run_id for r in RECORDS)
+    months = {f"{r.started_at:%Y-%m}.js" for r in RECORDS}
+    assert {p.name for p in (site / BENCH / "runs").iterdir()} == months
+    for path in (site / BENCH / "runs").iterdir():
+        script = path.read_text(encoding="utf-8")
+        assert script.isascii() and "<" not in script.split("=", 1)[1].replace("\\u003c", "")
 
 
 def test_a_run_added_renders_only_its_own_pages(project: Path, tmp_path: Path) -> None:
@@ -179,6 +181,10 @@ def served(browser: Browser, site: Path) -> Iterator[tuple[Page, BrowserLog, str
     context.close()
 
 
+def _months() -> set[str]:
+    return {f"{r.started_at:%Y-%m}" for r in RECORDS}
+
+
 def _visible_runs(page: Page) -> list[str]:
     return page.locator("table.bench-index tbody tr:visible td:nth-child(2)").all_inner_texts()
 
@@ -190,13 +196,25 @@ def test_filters_find_runs_the_home_page_does_not_list(
     page.goto(root + "index.html")
     form = page.locator("form.bench-filters")
     assert form.locator("output").inner_text() == f"{len(RECORDS)} runs"
-    assert not [u for u in log.requests if u.endswith("runs.json")], "loaded only when asked"
+    assert not [u for u in log.requests if "/runs/" in u], "loaded only when asked"
 
     oldest = min(RECORDS, key=lambda r: r.started_at)
+    first = f"{oldest.started_at:%Y-%m}"  # a date range loads the data of its months alone
+    in_first = [r.started_at for r in RECORDS if f"{r.started_at:%Y-%m}" == first]
+    form.locator("input[name=to]").fill(f"{max(in_first):%Y-%m-%d}")  # (from alone: every month)
+    form.locator("input[name=from]").fill(f"{first}-01")
+    page.wait_for_function(
+        f"document.querySelector('output').value === '{len(in_first)} of 61 runs'"
+    )
+    assert [u for u in log.requests if "/runs/" in u] == [root + f"{BENCH}/runs/{first}.js"]
+
+    form.locator("button[type=reset]").click()
     form.locator("input[name=q]").fill(oldest.run_id)
     page.wait_for_function("document.querySelector('output').value === '1 of 61 runs'")
     assert _visible_runs(page) == [oldest.run_id]
-    assert [u for u in log.requests if u.endswith("runs.json")] == [root + f"{BENCH}/runs.json"]
+    loaded = [u for u in log.requests if "/runs/" in u]
+    assert sorted(loaded) == sorted(root + f"{BENCH}/runs/{m}.js" for m in _months())
+    assert len(loaded) == len(set(loaded)), "each file loaded once"
 
     href = page.locator("section.bench-results a", has_text=oldest.run_id).get_attribute("href")
     assert href == f"{BENCH}/{oldest.run_id}/report.html"
