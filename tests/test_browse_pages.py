@@ -101,8 +101,9 @@ def test_a_model_page_holds_its_history_and_charts(site: Path) -> None:
 def test_a_run_links_its_comparison_with_the_previous_run_on_its_host(site: Path) -> None:
     report = read(site, f"{BENCH}/{AFTER.run_id}/report.html")
     assert f"compared with the previous run, {BEFORE.run_id}" in page_text(report)
+    assert 'href="#compare"' in report and '<a href="#compare"' in report  # and in the contents
 
-    text = page_text(read(site, f"{BENCH}/{AFTER.run_id}/compare.html"))
+    text = page_text(report).split("Against the previous run")[-1]  # the page's last section
     assert "previous run on the same host" in text
     paired = text.split("Paired changes", 1)[1]
     assert "Mid 3B 6 +30 pts the same on all 6 paired repeats" in paired
@@ -110,7 +111,8 @@ def test_a_run_links_its_comparison_with_the_previous_run_on_its_host(site: Path
     flipped = text.split("Checks that flipped", 1)[1]
     assert "Mid 3B merges_windows failed passed" in flipped
     first = min(RECORDS, key=lambda r: r.started_at)
-    assert not (site / BENCH / first.run_id / "compare.html").exists(), "nothing before it"
+    assert "Against the previous run" not in read(site, f"{BENCH}/{first.run_id}/report.html")
+    assert not list(site.rglob("compare.html")), "a section of the report, not a page"
 
 
 def test_a_clear_change_is_marked_on_the_index_and_the_leaderboard(site: Path) -> None:
@@ -150,10 +152,7 @@ def test_a_run_added_renders_only_its_own_pages(project: Path, tmp_path: Path) -
         p.relative_to(again).as_posix() for p in again.rglob("*.html") if p.read_bytes() in new
     }
     own = f"{BENCH}/{added.run_id}"
-    assert {p for p in rendered if p.startswith(own)} == {
-        f"{own}/report.html",
-        f"{own}/compare.html",
-    }
+    assert {p for p in rendered if p.startswith(own)} == {f"{own}/report.html"}
     month = f"{BENCH}/archive/{added.started_at:%Y-%m}.html"
     listing = {p for p in rendered if not p.startswith(own)}
     assert month in listing, "the month page that lists it"
@@ -164,7 +163,6 @@ def test_a_run_added_renders_only_its_own_pages(project: Path, tmp_path: Path) -
             assert (again / name).read_bytes() == html, name
     kept = f"{BENCH}/{AFTER.run_id}/report.html"
     assert (again / kept).read_bytes() == before[site / kept]
-    assert (again / BENCH / added.run_id / "compare.html").is_file()
     shutil.rmtree(project / ".cache")
     assert (build_site(project) / kept).read_bytes() == before[site / kept], "same when cold"
 
@@ -239,16 +237,15 @@ def test_the_leaderboard_sorts_and_links_model_pages(served: tuple[Page, Browser
     assert log.off_site(root) == [] and log.errors == []
 
 
-def test_a_comparison_page_and_month_pages_work_without_javascript(
-    browser: Browser, site: Path
-) -> None:
+def test_a_comparison_and_month_pages_work_without_javascript(browser: Browser, site: Path) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     with serve_site(site) as root:
         page.goto(root + f"{BENCH}/{AFTER.run_id}/report.html")
         page.locator("a.bench-compare-link").click()
-        assert page.locator("h1").inner_text().startswith(AFTER.run_id)
-        assert page.locator("section#paired-changes tbody tr").count() >= 3
+        assert page.url.endswith("report.html#compare")
+        paired = page.locator("section#compare h3#compare-paired-changes + div tbody tr")
+        assert paired.count() >= 3
 
         page.goto(root + "index.html")
         assert not page.locator("form.bench-filters").is_visible()

@@ -34,6 +34,7 @@ MONTHS_FOLDER = "archive"  # <benchmark>/archive/YYYY-MM.html
 DATA_FOLDER = "runs"  # <benchmark>/runs/YYYY-MM.js: the filters' data, a file a month
 DATA_PART_BYTES = 150_000  # a month's file is split in parts of about this size at most
 NEWEST_ON_BENCHMARK_PAGE = 20
+MONTH_PAGE_RUNS = 250  # a month's runs a page lists (~140 kB); a busier month has more pages
 
 
 @dataclass(frozen=True)
@@ -111,19 +112,34 @@ class BenchmarkPage:
 
 @dataclass(frozen=True)
 class MonthPage:
+    """A month's runs, or a part of them: `YYYY-MM.html` the newest `MONTH_PAGE_RUNS`,
+    `YYYY-MM-2.html` the ones before them, and so on."""
+
     benchmark_id: str
     title: str
     month: str
     entries: tuple[IndexEntry, ...]  # newest first
     columns: tuple[Column, ...]
-    newer: Month | None
+    newer: Month | None  # the page before this one, newest first: a part or a month
     older: Month | None
     up: str = "../../"
     sections: tuple[Section, ...] = (Section("runs", "Runs"),)
+    part: int = 1
+    parts: int = 1
+    runs: int = 0  # the month's, on every part of it
+    first: int = 1  # the number of this page's first run in the month, newest first
 
     @property
     def page_src(self) -> str:
-        return f"{self.benchmark_id}/{MONTHS_FOLDER}/{self.month}.md"
+        return f"{self.benchmark_id}/{MONTHS_FOLDER}/{month_page_name(self.month, self.part)}.md"
+
+    @property
+    def label(self) -> str:
+        return self.month if self.parts == 1 else f"{self.month} ({self.part} of {self.parts})"
+
+
+def month_page_name(month: str, part: int = 1) -> str:
+    return month if part == 1 else f"{month}-{part}"
 
 
 def month_of(entry: IndexEntry) -> str:
@@ -161,24 +177,49 @@ def benchmark_pages(
                 trends_href=trends_href.removeprefix(f"{benchmark_id}/") if trends_href else None,
             )
         )
-        for n, month in enumerate(months):
-            month_pages.append(
-                MonthPage(
-                    benchmark_id=benchmark_id,
-                    title=group[0].title,
-                    month=month.label,
-                    entries=tuple(by_month[month.label]),
-                    columns=COLUMNS,
-                    newer=_sibling(months[n - 1]) if n > 0 else None,
-                    older=_sibling(months[n + 1]) if n + 1 < len(months) else None,
-                )
-            )
+        month_pages += _month_pages(benchmark_id, group[0].title, months, by_month)
     return pages, month_pages
 
 
-def _sibling(month: Month) -> Month:
-    """A month as linked from another month's page (both in the archive folder)."""
-    return dataclasses.replace(month, href=month.href.removeprefix(f"{MONTHS_FOLDER}/"))
+def _month_pages(
+    benchmark_id: str,
+    title: str,
+    months: Sequence[Month],
+    by_month: Mapping[str, Sequence[IndexEntry]],
+) -> list[MonthPage]:
+    """Each month's pages, newest first, each linking the page before and after it."""
+    found = []
+    for month in months:
+        runs = by_month[month.label]
+        parts = -(-len(runs) // MONTH_PAGE_RUNS)
+        for part in range(1, parts + 1):
+            start = (part - 1) * MONTH_PAGE_RUNS
+            found.append(
+                MonthPage(
+                    benchmark_id=benchmark_id,
+                    title=title,
+                    month=month.label,
+                    entries=tuple(runs[start : start + MONTH_PAGE_RUNS]),
+                    columns=COLUMNS,
+                    newer=None,
+                    older=None,
+                    part=part,
+                    parts=parts,
+                    runs=len(runs),
+                    first=start + 1,
+                )
+            )
+    links = [
+        Month(p.label, f"{month_page_name(p.month, p.part)}.html", len(p.entries)) for p in found
+    ]
+    return [
+        dataclasses.replace(
+            page,
+            newer=links[n - 1] if n > 0 else None,
+            older=links[n + 1] if n + 1 < len(found) else None,
+        )
+        for n, page in enumerate(found)
+    ]
 
 
 def data_rows(entries: Iterable[IndexEntry]) -> list[object]:

@@ -132,7 +132,6 @@ PAGE_KINDS = (
     "run",
     "suite run",
     "task",
-    "comparison",
 )
 
 
@@ -174,6 +173,4 @@ def _page_kind(name: str, suite_benchmark: str) -> str:
     for page, kind in (("/index.html", "leaderboard"), ("/trends.html", "trends")):
         if name.endswith(page):
             return kind
-    if name.endswith("/compare.html"):
-        return "comparison"
     return "suite run" if name.startswith(suite_benchmark + "/") else "run"
