@@ -408,7 +408,10 @@ def site_size(site: Path) -> SiteSize:
 
 
 def _walk(root: Path) -> Iterator[Path]:
-    for folder, _, names in os.walk(root):
+    """Every file of the site, as Pages publishes it: a link followed to what it links (the
+    upload's tar dereferences links), a file hard-linked from the build cache counted at each
+    of its paths."""
+    for folder, _, names in os.walk(root, followlinks=True):
         for name in names:
             yield Path(folder) / name
 

@@ -4,7 +4,6 @@ comparisons with the previous run, regression marks, filters over every run, pag
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ import pytest
 from bench.site.sitepages import HOME_RUNS
 from tests.support.browser import BrowserLog, serve_site
 from tests.support.records import START, make_record, make_series, write_archive
-from tests.support.sitebuild import build_site, make_project, page_text
+from tests.support.sitebuild import build_site, filter_data, make_project, page_text
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -102,8 +101,9 @@ def test_a_model_page_holds_its_history_and_charts(site: Path) -> None:
 def test_a_run_links_its_comparison_with_the_previous_run_on_its_host(site: Path) -> None:
     report = read(site, f"{BENCH}/{AFTER.run_id}/report.html")
     assert f"compared with the previous run, {BEFORE.run_id}" in page_text(report)
+    assert 'href="#compare"' in report and '<a href="#compare"' in report  # and in the contents
 
-    text = page_text(read(site, f"{BENCH}/{AFTER.run_id}/compare.html"))
+    text = page_text(report).split("Against the previous run")[-1]  # the page's last section
     assert "previous run on the same host" in text
     paired = text.split("Paired changes", 1)[1]
     assert "Mid 3B 6 +30 pts the same on all 6 paired repeats" in paired
@@ -111,7 +111,8 @@ def test_a_run_links_its_comparison_with_the_previous_run_on_its_host(site: Path
     flipped = text.split("Checks that flipped", 1)[1]
     assert "Mid 3B merges_windows failed passed" in flipped
     first = min(RECORDS, key=lambda r: r.started_at)
-    assert not (site / BENCH / first.run_id / "compare.html").exists(), "nothing before it"
+    assert "Against the previous run" not in read(site, f"{BENCH}/{first.run_id}/report.html")
+    assert not list(site.rglob("compare.html")), "a section of the report, not a page"
 
 
 def test_a_clear_change_is_marked_on_the_index_and_the_leaderboard(site: Path) -> None:
@@ -125,11 +126,14 @@ def test_a_clear_change_is_marked_on_the_index_and_the_leaderboard(site: Path) -
     assert mark in board
 
 
-def test_the_filters_data_file_lists_every_run(site: Path) -> None:
-    rows = json.loads(read(site, f"{BENCH}/runs.json"))
-    assert {r["run"] for r in rows} == {r.run_id for r in RECORDS}
-    script = read(site, f"{BENCH}/runs.js")
-    assert script.isascii() and "<" not in script.split("=", 1)[1].replace("\\u003c", "")
+def test_the_filters_data_files_list_every_run_a_file_a_month(site: Path) -> None:
+    rows = filter_data(site, BENCH)
+    assert sorted(r["run"] for r in rows) == sorted(r.run_id for r in RECORDS)
+    months = {f"{r.started_at:%Y-%m}.js" for r in RECORDS}
+    assert {p.name for p in (site / BENCH / "runs").iterdir()} == months
+    for path in (site / BENCH / "runs").iterdir():
+        script = path.read_text(encoding="utf-8")
+        assert script.isascii() and "<" not in script.split("=", 1)[1].replace("\\u003c", "")
 
 
 def test_a_run_added_renders_only_its_own_pages(project: Path, tmp_path: Path) -> None:
@@ -148,10 +152,7 @@ def test_a_run_added_renders_only_its_own_pages(project: Path, tmp_path: Path) -
         p.relative_to(again).as_posix() for p in again.rglob("*.html") if p.read_bytes() in new
     }
     own = f"{BENCH}/{added.run_id}"
-    assert {p for p in rendered if p.startswith(own)} == {
-        f"{own}/report.html",
-        f"{own}/compare.html",
-    }
+    assert {p for p in rendered if p.startswith(own)} == {f"{own}/report.html"}
     month = f"{BENCH}/archive/{added.started_at:%Y-%m}.html"
     listing = {p for p in rendered if not p.startswith(own)}
     assert month in listing, "the month page that lists it"
@@ -162,7 +163,6 @@ def test_a_run_added_renders_only_its_own_pages(project: Path, tmp_path: Path) -
             assert (again / name).read_bytes() == html, name
     kept = f"{BENCH}/{AFTER.run_id}/report.html"
     assert (again / kept).read_bytes() == before[site / kept]
-    assert (again / BENCH / added.run_id / "compare.html").is_file()
     shutil.rmtree(project / ".cache")
     assert (build_site(project) / kept).read_bytes() == before[site / kept], "same when cold"
 
@@ -179,6 +179,10 @@ def served(browser: Browser, site: Path) -> Iterator[tuple[Page, BrowserLog, str
     context.close()
 
 
+def _months() -> set[str]:
+    return {f"{r.started_at:%Y-%m}" for r in RECORDS}
+
+
 def _visible_runs(page: Page) -> list[str]:
     return page.locator("table.bench-index tbody tr:visible td:nth-child(2)").all_inner_texts()
 
@@ -190,13 +194,25 @@ def test_filters_find_runs_the_home_page_does_not_list(
     page.goto(root + "index.html")
     form = page.locator("form.bench-filters")
     assert form.locator("output").inner_text() == f"{len(RECORDS)} runs"
-    assert not [u for u in log.requests if u.endswith("runs.json")], "loaded only when asked"
+    assert not [u for u in log.requests if "/runs/" in u], "loaded only when asked"
 
     oldest = min(RECORDS, key=lambda r: r.started_at)
+    first = f"{oldest.started_at:%Y-%m}"  # a date range loads the data of its months alone
+    in_first = [r.started_at for r in RECORDS if f"{r.started_at:%Y-%m}" == first]
+    form.locator("input[name=to]").fill(f"{max(in_first):%Y-%m-%d}")  # (from alone: every month)
+    form.locator("input[name=from]").fill(f"{first}-01")
+    page.wait_for_function(
+        f"document.querySelector('output').value === '{len(in_first)} of 61 runs'"
+    )
+    assert [u for u in log.requests if "/runs/" in u] == [root + f"{BENCH}/runs/{first}.js"]
+
+    form.locator("button[type=reset]").click()
     form.locator("input[name=q]").fill(oldest.run_id)
     page.wait_for_function("document.querySelector('output').value === '1 of 61 runs'")
     assert _visible_runs(page) == [oldest.run_id]
-    assert [u for u in log.requests if u.endswith("runs.json")] == [root + f"{BENCH}/runs.json"]
+    loaded = [u for u in log.requests if "/runs/" in u]
+    assert sorted(loaded) == sorted(root + f"{BENCH}/runs/{m}.js" for m in _months())
+    assert len(loaded) == len(set(loaded)), "each file loaded once"
 
     href = page.locator("section.bench-results a", has_text=oldest.run_id).get_attribute("href")
     assert href == f"{BENCH}/{oldest.run_id}/report.html"
@@ -221,16 +237,15 @@ def test_the_leaderboard_sorts_and_links_model_pages(served: tuple[Page, Browser
     assert log.off_site(root) == [] and log.errors == []
 
 
-def test_a_comparison_page_and_month_pages_work_without_javascript(
-    browser: Browser, site: Path
-) -> None:
+def test_a_comparison_and_month_pages_work_without_javascript(browser: Browser, site: Path) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     with serve_site(site) as root:
         page.goto(root + f"{BENCH}/{AFTER.run_id}/report.html")
         page.locator("a.bench-compare-link").click()
-        assert page.locator("h1").inner_text().startswith(AFTER.run_id)
-        assert page.locator("section#paired-changes tbody tr").count() >= 3
+        assert page.url.endswith("report.html#compare")
+        paired = page.locator("section#compare h3#compare-paired-changes + div tbody tr")
+        assert paired.count() >= 3
 
         page.goto(root + "index.html")
         assert not page.locator("form.bench-filters").is_visible()

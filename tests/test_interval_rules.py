@@ -68,9 +68,8 @@ def kind(name: str) -> str:
         return "model"
     if "/archive/" in name:
         return "month"
-    for page in ("compare", "trends"):
-        if name.endswith(f"{page}.html"):
-            return page
+    if name.endswith("trends.html"):
+        return "trends"
     return "index" if name == "index.html" else "benchmark"
 
 
@@ -101,7 +100,7 @@ def test_every_interval_is_bounded_holds_its_point_and_is_named(site: Path) -> N
     # the rules were checked where intervals are shown, not vacuously (a task page shows each
     # answer's score, no interval: it is checked for unlabelled ranges only)
     assert any(kind(name) == "task" for name in pages(site))
-    for page_kind in ("report", "benchmark", "month", "model", "compare", "trends", "index"):
+    for page_kind in ("report", "benchmark", "month", "model", "trends", "index"):
         assert seen[page_kind] > 0, f"no interval checked on a {page_kind} page"
 
 

@@ -85,7 +85,7 @@ def test_a_run_without_a_digest_is_the_model_its_tag_was_recorded_with() -> None
 
 def test_every_page_names_a_model_one_way_and_aliases_only_as_aliases(site: Path) -> None:
     pages = _pages(site)
-    kinds = {"index.html", "trends.html", "report.html", "compare.html"}
+    kinds = {"index.html", "trends.html", "report.html"}
     seen = {Path(p).name for p, text in pages.items() if NEW in text}
     assert kinds <= seen, seen
     assert any(p.startswith(f"{BENCHMARK}/models/") for p, text in pages.items() if NEW in text)

@@ -47,8 +47,9 @@ def _layers(chart: TrendChart) -> list[dict[str, Any]]:
 
 
 def _values(chart: TrendChart, layer: dict[str, Any]) -> list[dict[str, Any]]:
-    """A layer's data rows; altair keeps them in the spec's named datasets."""
-    data = layer["data"]
+    """A layer's data rows: its own, else the chart's (the points, once for every layer that
+    draws them); altair may keep them in the spec's named datasets."""
+    data = layer.get("data") or chart.spec["data"]
     values: list[dict[str, Any]] = data.get("values") or chart.spec["datasets"][data["name"]]
     return values
 

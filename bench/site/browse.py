@@ -12,7 +12,7 @@ import dataclasses
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from bench.record.analysis import RunAnalysis
@@ -31,8 +31,10 @@ from bench.site.report import Section
 
 BENCHMARK_PAGE = "index"  # <benchmark>/index.html
 MONTHS_FOLDER = "archive"  # <benchmark>/archive/YYYY-MM.html
-DATA_NAME = "runs"  # <benchmark>/runs.json, and runs.js for file://
+DATA_FOLDER = "runs"  # <benchmark>/runs/YYYY-MM.js: the filters' data, a file a month
+DATA_PART_BYTES = 150_000  # a month's file is split in parts of about this size at most
 NEWEST_ON_BENCHMARK_PAGE = 20
+MONTH_PAGE_RUNS = 250  # a month's runs a page lists (~140 kB); a busier month has more pages
 
 
 @dataclass(frozen=True)
@@ -110,19 +112,34 @@ class BenchmarkPage:
 
 @dataclass(frozen=True)
 class MonthPage:
+    """A month's runs, or a part of them: `YYYY-MM.html` the newest `MONTH_PAGE_RUNS`,
+    `YYYY-MM-2.html` the ones before them, and so on."""
+
     benchmark_id: str
     title: str
     month: str
     entries: tuple[IndexEntry, ...]  # newest first
     columns: tuple[Column, ...]
-    newer: Month | None
+    newer: Month | None  # the page before this one, newest first: a part or a month
     older: Month | None
     up: str = "../../"
     sections: tuple[Section, ...] = (Section("runs", "Runs"),)
+    part: int = 1
+    parts: int = 1
+    runs: int = 0  # the month's, on every part of it
+    first: int = 1  # the number of this page's first run in the month, newest first
 
     @property
     def page_src(self) -> str:
-        return f"{self.benchmark_id}/{MONTHS_FOLDER}/{self.month}.md"
+        return f"{self.benchmark_id}/{MONTHS_FOLDER}/{month_page_name(self.month, self.part)}.md"
+
+    @property
+    def label(self) -> str:
+        return self.month if self.parts == 1 else f"{self.month} ({self.part} of {self.parts})"
+
+
+def month_page_name(month: str, part: int = 1) -> str:
+    return month if part == 1 else f"{month}-{part}"
 
 
 def month_of(entry: IndexEntry) -> str:
@@ -160,30 +177,55 @@ def benchmark_pages(
                 trends_href=trends_href.removeprefix(f"{benchmark_id}/") if trends_href else None,
             )
         )
-        for n, month in enumerate(months):
-            month_pages.append(
-                MonthPage(
-                    benchmark_id=benchmark_id,
-                    title=group[0].title,
-                    month=month.label,
-                    entries=tuple(by_month[month.label]),
-                    columns=COLUMNS,
-                    newer=_sibling(months[n - 1]) if n > 0 else None,
-                    older=_sibling(months[n + 1]) if n + 1 < len(months) else None,
-                )
-            )
+        month_pages += _month_pages(benchmark_id, group[0].title, months, by_month)
     return pages, month_pages
 
 
-def _sibling(month: Month) -> Month:
-    """A month as linked from another month's page (both in the archive folder)."""
-    return dataclasses.replace(month, href=month.href.removeprefix(f"{MONTHS_FOLDER}/"))
+def _month_pages(
+    benchmark_id: str,
+    title: str,
+    months: Sequence[Month],
+    by_month: Mapping[str, Sequence[IndexEntry]],
+) -> list[MonthPage]:
+    """Each month's pages, newest first, each linking the page before and after it."""
+    found = []
+    for month in months:
+        runs = by_month[month.label]
+        parts = -(-len(runs) // MONTH_PAGE_RUNS)
+        for part in range(1, parts + 1):
+            start = (part - 1) * MONTH_PAGE_RUNS
+            found.append(
+                MonthPage(
+                    benchmark_id=benchmark_id,
+                    title=title,
+                    month=month.label,
+                    entries=tuple(runs[start : start + MONTH_PAGE_RUNS]),
+                    columns=COLUMNS,
+                    newer=None,
+                    older=None,
+                    part=part,
+                    parts=parts,
+                    runs=len(runs),
+                    first=start + 1,
+                )
+            )
+    links = [
+        Month(p.label, f"{month_page_name(p.month, p.part)}.html", len(p.entries)) for p in found
+    ]
+    return [
+        dataclasses.replace(
+            page,
+            newer=links[n - 1] if n > 0 else None,
+            older=links[n + 1] if n + 1 < len(found) else None,
+        )
+        for n, page in enumerate(found)
+    ]
 
 
 def data_rows(entries: Iterable[IndexEntry]) -> list[object]:
     """The runs as the home page's filters read them, newest first; links from the site root.
     Control characters are made visible (`\\x00`), as in every built file."""
-    return [_printable(row) for row in _rows(entries)]
+    return [_printable(row) for row in _rows(newest_first(entries))]
 
 
 def _printable(value: object) -> object:
@@ -196,8 +238,8 @@ def _printable(value: object) -> object:
     return value
 
 
-def _rows(entries: Iterable[IndexEntry]) -> list[dict[str, object]]:
-    return [
+def _rows(entries: Iterable[IndexEntry]) -> Iterator[dict[str, object]]:
+    return (
         {
             "benchmark": x.benchmark_id,
             "run": x.run_id,
@@ -217,8 +259,8 @@ def _rows(entries: Iterable[IndexEntry]) -> list[dict[str, object]]:
             "href": x.href,
             "failed": x.failed,
         }
-        for x in newest_first(entries)
-    ]
+        for x in entries
+    )
 
 
 # How json.dumps(ensure_ascii=False) writes a character `printable` shows as `\x..`: a C0
@@ -229,20 +271,60 @@ _MAYBE_CONTROL = re.compile(rf"\\u00[01][0-9a-f]|\\[bf]|[\x7f-\x9f\ufffe\uffff{F
 
 
 def data_files(benchmark_id: str, entries: Iterable[IndexEntry]) -> dict[str, str]:
-    """`<benchmark>/runs.json`, fetched over HTTP, and `runs.js`, the same data for a page
-    opened from file:// (where a browser fetches nothing): JSON, escaped to ASCII, assigned to
-    one global. Both are files, never inline scripts."""
-    rows: list[object] = list(_rows(entries))
-    as_json = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-    if _MAYBE_CONTROL.search(as_json):  # else no value holds one: the same as data_rows'
-        rows = data_rows(entries)
-        as_json = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-    key = json.dumps(benchmark_id)
-    as_js = (
-        "(window.benchRunData = window.benchRunData || {})"
-        f"[{key}] = {json.dumps(rows, ensure_ascii=True, separators=(',', ':'))};\n"
-    )
-    return {
-        f"{benchmark_id}/{DATA_NAME}.json": as_json + "\n",
-        f"{benchmark_id}/{DATA_NAME}.js": as_js,
-    }
+    """The filters' data of a benchmark, a file a month: `<benchmark>/runs/YYYY-MM.js`, split
+    in parts (`YYYY-MM-2.js`, ...) when a month's runs are more than `DATA_PART_BYTES`, so no
+    file grows with the archive and a filter on dates loads only its months. Each is JSON,
+    escaped to ASCII, assigned to one global under its path: a script file, never an inline
+    script, loaded alike over HTTP and from file:// (where a browser fetches nothing). A part
+    holds its month's runs oldest first, so a run added changes only its month's last part."""
+    by_month: dict[str, list[IndexEntry]] = defaultdict(list)
+    for entry in reversed(newest_first(entries)):
+        by_month[month_of(entry)].append(entry)
+    files = {}
+    for month, runs in sorted(by_month.items()):
+        for n, part in enumerate(_parts(runs)):
+            stem = data_stem(benchmark_id, month, n)
+            files[f"{stem}.js"] = (
+                f"(window.benchRunData = window.benchRunData || {{}})[{json.dumps(stem)}] = "
+                f"{part};\n"
+            )
+    return files
+
+
+def data_stem(benchmark_id: str, month: str, part: int = 0) -> str:
+    """A data file's path from the site root, without `.js`: the key its rows are set under."""
+    return f"{benchmark_id}/{DATA_FOLDER}/{month}" + (f"-{part + 1}" if part else "")
+
+
+def data_sources(files: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+    """benchmark id -> month -> the stems of its data files, in order, from their paths: what
+    the home page's filters load (`assets/index.js`)."""
+    found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for benchmark_id, month, _, stem in sorted(_data_file(path) for path in files):
+        found[benchmark_id][month].append(stem)
+    return {b: dict(months) for b, months in found.items()}
+
+
+def _data_file(path: str) -> tuple[str, str, int, str]:
+    """`<benchmark>/runs/YYYY-MM[-N].js` -> (benchmark, month, N, stem)."""
+    stem = path.removesuffix(".js")
+    benchmark_id, folder, name = stem.split("/")
+    assert folder == DATA_FOLDER, path
+    return benchmark_id, name[:7], int(name[8:] or 1), stem
+
+
+def _parts(runs: Sequence[IndexEntry]) -> Iterator[str]:
+    """The month's rows as JSON lists (ASCII) of at most about `DATA_PART_BYTES` each."""
+    rows: list[str] = []
+    size = 0
+    for row in _rows(runs):
+        shown: object = row
+        if _MAYBE_CONTROL.search(json.dumps(row, ensure_ascii=False, separators=(",", ":"))):
+            shown = _printable(row)  # else it holds no control: the same as data_rows'
+        text = json.dumps(shown, ensure_ascii=True, separators=(",", ":"))
+        if rows and size + len(text) > DATA_PART_BYTES:
+            yield "[" + ",".join(rows) + "]"
+            rows, size = [], 0
+        rows.append(text)
+        size += len(text) + 1
+    yield "[" + ",".join(rows) + "]"

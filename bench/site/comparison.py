@@ -1,9 +1,10 @@
 """A comparison of two runs as text: the tables `bench compare` prints and the site publishes.
 
 One set of functions: `comparison_sections` makes every table's cells from
-`bench.record.compare.Comparison`; the CLI prints them as a terminal table or Markdown, and the
-comparison page (`<benchmark>/<run>/compare.html`, this run against the previous one) lays them
-out in `bench/compare.html`.
+`bench.record.compare.Comparison`; the CLI prints them as a terminal table or Markdown, and a
+run's report page ends with them (this run against the previous one), laid out in
+`bench/compare.html`: a section of the page, not a page of its own, whose frame would cost as
+much as the tables (~10 kB a run, 100 MB of a site of 10,000).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from bench.site.report import REPORT_NAME
 from bench.site.reproduce import reproduction_lines
 from bench.site.summary import handoff_outcomes
 
-COMPARE_NAME = "compare.html"  # next to the run's report.html
 TEMPLATE = "bench/compare.html"
+COMPARE_SECTION = "compare"  # the report page's section: `report.html#compare`
 
 
 @dataclass(frozen=True)
@@ -171,35 +172,35 @@ def _handoff_rows(comparison: Comparison) -> list[list[str]]:
 @dataclass(frozen=True)
 class RunLink:
     line: str
-    href: str  # the run's report, relative to the comparison page
+    href: str  # the run's report, relative to run B's
 
 
 @dataclass(frozen=True)
 class ComparePage:
-    """A run against the previous run of its benchmark, as the page shows it."""
+    """A run against the previous run of its benchmark, as the run's report page shows it."""
 
-    title: str
     intro: str
     a: RunLink
     b: RunLink
     warnings: tuple[str, ...]
     sections: tuple[Section, ...]
     reproduction: tuple[str, ...] = ()  # B reran A: the verdict, then a line per model
+    id: str = COMPARE_SECTION
+    title: str = "Against the previous run"
 
 
 def compare_page(comparison: Comparison, same_host: bool) -> ComparePage:
-    """The page model; it lives in run B's folder, so B's report is `report.html`."""
-    a, b = comparison.a.record, comparison.b.record
+    """The section's model, on run B's report page."""
+    a = comparison.a.record
     where = "the previous run on the same host" if same_host else "the previous run (any host)"
     return ComparePage(
-        title=f"{b.run_id} against {a.run_id}",
         intro=(
-            f"Run B against {where} of this benchmark, run A. Paired figures match the two "
+            f"This run, B, against {where} of this benchmark, A. Paired figures match the two "
             "runs' samples of the same task and repeat; a change is clear when its 95% "
             "interval leaves out 0."
         ),
         a=RunLink(run_line("A", comparison.a), f"../{a.run_id}/{REPORT_NAME}"),
-        b=RunLink(run_line("B", comparison.b), REPORT_NAME),
+        b=RunLink(run_line("B", comparison.b), f"#{COMPARE_SECTION}"),
         warnings=comparison.warnings,
         sections=tuple(comparison_sections(comparison)),
         reproduction=(

@@ -3,8 +3,8 @@ page (leaderboard, months) so the page stays small whatever the archive holds.
 
 Without JavaScript every run is a link or two away (benchmark page, month page). With it,
 `assets/index.js` shows filters (benchmark, model, host, CPU, GPU, date range, free text) that
-search every run, loading a benchmark's data file (`<benchmark>/runs.json`) only when a filter
-is set, and makes the columns sortable.
+search every run, loading the data files of the benchmarks and months a filter can match
+(`<benchmark>/runs/YYYY-MM.js`) only when it is set, and makes the columns sortable.
 """
 
 from __future__ import annotations
@@ -259,7 +259,8 @@ class IndexPage:
     no_gpu: str | None = None  # the GPU filter's "No GPU" value, when some host had none
     total: int = 0  # runs in the archive
     listing: tuple[BenchmarkLink, ...] = ()  # every benchmark that has a page
-    data: Mapping[str, str] = field(default_factory=dict)  # benchmark -> its data file stem
+    # benchmark -> month -> its data files' stems (`bench.site.browse.data_sources`)
+    data: Mapping[str, Mapping[str, Sequence[str]]] = field(default_factory=dict)
 
 
 def index_page(
@@ -269,7 +270,7 @@ def index_page(
     feed: str | None = None,
     limit: int | None = None,
     pages: Mapping[str, str] | None = None,
-    data: Mapping[str, str] | None = None,
+    data: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> IndexPage:
     """The model of the runs index; links are relative to the site root.
 
@@ -278,7 +279,7 @@ def index_page(
         feed: path of the Atom feed of runs, linked above the tables.
         limit: list only the newest `limit` runs (the filters still offer every value).
         pages: benchmark id -> path of its page (leaderboard, months).
-        data: benchmark id -> path of its data file, without `.json` or `.js`.
+        data: benchmark id -> month -> paths of its data files, without `.js`.
     """
     groups: dict[str, list[IndexEntry]] = defaultdict(list)
     totals: dict[str, int] = defaultdict(int)
@@ -333,7 +334,7 @@ def render_index(
     feed: str | None = None,
     limit: int | None = None,
     pages: Mapping[str, str] | None = None,
-    data: Mapping[str, str] | None = None,
+    data: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> str:
     """HTML for the runs index, from the build's `bench/index.html`; see `index_page`."""
     page = index_page(entries, trends=trends, feed=feed, limit=limit, pages=pages, data=data)

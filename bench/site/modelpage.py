@@ -1,23 +1,28 @@
 """One model's page: its history across the runs and hosts of a benchmark, with trend charts.
 
-`<benchmark>/models/<model>.html`: score and call wall over time, one line per host, each point
-a link to its run; then every run in a table, newest first. The charts are small SVGs drawn
-here from the rows (no JavaScript, nothing from a record but escaped text).
+`<benchmark>/models/<model>.html`: score and call wall over its newest runs, one line per host,
+each point a link to its run; then its newest runs in a table, and its older ones by month,
+each month linking the benchmark's month page and the runs index filtered to the model and
+month, so the page stays small however many runs the model has. The charts are small SVGs
+drawn here from the rows (no JavaScript, nothing from a record but escaped text).
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 
 from bench.record.models import ModelIdentity
 from bench.record.safety import printable
 from bench.site import fmt
+from bench.site.browse import MONTHS_FOLDER
 from bench.site.charts.svg import text_width
 from bench.site.leaderboard import ModelRun, marks_text, model_page_path
 from bench.site.report import Section
@@ -25,7 +30,8 @@ from bench.site.report import Section
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 10, 34
 COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6")
-MAX_POINTS = 500  # the newest runs a chart draws
+MAX_POINTS = 200  # the newest runs a chart draws
+NEWEST_ROWS = 100  # the newest runs the table lists; older ones are counted by month
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,16 @@ class HistoryRow:
     call_wall: str
     throughput: str
     marks: str
+
+
+@dataclass(frozen=True)
+class OlderMonth:
+    """A month of the model's runs older than the table's: its count and where they are."""
+
+    month: str  # YYYY-MM
+    runs: int
+    month_href: str  # the benchmark's month page, every run of the month
+    filter_href: str  # the runs index, filtered to this model and month
 
 
 @dataclass(frozen=True)
@@ -55,7 +71,8 @@ class ModelPage:
     title: str
     intro: str
     charts: tuple[ModelChart, ...]
-    rows: tuple[HistoryRow, ...]  # newest first
+    rows: tuple[HistoryRow, ...]  # the newest `NEWEST_ROWS`, newest first
+    older: tuple[OlderMonth, ...] = ()  # the months of the runs before those, newest first
     header: tuple[str, ...] = (
         "Date (UTC)",
         "Run",
@@ -68,7 +85,7 @@ class ModelPage:
     up: str = "../../"
     sections: tuple[Section, ...] = (
         Section("charts", "Score and speed over time"),
-        Section("runs", "Every run"),
+        Section("runs", "Newest runs"),
     )
 
     @property
@@ -101,6 +118,8 @@ def model_page(benchmark_id: str, key: ModelIdentity, runs: Sequence[ModelRun]) 
     count = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
     on = f"{len(hosts)} host{'s' if len(hosts) != 1 else ''}"
     shown = runs[-MAX_POINTS:]
+    listed, older = runs[-NEWEST_ROWS:], runs[:-NEWEST_ROWS]
+    sections = ModelPage.sections + ((Section("older", "Older runs"),) if older else ())
     return ModelPage(
         benchmark_id=benchmark_id,
         key=key,
@@ -111,6 +130,12 @@ def model_page(benchmark_id: str, key: ModelIdentity, runs: Sequence[ModelRun]) 
             "mean over tasks, or over the samples of a run of one task, with its 95% interval, a "
             "percentile bootstrap, where there are enough samples for one) and its call wall, "
             "run by run. Each point links its run's report."
+            + (
+                f" The charts show its newest {len(shown)} runs, the table its newest "
+                f"{len(listed)}; the older ones are listed by month."
+                if older
+                else ""
+            )
         ),
         charts=(
             _chart("Score per run", shown, colours, lambda r: r.score_pts, (0.0, 100.0), "pts"),
@@ -127,9 +152,39 @@ def model_page(benchmark_id: str, key: ModelIdentity, runs: Sequence[ModelRun]) 
                 throughput=fmt.tok_s(r.throughput_tok_s),
                 marks=marks_text(r.marks),
             )
-            for r in reversed(runs)
+            for r in reversed(listed)
         ),
+        older=_older_months(benchmark_id, name, older),
+        sections=sections,
     )
+
+
+def _older_months(benchmark_id: str, name: str, runs: Sequence[ModelRun]) -> tuple[OlderMonth, ...]:
+    counts: dict[str, int] = defaultdict(int)
+    for r in runs:
+        counts[r.started_at[:7]] += 1
+    return tuple(
+        OlderMonth(
+            month=month,
+            runs=n,
+            month_href=f"../{MONTHS_FOLDER}/{month}.html",
+            filter_href="../../index.html?"
+            + urlencode(
+                {
+                    "benchmark": benchmark_id,
+                    "model": name,
+                    "from": f"{month}-01",
+                    "to": _last_day(month),
+                }
+            ),
+        )
+        for month, n in sorted(counts.items(), reverse=True)
+    )
+
+
+def _last_day(month: str) -> str:
+    year, number = (int(p) for p in month.split("-"))
+    return f"{month}-{calendar.monthrange(year, number)[1]:02d}"
 
 
 def _chart(

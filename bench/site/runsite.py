@@ -106,7 +106,7 @@ class RunSite:
 
     def page(self, compared_run: str | None = None) -> ReportPage:
         """The page's model, made when its page is written and dropped after;
-        `compared_run`: the run its comparison page (`compare.html`) is against."""
+        `compared_run`: the run its comparison section (`report.html#compare`) is against."""
         trends = f"{self.archived.facts.benchmark_id}/{TRENDS_PAGE_NAME}.html"
         page = report_page(self.analysis, self.charts, trends_href=trends)
         if compared_run is None:

@@ -153,6 +153,7 @@ def site_data(
     return data, published
 
 
-def data_stems(pages: SitePages) -> dict[str, str]:
-    """benchmark id -> its data file's path without the suffix, for the home page's filters."""
-    return {b: f"{b}/{browse.DATA_NAME}" for b in pages.benchmark_pages}
+def data_stems(pages: SitePages) -> dict[str, dict[str, list[str]]]:
+    """benchmark id -> month -> its data files' paths without `.js`, for the home page's
+    filters."""
+    return browse.data_sources(pages.data_files)

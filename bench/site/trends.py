@@ -40,7 +40,8 @@ from bench.site.charts.model import (
 from bench.site.report import REPORT_NAME, Section
 from bench.site.runsite import TRENDS_PAGE_NAME, SiteFile
 
-TREND_MAX_RUNS = 250  # the newest runs a trend chart draws; keeps each SVG small and quick
+TREND_MAX_RUNS = 120  # the newest runs a trend chart draws: each chart, its spec and the page
+# stay well under 300 kB (~3 models a run: ~130 kB of spec, ~150 kB of trend data)
 WIDTH_PX = 640
 HEIGHT_PX = 240
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -461,7 +462,8 @@ def altair_spec(
     def host_legend(what: str) -> alt.Legend:
         return alt.Legend(orient="bottom", columns=1, labelLimit=280, title=f"Host ({what})")
 
-    runs = alt.Chart(alt.Data(values=points))  # type: ignore[no-untyped-call]
+    # The points once, for the whole chart: its runs' layers read them from there.
+    runs = alt.Chart()
     layers: list[alt.Chart] = [
         runs.mark_line(strokeWidth=1.5, aria=False).encode(
             x=x,
@@ -492,7 +494,10 @@ def altair_spec(
             ).encode(x=x, y=alt.value(0), text="label:N", href="href:N")
         )
     # No title: the page's heading just above the chart names it.
-    chart = alt.layer(*layers).properties(width=WIDTH_PX, height=HEIGHT_PX)
+    chart = alt.layer(
+        *layers,
+        data=alt.Data(values=points),  # type: ignore[no-untyped-call]
+    ).properties(width=WIDTH_PX, height=HEIGHT_PX)
     spec: dict[str, Any] = chart.to_dict()
     return spec
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -55,6 +56,19 @@ def page_text(html: str) -> str:
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
     body = body.replace("<wbr>", "")  # a line-break opportunity: nothing a reader sees
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+
+
+def filter_data(site: Path, benchmark: str) -> list[dict[str, object]]:
+    """Every run of a benchmark in the filters' data files (`<benchmark>/runs/*.js`): each
+    file's JSON, assigned to one global under the file's path."""
+    rows: list[dict[str, object]] = []
+    for path in sorted((site / benchmark / "runs").glob("*.js")):
+        script = path.read_text(encoding="utf-8")
+        stem = path.relative_to(site).as_posix().removesuffix(".js")
+        head = f'(window.benchRunData = window.benchRunData || {{}})["{stem}"] = '
+        assert script.startswith(head) and script.endswith(";\n"), path
+        rows += json.loads(script[len(head) : -2])
+    return rows
 
 
 def build_in_process(project: Path) -> Path:
@@ -118,7 +132,6 @@ PAGE_KINDS = (
     "run",
     "suite run",
     "task",
-    "comparison",
 )
 
 
@@ -160,6 +173,4 @@ def _page_kind(name: str, suite_benchmark: str) -> str:
     for page, kind in (("/index.html", "leaderboard"), ("/trends.html", "trends")):
         if name.endswith(page):
             return kind
-    if name.endswith("/compare.html"):
-        return "comparison"
     return "suite run" if name.startswith(suite_benchmark + "/") else "run"

@@ -3,9 +3,9 @@
  * Progressive enhancement: without this script the home page lists the newest runs and links
  * each benchmark's page and months, where every run is listed. With it, the filter form shows
  * (benchmark, model, host, CPU, GPU, date range, free text) and searches every run: when a
- * filter is set it loads the data file of each benchmark it needs (<benchmark>/runs.json, or
- * runs.js from file://, where a browser fetches nothing), once, and lists the runs that match,
- * built as text, never as markup. A click on a column header sorts that table. The filters
+ * filter is set it loads the data files of the benchmarks and months it can match
+ * (<benchmark>/runs/YYYY-MM.js, a script file: it loads from file:// too), once each, and
+ * lists the runs that match, built as text, never as markup. A click on a column header sorts that table. The filters
  * live in the page's query string, so a filtered view can be linked. No network beyond the
  * site's own files, no dependencies.
  */
@@ -76,29 +76,40 @@
     return td;
   }
 
-  /* Each benchmark's data, loaded once: fetched, or from file:// through its script twin. */
+  /* Each data file's runs, loaded once, through a script element: the same over HTTP and
+   * from file://, where a browser fetches nothing. */
   var loaded = {};
 
   function load(stem) {
     if (loaded[stem]) return loaded[stem];
-    var id = stem.slice(0, stem.lastIndexOf("/"));
-    loaded[stem] = fetch(stem + ".json")
-      .then(function (response) {
-        if (!response.ok) throw new Error(response.status);
-        return response.json();
-      })
-      .catch(function () {
-        return new Promise(function (resolve, reject) {
-          var script = document.createElement("script");
-          script.src = stem + ".js";
-          script.onload = function () {
-            resolve((window.benchRunData || {})[id] || []);
-          };
-          script.onerror = reject;
-          document.head.appendChild(script);
-        });
-      });
+    loaded[stem] = new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = stem + ".js";
+      script.onload = function () {
+        resolve((window.benchRunData || {})[stem] || []);
+      };
+      script.onerror = function () {
+        delete loaded[stem]; /* asked again by the next filter */
+        reject(new Error(stem));
+      };
+      document.head.appendChild(script);
+    });
     return loaded[stem];
+  }
+
+  /* The data files a filter needs: those of its benchmark (or every one), and of the months
+   * its date range reaches. */
+  function neededStems(sources, want) {
+    var stems = [];
+    Object.keys(sources).forEach(function (id) {
+      if (want.benchmark && id !== want.benchmark) return;
+      Object.keys(sources[id]).forEach(function (month) {
+        if (want.from && month < want.from.slice(0, 7)) return;
+        if (want.to && month > want.to.slice(0, 7)) return;
+        stems = stems.concat(sources[id][month]);
+      });
+    });
+    return stems;
   }
 
   function readRow(tr) {
@@ -185,15 +196,8 @@
       showCount(form, active(want) ? shown : total, total);
       return;
     }
-    var stems = Object.keys(state.sources)
-      .filter(function (id) {
-        return !want.benchmark || id === want.benchmark;
-      })
-      .map(function (id) {
-        return state.sources[id];
-      });
     var asked = ++state.asked;
-    Promise.all(stems.map(load)).then(function (lists) {
+    Promise.all(neededStems(state.sources, want).map(load)).then(function (lists) {
       if (asked !== state.asked) return; /* a newer filter came in meanwhile */
       var found = [];
       lists.forEach(function (runs) {

@@ -13,7 +13,7 @@ TEMPLATE = "bench/month.html"
 @page_kind("month", order=60, templates=(TEMPLATE,))
 def month_pages(site: SiteData, key: PageKey) -> Iterator[GeneratedPage]:
     for m in site.month_pages:
-        title = f"{m.benchmark_id}: {m.month}"
+        title = f"{m.benchmark_id}: {m.label}"
         yield GeneratedPage(
             m.page_src, title, body(TEMPLATE, "month", m), key(title, content(m)), searched=False
         )
