@@ -56,14 +56,20 @@ def _shards(project: Path) -> list[Path]:
     return sorted(_cache(project).glob("listed/runs-*/*.json"))
 
 
-def _plant(shard: Path, files: list[dict[str, object]]) -> None:
-    """Add `files` to the first run of the listing `shard`, written as this code writes it
-    (its digest in front): only what the listing says is wrong."""
+def _plant(shard: Path, files: list[tuple[str, str]]) -> None:
+    """Add `files` (site path, source) to the first run of the listing `shard`, written as this
+    code writes it (its digest in front, a file a line, its path in the run folder, its source
+    in the cache, its digest and stamp): only what the listing says is wrong."""
     found = read_checked(shard)
     assert found is not None
     runs = json.loads(found)
     run = next(iter(runs.values()))
-    run["files"] += files
+    folder = run["entry"]["href"].rsplit("/", 1)[0]
+    cache = str(shard.parents[2])
+    digest = "0" * 64
+    for site_path, source in files:
+        where, within = site_path.removeprefix(f"{folder}/"), source.removeprefix(f"{cache}/")
+        run["files"] += f"\n{where}\t{within}\t{digest}\t1 2 3"
     write_checked(shard, json.dumps(runs).encode())
 
 
@@ -79,9 +85,10 @@ def test_a_planted_listing_publishes_nothing_from_or_to_outside(
     _plant(
         shard,
         [
-            {"site_path": f"{folder}/stolen.txt", "source": str(secret), "digest": None},
-            {"site_path": f"{folder}/../../../../escaped.txt", "source": str(secret)},
-            {"site_path": str(tmp_path / "absolute.txt"), "source": str(secret)},
+            (f"{folder}/stolen.txt", str(secret)),
+            (f"{folder}/../../../../escaped.txt", str(secret)),
+            (str(tmp_path / "absolute.txt"), str(secret)),
+            (f"{folder}/charts/planted.svg", f"{_cache(project)}/files/{'a' * 64}.txt"),
         ],
     )
 

@@ -8,6 +8,7 @@ import glob
 import hashlib
 import json
 import os
+import stat as stat_module
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -171,26 +172,34 @@ def load_archive(root: Path, known: Known | None = None) -> list[ArchivedRun]:
     if not root.exists():
         raise ArchiveError([RecordProblem(root, "(archive)", "an archive folder", "nothing")])
     runs: list[ArchivedRun] = []
-    paths, problems = _scan(root)
-    for path in paths:
-        run, found = _load(path, known)
-        problems += found
+    wheres: list[Where] = []
+    found, problems = _scan(root)
+    for path, where, info in found:
+        run, bad = _load(path, known, info)
+        problems += bad
         if run is not None:
             runs.append(run)
+            wheres.append(where)
     problems += _duplicate_ids(runs)
     problems += _bad_candidates(runs)
-    problems += _misplaced(runs, root)
+    problems += _misplaced(runs, wheres)
     if problems:
         raise ArchiveError(problems)
     return runs
 
 
-def _load(path: Path, known: Known | None) -> tuple[ArchivedRun | None, list[RecordProblem]]:
-    unsafe = _not_a_record_file(path)
-    if unsafe is not None:
-        return None, [unsafe]
+def _load(
+    path: Path, known: Known | None, info: os.stat_result | None = None
+) -> tuple[ArchivedRun | None, list[RecordProblem]]:
+    """The record at `path`; `info`: its lstat, if the scan made it (a regular file of its own,
+    in the folder the scan found it in, needs no other check)."""
+    if info is None or not stat_module.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        unsafe = _not_a_record_file(path)
+        if unsafe is not None:
+            return None, [unsafe]
+        info = None
     try:
-        stamped = stamp(os.stat(path))
+        stamped = stamp(info if info is not None else os.stat(path))
         digest = known.digest(str(path), stamped) if known is not None else None
         facts = known.facts(digest) if known is not None and digest is not None else None
         if facts is not None and digest is not None:
@@ -293,14 +302,14 @@ def _duplicate_ids(runs: list[ArchivedRun]) -> list[RecordProblem]:
     return problems
 
 
-def _misplaced(runs: list[ArchivedRun], root: Path) -> list[RecordProblem]:
-    """A record must live at <archive>/<benchmark>/<run id>/run.json so links stay stable."""
-    if root.is_file():
-        return []
+def _misplaced(runs: list[ArchivedRun], wheres: list[Where]) -> list[RecordProblem]:
+    """A record must live at <archive>/<benchmark>/<run id>/run.json so links stay stable
+    (`wheres`: each run's path below the archive folder; none when the archive is the file)."""
     problems = []
-    for run in runs:
+    for run, actual in zip(runs, wheres, strict=True):
+        if not actual:
+            continue
         expected = (run.facts.benchmark_id, run.facts.run_id, RECORD_FILENAME)
-        actual = run.path.relative_to(root).parts
         if len(actual) > len(expected) or expected[-len(actual) :] != actual:
             problems.append(
                 RecordProblem(
@@ -324,35 +333,65 @@ def _not_a_record_file(path: Path) -> RecordProblem | None:
     return RecordProblem(path, "(file)", "a regular file", why.removeprefix("which is "))
 
 
-def _scan(root: Path) -> tuple[list[Path], list[RecordProblem]]:
+Where = tuple[str, ...]  # a record's path below the archive folder, as its parts
+Found = tuple[Path, Where, os.stat_result | None]  # a record file, where, its lstat
+
+
+def _scan(root: Path) -> tuple[list[Found], list[RecordProblem]]:
     """Every run record below `root` (a record file, a run folder or an archive folder),
     broken and looping symlinks included so that they are reported rather than skipped, and
-    every symlinked folder outside the run folders, in one walk. Records are read from real
-    folders: a symlinked benchmark or run folder could lead anywhere (os.walk does not follow
-    it). Inside a run folder, a symlink matters only when a record names a file through it:
-    see _bad_candidates."""
+    every symlinked folder outside the run folders, in one walk, with each record's lstat
+    (from the folder's listing: one call). Records are read from real folders: a symlinked
+    benchmark or run folder could lead anywhere (the walk does not follow it). Inside a run
+    folder, a symlink matters only when a record names a file through it: see
+    _bad_candidates."""
     if not root.is_dir():
-        return [root], []
-    paths, problems = [], []
-    in_run: dict[str, bool] = {}
-    for folder, subfolders, files in os.walk(root):
-        here = RECORD_FILENAME in files or RECORD_FILENAME in subfolders
-        if here:
-            paths.append(Path(folder) / RECORD_FILENAME)
-        inside = here or in_run.get(folder, False)
-        for name in subfolders:
-            link = os.path.join(folder, name)
-            in_run[link] = inside
-            if not inside and os.path.islink(link):
+        return [(root, (), None)], []
+    found: list[Found] = []
+    problems = []
+    top = str(root)
+    folders: list[tuple[str, Where, bool]] = [(top, (), False)]  # folder, where, in a run
+    while folders:
+        folder, where, inside = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue  # as os.walk: a folder that cannot be listed is skipped
+        record = next((e for e in entries if e.name == RECORD_FILENAME), None)
+        if record is not None:
+            found.append((Path(record.path), (*where, RECORD_FILENAME), _lstat(record)))
+        inside = inside or record is not None
+        for entry in entries:
+            if not _is_folder(entry):
+                continue
+            if not entry.is_symlink():
+                folders.append((entry.path, (*where, entry.name), inside))
+            elif not inside:
                 problems.append(
                     RecordProblem(
-                        Path(link),
+                        Path(entry.path),
                         "(folder)",
                         "a folder, not a symlink",
-                        f"a symlink to {os.readlink(link)}",
+                        f"a symlink to {os.readlink(entry.path)}",
                     )
                 )
-    return sorted(paths), problems
+    found.sort(key=lambda f: f[1])  # as Paths sort: by their parts
+    return found, problems
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _lstat(entry: os.DirEntry[str]) -> os.stat_result | None:
+    try:
+        return entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
 
 
 def _bad_candidates(runs: list[ArchivedRun]) -> list[RecordProblem]:

@@ -49,8 +49,8 @@ PAGES = "pages"  # rendered pages and their index (`bench.site.pagecache`)
 OLD_SITES = "old-sites"  # the last build's site, moved aside while a build runs
 SERVE_SITE = "serve-site"  # what `mkdocs serve` serves: kept, so a new server starts warm
 RECORD_COPY_FORMAT = "v3"  # v2: DEL and C1 controls escaped; v3: format controls too
-LISTED_FORMAT = "listed-v5"  # v3: leaderboard scores as means with intervals; v4: files carry
-# digests; v5: model identities
+LISTED_FORMAT = "listed-v6"  # v3: leaderboard scores as means with intervals; v4: files carry
+# digests; v5: model identities; v6: files as lines of text
 PAGES_FORMAT = "v3"  # v2: pages written read-only, their digests kept in an index; v3: keyed
 # by their kind's code, not the whole package
 
