@@ -15,14 +15,16 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from bench.record.analysis import DirectSummary, RunAnalysis
 from bench.record.history import Mark
 from bench.record.models import ModelIdentity, ModelName, model_names, run_name, unified
-from bench.record.ranking import Ranked, SampleKey, Versus, pooled_score, rank
+from bench.record.ranking import Ranked, SampleKey, Versus, pooled_score, rank_by, versus
 from bench.record.setup import Aspect, differing_aspects, model_setup_facts
 from bench.record.stats import MIN_UNITS, Estimate
 from bench.site import fmt, sure
+from bench.site.figures import Figures
 from bench.site.report import report_path
 
 MODELS_FOLDER = "models"  # <benchmark>/models/<model>.html
@@ -180,18 +182,23 @@ RANKING_NOTE = (
 
 
 def leaderboard(
-    benchmark_id: str, models: Mapping[ModelIdentity, Sequence[ModelRun]]
+    benchmark_id: str,
+    models: Mapping[ModelIdentity, Sequence[ModelRun]],
+    figures: Figures | None = None,
 ) -> list[LeaderboardRow]:
     """Rows best score first, ranked with ties; a model's page link is relative to
-    `<benchmark>/index.html`."""
+    `<benchmark>/index.html`. `figures`: the rows' pooled figures kept between builds, each
+    computed only when its runs changed."""
+    figures = figures if figures is not None else Figures(None, "", {})
     rows = []
-    samples: list[dict[SampleKey, float]] = []
+    row_runs: list[Sequence[ModelRun]] = []
+    keys: list[str] = []
     for key, history in models.items():
         by_host: dict[str, list[ModelRun]] = defaultdict(list)
         for run in history:
             by_host[run.host].append(run)
         for host, runs in by_host.items():
-            keyed = {k: v for run in runs for k, v in run.keyed().items()}
+            row_key = figures.runs_key(key, host, [r.href for r in runs])
             latest = runs[-1]
             rows.append(
                 LeaderboardRow(
@@ -201,19 +208,46 @@ def leaderboard(
                     href=model_page_path(benchmark_id, key).removeprefix(f"{benchmark_id}/"),
                     latest=latest,
                     best=max(runs, key=lambda r: (r.score_pts, r.started_at)),
-                    score=pooled_score(keyed) if keyed else latest.score,
+                    score=figures.estimate(row_key, partial(row_score, runs)),
                     runs=len(runs),
                     last_seen=latest.started_at[:16].replace("T", " "),
-                    setup_note=setup_note(runs),
+                    setup_note=figures.note(row_key, partial(setup_note, runs)),
                 )
             )
-            samples.append(keyed)
+            row_runs.append(runs)
+            keys.append(row_key)
     order = sorted(
         range(len(rows)), key=lambda i: (-rows[i].score.point, rows[i].name, rows[i].host)
     )
     ordered = [rows[i] for i in order]
-    places = rank([r.score for r in ordered], [samples[i] for i in order])
+    samples: dict[int, dict[SampleKey, float]] = {}
+
+    def keyed(i: int) -> dict[SampleKey, float]:
+        found = samples.get(i)
+        if found is None:
+            found = samples[i] = pooled_samples(row_runs[order[i]])
+        return found
+
+    def compare(i: int, top: int) -> Versus:
+        def make() -> Versus:
+            return versus(keyed(i), keyed(top), ordered[i].score, ordered[top].score)
+
+        return figures.versus(f"{keys[order[i]]}\0{keys[order[top]]}", make)
+
+    places = rank_by([r.score for r in ordered], compare)
     return [_placed(row, place, ordered) for row, place in zip(ordered, places, strict=True)]
+
+
+def pooled_samples(runs: Sequence[ModelRun]) -> dict[SampleKey, float]:
+    """Every scored sample of these runs, by run, task and repeat."""
+    return {k: v for run in runs for k, v in run.keyed().items()}
+
+
+def row_score(runs: Sequence[ModelRun]) -> Estimate:
+    """A row's score: the mean over tasks of all its runs' samples (`pooled_score`); with no
+    samples, its latest run's."""
+    keyed = pooled_samples(runs)
+    return pooled_score(keyed) if keyed else runs[-1].score
 
 
 def setup_note(runs: Sequence[ModelRun]) -> str:

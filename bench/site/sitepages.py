@@ -17,7 +17,9 @@ from pathlib import Path
 from bench.record.archive import ArchivedRun
 from bench.record.history import Mark
 from bench.site import browse
-from bench.site.cache import BuildCache
+from bench.site.cache import BuildCache, CacheLayout
+from bench.site.codekey import CodeKeys
+from bench.site.figures import Figures
 from bench.site.index import IndexEntry
 from bench.site.kinds import GeneratedPage, PageKind, Rendered, SiteData, page_kinds
 from bench.site.leaderboard import model_runs, site_names
@@ -126,7 +128,13 @@ def site_data(
     )
     trend_links = {t.benchmark_id: t.page_path for t in trends}
     models = model_runs(((r.facts.benchmark_id, r.models) for r in listed), found_marks)
-    bench_pages, month_pages = browse.benchmark_pages(entries, models, trend_links)
+    figures = Figures(
+        CacheLayout(cache_dir).figures,
+        figures_code(cache),
+        {href: r.digest for href, r in by_href.items()},
+    )
+    bench_pages, month_pages = browse.benchmark_pages(entries, models, trend_links, figures)
+    figures.save()
     named = {r.digest: sites[r.digest].named(tag_names[r.digest]) for r in listed}
     renamed_runs = {
         r.digest for r in listed if any(m.name != tag_names[r.digest][k.tag] for k, m in r.models)
@@ -156,3 +164,9 @@ def site_data(
 def data_stems(pages: SitePages) -> dict[str, str]:
     """benchmark id -> its data file's path without the suffix, for the home page's filters."""
     return {b: f"{b}/{browse.DATA_NAME}" for b in pages.benchmark_pages}
+
+
+def figures_code(cache: BuildCache) -> str:
+    """The code of the figures kept between builds: the listings', which make the samples they
+    pool, and `bench.site.figures`' own (how they are kept)."""
+    return cache.code + CodeKeys().digest(["bench.site.figures"])
