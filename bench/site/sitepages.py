@@ -127,7 +127,12 @@ def site_data(
         names,
     )
     trend_links = {t.benchmark_id: t.page_path for t in trends}
-    models = model_runs(((r.facts.benchmark_id, r.models) for r in listed), found_marks)
+    models = model_runs(
+        ((r.facts.benchmark_id, r.models) for r in listed),
+        found_marks,
+        names=names,
+        sources=[r.digest for r in listed],
+    )
     figures = Figures(
         CacheLayout(cache_dir).figures,
         figures_code(cache),
@@ -157,6 +162,7 @@ def site_data(
         models=models,
         benchmark_pages=bench_pages,
         month_pages=month_pages,
+        code=cache.code,
     )
     return data, published
 
