@@ -109,11 +109,13 @@ def site_data(
 
     def renamed(r: ListedRun) -> IndexEntry:
         """The run's entry and marks in the site's names of its models."""
+        entry = r.entry.named(tag_names[r.digest])
+        found = found_marks.get(r.entry.href, ())
+        if not found:
+            return entry
         own = {m.name: names[key].name for key, m in r.models}
         own |= {key.tag: names[key].name for key, _ in r.models}  # a re-hosted run's marks
-        found = found_marks.get(r.entry.href, ())
-        marks = [replace(m, name=own.get(m.name, m.name)) for m in found]
-        return browse.with_marks(r.entry.named(tag_names[r.digest]), marks)
+        return browse.with_marks(entry, [replace(m, name=own.get(m.name, m.name)) for m in found])
 
     entries = [renamed(r) for r in listed]
     by_benchmark: dict[str, list[ListedRun]] = defaultdict(list)
