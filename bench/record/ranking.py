@@ -15,7 +15,7 @@ current group joins it (the same rank); the first one clearly below starts the n
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
@@ -101,6 +101,12 @@ class Ranked:
 def rank(scores: Sequence[Estimate], samples: Sequence[Mapping[SampleKey, float]]) -> list[Ranked]:
     """The places of contenders given best score first: each is compared with the top of the
     current group (`versus`), joins it when tied, else starts the next group."""
+    return rank_by(scores, lambda i, top: versus(samples[i], samples[top], scores[i], scores[top]))
+
+
+def rank_by(scores: Sequence[Estimate], compare: Callable[[int, int], Versus]) -> list[Ranked]:
+    """`rank`, contender i compared with the top of its group by `compare(i, top)`: `versus`,
+    or its answer kept from an earlier build."""
     if any(x.point < y.point for x, y in pairwise(scores)):
         raise ValueError("contenders: expected best score first")
     ranked: list[Ranked] = []
@@ -109,7 +115,7 @@ def rank(scores: Sequence[Estimate], samples: Sequence[Mapping[SampleKey, float]
         if i == 0:
             ranked.append(Ranked(1, None, None))
             continue
-        v = versus(samples[i], samples[top], scores[i], scores[top])
+        v = compare(i, top)
         ranked.append(Ranked(ranked[top].rank if v.tied else i + 1, top, v))
         if not v.tied:
             top = i

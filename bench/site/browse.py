@@ -19,6 +19,7 @@ from bench.record.analysis import RunAnalysis
 from bench.record.history import Mark, marks, paired_changes
 from bench.record.models import ModelIdentity
 from bench.record.safety import FORMAT_CONTROLS, printable
+from bench.site.figures import Figures
 from bench.site.index import COLUMNS, Column, IndexEntry, newest_first
 from bench.site.leaderboard import (
     RANKING_NOTE,
@@ -150,8 +151,10 @@ def benchmark_pages(
     entries: Sequence[IndexEntry],
     models: Mapping[str, Mapping[ModelIdentity, Sequence[ModelRun]]],
     trends: Mapping[str, str],
+    figures: Figures | None = None,
 ) -> tuple[list[BenchmarkPage], list[MonthPage]]:
-    """Each benchmark's page and its month pages; `trends` maps a benchmark to its trends page."""
+    """Each benchmark's page and its month pages; `trends` maps a benchmark to its trends page;
+    `figures`: the leaderboards' figures kept between builds."""
     groups: dict[str, list[IndexEntry]] = defaultdict(list)
     for entry in newest_first(entries):
         groups[entry.benchmark_id].append(entry)
@@ -170,7 +173,7 @@ def benchmark_pages(
                 benchmark_id=benchmark_id,
                 title=group[0].title,
                 total=len(group),
-                leaderboard=tuple(leaderboard(benchmark_id, models.get(benchmark_id, {}))),
+                leaderboard=tuple(leaderboard(benchmark_id, models.get(benchmark_id, {}), figures)),
                 newest=tuple(group[:NEWEST_ON_BENCHMARK_PAGE]),
                 months=tuple(months),
                 columns=COLUMNS,

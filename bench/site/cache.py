@@ -46,6 +46,7 @@ RECORDS = "records"  # compact record copies, by the SHA-256 of the record
 TEMPLATES = "templates"  # chart spec templates, by altair's version and their code
 LISTED = "listed"  # runs' listings, trend figures, marks, record stamps (`bench.site.listed`)
 PAGES = "pages"  # rendered pages and their index (`bench.site.pagecache`)
+FIGURES = "figures"  # leaderboards' pooled figures, by their inputs (`bench.site.figures`)
 OLD_SITES = "old-sites"  # the last build's site, moved aside while a build runs
 SERVE_SITE = "serve-site"  # what `mkdocs serve` serves: kept, so a new server starts warm
 RECORD_COPY_FORMAT = "v3"  # v2: DEL and C1 controls escaped; v3: format controls too
@@ -53,6 +54,7 @@ LISTED_FORMAT = "listed-v6"  # v3: leaderboard scores as means with intervals; v
 # digests; v5: model identities; v6: files as lines of text
 PAGES_FORMAT = "v3"  # v2: pages written read-only, their digests kept in an index; v3: keyed
 # by their kind's code, not the whole package
+FIGURES_FORMAT = "v1"
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,10 @@ class CacheLayout:
     @property
     def pages(self) -> Path:
         return self.root / PAGES
+
+    @property
+    def figures(self) -> Path:
+        return self.root / FIGURES
 
     @property
     def old_sites(self) -> Path:

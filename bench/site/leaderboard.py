@@ -13,16 +13,21 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
+from typing import overload
+
+from pydantic_core import to_json
 
 from bench.record.analysis import DirectSummary, RunAnalysis
 from bench.record.history import Mark
 from bench.record.models import ModelIdentity, ModelName, model_names, run_name, unified
-from bench.record.ranking import Ranked, SampleKey, Versus, pooled_score, rank
+from bench.record.ranking import Ranked, SampleKey, Versus, pooled_score, rank_by, versus
 from bench.record.setup import Aspect, differing_aspects, model_setup_facts
 from bench.record.stats import MIN_UNITS, Estimate
 from bench.site import fmt, sure
+from bench.site.figures import Figures
 from bench.site.report import report_path
 
 MODELS_FOLDER = "models"  # <benchmark>/models/<model>.html
@@ -108,25 +113,84 @@ def site_names(runs: Iterable[ModelEntries]) -> dict[ModelIdentity, ModelName]:
 
 
 def model_runs(
-    runs: Iterable[tuple[str, ModelEntries]], marks: Mapping[str, Sequence[Mark]] | None = None
-) -> dict[str, dict[ModelIdentity, list[ModelRun]]]:
+    runs: Iterable[tuple[str, ModelEntries]],
+    marks: Mapping[str, Sequence[Mark]] | None = None,
+    *,
+    names: Mapping[ModelIdentity, ModelName] | None = None,
+    sources: Sequence[str] = (),
+) -> dict[str, dict[ModelIdentity, ModelHistory]]:
     """benchmark id -> model -> its runs, oldest first, from each run's benchmark and
     `model_entries`, in the order the runs started; `marks` by run href. Each run and mark
-    names its model as the site does (`site_names`)."""
+    names its model as the site does (`names`: `site_names` of these runs, made here unless
+    given). `sources`: the digest of each run's record, which the histories' keys are made of."""
     given = list(runs)
     same = unified(key for _, entries in given for key, _ in entries)
-    names = site_names(entries for _, entries in given)
-    found: dict[str, dict[ModelIdentity, list[ModelRun]]] = defaultdict(lambda: defaultdict(list))
-    for benchmark_id, entries in given:
+    if names is None:
+        names = site_names(entries for _, entries in given)
+    found: dict[str, dict[ModelIdentity, ModelHistory]] = defaultdict(dict)
+    for n, (benchmark_id, entries) in enumerate(given):
+        source = sources[n] if sources else ""
         for key, model_run in entries:
-            name = names[key]
+            by_model = found[benchmark_id]
+            model = same[key]
+            history = by_model.get(model)
+            if history is None:
+                history = by_model[model] = ModelHistory(names[key])
             run_marks = (marks or {}).get(model_run.href, ())
-            own = (model_run.name, key.tag)  # a re-hosted run's marks name the tag
-            shown = tuple(replace(m, name=name.name) for m in run_marks if m.name in own)
-            found[benchmark_id][same[key]].append(
-                replace(model_run, name=name.name, aliases=name.aliases, marks=shown)
-            )
+            history.add(model_run, tuple(run_marks), key.tag, source)
     return found
+
+
+class ModelHistory(Sequence[ModelRun]):
+    """A model's runs on a benchmark, oldest first, in the site's name for it (`name`): each
+    run as its listing has it (`listed`), named as the site names it when first read (a build
+    reads few of them: a leaderboard its rows' latest and best)."""
+
+    def __init__(self, name: ModelName) -> None:
+        self.name = name
+        self.listed: list[ModelRun] = []
+        self._marks: list[tuple[tuple[Mark, ...], str]] = []  # each run's, and its model's tag
+        self._sources: list[str] = []  # each run's record digest
+        self._named: list[ModelRun | None] = []
+
+    def add(self, run: ModelRun, marks: tuple[Mark, ...], tag: str, source: str) -> None:
+        """A run, as listed, with its marks (by run) and its model's tag in it."""
+        self.listed.append(run)
+        self._marks.append((marks, tag))
+        self._sources.append(source)
+        self._named.append(None)
+
+    def __len__(self) -> int:
+        return len(self.listed)
+
+    @overload
+    def __getitem__(self, index: int) -> ModelRun: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ModelRun]: ...
+    def __getitem__(self, index: int | slice) -> ModelRun | list[ModelRun]:
+        if isinstance(index, slice):
+            return [self._run(i) for i in range(*index.indices(len(self)))]
+        return self._run(range(len(self))[index])
+
+    def __iter__(self) -> Iterator[ModelRun]:
+        return (self._run(i) for i in range(len(self)))
+
+    def _run(self, i: int) -> ModelRun:
+        named = self._named[i]
+        if named is None:
+            run, (marks, tag) = self.listed[i], self._marks[i]
+            own = (run.name, tag)  # a re-hosted run's marks name the tag
+            shown = tuple(replace(m, name=self.name.name) for m in marks if m.name in own)
+            named = self._named[i] = replace(
+                run, name=self.name.name, aliases=self.name.aliases, marks=shown
+            )
+        return named
+
+    def inputs(self) -> tuple[str, ...]:
+        """What the runs as named are made of, as text: the site's name, each run's record
+        digest (its listing's), and the marks of the runs that have any (a cache key's)."""
+        marks = [(i, marks, tag) for i, (marks, tag) in enumerate(self._marks) if marks]
+        return (to_json((self.name, marks)).decode(), *self._sources)
 
 
 @dataclass(frozen=True)
@@ -180,19 +244,28 @@ RANKING_NOTE = (
 
 
 def leaderboard(
-    benchmark_id: str, models: Mapping[ModelIdentity, Sequence[ModelRun]]
+    benchmark_id: str,
+    models: Mapping[ModelIdentity, Sequence[ModelRun]],
+    figures: Figures | None = None,
 ) -> list[LeaderboardRow]:
     """Rows best score first, ranked with ties; a model's page link is relative to
-    `<benchmark>/index.html`."""
+    `<benchmark>/index.html`. `figures`: the rows' pooled figures kept between builds, each
+    computed only when its runs changed."""
+    figures = figures if figures is not None else Figures(None, "", {})
     rows = []
-    samples: list[dict[SampleKey, float]] = []
+    row_runs: list[Sequence[ModelRun]] = []
+    keys: list[str] = []
     for key, history in models.items():
-        by_host: dict[str, list[ModelRun]] = defaultdict(list)
-        for run in history:
-            by_host[run.host].append(run)
-        for host, runs in by_host.items():
-            keyed = {k: v for run in runs for k, v in run.keyed().items()}
-            latest = runs[-1]
+        # As listed: the same figures, not yet in the site's names, which only two need.
+        listed = history.listed if isinstance(history, ModelHistory) else history
+        by_host: dict[str, list[int]] = defaultdict(list)
+        for i, run in enumerate(listed):
+            by_host[run.host].append(i)
+        for host, indices in by_host.items():
+            runs = [listed[i] for i in indices]
+            row_key = figures.runs_key(key, host, [r.href for r in runs])
+            best = max(indices, key=lambda i: (listed[i].score_pts, listed[i].started_at))
+            latest = history[indices[-1]]
             rows.append(
                 LeaderboardRow(
                     model=key,
@@ -200,20 +273,47 @@ def leaderboard(
                     host=host,
                     href=model_page_path(benchmark_id, key).removeprefix(f"{benchmark_id}/"),
                     latest=latest,
-                    best=max(runs, key=lambda r: (r.score_pts, r.started_at)),
-                    score=pooled_score(keyed) if keyed else latest.score,
+                    best=history[best],
+                    score=figures.estimate(row_key, partial(row_score, runs)),
                     runs=len(runs),
                     last_seen=latest.started_at[:16].replace("T", " "),
-                    setup_note=setup_note(runs),
+                    setup_note=figures.note(row_key, partial(setup_note, runs)),
                 )
             )
-            samples.append(keyed)
+            row_runs.append(runs)
+            keys.append(row_key)
     order = sorted(
         range(len(rows)), key=lambda i: (-rows[i].score.point, rows[i].name, rows[i].host)
     )
     ordered = [rows[i] for i in order]
-    places = rank([r.score for r in ordered], [samples[i] for i in order])
+    samples: dict[int, dict[SampleKey, float]] = {}
+
+    def keyed(i: int) -> dict[SampleKey, float]:
+        found = samples.get(i)
+        if found is None:
+            found = samples[i] = pooled_samples(row_runs[order[i]])
+        return found
+
+    def compare(i: int, top: int) -> Versus:
+        def make() -> Versus:
+            return versus(keyed(i), keyed(top), ordered[i].score, ordered[top].score)
+
+        return figures.versus(f"{keys[order[i]]}\0{keys[order[top]]}", make)
+
+    places = rank_by([r.score for r in ordered], compare)
     return [_placed(row, place, ordered) for row, place in zip(ordered, places, strict=True)]
+
+
+def pooled_samples(runs: Sequence[ModelRun]) -> dict[SampleKey, float]:
+    """Every scored sample of these runs, by run, task and repeat."""
+    return {k: v for run in runs for k, v in run.keyed().items()}
+
+
+def row_score(runs: Sequence[ModelRun]) -> Estimate:
+    """A row's score: the mean over tasks of all its runs' samples (`pooled_score`); with no
+    samples, its latest run's."""
+    keyed = pooled_samples(runs)
+    return pooled_score(keyed) if keyed else runs[-1].score
 
 
 def setup_note(runs: Sequence[ModelRun]) -> str:

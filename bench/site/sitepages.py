@@ -17,7 +17,9 @@ from pathlib import Path
 from bench.record.archive import ArchivedRun
 from bench.record.history import Mark
 from bench.site import browse
-from bench.site.cache import BuildCache
+from bench.site.cache import BuildCache, CacheLayout
+from bench.site.codekey import CodeKeys
+from bench.site.figures import Figures
 from bench.site.index import IndexEntry
 from bench.site.kinds import GeneratedPage, PageKind, Rendered, SiteData, page_kinds
 from bench.site.leaderboard import model_runs, site_names
@@ -107,11 +109,13 @@ def site_data(
 
     def renamed(r: ListedRun) -> IndexEntry:
         """The run's entry and marks in the site's names of its models."""
+        entry = r.entry.named(tag_names[r.digest])
+        found = found_marks.get(r.entry.href, ())
+        if not found:
+            return entry
         own = {m.name: names[key].name for key, m in r.models}
         own |= {key.tag: names[key].name for key, _ in r.models}  # a re-hosted run's marks
-        found = found_marks.get(r.entry.href, ())
-        marks = [replace(m, name=own.get(m.name, m.name)) for m in found]
-        return browse.with_marks(r.entry.named(tag_names[r.digest]), marks)
+        return browse.with_marks(entry, [replace(m, name=own.get(m.name, m.name)) for m in found])
 
     entries = [renamed(r) for r in listed]
     by_benchmark: dict[str, list[ListedRun]] = defaultdict(list)
@@ -125,8 +129,19 @@ def site_data(
         names,
     )
     trend_links = {t.benchmark_id: t.page_path for t in trends}
-    models = model_runs(((r.facts.benchmark_id, r.models) for r in listed), found_marks)
-    bench_pages, month_pages = browse.benchmark_pages(entries, models, trend_links)
+    models = model_runs(
+        ((r.facts.benchmark_id, r.models) for r in listed),
+        found_marks,
+        names=names,
+        sources=[r.digest for r in listed],
+    )
+    figures = Figures(
+        CacheLayout(cache_dir).figures,
+        figures_code(cache),
+        {href: r.digest for href, r in by_href.items()},
+    )
+    bench_pages, month_pages = browse.benchmark_pages(entries, models, trend_links, figures)
+    figures.save()
     named = {r.digest: sites[r.digest].named(tag_names[r.digest]) for r in listed}
     renamed_runs = {
         r.digest for r in listed if any(m.name != tag_names[r.digest][k.tag] for k, m in r.models)
@@ -149,6 +164,7 @@ def site_data(
         models=models,
         benchmark_pages=bench_pages,
         month_pages=month_pages,
+        code=cache.code,
     )
     return data, published
 
@@ -157,3 +173,9 @@ def data_stems(pages: SitePages) -> dict[str, dict[str, list[str]]]:
     """benchmark id -> month -> its data files' paths without `.js`, for the home page's
     filters."""
     return browse.data_sources(pages.data_files)
+
+
+def figures_code(cache: BuildCache) -> str:
+    """The code of the figures kept between builds: the listings', which make the samples they
+    pool, and `bench.site.figures`' own (how they are kept)."""
+    return cache.code + CodeKeys().digest(["bench.site.figures"])

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from bench.site.browse import BenchmarkPage, MonthPage, Neighbours
     from bench.site.index import IndexEntry
     from bench.site.kinds._registry import Rendered
-    from bench.site.leaderboard import ModelRun
+    from bench.site.leaderboard import ModelHistory
     from bench.site.listed import ListedRun
     from bench.site.report import Section
     from bench.site.runsite import RunSite
@@ -32,9 +32,10 @@ class SiteData:
     near: Mapping[str, Neighbours]  # by report page: the runs it is compared with
     entries: Sequence[IndexEntry]  # with their marks
     trends: Sequence[BenchmarkTrends]
-    models: Mapping[str, Mapping[ModelIdentity, Sequence[ModelRun]]]  # benchmark -> model -> runs
+    models: Mapping[str, Mapping[ModelIdentity, ModelHistory]]  # benchmark -> model -> runs
     benchmark_pages: Sequence[BenchmarkPage]
     month_pages: Sequence[MonthPage]
+    code: str = ""  # of the listings (`BuildCache.code`): a key made of records' digests has it
 
 
 def content(*models: object) -> str:

@@ -24,7 +24,7 @@ def model_pages(site: SiteData, key: PageKey) -> Iterator[GeneratedPage]:
                 model_page_path(benchmark_id, model).removesuffix(".html") + ".md",
                 title,
                 _render(benchmark_id, model, history),
-                key(title, content(benchmark_id, model, history)),
+                key(title, site.code, content(benchmark_id, model), *history.inputs()),
                 searched=False,
             )
 
