@@ -4,6 +4,7 @@ makes it a full build (`bench.site.lastbuild`)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 from pathlib import Path
@@ -26,7 +27,10 @@ def _build(project: Path) -> Path:
 
     config = load_config(str(project / "mkdocs.yml"), strict=True)
     config.plugins.on_startup(command="build", dirty=False)
-    build(config)
+    try:
+        build(config)
+    finally:
+        gc.unfreeze()  # the command's build freezes its objects as it exits: this one goes on
     return project / "site"
 
 
