@@ -30,6 +30,7 @@ def _build(project: Path) -> Path:
     try:
         build(config)
     finally:
+        config.plugins.on_shutdown()  # as the command ends: MkDocs keeps the plugin
         gc.unfreeze()  # the command's build freezes its objects as it exits: this one goes on
     return project / "site"
 

@@ -104,8 +104,10 @@ def test_the_bad_record_page_does_not_also_say_the_archive_is_empty(tmp_path: Pa
     record.write_text(good.replace('"host": "vps-81"', '"host": ""'), encoding="utf-8")
     config = load_config(str(project / "mkdocs.yml"))
     config.plugins.on_startup(command="serve", dirty=False)  # as `mkdocs serve` starts it
-
-    build(config)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()  # as it ends: MkDocs keeps the plugin for the next config
 
     home = (Path(config.site_dir) / "index.html").read_text(encoding="utf-8")
     assert "bench-archive-error" in home

@@ -75,6 +75,12 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self.serving = command == "serve"
         self.cleaning = not dirty  # MkDocs empties site_dir first: the old site is moved aside
 
+    def on_shutdown(self) -> None:
+        # MkDocs keeps this plugin across the configs of one process: the next command's
+        # `on_startup` says what it is; until then, a plain build.
+        self.serving = self.cleaning = False
+        self.build = None
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
         self.archive_dir = (root / self.config.archive_dir).resolve()
