@@ -62,11 +62,19 @@ def site_pages(
 
         for page in kind.provide(data, key):
             generated[page.src_uri] = page
+    kept = Figures(
+        CacheLayout(cache_dir).figures,
+        f"{cache.code}\0{CodeKeys().digest(['bench.site.browse'])}",
+        {href: r.digest for href, r in data.by_href.items()},
+        name="data",
+    )
+    by_benchmark: dict[str, list[IndexEntry]] = defaultdict(list)
+    for entry in data.entries:
+        by_benchmark[entry.benchmark_id].append(entry)
     files: dict[str, str] = {}
     for b in data.benchmark_pages:
-        files |= browse.data_files(
-            b.benchmark_id, [e for e in data.entries if e.benchmark_id == b.benchmark_id]
-        )
+        files |= browse.data_files(b.benchmark_id, by_benchmark[b.benchmark_id], kept)
+    kept.save()
     runs = [published(r, False) for r in data.listed]
 
     def redraw(run: ListedRun) -> ListedRun:
