@@ -79,7 +79,7 @@ def pair_marks(previous: RunAnalysis, run: RunAnalysis) -> tuple[Mark, ...]:
 
 
 def with_marks(entry: IndexEntry, found: Sequence[Mark]) -> IndexEntry:
-    return dataclasses.replace(entry, marks=marks_text(found)) if found else entry
+    return entry.changed(marks=marks_text(found)) if found else entry
 
 
 @dataclass(frozen=True)
