@@ -337,9 +337,8 @@ def _site_files(run: ListedRun, lines: str, cache_dir: str) -> tuple[SiteFile, .
         where, source, digest, stamp = line.split("\t")
         size, mtime, inode = stamp.split(" ")
         sources[where] = source
-        files.append(
-            SiteFile(inside + where, top + source, digest, (int(size), int(mtime), int(inode)))
-        )
+        stamp_of = (int(size), int(mtime), int(inode))
+        files.append(SiteFile.listed(inside + where, top + source, digest, stamp_of))
     wanted = {RECORD_FILENAME, *(as_text_file(path) for path in _candidates(run))}
     charts = "\n".join(sources.keys() - wanted)
     if (
