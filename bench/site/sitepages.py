@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bench.record.archive import ArchivedRun
 from bench.record.history import Mark
+from bench.record.models import unified
 from bench.site import browse
 from bench.site.cache import BuildCache, CacheLayout
 from bench.site.codekey import CodeKeys
@@ -112,7 +113,8 @@ def site_data(
         return listings.marks(a, b, lambda: browse.pair_marks(sites[a].analysis, sites[b].analysis))
 
     found_marks = browse.run_marks(near, changes)
-    names = site_names(r.models for r in listed)
+    same = unified(key for r in listed for key, _ in r.models)
+    names = site_names((r.models for r in listed), same)
     tag_names = {r.digest: {key.tag: names[key].name for key, _ in r.models} for r in listed}
 
     def renamed(r: ListedRun) -> IndexEntry:
@@ -142,6 +144,7 @@ def site_data(
         found_marks,
         names=names,
         sources=[r.digest for r in listed],
+        same=same,
     )
     figures = Figures(
         CacheLayout(cache_dir).figures,
