@@ -26,7 +26,7 @@ from bench.site.kinds import GeneratedPage, PageKind, Rendered, SiteData, page_k
 from bench.site.leaderboard import model_runs, site_names
 from bench.site.listed import ListedRun, Listings
 from bench.site.runsite import run_site
-from bench.site.trends import TREND_MAX_RUNS, BenchmarkTrends, trends_for
+from bench.site.trends import TREND_MAX_RUNS, BenchmarkTrends, benchmark_trends, trends_key
 
 __all__ = ["HOME_RUNS", "GeneratedPage", "Rendered", "SitePages", "data_stems", "site_pages"]
 
@@ -131,13 +131,19 @@ def site_data(
     by_benchmark: dict[str, list[ListedRun]] = defaultdict(list)
     for r in listed:
         by_benchmark[r.facts.benchmark_id].append(r)
-    newest = [r for group in by_benchmark.values() for r in group[-TREND_MAX_RUNS:]]
-    trends = trends_for(
-        (listings.trend(sites[r.digest]) for r in newest),
-        cache,
-        {b: len(group) for b, group in by_benchmark.items()},
-        names,
-    )
+
+    def benchmark_trends_of(group: Sequence[ListedRun]) -> BenchmarkTrends:
+        """What `trends_for` makes of the group's newest runs: kept by their records' digests,
+        the site's names and the count of runs (the code is the listings')."""
+        shown = group[-TREND_MAX_RUNS:]
+        return listings.trends(
+            trends_key(group[0].facts.benchmark_id, [r.digest for r in shown], len(group), names),
+            lambda: benchmark_trends(
+                [listings.trend(sites[r.digest]) for r in shown], cache, len(group), names
+            ),
+        )
+
+    trends = [benchmark_trends_of(by_benchmark[b]) for b in sorted(by_benchmark)]
     trend_links = {t.benchmark_id: t.page_path for t in trends}
     models = model_runs(
         ((r.facts.benchmark_id, r.models) for r in listed),
