@@ -83,7 +83,7 @@ def test_no_page_scrolls_sideways_or_cuts_a_value_on_a_phone(
             wide[name] = width
         if found := page.evaluate(CUT):
             cut[name] = found
-        if built[1][name] in ("run", "suite run", "task", "comparison", "leaderboard"):
+        if built[1][name] in ("run", "suite run", "task", "leaderboard"):
             screenshot(page, f"phone-{built[1][name].replace(' ', '-')}")
     context.close()
     assert not wide, f"scroll width and client width at 390 px: {wide}"

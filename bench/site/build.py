@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +30,26 @@ from pathlib import Path
 from jinja2 import Environment
 
 from bench.record.archive import ArchiveError, load_archive
-from bench.site.cache import BuildCache, CacheLayout
-from bench.site.codekey import CodeKeys
-from bench.site.kinds import GeneratedPage, PageKind
+from bench.site import lastbuild
+from bench.site.cache import BuildCache, CacheLayout, cache_stamp
+from bench.site.codekey import PACKAGE, CodeKeys
+from bench.site.feed import FEED_PATH, render_feed
+from bench.site.index import render_index
+from bench.site.kinds import GeneratedPage, PageKind, Rendered
 from bench.site.listed import Listings
-from bench.site.pagecache import PageCache, build_fingerprint
-from bench.site.publish import OldSite, Pair, Published, Publisher, publish_runs, put_all
+from bench.site.pagecache import PageCache, build_fingerprint, tree_digest
+from bench.site.publish import (
+    OldSite,
+    Pair,
+    Published,
+    Publisher,
+    files_below,
+    publish_runs,
+    put_all,
+)
 from bench.site.render import environment
-from bench.site.sitepages import SitePages, site_pages
+from bench.site.report import Section
+from bench.site.sitepages import HOME_RUNS, SitePages, data_stems, site_pages
 
 # The code every page passes through besides its kind's: a change renders every page again.
 # Their own bytes: what they import (every kind, through the site's data) is not all pages'.
@@ -70,7 +82,6 @@ class Plan:
 
     to_render: list[GeneratedPage]  # pages not published from the cache
     data_files: dict[str, str]  # site path -> content
-    site: SitePages
 
 
 class SiteBuild:
@@ -109,6 +120,13 @@ class SiteBuild:
         self._cached: list[Pair] = []  # (file of the cache, its site path), not a run's
         self._run_pages: dict[str, list[Pair]] = {}  # the cached pages of each run folder
         self._written: list[Pair] = []  # pages rendered this build, and their cached copies
+        self._scanning: Future[None] | None = None  # the old site's scan
+        self._inputs: str | None = None  # `lastbuild.inputs_key` of this build
+        self._last: lastbuild.LastBuild | None = None  # nothing changed: its site again
+        self._kept_pages: dict[str, GeneratedPage] = {}  # the last build's, when so
+        self._bodies: list[lastbuild.KeptPage] = []  # pages rendered every build, this one's
+        self._feed: str | None = None
+        self._index_html: str | None = None
 
     def check_places(self, docs_dir: Path, site_dir: Path) -> None:
         """BuildError if the archive or the cache is inside the docs or the site, or the cache
@@ -137,15 +155,29 @@ class SiteBuild:
         if cleaning and os.path.isdir(site_dir):
             self._old_site = OldSite(site_dir, str(self.layout.old_sites))
             # What it holds is read on the other core while this one reads the archive.
-            self._linking.submit(self._old_site.scan)
+            self._scanning = self._linking.submit(self._old_site.scan)
 
     def plan(self, fingerprint: Fingerprint) -> Plan:
         """Read the archive, make every page's model, and start publishing what needs no
         rendering: the pages whose inputs are unchanged (from the cache) and the run files."""
         # A build of 10,000 runs holds ~600,000 objects, none of them garbage until it ends:
-        # the cycle collector would scan them all again and again (~0.4 s a pass, ~2 s a build).
+        # the cycle collector would scan them all again and again (~0.4 s a pass, ~2 s a build)
+        # while they are made; once made, they are frozen out of its scans (the end of `plan`).
         self._collecting = gc.isenabled()
         gc.disable()
+        code = build_code(self.codes)
+        settings = build_fingerprint(
+            code=code,
+            theme_dirs=fingerprint.theme_dirs,
+            settings=fingerprint.settings,
+            docs=fingerprint.docs,
+        )
+        self.pages = PageCache(self.layout.pages, settings)
+        if not self.search_all:
+            self._inputs = lastbuild.inputs_key(tree_digest([PACKAGE]), settings, self.archive_dir)
+            last = self._same_as_last()
+            if last is not None:
+                return self._again(last)
         root = self.layout.root
         listings = Listings(self.layout.listed, f"{self.cache.code}\0{root}\0{self.archive_dir}")
         self.listings = listings
@@ -155,16 +187,6 @@ class SiteBuild:
             if not self.serving:
                 raise
             self.archive_error, archived = error, []
-        code = build_code(self.codes)
-        self.pages = PageCache(
-            self.layout.pages,
-            build_fingerprint(
-                code=code,
-                theme_dirs=fingerprint.theme_dirs,
-                settings=fingerprint.settings,
-                docs=fingerprint.docs,
-            ),
-        )
         self.site = site = site_pages(archived, self.cache, self._page_key, listings, root)
         reuse = not self.search_all and self.archive_error is None
         to_render = []
@@ -186,7 +208,44 @@ class SiteBuild:
         if to_draw:
             self._drawing = _draw(to_draw)
         self._link_runs()
-        return Plan(to_render, site.data_files, site)
+        # What the pages are made from lives until the build ends: frozen out of the collector's
+        # scans, which run again for the pages' own garbage. Rendering a page leaves cycles
+        # (Jinja's contexts, Markdown's registries, the page's model): ~100 kB a run page, over
+        # 1 GB at 10,000 runs, were the collector off until the end.
+        gc.collect()
+        gc.freeze()
+        if self._collecting:
+            gc.enable()
+        return Plan(to_render, site.data_files)
+
+    def _same_as_last(self) -> lastbuild.LastBuild | None:
+        """The last build's record when this build's inputs are its inputs and the old site,
+        moved aside, holds what it left (each run folder, read by the publishing thread) and
+        the cache each page and chart it linked: this build would make the same site."""
+        old = self._old_site
+        if old is None or self._scanning is None:
+            return None
+        last = lastbuild.read(self.layout.last_build)
+        if last is None or last.key != self._inputs:
+            return None
+        self._scanning.result()
+        digests = old.digests
+        if any(digests.get(folder) != digest for folder, digest in last.folders.items()):
+            return None
+        return last if lastbuild.stamps_unchanged(last.linked) else None
+
+    def _again(self, last: lastbuild.LastBuild) -> Plan:
+        """This build publishes what the last one did: see `bench.site.lastbuild`."""
+        self._last = last
+        self.from_cache = list(last.from_cache)
+        self._feed, self._index_html = last.feed, last.index_html
+        self._kept_pages = {
+            page.src_uri: GeneratedPage(
+                page.src_uri, page.title, _as_rendered(page), searched=page.searched
+            )
+            for page in last.pages
+        }
+        return Plan(list(self._kept_pages.values()), dict(last.data_files))
 
     def _page_key(self, kind: PageKind, inputs: Sequence[str]) -> str:
         code = self._kind_codes.get(kind.name)
@@ -208,6 +267,9 @@ class SiteBuild:
             else:
                 rest.append((source, site_path))
         self._cached = rest
+        # A first build: MkDocs makes site_dir only when it writes a page, after this starts;
+        # without it every run would be missing, and made and linked again in `finish`.
+        os.makedirs(self.site_dir, exist_ok=True)
         if self._linking is None:  # begun without `begin` (a test's build)
             self._linking = ThreadPoolExecutor(1, thread_name_prefix="bench-publish")
         self._linked = self._linking.submit(
@@ -220,7 +282,31 @@ class SiteBuild:
         )
 
     def page(self, src_uri: str) -> GeneratedPage | None:
-        return self.site.pages.get(src_uri) if self.site is not None else None
+        if self.site is None:
+            return self._kept_pages.get(src_uri)
+        return self.site.pages.get(src_uri)
+
+    def feed(self, title: str, site_url: str) -> str:
+        """The feed of the newest runs."""
+        if self._feed is None:
+            assert self.site is not None
+            self._feed = render_feed(self.site.entries, title=title, site_url=site_url)
+        return self._feed
+
+    def index_html(self) -> str | None:
+        """The home page's list of runs (None: the archive is in error)."""
+        if self._index_html is None and self.site is not None and self.archive_error is None:
+            site = self.site
+            self._index_html = render_index(
+                self.env,
+                site.entries,
+                trends={t.benchmark_id: t.page_path for t in site.trends},
+                feed=FEED_PATH,
+                limit=HOME_RUNS,
+                pages=site.benchmark_pages,
+                data=data_stems(site),
+            )
+        return self._index_html
 
     def written(self, src_uri: str, dest_uri: str, html: str) -> None:
         """A page the site generator rendered, before it writes it at `dest_uri`: kept in the
@@ -233,6 +319,14 @@ class SiteBuild:
         if key is not None and self.archive_error is None:
             self.pages.put(key, html)
             self._written.append((self.pages.path(key), dest_uri))
+
+    def rendered(self, page: GeneratedPage, body: str, sections: Sequence[Section]) -> None:
+        """A page's body as the site generator got it: one rendered every build is kept for
+        a build with nothing changed (`bench.site.lastbuild`)."""
+        if page.cache_key is None and self.site is not None:
+            self._bodies.append(
+                lastbuild.KeptPage(page.src_uri, page.title, body, tuple(sections), page.searched)
+            )
 
     def finish(self) -> None:
         """The pages published from the cache, and each run's files (record, candidates,
@@ -252,6 +346,9 @@ class SiteBuild:
                 errors = drawing.stderr.read()
             if drawing.wait() != 0:
                 raise BuildError(f"drawing the trend charts failed:\n{errors}")
+        if self._last is not None:
+            self._publish_again(self._last)
+            return
         if self.site is None:
             return
         self.pages.save()
@@ -261,18 +358,76 @@ class SiteBuild:
         for source, site_path in self._written:
             publisher.replace(source, site_path)
         put_all(publisher, self._cached)
+        taken: set[str] = set()
         if self._linked is not None:
-            missing, restamped = self._linked.result()
-            for run in restamped:
+            done = self._linked.result()
+            for run in done.restamped:
                 self.listings.keep(run)
-            for run in missing:  # a file deleted from the cache, or changed: made again
+            for run in done.missing:  # a file deleted from the cache, or changed: made again
                 remade = self.site.redraw(run)
                 pages = self._run_pages.get(run.folder, [])
                 put_all(publisher, [*((f.source, f.site_path) for f in remade.files), *pages])
+            taken = done.taken
         self.listings.save()
+        self._keep(taken)
         if self._old_site is not None:  # what is left of it, deleted: nothing links it
             self._old_site.delete()
             self._old_site = None
+
+    def _keep(self, taken: set[str]) -> None:
+        """What this build published, for the next one (`bench.site.lastbuild`): each run
+        folder as the old site's scan found it when moved back whole, else read again."""
+        site = self.site
+        if site is None or self._inputs is None or self.archive_error is not None:
+            return
+        try:
+            self._write_last(site, taken)
+        except OSError:  # a file gone meanwhile: the next build is a full one
+            self.layout.last_build.unlink(missing_ok=True)
+
+    def _write_last(self, site: SitePages, taken: set[str]) -> None:
+        assert self._inputs is not None
+        old = self._old_site
+        folders = {}
+        for run in site.runs:
+            if old is not None and run.folder in taken:
+                folders[run.folder] = old.digests[run.folder]
+            else:
+                folder = os.path.join(self.site_dir, run.folder)
+                folders[run.folder] = lastbuild.folder_digest(files_below(folder, f"{run.folder}/"))
+        linked = []
+        for source, site_path in [*self._cached, *self._written]:
+            if "/".join(site_path.split("/", 2)[:2]) not in folders:
+                linked.append((source, site_path, cache_stamp(os.lstat(source))))
+        lastbuild.write(
+            self.layout.last_build,
+            lastbuild.LastBuild(
+                key=self._inputs,
+                folders=folders,
+                linked=tuple(linked),
+                pages=tuple(self._bodies),
+                data_files=dict(site.data_files),
+                feed=self._feed or "",
+                index_html=self._index_html or "",
+                from_cache=tuple(
+                    p.src_uri.removesuffix(".md") + ".html"
+                    for p in site.pages.values()
+                    if p.cache_key is not None
+                ),
+            ),
+        )
+
+    def _publish_again(self, last: lastbuild.LastBuild) -> None:
+        """The last build's site again: its run folders moved back, its pages linked."""
+        old = self._old_site
+        assert old is not None
+        publisher = Publisher(self.site_dir, str(self.layout.root))
+        for folder, digest in last.folders.items():
+            if not old.take_same(folder, digest, publisher):
+                raise BuildError(f"{folder}: the last build's run folder changed during this one")
+        put_all(publisher, [(source, site_path) for source, site_path, _ in last.linked])
+        old.delete()
+        self._old_site = None
 
     def abort(self) -> None:
         """After a failed build: the drawing process ended, the publishing thread joined."""
@@ -290,10 +445,21 @@ class SiteBuild:
             self._linking.shutdown()
             self._linking = None
         if self.cleaning and not self.serving:  # `mkdocs build` ends here: its exit need
-            gc.freeze()  # not scan every object (a server goes on: its next build frees them)
+            gc.freeze()  # not scan every object
+        else:  # `mkdocs serve` builds again: this build's objects are garbage then
+            gc.unfreeze()
         if self._collecting:
             gc.enable()
             self._collecting = False
+
+
+def _as_rendered(page: lastbuild.KeptPage) -> Callable[[Environment], Rendered]:
+    """A kept page's body and contents, as its kind's render gave them."""
+
+    def render(env: Environment) -> Rendered:
+        return page.body, page.sections
+
+    return render
 
 
 def _draw(charts: list[tuple[Path, Path]]) -> subprocess.Popen[str]:

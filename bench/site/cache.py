@@ -48,6 +48,7 @@ LISTED = "listed"  # runs' listings, trend figures, marks, record stamps (`bench
 PAGES = "pages"  # rendered pages and their index (`bench.site.pagecache`)
 FIGURES = "figures"  # leaderboards' pooled figures, by their inputs (`bench.site.figures`)
 OLD_SITES = "old-sites"  # the last build's site, moved aside while a build runs
+LAST_BUILD = "last-build-v1.json"  # what the last build published (`bench.site.lastbuild`)
 SERVE_SITE = "serve-site"  # what `mkdocs serve` serves: kept, so a new server starts warm
 RECORD_COPY_FORMAT = "v3"  # v2: DEL and C1 controls escaped; v3: format controls too
 LISTED_FORMAT = "listed-v6"  # v3: leaderboard scores as means with intervals; v4: files carry
@@ -82,6 +83,10 @@ class CacheLayout:
     @property
     def old_sites(self) -> Path:
         return self.root / OLD_SITES
+
+    @property
+    def last_build(self) -> Path:
+        return self.root / LAST_BUILD
 
     @property
     def serve_site(self) -> Path:

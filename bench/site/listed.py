@@ -222,15 +222,23 @@ class Listings:
         """A benchmark's trends (their charts' specs), kept under `key` (`trends_key`: of the
         records they show, the site's names and what it counts): kept, or `make()`d and kept
         (all benchmarks in one file, written by `save`)."""
+        kept = self._kept_trends()
+        self._trends_used.add(key)
+        found = kept.get(key)
+        if found is None:
+            kept[key] = found = make()
+            self._new_trends = True
+        return found
+
+    def has_trends(self, key: str) -> bool:
+        """Whether trends are kept under `key`: `trends` then makes none."""
+        return key in self._kept_trends()
+
+    def _kept_trends(self) -> dict[str, BenchmarkTrends]:
         if self._trends is None:
             path = os.path.join(self.folder, f"trends-{self.code}.json")
             self._trends = _load(path, _TRENDS.validate_json) or {}
-        self._trends_used.add(key)
-        found = self._trends.get(key)
-        if found is None:
-            self._trends[key] = found = make()
-            self._new_trends = True
-        return found
+        return self._trends
 
     def marks(
         self, before: str, after: str, compute: Callable[[], tuple[Mark, ...]]

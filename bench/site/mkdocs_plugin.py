@@ -22,14 +22,12 @@ from mkdocs.utils.yaml import yaml_load
 from bench.record.archive import ArchiveError
 from bench.record.safety import printable
 from bench.site.build import BuildError, Fingerprint, SiteBuild
-from bench.site.feed import FEED_PATH, render_feed
-from bench.site.index import render_index
+from bench.site.feed import FEED_PATH
 from bench.site.kinds import GeneratedPage
 from bench.site.minify import strip_indentation, strip_script
 from bench.site.publish import RefusedFile
 from bench.site.render import TEMPLATES_DIR, bytecode_cache
 from bench.site.report import Section
-from bench.site.sitepages import HOME_RUNS, data_stems
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -115,7 +113,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         assert self.build is not None
         try:
-            plan = self.build.plan(_fingerprint(config, files))
+            plan = self.build.plan(_fingerprint(self, config, files))
         except ArchiveError as error:
             raise PluginError(f"bench-archive: {error}") from None
         if self.build.archive_error is not None:  # info: a warning would stop a strict serve
@@ -128,9 +126,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             )
         for path, content in plan.data_files.items():
             files.append(File.generated(config, path, content=content))
-        feed = render_feed(
-            plan.site.entries, title=config.site_name, site_url=config.site_url or ""
-        )
+        feed = self.build.feed(config.site_name, config.site_url or "")
         files.append(File.generated(config, FEED_PATH, content=feed))
         files.append(File.generated(config, CSS_URI, abs_src_path=str(ASSETS / "bench.css")))
         script = strip_script((ASSETS / "index.js").read_text(encoding="utf-8"))
@@ -172,18 +168,10 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             return ""  # rendered in on_page_context, as late as can be: see there
         if build.archive_error is not None:
             return html  # the error box says what is wrong; "no runs yet" would not be true
-        if page.file.src_uri == self.config.index_page and build.site is not None:
-            site = build.site
-            index = render_index(
-                build.env,
-                site.entries,
-                trends={t.benchmark_id: t.page_path for t in site.trends},
-                feed=FEED_PATH,
-                limit=HOME_RUNS,
-                pages=site.benchmark_pages,
-                data=data_stems(site),
-            )
-            return html + '\n<div class="bench-runs">' + index + "</div>"
+        if page.file.src_uri == self.config.index_page:
+            index = build.index_html()
+            if index is not None:
+                return html + '\n<div class="bench-runs">' + index + "</div>"
         return html
 
     # A run page is rendered just before its template and dropped once written: MkDocs renders
@@ -195,6 +183,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         generated = self._page(page)
         if generated is not None and self.build is not None:
             body, sections = generated.render(self.build.env)
+            self.build.rendered(generated, body, sections)
             page.toc = _toc(sections)
             page.content = body
         return context
@@ -291,7 +280,7 @@ def _with_urls(sitemap: str, site_url: str, paths: Sequence[str]) -> str:
     return sitemap[:end] + urls + "\n" + sitemap[end:]
 
 
-def _fingerprint(config: MkDocsConfig, files: Files) -> Fingerprint:
+def _fingerprint(plugin: ArchivePlugin, config: MkDocsConfig, files: Files) -> Fingerprint:
     """What every cached page shares: the theme, the site's settings and the navigation."""
     settings = {
         name: config.get(name)
@@ -303,6 +292,7 @@ def _fingerprint(config: MkDocsConfig, files: Files) -> Fingerprint:
     }  # fmt: skip
     settings["theme"] = {k: v for k, v in config.theme.items()}
     settings["plugins"] = list(config.plugins)
+    settings["bench-archive"] = dict(plugin.config)
     docs = [Path(f.abs_src_path) for f in files.documentation_pages() if f.abs_src_path]
     return Fingerprint(theme_dirs=list(config.theme.dirs), settings=settings, docs=docs)
 

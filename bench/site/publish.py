@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from bench.record.safety import is_plain_relative_path
 from bench.site.cache import cache_stamp, unchanged, writable
+from bench.site.lastbuild import folder_digest
 from bench.site.listed import ListedRun
 from bench.site.runsite import SiteFile
 
@@ -124,6 +125,7 @@ class OldSite:
                 with contextlib.suppress(OSError):
                     os.rename(entry.path, os.path.join(self.folder, entry.name))
         self._scanned: dict[str, dict[str, os.stat_result | None]] = {}
+        self.digests: dict[str, str] = {}  # run folder -> `folder_digest` of its files
 
     def scan(self) -> None:
         """The lstat of every file of every run folder (`benchmark/run`) of the old site, read
@@ -140,7 +142,8 @@ class OldSite:
                         if run.is_dir(follow_symlinks=False):
                             folder = f"{benchmark.name}/{run.name}"
                             with contextlib.suppress(OSError):
-                                scanned[folder] = _files_below(run.path, f"{folder}/")
+                                scanned[folder] = files_below(run.path, f"{folder}/")
+        self.digests = {folder: folder_digest(files) for folder, files in scanned.items()}
 
     def take(
         self, folder: str, files: Sequence[SiteFile], pages: Sequence[Pair], publisher: Publisher
@@ -177,13 +180,26 @@ class OldSite:
             return False
         return True
 
+    def take_same(self, folder: str, digest: str, publisher: Publisher) -> bool:
+        """Move the old site's `folder` back when the scan found it as `digest` says (the
+        last build left it so: `bench.site.lastbuild`); False, and nothing moved, otherwise."""
+        if self.digests.get(folder) != digest:
+            return False
+        target = os.path.join(self.site_dir, folder)
+        try:
+            publisher.folder(os.path.dirname(target))
+            os.rename(os.path.join(self.folder, folder), target)
+        except OSError:
+            return False
+        return True
+
     def delete(self) -> None:
         """Delete what is left of every old site: its run folders taken back, nothing in the
         site links the rest."""
         shutil.rmtree(self.trash, ignore_errors=True)
 
 
-def _files_below(folder: str, prefix: str) -> dict[str, os.stat_result | None]:
+def files_below(folder: str, prefix: str) -> dict[str, os.stat_result | None]:
     """`prefix` + path in `folder` -> lstat, for each regular file below it (None: anything
     else but a folder, such as a symlink)."""
     found: dict[str, os.stat_result | None] = {}
@@ -206,6 +222,7 @@ class Published(NamedTuple):
 
     missing: list[ListedRun]  # runs one of whose files is gone or changed: to make again
     restamped: list[ListedRun]  # runs whose files were read to be checked: their new stamps
+    taken: set[str]  # run folders moved back from the old site as they were
 
 
 def publish_runs(
@@ -221,10 +238,11 @@ def publish_runs(
     for the caller to make again; a run whose files had to be read to be checked (their
     stamps changed, as in a cache CI restored) comes back with their stamps now, to keep."""
     publisher = Publisher(site_dir, cache_dir)
-    done = Published([], [])
+    done = Published([], [], set())
     for run in runs:
         pairs = pages.get(run.folder, ())
         if old is not None and old.take(run.folder, run.files, pairs, publisher):
+            done.taken.add(run.folder)
             continue
         files = [*run.files, *(SiteFile(site_path, source) for source, site_path in pairs)]
         try:

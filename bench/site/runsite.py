@@ -5,18 +5,19 @@ This is the seam between the core and a site generator: it knows nothing of MkDo
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeAlias, TypeVar
 
 from bench.record.analysis import RunAnalysis
 from bench.record.archive import ArchivedRun
 from bench.record.files import Stamp, stamp
 from bench.record.safety import as_text_file
-from bench.record.schema import RECORD_FILENAME, CascadeSample, Sample
+from bench.record.schema import RECORD_FILENAME, CascadeSample, RunRecord, Sample
 from bench.site.cache import BuildCache, CacheStamp, checked_stamp, compact_record, file_copy
 from bench.site.charts.frontier import FrontierChart, frontier_chart
 from bench.site.charts.model import Chart, charts_for, spec_path_for, svg_path_for
@@ -25,6 +26,7 @@ from bench.site.report import REPORT_NAME, ReportPage, report_page
 from bench.site.suitepage import TASKS_FOLDER, TaskPage, is_suite, task_page
 
 TRENDS_PAGE_NAME = "trends"  # each benchmark's trends page: <benchmark>/trends.html
+Names: TypeAlias = tuple[tuple[str, str], ...]  # tag -> the model's name across the site
 
 
 @dataclass(frozen=True)
@@ -53,26 +55,69 @@ class SiteFile:
         return found
 
 
+class Analyses:
+    """The records and analyses a build has in hand: the last few asked for. A build asks for
+    a run's several times in a row (its listing, marks and trend; then each of its pages) but
+    cannot hold every run's: 10,000 records take ~800 MB, and their analyses, filled in as the
+    pages are rendered, as much again. One a build, shared by its runs."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._records: OrderedDict[str, RunRecord] = OrderedDict()  # by digest
+        self._analyses: OrderedDict[tuple[str, Names], RunAnalysis] = OrderedDict()
+
+    def of(self, archived: ArchivedRun, names: Names) -> RunAnalysis:
+        """The run's analysis in these names of its models: kept, or made (its record read
+        again, ~2 ms, unless kept)."""
+        key = (archived.digest, names)
+        found = _recent(self._analyses, key)
+        if found is None:
+            record = _recent(self._records, archived.digest)
+            if record is None:
+                record = _keep(self._records, archived.digest, archived.read(), self.size)
+            found = _keep(self._analyses, key, RunAnalysis(record, dict(names)), self.size)
+        return found
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _recent(kept: OrderedDict[K, V], key: K) -> V | None:
+    found = kept.get(key)
+    if found is not None:
+        kept.move_to_end(key)
+    return found
+
+
+def _keep(kept: OrderedDict[K, V], key: K, value: V, size: int) -> V:
+    kept[key] = value
+    if len(kept) > size:
+        kept.popitem(last=False)
+    return value
+
+
 @dataclass(frozen=True)
 class RunSite:
     archived: ArchivedRun
     cache: BuildCache  # the build's, shared by every run
-    names: tuple[tuple[str, str], ...] = ()  # tag -> the model's name across the site
+    analyses: Analyses  # the build's, shared by every run
+    names: Names = ()  # tag -> the model's name across the site
 
-    @functools.cached_property
+    @property
     def analysis(self) -> RunAnalysis:
-        """Made when first asked: a build whose run is listed from the cache never asks."""
-        return RunAnalysis(self.archived.record, dict(self.names))
+        """Made when asked, kept a while: a build whose run is listed from the cache never asks."""
+        return self.analyses.of(self.archived, self.names)
 
-    @functools.cached_property
+    @property
     def own(self) -> RunAnalysis:
         """The run in its own names: what its listing is made from (kept by the record's digest
         alone, whatever the site around it)."""
-        return RunAnalysis(self.archived.record) if self.names else self.analysis
+        return self.analyses.of(self.archived, ())
 
     def named(self, names: Mapping[str, str]) -> RunSite:
         """This run with the site's names for its models (`bench.record.models`)."""
-        return RunSite(self.archived, self.cache, tuple(sorted(names.items())))
+        return RunSite(self.archived, self.cache, self.analyses, tuple(sorted(names.items())))
 
     @property
     def charts(self) -> tuple[Chart | FrontierChart, ...]:
@@ -100,7 +145,7 @@ class RunSite:
         with the archived candidates its page shows."""
         if not is_suite(self.analysis):
             return ()
-        r = self.archived.record
+        r = self.analysis.record
         found: dict[str, list[str]] = {task: [] for task in r.task_ids}
         samples: list[Sample | CascadeSample] = [s for d in r.direct for s in d.samples]
         samples += [s for c in r.cascades for s in c.samples]
@@ -159,5 +204,5 @@ def task_digests(folder: Path, tasks: Iterable[tuple[str, Sequence[str]]]) -> di
     return found
 
 
-def run_site(archived: ArchivedRun, cache: BuildCache) -> RunSite:
-    return RunSite(archived, cache)
+def run_site(archived: ArchivedRun, cache: BuildCache, analyses: Analyses) -> RunSite:
+    return RunSite(archived, cache, analyses)

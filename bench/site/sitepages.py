@@ -25,8 +25,14 @@ from bench.site.index import IndexEntry
 from bench.site.kinds import GeneratedPage, PageKind, Rendered, SiteData, page_kinds
 from bench.site.leaderboard import model_runs, site_names
 from bench.site.listed import ListedRun, Listings
-from bench.site.runsite import run_site
-from bench.site.trends import TREND_MAX_RUNS, BenchmarkTrends, benchmark_trends, trends_key
+from bench.site.runsite import Analyses, RunSite, run_site
+from bench.site.trends import (
+    TREND_MAX_RUNS,
+    BenchmarkTrends,
+    TrendRun,
+    benchmark_trends,
+    trends_key,
+)
 
 __all__ = ["HOME_RUNS", "GeneratedPage", "Rendered", "SitePages", "data_stems", "site_pages"]
 
@@ -63,6 +69,7 @@ def site_pages(
 
         for page in kind.provide(data, key):
             generated[page.src_uri] = page
+    generated = _by_run(generated, data.listed)
     kept = Figures(
         CacheLayout(cache_dir).figures,
         f"{cache.code}\0{CodeKeys().digest(['bench.site.browse'])}",
@@ -94,13 +101,27 @@ def site_pages(
     )
 
 
+def _by_run(pages: dict[str, GeneratedPage], runs: Sequence[ListedRun]) -> dict[str, GeneratedPage]:
+    """The pages with each run's together (its report, tasks and comparison, in the kinds'
+    order), runs in the order they started, then the rest: MkDocs renders them in this order,
+    so each run's record is read and analysed once for all its pages (`Analyses`), and the one
+    before it, which its comparison reads, is still at hand."""
+    order = {run.folder: i for i, run in enumerate(runs)}
+
+    def place(src_uri: str) -> int:
+        return order.get("/".join(src_uri.split("/", 2)[:2]), len(order))
+
+    return {src: pages[src] for src in sorted(pages, key=place)}
+
+
 def site_data(
     archived: Sequence[ArchivedRun], cache: BuildCache, listings: Listings, cache_dir: Path
 ) -> tuple[SiteData, Callable[[ListedRun, bool], ListedRun]]:
     """The runs, their listings, marks, trends and models: what every page kind reads; and how
     to publish a run (its listing, with charts in the site's names of its models where those
     differ from the run's own, made again when `fresh`)."""
-    sites = {run.digest: run_site(run, cache) for run in archived}
+    analyses = Analyses()
+    sites = {run.digest: run_site(run, cache, analyses) for run in archived}
     listed = sorted(
         (listings.listed(s, cache_dir) for s in sites.values()),
         key=lambda r: (r.entry.started_at, r.entry.run_id),
@@ -108,14 +129,45 @@ def site_data(
     by_href = {r.entry.href: r for r in listed}
     near = browse.neighbours(r.entry for r in listed)
 
-    def changes(before: str, after: str) -> tuple[Mark, ...]:
-        a, b = by_href[before].digest, by_href[after].digest
-        return listings.marks(a, b, lambda: browse.pair_marks(sites[a].analysis, sites[b].analysis))
-
-    found_marks = browse.run_marks(near, changes)
     same = unified(key for r in listed for key, _ in r.models)
     names = site_names((r.models for r in listed), same)
     tag_names = {r.digest: {key.tag: names[key].name for key, _ in r.models} for r in listed}
+    named = {r.digest: sites[r.digest].named(tag_names[r.digest]) for r in listed}
+    renamed_runs = {
+        r.digest for r in listed if any(m.name != tag_names[r.digest][k.tag] for k, m in r.models)
+    }
+    by_benchmark: dict[str, list[ListedRun]] = defaultdict(list)
+    for r in listed:
+        by_benchmark[r.facts.benchmark_id].append(r)
+    trend_keys = {
+        b: trends_key(b, [r.digest for r in group[-TREND_MAX_RUNS:]], len(group), names)
+        for b, group in by_benchmark.items()
+    }
+    trend_runs = {  # the runs of the trends not kept
+        r.digest
+        for b, group in by_benchmark.items()
+        if not listings.has_trends(trend_keys[b])
+        for r in group[-TREND_MAX_RUNS:]
+    }
+
+    # What else reads a run's analysis, in one pass run after run in each benchmark's order: a
+    # cold build reads each record once for it all (`Analyses` keeps the last few, and the run
+    # before on its host is among them).
+    def pair_marks(a: RunSite, b: RunSite) -> Callable[[], tuple[Mark, ...]]:
+        return lambda: browse.pair_marks(a.analysis, b.analysis)
+
+    found_marks: dict[str, tuple[Mark, ...]] = {}
+    trend_of: dict[str, TrendRun] = {}
+    in_names: dict[str, ListedRun] = {}
+    for href, n in near.items():
+        run = by_href[href]
+        if n.on_host is not None:
+            a, b = by_href[n.on_host.href].digest, run.digest
+            found_marks[href] = listings.marks(a, b, pair_marks(sites[a], sites[b]))
+        if run.digest in trend_runs:
+            trend_of[run.digest] = listings.trend(sites[run.digest])
+        if run.digest in renamed_runs:
+            in_names[run.digest] = listings.named(run, named[run.digest], cache_dir)
 
     def renamed(r: ListedRun) -> IndexEntry:
         """The run's entry and marks in the site's names of its models."""
@@ -128,19 +180,14 @@ def site_data(
         return browse.with_marks(entry, [replace(m, name=own.get(m.name, m.name)) for m in found])
 
     entries = [renamed(r) for r in listed]
-    by_benchmark: dict[str, list[ListedRun]] = defaultdict(list)
-    for r in listed:
-        by_benchmark[r.facts.benchmark_id].append(r)
 
     def benchmark_trends_of(group: Sequence[ListedRun]) -> BenchmarkTrends:
         """What `trends_for` makes of the group's newest runs: kept by their records' digests,
         the site's names and the count of runs (the code is the listings')."""
         shown = group[-TREND_MAX_RUNS:]
         return listings.trends(
-            trends_key(group[0].facts.benchmark_id, [r.digest for r in shown], len(group), names),
-            lambda: benchmark_trends(
-                [listings.trend(sites[r.digest]) for r in shown], cache, len(group), names
-            ),
+            trend_keys[group[0].facts.benchmark_id],
+            lambda: benchmark_trends([trend_of[r.digest] for r in shown], cache, len(group), names),
         )
 
     trends = [benchmark_trends_of(by_benchmark[b]) for b in sorted(by_benchmark)]
@@ -159,15 +206,13 @@ def site_data(
     )
     bench_pages, month_pages = browse.benchmark_pages(entries, models, trend_links, figures)
     figures.save()
-    named = {r.digest: sites[r.digest].named(tag_names[r.digest]) for r in listed}
-    renamed_runs = {
-        r.digest for r in listed if any(m.name != tag_names[r.digest][k.tag] for k, m in r.models)
-    }
 
     def published(run: ListedRun, fresh: bool = False) -> ListedRun:
         """A run whose models the site names otherwise: its charts drawn in the site's names."""
         if run.digest not in renamed_runs:
             return run
+        if not fresh:
+            return in_names[run.digest]
         return listings.named(run, named[run.digest], cache_dir, fresh)
 
     data = SiteData(

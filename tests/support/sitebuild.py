@@ -78,6 +78,11 @@ def build_in_process(project: Path) -> Path:
     from mkdocs.config import load_config
 
     config = load_config(str(project / "mkdocs.yml"), strict=True)
+    # MkDocs keeps a plugin that has `on_startup` across the configs of one process (as for
+    # `mkdocs serve`'s rebuilds): started as a plain build, so no earlier test's command stays.
+    # Not a cleaning build: that one ends by freezing the process's objects, as the command
+    # exits next.
+    config.plugins.on_startup(command="build", dirty=True)
     build(config)
     return project / "site"
 

@@ -1,0 +1,129 @@
+"""What the last build published, kept so that a build whose inputs are all unchanged publishes
+it again without reading a record, a listing or a page model.
+
+A build's inputs are the site's code and templates, the site generator's settings (the page
+cache's fingerprint) and the archive's files. `inputs_key` digests them all, each archive file
+by its path and stamp (size, mtime, inode, ctime, mode: what an edit, a replacement or a
+chmod changes), as the listings trust a record's stamp. A build that finds the key the last
+one kept would make the same site, so it:
+
+- moves the old site's run folders back whole, each only while its files are exactly the ones
+  the last build left there (`folder_digest` of their site paths and lstat: same inodes, same
+  sizes, times and modes, so the same bytes of the cache, still read-only);
+- links the cached pages and charts outside run folders again, each checked by its stamp;
+- hands the site generator the pages it renders every build (those in the search) as their
+  kept bodies, and the data files, feed and home page's run list as kept.
+
+Anything that does not check out (a folder changed, a file gone, the record damaged: it is
+read through `read_checked`) makes it a full build. Nothing here is trusted more than the
+listings and the page cache are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from bench.site.cache import CacheStamp, cache_stamp, read_checked, writable, write_checked
+from bench.site.report import Section
+
+FORMAT = "v1"  # of the key; the record's own is in its file name (`bench.site.cache`)
+
+
+@dataclass(frozen=True)
+class KeptPage:
+    """A page the site generator renders every build (it is in the search), as rendered."""
+
+    src_uri: str
+    title: str
+    body: str
+    sections: tuple[Section, ...]
+    searched: bool
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    key: str  # `inputs_key` of the build that kept it
+    folders: dict[str, str]  # run folder -> `folder_digest` of what the build left there
+    linked: tuple[tuple[str, str, CacheStamp], ...]  # (cache file, site path, its stamp)
+    pages: tuple[KeptPage, ...]
+    data_files: dict[str, str]  # site path -> content
+    feed: str
+    index_html: str  # the home page's list of runs
+    from_cache: tuple[str, ...]  # site paths of the generated pages: the sitemap's
+
+
+_LAST = TypeAdapter(LastBuild)
+
+
+def read(path: Path) -> LastBuild | None:
+    """The last build's record, if there is a sound one."""
+    found = read_checked(path)
+    if found is None:
+        return None
+    try:
+        return _LAST.validate_json(found)
+    except ValidationError:
+        return None
+
+
+def write(path: Path, last: LastBuild) -> None:
+    write_checked(path, _LAST.dump_json(last))
+
+
+def inputs_key(code: str, fingerprint: str, archive_dir: Path) -> str:
+    """The digest of a build's inputs: its code, its settings and every archive file's path
+    and stamp (anything but a plain file or folder counts by its kind)."""
+    digest = hashlib.sha256(f"{FORMAT}\0{code}\0{fingerprint}\0".encode())
+    todo = [(str(archive_dir), "")]
+    while todo:
+        folder, prefix = todo.pop()
+        try:
+            with os.scandir(folder) as scanned:
+                entries = sorted(scanned, key=lambda e: e.name)
+        except OSError:
+            digest.update(f"{prefix}\0unreadable\n".encode())
+            continue
+        for entry in entries:
+            name = prefix + entry.name
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISDIR(info.st_mode):
+                todo.append((entry.path, f"{name}/"))
+                continue
+            digest.update(
+                f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\0"
+                f"{info.st_ctime_ns}\0{info.st_mode}\n".encode()
+            )
+    return digest.hexdigest()
+
+
+def folder_digest(files: Mapping[str, os.stat_result | None]) -> str:
+    """The digest of a folder's files: each site path with its inode, size, mtime and mode."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        info = files[path]
+        stamp = (
+            "-"
+            if info is None
+            else f"{info.st_dev}\0{info.st_ino}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_mode}"
+        )
+        digest.update(f"{path}\0{stamp}\n".encode())
+    return digest.hexdigest()
+
+
+def stamps_unchanged(linked: Iterable[tuple[str, str, CacheStamp]]) -> bool:
+    """Whether each cache file is still the read-only file of its stamp."""
+    for source, _, kept in linked:
+        try:
+            info = os.lstat(source)
+        except OSError:
+            return False
+        if not stat.S_ISREG(info.st_mode) or writable(info) or cache_stamp(info) != kept:
+            return False
+    return True
