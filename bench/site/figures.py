@@ -9,7 +9,8 @@ this module's), so a build computes only the figures of the rows whose runs chan
 
 The file is read through `bench.site.cache.read_checked` and validated by pydantic: a
 damaged or edited one is ignored and the figures are computed again. It holds only the
-figures the last build used, and is safe to delete.
+figures the last build used, and is safe to delete. The filters' data files are kept the
+same way, in a file of their own (`bench.site.browse.data_files`).
 """
 
 from __future__ import annotations
