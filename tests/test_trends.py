@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic_core import to_json
 
 from bench.record.analysis import RunAnalysis
+from bench.record.models import ModelIdentity, ModelName
 from bench.record.schema import METHODOLOGY_VERSION, RunRecord
 from bench.site import trends as trends_module
 from bench.site.cache import BuildCache
 from bench.site.charts.model import svg_path_for
+from bench.site.listed import Listings
 from bench.site.trends import (
     METRICS,
     BenchmarkTrends,
@@ -23,6 +26,8 @@ from bench.site.trends import (
     altair_spec,
     benchmark_trends,
     trends_for,
+    trends_key,
+    trends_page,
 )
 from tests.support.records import make_series, two_benchmarks, write_archive
 from tests.support.sitebuild import build_site, make_project
@@ -217,3 +222,37 @@ def test_the_trends_page_embeds_charts_and_lists_the_change(site: Path) -> None:
 def test_a_trend_chart_does_not_repeat_the_heading_above_it(trends: BenchmarkTrends) -> None:
     for chart in trends.charts:
         assert "title" not in chart.spec  # the page's <h3> names the chart
+
+
+def test_kept_trends_read_back_are_those_made(trends: BenchmarkTrends, tmp_path: Path) -> None:
+    """What a later build reads of the trends kept in the listings: the same page and specs;
+    from a damaged file, made again."""
+    made: list[BenchmarkTrends] = []
+
+    def make() -> BenchmarkTrends:
+        made.append(trends)
+        return trends
+
+    Listings(tmp_path, "code").trends("key", make)
+    listings = Listings(tmp_path, "code")
+    listings.trends("key", make)
+    listings.save()
+    kept = Listings(tmp_path, "code").trends("key", make)
+    assert len(made) == 2  # the first Listings was never saved
+    assert to_json(kept) == to_json(trends)
+    assert [c.spec_json for c in kept.charts] == [c.spec_json for c in trends.charts]
+    assert trends_page(kept) == trends_page(trends)
+    for path in tmp_path.glob("trends-*.json"):
+        path.chmod(0o644)
+        path.write_bytes(path.read_bytes().replace(b'"run_id":', b'"run_id":1'))
+    Listings(tmp_path, "code").trends("key", make)
+    assert len(made) == 3
+
+
+def test_trends_are_kept_by_their_runs_count_and_names() -> None:
+    names = {ModelIdentity("m:1b"): ModelName("M")}
+    key = trends_key("bench", ["a", "b"], 2, names)
+    assert key == trends_key("bench", ["a", "b"], 2, dict(names))
+    assert key != trends_key("bench", ["a", "c"], 2, names)
+    assert key != trends_key("bench", ["a", "b"], 3, names)
+    assert key != trends_key("bench", ["a", "b"], 2, {ModelIdentity("m:1b"): ModelName("N")})

@@ -29,6 +29,16 @@ class ModelIdentity:
     def of(cls, model: ModelInfo) -> ModelIdentity:
         return cls(model.tag, model.quantization, model.digest)
 
+    def __hash__(self) -> int:
+        """The fields' hash, as the dataclass's own, made once: a site build hashes each
+        identity many times (~250,000 lookups for 10,000 runs). Kept beside the fields, so
+        never compared, printed or serialized."""
+        found: int | None = self.__dict__.get("_hash")
+        if found is None:
+            found = hash((self.tag, self.quantization, self.digest))
+            object.__setattr__(self, "_hash", found)
+        return found
+
     @property
     def sort_key(self) -> tuple[str, str, str]:
         return (self.tag, self.quantization or "", self.digest or "")

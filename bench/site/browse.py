@@ -9,6 +9,7 @@ that month's runs. Links are relative to the page that holds them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 from collections import defaultdict
@@ -78,7 +79,7 @@ def pair_marks(previous: RunAnalysis, run: RunAnalysis) -> tuple[Mark, ...]:
 
 
 def with_marks(entry: IndexEntry, found: Sequence[Mark]) -> IndexEntry:
-    return dataclasses.replace(entry, marks=marks_text(found)) if found else entry
+    return entry.changed(marks=marks_text(found)) if found else entry
 
 
 @dataclass(frozen=True)
@@ -273,25 +274,44 @@ def _rows(entries: Iterable[IndexEntry]) -> Iterator[dict[str, object]]:
 _MAYBE_CONTROL = re.compile(rf"\\u00[01][0-9a-f]|\\[bf]|[\x7f-\x9f\ufffe\uffff{FORMAT_CONTROLS}]")
 
 
-def data_files(benchmark_id: str, entries: Iterable[IndexEntry]) -> dict[str, str]:
+def data_files(
+    benchmark_id: str, entries: Iterable[IndexEntry], kept: Figures | None = None
+) -> dict[str, str]:
     """The filters' data of a benchmark, a file a month: `<benchmark>/runs/YYYY-MM.js`, split
     in parts (`YYYY-MM-2.js`, ...) when a month's runs are more than `DATA_PART_BYTES`, so no
     file grows with the archive and a filter on dates loads only its months. Each is JSON,
     escaped to ASCII, assigned to one global under its path: a script file, never an inline
     script, loaded alike over HTTP and from file:// (where a browser fetches nothing). A part
-    holds its month's runs oldest first, so a run added changes only its month's last part."""
+    holds its month's runs oldest first, so a run added changes only its month's last part.
+    `kept`: each month's parts kept between builds, under the key of its runs' inputs."""
     by_month: dict[str, list[IndexEntry]] = defaultdict(list)
     for entry in reversed(newest_first(entries)):
         by_month[month_of(entry)].append(entry)
     files = {}
     for month, runs in sorted(by_month.items()):
-        for n, part in enumerate(_parts(runs)):
+        if kept is None or kept.folder is None:
+            parts = list(_parts(runs))
+        else:
+            key = kept.key(benchmark_id, month, *(_entry_inputs(kept, e) for e in runs))
+            parts = kept.texts(key, functools.partial(_month_parts, runs))
+        for n, part in enumerate(parts):
             stem = data_stem(benchmark_id, month, n)
             files[f"{stem}.js"] = (
                 f"(window.benchRunData = window.benchRunData || {{}})[{json.dumps(stem)}] = "
                 f"{part};\n"
             )
     return files
+
+
+def _month_parts(runs: Sequence[IndexEntry]) -> list[str]:
+    return list(_parts(runs))
+
+
+def _entry_inputs(kept: Figures, entry: IndexEntry) -> str:
+    """What makes a run's row: its record (its listed entry) and what the site changes in that
+    entry (the site's names of its models, its marks)."""
+    changed = (entry.models, entry.best_direct, entry.best_cascade, entry.marks)
+    return f"{kept.sources[entry.href]}{changed!r}"
 
 
 def data_stem(benchmark_id: str, month: str, part: int = 0) -> str:

@@ -9,7 +9,8 @@ this module's), so a build computes only the figures of the rows whose runs chan
 
 The file is read through `bench.site.cache.read_checked` and validated by pydantic: a
 damaged or edited one is ignored and the figures are computed again. It holds only the
-figures the last build used, and is safe to delete.
+figures the last build used, and is safe to delete. The filters' data files are kept the
+same way, in a file of their own (`bench.site.browse.data_files`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class _Kept:
     estimates: dict[str, Estimate] = field(default_factory=dict)
     versus: dict[str, Versus] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, list[str]] = field(default_factory=dict)  # files made whole, in parts
 
 
 _KEPT = TypeAdapter(_Kept)
@@ -42,10 +44,19 @@ _KEPT = TypeAdapter(_Kept)
 
 class Figures:
     """The figures kept in `folder` (None: nowhere, each computed when asked), keyed under
-    `code`; the run whose report is at `href` is the record of digest `sources[href]`."""
+    `code`; the run whose report is at `href` is the record of digest `sources[href]`. Kept in
+    the file `name`: each owner of figures (the leaderboards, the filters' data) its own, so
+    one saves only what it used."""
 
-    def __init__(self, folder: Path | None, code: str, sources: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        folder: Path | None,
+        code: str,
+        sources: Mapping[str, str],
+        name: str = "figures",
+    ) -> None:
         self.folder = folder
+        self.name = name
         self.code = code
         self.sources = sources
         self._kept: _Kept | None = None
@@ -77,6 +88,9 @@ class Figures:
     def note(self, key: str, make: Callable[[], str]) -> str:
         return self._get(self._read().notes, self._used.notes, key, make)
 
+    def texts(self, key: str, make: Callable[[], list[str]]) -> list[str]:
+        return self._get(self._read().texts, self._used.texts, key, make)
+
     def _get(self, kept: dict[str, T], used: dict[str, T], key: str, make: Callable[[], T]) -> T:
         if self.folder is None:
             return make()
@@ -99,7 +113,7 @@ class Figures:
     @property
     def _path(self) -> Path:
         assert self.folder is not None
-        return self.folder / f"figures-{FIGURES_FORMAT}.json"
+        return self.folder / f"{self.name}-{FIGURES_FORMAT}.json"
 
     def save(self) -> None:
         """Keep the figures this build used, and only those (none asked: left as it was)."""
@@ -112,6 +126,7 @@ class Figures:
                 (kept.estimates, used.estimates),
                 (kept.versus, used.versus),
                 (kept.notes, used.notes),
+                (kept.texts, used.texts),
             )
         ):
             write_checked(self._path, _KEPT.dump_json(used))

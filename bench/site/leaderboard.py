@@ -103,11 +103,15 @@ def model_entries(run: RunAnalysis) -> tuple[tuple[ModelIdentity, ModelRun], ...
 ModelEntries = Sequence[tuple[ModelIdentity, ModelRun]]
 
 
-def site_names(runs: Iterable[ModelEntries]) -> dict[ModelIdentity, ModelName]:
+def site_names(
+    runs: Iterable[ModelEntries], same: Mapping[ModelIdentity, ModelIdentity] | None = None
+) -> dict[ModelIdentity, ModelName]:
     """Each model identity of these runs (as recorded, and as `unified`) -> its one name across
-    the site: the newest run's name for it, older ones its aliases."""
+    the site: the newest run's name for it, older ones its aliases. `same`: `unified` of
+    these runs' identities, made here unless given."""
     entries = [e for run in runs for e in run]
-    same = unified(key for key, _ in entries)
+    if same is None:
+        same = unified(key for key, _ in entries)
     names = model_names((same[key], r.started_at, r.name) for key, r in entries)
     return {key: names[same[key]] for key in same} | names
 
@@ -118,15 +122,18 @@ def model_runs(
     *,
     names: Mapping[ModelIdentity, ModelName] | None = None,
     sources: Sequence[str] = (),
+    same: Mapping[ModelIdentity, ModelIdentity] | None = None,
 ) -> dict[str, dict[ModelIdentity, ModelHistory]]:
     """benchmark id -> model -> its runs, oldest first, from each run's benchmark and
     `model_entries`, in the order the runs started; `marks` by run href. Each run and mark
     names its model as the site does (`names`: `site_names` of these runs, made here unless
-    given). `sources`: the digest of each run's record, which the histories' keys are made of."""
+    given). `sources`: the digest of each run's record, which the histories' keys are made of;
+    `same`: `unified` of these runs' identities, made here unless given."""
     given = list(runs)
-    same = unified(key for _, entries in given for key, _ in entries)
+    if same is None:
+        same = unified(key for _, entries in given for key, _ in entries)
     if names is None:
-        names = site_names(entries for _, entries in given)
+        names = site_names((entries for _, entries in given), same)
     found: dict[str, dict[ModelIdentity, ModelHistory]] = defaultdict(dict)
     for n, (benchmark_id, entries) in enumerate(given):
         source = sources[n] if sources else ""

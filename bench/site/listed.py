@@ -44,7 +44,7 @@ from bench.site.index import IndexEntry
 from bench.site.leaderboard import ModelRun, model_entries
 from bench.site.report import REPORT_NAME
 from bench.site.runsite import RunSite, SiteFile, stamps
-from bench.site.trends import TrendRun
+from bench.site.trends import BenchmarkTrends, TrendRun
 
 T = TypeVar("T")
 
@@ -100,6 +100,7 @@ class _KeptRun:
 _SHARD = TypeAdapter(dict[str, _KeptRun])
 _MARKS = TypeAdapter(dict[str, tuple[Mark, ...]])
 _TREND = TypeAdapter(TrendRun)
+_TRENDS = TypeAdapter(dict[str, BenchmarkTrends])
 _STAMPS = TypeAdapter(dict[str, tuple[tuple[int, int, int, int], str]])
 _NAMED = TypeAdapter(dict[str, str])  # files as `_file_lines`
 
@@ -123,6 +124,9 @@ class Listings:
         self._named: dict[str, str] | None = None  # files as lines, by digest and names
         self._named_used: set[str] = set()
         self._new_named = False
+        self._trends: dict[str, BenchmarkTrends] | None = None  # by `trends_key`
+        self._trends_used: set[str] = set()
+        self._new_trends = False
 
     @property
     def cache_dir(self) -> str:
@@ -214,6 +218,28 @@ class Listings:
             write_checked(Path(path), _TREND.dump_json(found))
         return found
 
+    def trends(self, key: str, make: Callable[[], BenchmarkTrends]) -> BenchmarkTrends:
+        """A benchmark's trends (their charts' specs), kept under `key` (`trends_key`: of the
+        records they show, the site's names and what it counts): kept, or `make()`d and kept
+        (all benchmarks in one file, written by `save`)."""
+        kept = self._kept_trends()
+        self._trends_used.add(key)
+        found = kept.get(key)
+        if found is None:
+            kept[key] = found = make()
+            self._new_trends = True
+        return found
+
+    def has_trends(self, key: str) -> bool:
+        """Whether trends are kept under `key`: `trends` then makes none."""
+        return key in self._kept_trends()
+
+    def _kept_trends(self) -> dict[str, BenchmarkTrends]:
+        if self._trends is None:
+            path = os.path.join(self.folder, f"trends-{self.code}.json")
+            self._trends = _load(path, _TRENDS.validate_json) or {}
+        return self._trends
+
     def marks(
         self, before: str, after: str, compute: Callable[[], tuple[Mark, ...]]
     ) -> tuple[Mark, ...]:
@@ -271,6 +297,13 @@ class Listings:
             path = Path(self.folder, f"marks-{self.code}.json")
             write_checked(path, _MARKS.dump_json(kept))
             self._new_marks = False
+        if self._trends is not None and (
+            self._new_trends or self._trends_used != self._trends.keys()
+        ):
+            trends = {key: self._trends[key] for key in self._trends_used}
+            path = Path(self.folder, f"trends-{self.code}.json")
+            write_checked(path, _TRENDS.dump_json(trends))
+            self._new_trends = False
         if self._named is not None and (self._new_named or self._named_used != self._named.keys()):
             named = {key: self._named[key] for key in self._named_used}
             path = Path(self.folder, f"named-{self.code}.json")
@@ -337,9 +370,8 @@ def _site_files(run: ListedRun, lines: str, cache_dir: str) -> tuple[SiteFile, .
         where, source, digest, stamp = line.split("\t")
         size, mtime, inode = stamp.split(" ")
         sources[where] = source
-        files.append(
-            SiteFile(inside + where, top + source, digest, (int(size), int(mtime), int(inode)))
-        )
+        stamp_of = (int(size), int(mtime), int(inode))
+        files.append(SiteFile.listed(inside + where, top + source, digest, stamp_of))
     wanted = {RECORD_FILENAME, *(as_text_file(path) for path in _candidates(run))}
     charts = "\n".join(sources.keys() - wanted)
     if (

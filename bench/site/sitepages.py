@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bench.record.archive import ArchivedRun
 from bench.record.history import Mark
+from bench.record.models import unified
 from bench.site import browse
 from bench.site.cache import BuildCache, CacheLayout
 from bench.site.codekey import CodeKeys
@@ -25,7 +26,13 @@ from bench.site.kinds import GeneratedPage, PageKind, Rendered, SiteData, page_k
 from bench.site.leaderboard import model_runs, site_names
 from bench.site.listed import ListedRun, Listings
 from bench.site.runsite import Analyses, RunSite, run_site
-from bench.site.trends import TREND_MAX_RUNS, BenchmarkTrends, TrendRun, trends_for
+from bench.site.trends import (
+    TREND_MAX_RUNS,
+    BenchmarkTrends,
+    TrendRun,
+    benchmark_trends,
+    trends_key,
+)
 
 __all__ = ["HOME_RUNS", "GeneratedPage", "Rendered", "SitePages", "data_stems", "site_pages"]
 
@@ -63,11 +70,19 @@ def site_pages(
         for page in kind.provide(data, key):
             generated[page.src_uri] = page
     generated = _by_run(generated, data.listed)
+    kept = Figures(
+        CacheLayout(cache_dir).figures,
+        f"{cache.code}\0{CodeKeys().digest(['bench.site.browse'])}",
+        {href: r.digest for href, r in data.by_href.items()},
+        name="data",
+    )
+    by_benchmark: dict[str, list[IndexEntry]] = defaultdict(list)
+    for entry in data.entries:
+        by_benchmark[entry.benchmark_id].append(entry)
     files: dict[str, str] = {}
     for b in data.benchmark_pages:
-        files |= browse.data_files(
-            b.benchmark_id, [e for e in data.entries if e.benchmark_id == b.benchmark_id]
-        )
+        files |= browse.data_files(b.benchmark_id, by_benchmark[b.benchmark_id], kept)
+    kept.save()
     runs = [published(r, False) for r in data.listed]
 
     def redraw(run: ListedRun) -> ListedRun:
@@ -114,7 +129,8 @@ def site_data(
     by_href = {r.entry.href: r for r in listed}
     near = browse.neighbours(r.entry for r in listed)
 
-    names = site_names(r.models for r in listed)
+    same = unified(key for r in listed for key, _ in r.models)
+    names = site_names((r.models for r in listed), same)
     tag_names = {r.digest: {key.tag: names[key].name for key, _ in r.models} for r in listed}
     named = {r.digest: sites[r.digest].named(tag_names[r.digest]) for r in listed}
     renamed_runs = {
@@ -123,8 +139,16 @@ def site_data(
     by_benchmark: dict[str, list[ListedRun]] = defaultdict(list)
     for r in listed:
         by_benchmark[r.facts.benchmark_id].append(r)
-    newest = [r for group in by_benchmark.values() for r in group[-TREND_MAX_RUNS:]]
-    trend_runs = {r.digest for r in newest}
+    trend_keys = {
+        b: trends_key(b, [r.digest for r in group[-TREND_MAX_RUNS:]], len(group), names)
+        for b, group in by_benchmark.items()
+    }
+    trend_runs = {  # the runs of the trends not kept
+        r.digest
+        for b, group in by_benchmark.items()
+        if not listings.has_trends(trend_keys[b])
+        for r in group[-TREND_MAX_RUNS:]
+    }
 
     # What else reads a run's analysis, in one pass run after run in each benchmark's order: a
     # cold build reads each record once for it all (`Analyses` keeps the last few, and the run
@@ -156,18 +180,24 @@ def site_data(
         return browse.with_marks(entry, [replace(m, name=own.get(m.name, m.name)) for m in found])
 
     entries = [renamed(r) for r in listed]
-    trends = trends_for(
-        (trend_of[r.digest] for r in newest),
-        cache,
-        {b: len(group) for b, group in by_benchmark.items()},
-        names,
-    )
+
+    def benchmark_trends_of(group: Sequence[ListedRun]) -> BenchmarkTrends:
+        """What `trends_for` makes of the group's newest runs: kept by their records' digests,
+        the site's names and the count of runs (the code is the listings')."""
+        shown = group[-TREND_MAX_RUNS:]
+        return listings.trends(
+            trend_keys[group[0].facts.benchmark_id],
+            lambda: benchmark_trends([trend_of[r.digest] for r in shown], cache, len(group), names),
+        )
+
+    trends = [benchmark_trends_of(by_benchmark[b]) for b in sorted(by_benchmark)]
     trend_links = {t.benchmark_id: t.page_path for t in trends}
     models = model_runs(
         ((r.facts.benchmark_id, r.models) for r in listed),
         found_marks,
         names=names,
         sources=[r.digest for r in listed],
+        same=same,
     )
     figures = Figures(
         CacheLayout(cache_dir).figures,

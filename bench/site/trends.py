@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import itertools
 import json
 from collections import defaultdict
@@ -275,6 +276,20 @@ def trends_for(
     return [
         benchmark_trends(groups[b], cache, (totals or {}).get(b), names) for b in sorted(groups)
     ]
+
+
+def trends_key(
+    benchmark_id: str,
+    shown: Sequence[str],
+    total: int,
+    names: Mapping[ModelIdentity, ModelName],
+) -> str:
+    """The key of a benchmark's trends (`benchmark_trends`) as `Listings.trends` keeps them,
+    under the code: of the records of the runs they show (`shown`, their digests, oldest
+    first), its count of runs and the site's name of each model."""
+    named = sorted((i.sort_key, n.name) for i, n in names.items())
+    text = f"{benchmark_id}\0{total}\0{'-'.join(shown)}\0{named!r}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def benchmark_trends(
