@@ -404,7 +404,7 @@ class SiteBuild:
             lastbuild.LastBuild(
                 key=self._inputs,
                 folders=folders,
-                linked=tuple(linked),
+                linked=tuple(sorted(linked, key=lambda item: item[1])),
                 pages=tuple(self._bodies),
                 data_files=dict(site.data_files),
                 feed=self._feed or "",

@@ -74,7 +74,10 @@ def read(path: Path) -> LastBuild | None:
 
 
 def write(path: Path, last: LastBuild) -> None:
-    write_checked(path, _LAST.dump_json(last))
+    """`last` at `path`, unless it holds it already (a build that made the same site)."""
+    data = _LAST.dump_json(last)
+    if read_checked(path) != data:
+        write_checked(path, data)
 
 
 def inputs_key(code: str, fingerprint: str, archive_dir: Path) -> str:
