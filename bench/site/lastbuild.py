@@ -83,41 +83,40 @@ def write(path: Path, last: LastBuild) -> None:
 def inputs_key(code: str, fingerprint: str, archive_dir: Path) -> str:
     """The digest of a build's inputs: its code, its settings and every archive file's path
     and stamp (anything but a plain file or folder counts by its kind)."""
-    digest = hashlib.sha256(f"{FORMAT}\0{code}\0{fingerprint}\0".encode())
+    lines = []
     todo = [(str(archive_dir), "")]
     while todo:
         folder, prefix = todo.pop()
         try:
-            with os.scandir(folder) as scanned:
-                entries = sorted(scanned, key=lambda e: e.name)
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    name = prefix + entry.name
+                    info = entry.stat(follow_symlinks=False)
+                    if stat.S_ISDIR(info.st_mode):
+                        todo.append((entry.path, f"{name}/"))
+                    else:
+                        lines.append(
+                            f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\0"
+                            f"{info.st_ctime_ns}\0{info.st_mode}\n"
+                        )
         except OSError:
-            digest.update(f"{prefix}\0unreadable\n".encode())
-            continue
-        for entry in entries:
-            name = prefix + entry.name
-            info = entry.stat(follow_symlinks=False)
-            if stat.S_ISDIR(info.st_mode):
-                todo.append((entry.path, f"{name}/"))
-                continue
-            digest.update(
-                f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\0"
-                f"{info.st_ctime_ns}\0{info.st_mode}\n".encode()
-            )
-    return digest.hexdigest()
+            lines.append(f"{prefix}\0unreadable\n")
+    lines.sort()  # the same archive, whatever order its folders list their entries in
+    head = f"{FORMAT}\0{code}\0{fingerprint}\0"
+    return hashlib.sha256((head + "".join(lines)).encode()).hexdigest()
 
 
 def folder_digest(files: Mapping[str, os.stat_result | None]) -> str:
     """The digest of a folder's files: each site path with its inode, size, mtime and mode."""
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        info = files[path]
-        stamp = (
-            "-"
-            if info is None
-            else f"{info.st_dev}\0{info.st_ino}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_mode}"
-        )
-        digest.update(f"{path}\0{stamp}\n".encode())
-    return digest.hexdigest()
+    lines = [
+        f"{path}\0-\n"
+        if info is None
+        else f"{path}\0{info.st_dev}\0{info.st_ino}\0{info.st_size}\0{info.st_mtime_ns}\0"
+        f"{info.st_mode}\n"
+        for path, info in files.items()
+    ]
+    lines.sort()
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
 def stamps_unchanged(linked: Iterable[tuple[str, str, CacheStamp]]) -> bool:
