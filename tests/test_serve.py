@@ -3,6 +3,7 @@ site comes back when the file is fixed (MkDocs alone would leave every request h
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -38,6 +39,14 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, ServeLog]]:
     record = project / "archive" / SEED_RUN / "run.json"
     good = record.read_text(encoding="utf-8")
     record.write_text(good.replace('"host": "vps-81"', '"host": ""'), encoding="utf-8")
+    with _serving(project) as (root, log):
+        yield root, record, log
+        record.write_text(good, encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _serving(project: Path) -> Iterator[tuple[str, ServeLog]]:
+    """`mkdocs serve` of `project` on a free loopback port: its address and its log."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
@@ -49,8 +58,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, ServeLog]]:
     )
     log = ServeLog(process)
     try:
-        yield f"http://127.0.0.1:{port}/", record, log
-        record.write_text(good, encoding="utf-8")
+        yield f"http://127.0.0.1:{port}/", log
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -130,19 +138,9 @@ def test_serve_shows_the_pages_the_build_publishes_from_a_site_kept_for_the_next
     assert 'rel="canonical" href="https://example.org/bench/' in built
     kept = project / ".cache" / "bench" / "serve-site"
     for start in ("first", "second"):
-        port = _free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-            cwd=project,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        log = ServeLog(process)
-        try:
+        with _serving(project) as (address, log):
             log.wait_for("Serving on", BOUND_S)
-            root = f"http://127.0.0.1:{port}/bench/"
+            root = f"{address}bench/"
             served = _page(f"{root}{SEED_RUN}/report.html")
             assert _LIVERELOAD.sub("", served) == built, start
             with pytest.raises(urllib.error.HTTPError) as missing:
@@ -150,8 +148,4 @@ def test_serve_shows_the_pages_the_build_publishes_from_a_site_kept_for_the_next
             assert missing.value.code == 404
             not_found = _LIVERELOAD.sub("", missing.value.read().decode("utf-8"))
             assert not_found == (project / "site" / "404.html").read_text(encoding="utf-8")
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-            log.close()
         assert (kept / SEED_RUN / "report.html").is_file(), start
