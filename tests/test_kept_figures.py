@@ -57,12 +57,17 @@ def test_a_run_added_changes_its_rows_figures(tmp_path: Path) -> None:
     assert rows(runs, tmp_path) == rows(runs, None)
 
 
+def _damage(folder: Path, field: bytes) -> None:
+    """Each kept file edited after its digest: `field` given a value it never had."""
+    for path in folder.iterdir():
+        path.chmod(0o644)
+        path.write_bytes(path.read_bytes().replace(field, field + b"1"))
+
+
 def test_a_damaged_file_of_figures_is_computed_again(tmp_path: Path) -> None:
     runs = records(6)
     rows(runs, tmp_path)
-    for path in tmp_path.iterdir():
-        path.chmod(0o644)
-        path.write_bytes(path.read_bytes().replace(b'"point":', b'"point":1'))
+    _damage(tmp_path, b'"point":')
     assert rows(runs, tmp_path) == rows(runs, None)
 
 
@@ -101,7 +106,5 @@ def test_a_run_added_renamed_or_marked_changes_its_months_data(tmp_path: Path) -
 def test_a_damaged_file_of_data_is_made_again(tmp_path: Path) -> None:
     runs = entries(30)
     files(runs, tmp_path)
-    for path in tmp_path.iterdir():
-        path.chmod(0o644)
-        path.write_bytes(path.read_bytes().replace(b'\\"run\\":', b'\\"run\\":1'))
+    _damage(tmp_path, b'\\"run\\":')
     assert files(runs, tmp_path) == files(runs, None)

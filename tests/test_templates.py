@@ -16,7 +16,7 @@ from bench.site.cache import BuildCache
 from bench.site.charts.model import charts_for
 from bench.site.render import TEMPLATES_DIR, environment
 from bench.site.report import report_page, report_path
-from bench.site.trends import TrendRun, trends_for, trends_page
+from bench.site.trends import TrendRun, benchmark_trends, trends_page
 from tests.support.records import direct, make_series, record, sample, write_archive
 from tests.support.sitebuild import REPO, SEED_RUN, build_in_process, make_project, page_text
 
@@ -166,7 +166,7 @@ def test_each_section_has_its_block_in_the_template() -> None:
     env = environment()
     run = RunAnalysis(_with_errors())
     report = report_page(run, charts_for(run, BuildCache()))
-    (trends,) = trends_for(
+    trends = benchmark_trends(
         [TrendRun.of(RunAnalysis(r)) for r in make_series(4, methodology_change_at=2)], BuildCache()
     )
     for template, sections in (

@@ -25,7 +25,6 @@ from bench.site.trends import (
     TrendRun,
     altair_spec,
     benchmark_trends,
-    trends_for,
     trends_key,
     trends_page,
 )
@@ -114,7 +113,7 @@ def test_a_benchmark_with_one_methodology_has_no_mark() -> None:
 
 def test_charts_stay_bounded_as_runs_pile_up(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(trends_module, "TREND_MAX_RUNS", 5)
-    (trends,) = trends_for((TrendRun.of(RunAnalysis(r)) for r in SERIES), BuildCache())
+    trends = benchmark_trends([TrendRun.of(RunAnalysis(r)) for r in SERIES], BuildCache())
 
     assert len(trends.charts) == len(METRICS)
     assert trends.total_runs == 8
@@ -124,7 +123,7 @@ def test_charts_stay_bounded_as_runs_pile_up(monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.mark.parametrize("records", [SERIES, two_benchmarks()[:1]], ids=["a-change", "no-change"])
 def test_each_trend_spec_is_the_one_altair_builds(records: list[RunRecord]) -> None:
-    (trends, *_) = trends_for((TrendRun.of(RunAnalysis(r)) for r in records), BuildCache())
+    trends = benchmark_trends([TrendRun.of(RunAnalysis(r)) for r in records], BuildCache())
     for metric, chart in zip(METRICS, trends.charts, strict=True):
         points = [p.__dict__ for p in chart.points]
         changes = [c.__dict__ for c in trends.changes]
@@ -139,7 +138,7 @@ def _tick_labels(svg: str) -> list[str]:
 @pytest.mark.parametrize("every_h", [1, 24, 24 * 9], ids=["hourly", "daily", "every-9-days"])
 def test_time_axis_labels_never_repeat(every_h: int, tmp_path: Path) -> None:
     series = make_series(30, every=dt.timedelta(hours=every_h))
-    (trends,) = trends_for((TrendRun.of(RunAnalysis(r)) for r in series), BuildCache())
+    trends = benchmark_trends([TrendRun.of(RunAnalysis(r)) for r in series], BuildCache())
     shown = _tick_labels(svg_path_for(trends.charts[0], tmp_path).read_text(encoding="utf-8"))
     dates = [t for t in shown if re.fullmatch(r"\d{4}-\d\d-\d\d", t)]
     times = [t for t in shown if re.fullmatch(r"\d\d:\d\d", t)]
@@ -158,7 +157,7 @@ def test_runs_of_one_day_tick_without_repeating_and_name_the_day(
     every: dt.timedelta, label: str, tmp_path: Path
 ) -> None:
     series = make_series(8, every=every)
-    (trends,) = trends_for((TrendRun.of(RunAnalysis(r)) for r in series), BuildCache())
+    trends = benchmark_trends([TrendRun.of(RunAnalysis(r)) for r in series], BuildCache())
     svg = svg_path_for(trends.charts[0], tmp_path).read_text(encoding="utf-8")
 
     labels = _tick_labels(svg)

@@ -13,7 +13,7 @@ import functools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from bench.record.analysis import RunAnalysis
@@ -62,16 +62,6 @@ def neighbours(runs: Iterable[IndexEntry]) -> dict[str, Neighbours]:
             found[run.href] = Neighbours(on_host, on_host or before)
             last_on[run.host] = before = run
     return found
-
-
-def run_marks(
-    near: Mapping[str, Neighbours], changes: Callable[[str, str], tuple[Mark, ...]]
-) -> dict[str, tuple[Mark, ...]]:
-    """By run href: what changed clearly against the previous run on the same host;
-    `changes(previous href, href)` gives it for one pair."""
-    return {
-        href: changes(n.on_host.href, href) for href, n in near.items() if n.on_host is not None
-    }
 
 
 def pair_marks(previous: RunAnalysis, run: RunAnalysis) -> tuple[Mark, ...]:

@@ -173,23 +173,21 @@ class OldSite:
                 page = os.lstat(source)
                 if info is None or (info.st_ino, info.st_dev) != (page.st_ino, page.st_dev):
                     return False
-            target = os.path.join(self.site_dir, folder)
-            publisher.folder(os.path.dirname(target))
-            os.rename(os.path.join(self.folder, folder), target)
-        except OSError:  # fails too if MkDocs wrote a page there meanwhile
+        except OSError:
             return False
-        return True
+        return self._move_back(folder, publisher)
 
     def take_same(self, folder: str, digest: str, publisher: Publisher) -> bool:
         """Move the old site's `folder` back when the scan found it as `digest` says (the
         last build left it so: `bench.site.lastbuild`); False, and nothing moved, otherwise."""
-        if self.digests.get(folder) != digest:
-            return False
+        return self.digests.get(folder) == digest and self._move_back(folder, publisher)
+
+    def _move_back(self, folder: str, publisher: Publisher) -> bool:
         target = os.path.join(self.site_dir, folder)
         try:
             publisher.folder(os.path.dirname(target))
             os.rename(os.path.join(self.folder, folder), target)
-        except OSError:
+        except OSError:  # fails too if MkDocs wrote a page there meanwhile
             return False
         return True
 

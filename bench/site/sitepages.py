@@ -182,8 +182,8 @@ def site_data(
     entries = [renamed(r) for r in listed]
 
     def benchmark_trends_of(group: Sequence[ListedRun]) -> BenchmarkTrends:
-        """What `trends_for` makes of the group's newest runs: kept by their records' digests,
-        the site's names and the count of runs (the code is the listings')."""
+        """The trends of the group's newest runs (`benchmark_trends`): kept by their records'
+        digests, the site's names and the count of runs (the code is the listings')."""
         shown = group[-TREND_MAX_RUNS:]
         return listings.trends(
             trend_keys[group[0].facts.benchmark_id],

@@ -15,8 +15,7 @@ import functools
 import hashlib
 import itertools
 import json
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -259,23 +258,6 @@ class BenchmarkTrends:
                 found.append(SiteFile(self.chart_file(chart, ".svg"), str(svg)))
                 found.append(SiteFile(self.chart_file(chart, ".vl.json"), str(spec)))
         return found
-
-
-def trends_for(
-    runs: Iterable[TrendRun],
-    cache: BuildCache,
-    totals: Mapping[str, int] | None = None,
-    names: Mapping[ModelIdentity, ModelName] | None = None,
-) -> list[BenchmarkTrends]:
-    """The trends of every benchmark in `runs`, by benchmark id, specs filled from `cache`;
-    `totals`: each benchmark's count of runs, where `runs` holds only its newest; `names`: the
-    site's name of each model (`bench.site.leaderboard.site_names`), else each run's own."""
-    groups: dict[str, list[TrendRun]] = defaultdict(list)
-    for run in runs:
-        groups[run.benchmark_id].append(run)
-    return [
-        benchmark_trends(groups[b], cache, (totals or {}).get(b), names) for b in sorted(groups)
-    ]
 
 
 def trends_key(
