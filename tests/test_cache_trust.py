@@ -101,6 +101,31 @@ def test_a_planted_listing_publishes_nothing_from_or_to_outside(
     assert after == before, "the listing was made again, as the first build made it"
 
 
+def test_a_planted_listing_is_made_again_in_a_build_that_adds_a_run(
+    project: Path, tmp_path: Path
+) -> None:
+    """A build after a run was added moves each unchanged run's folder back whole, without
+    reading its listing's files: only while the listing is the one the last build published."""
+    [shard, *_] = _shards(project)
+    folder = next(iter(json.loads(read_checked(shard) or b"{}").values()))["entry"]["href"]
+    folder = folder.rsplit("/", 1)[0]
+    before = _files(project / "site" / folder)
+    secret = tmp_path / "secret.txt"
+    secret.write_text(f"{SECRET}\n", encoding="utf-8")
+    _plant(shard, [(f"{folder}/stolen.txt", str(secret))])
+    write_archive(project / "archive", make_series(4)[3:])
+
+    built = mkdocs_build(project)
+
+    assert built.returncode == 0, built.stderr
+    after = _files(project / "site")
+    assert not any(SECRET.encode() in data for data in after.values()), "the outside file"
+    assert _files(project / "site" / folder) == before
+    assert b"stolen.txt" not in (read_checked(shard) or b""), "the listing was made again"
+    added = make_series(4)[3]
+    assert (project / "site" / added.benchmark_id / added.run_id / "report.html").is_file()
+
+
 @pytest.mark.parametrize("site_path", ["../outside.txt", "a/../../outside.txt", "/abs/x.txt"])
 def test_the_publisher_refuses_a_path_out_of_the_site(tmp_path: Path, site_path: str) -> None:
     """The last line, below the listing's checks: no path leads out, none recurses forever."""

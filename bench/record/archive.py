@@ -166,7 +166,9 @@ class Known(Protocol):
         """The file, with this stamp, was read and has these bytes' digest."""
 
 
-def load_archive(root: Path, known: Known | None = None) -> list[ArchivedRun]:
+def load_archive(
+    root: Path, known: Known | None = None, scan: ArchiveScan | None = None
+) -> list[ArchivedRun]:
     """Load every record below `root`; raise one ArchiveError naming every bad file.
 
     `known`: what was seen of records before. A file whose stamp (size, mtime, inode and
@@ -181,7 +183,8 @@ def load_archive(root: Path, known: Known | None = None) -> list[ArchivedRun]:
         raise ArchiveError([RecordProblem(root, "(archive)", "an archive folder", "nothing")])
     runs: list[ArchivedRun] = []
     wheres: list[Where] = []
-    found, problems = _scan(root)
+    scanned = scan if scan is not None else scan_archive(root)
+    found, problems = scanned.found, list(scanned.problems)
     for path, where, info in found:
         run, bad = _load(path, known, info)
         problems += bad
@@ -345,37 +348,51 @@ Where = tuple[str, ...]  # a record's path below the archive folder, as its part
 Found = tuple[Path, Where, os.stat_result | None]  # a record file, where, its lstat
 
 
-def _scan(root: Path) -> tuple[list[Found], list[RecordProblem]]:
+@dataclass(frozen=True)
+class ArchiveScan:
+    """One walk of the archive folder (`scan_archive`): its records, what the walk itself
+    finds wrong, and the lstat of every file below it (what a caller that keeps what its
+    inputs were, the site's build, compares)."""
+
+    found: list[Found]
+    problems: list[RecordProblem]
+    files: list[tuple[str, os.stat_result | None]]  # path below the archive -> lstat (None:
+    # a folder that could not be listed, its path ending in "/")
+
+
+def scan_archive(root: Path) -> ArchiveScan:
     """Every run record below `root` (a record file, a run folder or an archive folder),
     broken and looping symlinks included so that they are reported rather than skipped, and
-    every symlinked folder outside the run folders, in one walk, with each record's lstat
-    (from the folder's listing: one call). Records are read from real folders: a symlinked
+    every symlinked folder outside the run folders, in one walk, with each file's lstat (from
+    the folder's listing: one call a file). Records are read from real folders: a symlinked
     benchmark or run folder could lead anywhere (the walk does not follow it). Inside a run
     folder, a symlink matters only when a record names a file through it: see
     _bad_candidates."""
     if not root.is_dir():
-        return [(root, (), None)], []
+        return ArchiveScan([(root, (), None)], [], [])
     found: list[Found] = []
     problems = []
-    top = str(root)
-    folders: list[tuple[str, Where, bool]] = [(top, (), False)]  # folder, where, in a run
+    files: list[tuple[str, os.stat_result | None]] = []
+    folders: list[tuple[str, Where, bool]] = [(str(root), (), False)]  # folder, where, in a run
     while folders:
         folder, where, inside = folders.pop()
+        prefix = "".join(f"{part}/" for part in where)
         try:
             with os.scandir(folder) as listing:
-                entries = list(listing)
-        except OSError:
-            continue  # as os.walk: a folder that cannot be listed is skipped
-        record = next((e for e in entries if e.name == RECORD_FILENAME), None)
+                entries = [(entry, _lstat(entry)) for entry in listing]
+        except OSError:  # as os.walk: a folder that cannot be listed is skipped
+            files.append((prefix, None))
+            continue
+        record = next((e for e in entries if e[0].name == RECORD_FILENAME), None)
         if record is not None:
-            found.append((Path(record.path), (*where, RECORD_FILENAME), _lstat(record)))
+            found.append((Path(record[0].path), (*where, RECORD_FILENAME), record[1]))
         inside = inside or record is not None
-        for entry in entries:
-            if not _is_folder(entry):
-                continue
-            if not entry.is_symlink():
+        for entry, info in entries:
+            if info is not None and stat_module.S_ISDIR(info.st_mode):
                 folders.append((entry.path, (*where, entry.name), inside))
-            elif not inside:
+                continue
+            files.append((prefix + entry.name, info))
+            if not inside and entry.is_symlink() and _is_folder(entry):
                 problems.append(
                     RecordProblem(
                         Path(entry.path),
@@ -385,7 +402,7 @@ def _scan(root: Path) -> tuple[list[Found], list[RecordProblem]]:
                     )
                 )
     found.sort(key=lambda f: f[1])  # as Paths sort: by their parts
-    return found, problems
+    return ArchiveScan(found, problems, files)
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

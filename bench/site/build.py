@@ -29,14 +29,14 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from bench.record.archive import ArchiveError, load_archive
+from bench.record.archive import ArchiveError, load_archive, scan_archive
 from bench.site import lastbuild
 from bench.site.cache import BuildCache, CacheLayout, cache_stamp
 from bench.site.codekey import PACKAGE, CodeKeys
 from bench.site.feed import FEED_PATH, render_feed
 from bench.site.index import render_index
 from bench.site.kinds import GeneratedPage, PageKind, Rendered
-from bench.site.listed import Listings
+from bench.site.listed import ListedRun, Listings
 from bench.site.pagecache import PageCache, build_fingerprint, tree_digest
 from bench.site.publish import (
     OldSite,
@@ -126,6 +126,8 @@ class SiteBuild:
         self._scanning: Future[None] | None = None  # the old site's scan
         self._inputs: str | None = None  # `lastbuild.inputs_key` of this build
         self._last: lastbuild.LastBuild | None = None  # nothing changed: its site again
+        self._left: lastbuild.LastBuild | None = None  # the last build's record, if sound
+        self._remade: dict[str, ListedRun] = {}  # run folder -> its listing made again
         self._kept_pages: dict[str, GeneratedPage] = {}  # the last build's, when so
         self._bodies: list[lastbuild.KeptPage] = []  # pages rendered every build, this one's
         self._feed: str | None = None
@@ -176,8 +178,9 @@ class SiteBuild:
             docs=fingerprint.docs,
         )
         self.pages = PageCache(self.layout.pages, settings)
+        scan = scan_archive(self.archive_dir)  # once: for the key and for the archive's load
         if not self.search_all:
-            self._inputs = lastbuild.inputs_key(tree_digest([PACKAGE]), settings, self.archive_dir)
+            self._inputs = lastbuild.inputs_key(tree_digest([PACKAGE]), settings, scan.files)
             last = self._same_as_last()
             if last is not None:
                 return self._again(last)
@@ -185,7 +188,7 @@ class SiteBuild:
         listings = Listings(self.layout.listed, f"{self.cache.code}\0{root}\0{self.archive_dir}")
         self.listings = listings
         try:
-            archived = load_archive(self.archive_dir, listings)
+            archived = load_archive(self.archive_dir, listings, scan)
         except ArchiveError as error:
             if not self.serving:
                 raise
@@ -231,7 +234,7 @@ class SiteBuild:
         old = self._old_site
         if old is None or self._scanning is None:
             return None
-        last = lastbuild.read(self.layout.last_build)
+        self._left = last = lastbuild.read(self.layout.last_build)
         if last is None or last.key != self._inputs:
             return None
         self._scanning.result()
@@ -278,6 +281,7 @@ class SiteBuild:
         os.makedirs(self.site_dir, exist_ok=True)
         if self._linking is None:  # begun without `begin` (a test's build)
             self._linking = ThreadPoolExecutor(1, thread_name_prefix="bench-publish")
+        left = self._left
         self._linked = self._linking.submit(
             publish_runs,
             self.site.runs,
@@ -285,6 +289,9 @@ class SiteBuild:
             self.site_dir,
             str(self.layout.root),
             self._old_site,
+            None
+            if left is None
+            else {f: (d, left.sources.get(f, "")) for f, d in left.folders.items()},
         )
 
     def page(self, src_uri: str) -> GeneratedPage | None:
@@ -370,7 +377,7 @@ class SiteBuild:
             for run in done.restamped:
                 self.listings.keep(run)
             for run in done.missing:  # a file deleted from the cache, or changed: made again
-                remade = self.site.redraw(run)
+                remade = self._remade[run.folder] = self.site.redraw(run)
                 pages = self._run_pages.get(run.folder, [])
                 put_all(publisher, [*((f.source, f.site_path) for f in remade.files), *pages])
             taken = done.taken
@@ -394,13 +401,19 @@ class SiteBuild:
     def _write_last(self, site: SitePages, taken: set[str]) -> None:
         assert self._inputs is not None
         old = self._old_site
-        folders = {}
+        folders, sources = {}, {}
+        written: dict[str, list[Pair]] = defaultdict(list)
+        for source, site_path in self._written:
+            written["/".join(site_path.split("/", 2)[:2])].append((source, site_path))
         for run in site.runs:
-            if old is not None and run.folder in taken:
-                folders[run.folder] = old.digests[run.folder]
+            folder = run.folder
+            if old is not None and folder in taken:
+                folders[folder] = old.digests[folder]
             else:
-                folder = os.path.join(self.site_dir, run.folder)
-                folders[run.folder] = lastbuild.folder_digest(files_below(folder, f"{run.folder}/"))
+                where = os.path.join(self.site_dir, folder)
+                folders[folder] = lastbuild.folder_digest(files_below(where, f"{folder}/"))
+            pages = [*self._run_pages.get(folder, ()), *written.get(folder, ())]
+            sources[folder] = lastbuild.folder_source(self._remade.get(folder, run).lines, pages)
         linked = []
         for source, site_path in [*self._cached, *self._written]:
             if "/".join(site_path.split("/", 2)[:2]) not in folders:
@@ -410,6 +423,7 @@ class SiteBuild:
             lastbuild.LastBuild(
                 key=self._inputs,
                 folders=folders,
+                sources=sources,
                 linked=tuple(sorted(linked, key=lambda item: item[1])),
                 pages=tuple(self._bodies),
                 data_files=dict(site.data_files),

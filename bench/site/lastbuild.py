@@ -33,7 +33,7 @@ from pydantic import TypeAdapter, ValidationError
 from bench.site.cache import CacheStamp, cache_stamp, read_checked, writable, write_checked
 from bench.site.report import Section
 
-FORMAT = "v1"  # of the key; the record's own is in its file name (`bench.site.cache`)
+FORMAT = "v2"  # of the key; the record's own is in its file name (`bench.site.cache`)
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class KeptPage:
 class LastBuild:
     key: str  # `inputs_key` of the build that kept it
     folders: dict[str, str]  # run folder -> `folder_digest` of what the build left there
+    sources: dict[str, str]  # run folder -> `folder_source` of what it put there
     linked: tuple[tuple[str, str, CacheStamp], ...]  # (cache file, site path, its stamp)
     pages: tuple[KeptPage, ...]
     data_files: dict[str, str]  # site path -> content
@@ -80,27 +81,19 @@ def write(path: Path, last: LastBuild) -> None:
         write_checked(path, data)
 
 
-def inputs_key(code: str, fingerprint: str, archive_dir: Path) -> str:
+def inputs_key(
+    code: str, fingerprint: str, files: Iterable[tuple[str, os.stat_result | None]]
+) -> str:
     """The digest of a build's inputs: its code, its settings and every archive file's path
-    and stamp (anything but a plain file or folder counts by its kind)."""
-    lines = []
-    todo = [(str(archive_dir), "")]
-    while todo:
-        folder, prefix = todo.pop()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    name = prefix + entry.name
-                    info = entry.stat(follow_symlinks=False)
-                    if stat.S_ISDIR(info.st_mode):
-                        todo.append((entry.path, f"{name}/"))
-                    else:
-                        lines.append(
-                            f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\0"
-                            f"{info.st_ctime_ns}\0{info.st_mode}\n"
-                        )
-        except OSError:
-            lines.append(f"{prefix}\0unreadable\n")
+    and stamp (`files`, as `bench.record.archive.scan_archive` found them: anything but a plain
+    file or folder counts by its kind, a folder that could not be listed as such)."""
+    lines = [
+        f"{name}\0unreadable\n"
+        if info is None
+        else f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\0"
+        f"{info.st_ctime_ns}\0{info.st_mode}\n"
+        for name, info in files
+    ]
     lines.sort()  # the same archive, whatever order its folders list their entries in
     head = f"{FORMAT}\0{code}\0{fingerprint}\0"
     return hashlib.sha256((head + "".join(lines)).encode()).hexdigest()
@@ -117,6 +110,17 @@ def folder_digest(files: Mapping[str, os.stat_result | None]) -> str:
     ]
     lines.sort()
     return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def folder_source(lines: str, pages: Iterable[tuple[str, str]]) -> str:
+    """The digest of what a build puts in a run folder: its listing's files (their lines, with
+    each cache file's digest and stamp) and its pages' (cache file, site path) pairs. A later
+    build that would put the same there, and finds the folder as this build left it
+    (`folder_digest`), moves it back whole without reading the lines again."""
+    digest = hashlib.sha256(lines.encode())
+    for source, site_path in sorted(pages):
+        digest.update(f"\n{source}\t{site_path}".encode())
+    return digest.hexdigest()
 
 
 def stamps_unchanged(linked: Iterable[tuple[str, str, CacheStamp]]) -> bool:

@@ -12,12 +12,14 @@ under its stamp.
 
 The cache is JSON read through pydantic, each file after the SHA-256 of its bytes
 (`bench.site.cache.read_checked`): a damaged, edited or foreign file is made again, never run.
-A listing read back is checked against what this code would list for its run (`_sound`,
-`_site_files`): the files it names are the record's copy, its candidates' text files and its
-charts, each a file of its kind in the cache's folders and each published inside the run's
-folder; one that is not is made again. A run's files are kept as lines of text, each a path in
-the run's folder and one in the cache (so no other place can be written), checked in one match
-as they are read. It holds figures, not HTML, and is safe to delete.
+A listing read back is checked against what this code would list for its run (`_sound`), and
+its files when they are read (`ListedRun.files`, `_site_files`): they are the record's copy,
+its candidates' text files and its charts, each a file of its kind in the cache's folders and
+each published inside the run's folder; a listing that is not is made again. A run's files are
+kept as lines of text, each a path in the run's folder and one in the cache (so no other place
+can be written), checked in one match when first read: a build that moves an unchanged run's
+folder back whole (`bench.site.publish`) never reads them. It holds figures, not HTML, and is
+safe to delete.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
@@ -49,6 +52,11 @@ from bench.site.trends import BenchmarkTrends, TrendRun
 T = TypeVar("T")
 
 
+class UnsoundListing(Exception):
+    """A kept listing whose files are not what this code would list for its run (`_site_files`):
+    the message names its folder. Whoever publishes the run makes its listing again."""
+
+
 @dataclass(frozen=True)
 class ListedRun:
     """One run as every listing page takes it."""
@@ -57,9 +65,10 @@ class ListedRun:
     facts: RecordFacts
     entry: IndexEntry  # without marks: they depend on the run before
     models: tuple[tuple[ModelIdentity, ModelRun], ...]
-    files: tuple[SiteFile, ...]  # what the run's page links, all in the cache
+    lines: str  # its files as kept (`_file_lines`): read only when they are published
     stamps: tuple[tuple[str, Stamp], ...]  # the archived candidates its copies were made from
     tasks: tuple[tuple[str, tuple[str, ...]], ...]  # a suite's tasks and their candidates
+    cache_dir: str  # the cache whose files `lines` names
 
     @property
     def folder(self) -> str:
@@ -69,18 +78,30 @@ class ListedRun:
     def title(self) -> str:
         return f"{self.entry.title} · {self.entry.run_id}"
 
+    @cached_property
+    def files(self) -> tuple[SiteFile, ...]:
+        """What the run's page links, all in the cache; read from `lines` when first asked
+        (a build that moves an unchanged run's folder back whole never asks), and checked as
+        they are read: UnsoundListing if they are not the run's."""
+        found = _site_files(self, self.lines, self.cache_dir)
+        if found is None:
+            raise UnsoundListing(f"{self.folder}: its kept listing names other files")
+        return found
+
 
 def listed_run(site: RunSite, cache_dir: Path) -> ListedRun:
     """The listing of a run, from its analysis (charts drawn into `cache_dir` if missing)."""
-    return ListedRun(
+    run = ListedRun(
         digest=site.archived.digest,
         facts=site.archived.facts,
         entry=site.index_entry(),
         models=model_entries(site.own),
-        files=tuple(site.files(cache_dir)),
+        lines="",
         stamps=stamps(site.archived.folder, site.archived.candidate_paths()),
         tasks=site.task_candidates(),
+        cache_dir=str(cache_dir),
     )
+    return with_files(run, tuple(site.files(cache_dir)))
 
 
 @dataclass(frozen=True)
@@ -161,8 +182,8 @@ class Listings:
         """The listings of a shard that are sound (`_sound`); the others are made again."""
         found = {}
         for digest, kept in runs.items():
-            run = _listed(kept, self.cache_dir) if kept.digest == digest else None
-            if run is not None and _sound(run):
+            run = _listed(kept, self.cache_dir)
+            if kept.digest == digest and _sound(run):
                 found[digest] = run
         return found
 
@@ -261,19 +282,19 @@ class Listings:
     ) -> ListedRun:
         """`run` with the files `site` (its run in the site's names of its models) publishes:
         its charts name the models so. Kept under the record's digest and the names, checked
-        like a listing (`_sound`) when read back; made now if not kept, or `fresh`."""
+        like a listing's (`ListedRun.files`) when published; made now if not kept, or `fresh`."""
         if self._named is None:
             path = os.path.join(self.folder, f"named-{self.code}.json")
             self._named = _load(path, _NAMED.validate_json) or {}
         key = hashlib.sha256(f"{run.digest}\0{site.names!r}".encode()).hexdigest()
         self._named_used.add(key)
         lines = None if fresh else self._named.get(key)
-        files = None if lines is None else _site_files(run, lines, self.cache_dir)
-        if files is None:
-            files = tuple(site.files(cache_dir))
-            self._named[key] = _file_lines(run, files, self.cache_dir)
-            self._new_named = True
-        return _with_files(run, files)
+        if lines is not None:
+            return _with_lines(run, lines)
+        named = with_files(run, tuple(site.files(cache_dir)))
+        self._named[key] = named.lines
+        self._new_named = True
+        return named
 
     def save(self) -> None:
         """Keep the listings, the record stamps and the marks of the pairs this build asked
@@ -284,7 +305,7 @@ class Listings:
                 del runs[digest]
             if unasked or shard in self._changed:
                 path = Path(self.folder, f"runs-{self.code}", f"{shard}.json")
-                shard_runs = {digest: _kept(run, self.cache_dir) for digest, run in runs.items()}
+                shard_runs = {digest: _kept(run) for digest, run in runs.items()}
                 write_checked(path, _SHARD.dump_json(shard_runs))
         self._changed.clear()
         if self._stamps is not None and (self._new_stamps or self._stamped != self._stamps.keys()):
@@ -322,22 +343,22 @@ def _load(path: str, read: Callable[[bytes], T]) -> T | None:
         return None
 
 
-def _kept(run: ListedRun, cache_dir: str) -> _KeptRun:
-    files = _file_lines(run, run.files, cache_dir)
-    return _KeptRun(run.digest, run.facts, run.entry, run.models, files, run.stamps, run.tasks)
+def _kept(run: ListedRun) -> _KeptRun:
+    return _KeptRun(run.digest, run.facts, run.entry, run.models, run.lines, run.stamps, run.tasks)
 
 
-def _listed(kept: _KeptRun, cache_dir: str) -> ListedRun | None:
-    """The listing `kept`, if its files are sound (`_site_files`)."""
-    run = ListedRun(kept.digest, kept.facts, kept.entry, kept.models, (), kept.stamps, kept.tasks)
-    files = _site_files(run, kept.files, cache_dir)
-    return _with_files(run, files) if files is not None else None
+def _listed(kept: _KeptRun, cache_dir: str) -> ListedRun:
+    """The listing `kept`; its files are checked when read (`ListedRun.files`)."""
+    return ListedRun(
+        kept.digest, kept.facts, kept.entry, kept.models, kept.files, kept.stamps, kept.tasks,
+        cache_dir,
+    )  # fmt: skip
 
 
-def _file_lines(run: ListedRun, files: tuple[SiteFile, ...], cache_dir: str) -> str:
+def _file_lines(run: ListedRun, files: tuple[SiteFile, ...]) -> str:
     """The run's files, a line each: its path in the run's folder, its source in the cache,
     the SHA-256 of its bytes and its stamp, tab-separated (`_site_files` reads them back)."""
-    cut, top = len(run.folder) + 1, len(cache_dir) + 1
+    cut, top = len(run.folder) + 1, len(run.cache_dir) + 1
     return "\n".join(
         f"{f.site_path[cut:]}\t{f.source[top:]}\t{f.digest}\t{' '.join(map(str, f.stamp or ()))}"
         for f in files
@@ -406,9 +427,19 @@ def _candidates(run: ListedRun) -> set[str]:
     return {path for _, path in run.facts.candidates}
 
 
-def _with_files(run: ListedRun, files: tuple[SiteFile, ...]) -> ListedRun:
-    """`run` with other files (not `dataclasses.replace`: 10x its cost, for 10,000 runs)."""
-    return ListedRun(run.digest, run.facts, run.entry, run.models, files, run.stamps, run.tasks)
+def with_files(run: ListedRun, files: tuple[SiteFile, ...]) -> ListedRun:
+    """`run` with other files, known to be its own (made by this code, or checked)."""
+    found = _with_lines(run, _file_lines(run, files))
+    found.__dict__["files"] = files  # what `ListedRun.files` would read back from the lines
+    return found
+
+
+def _with_lines(run: ListedRun, lines: str) -> ListedRun:
+    """`run` with other files, as lines (not `dataclasses.replace`: 10x its cost, for 10,000
+    runs)."""
+    return ListedRun(
+        run.digest, run.facts, run.entry, run.models, lines, run.stamps, run.tasks, run.cache_dir
+    )
 
 
 def _plain_name(name: str) -> bool:

@@ -27,8 +27,8 @@ from typing import NamedTuple
 
 from bench.record.safety import is_plain_relative_path
 from bench.site.cache import cache_stamp, unchanged, writable
-from bench.site.lastbuild import folder_digest
-from bench.site.listed import ListedRun
+from bench.site.lastbuild import folder_digest, folder_source
+from bench.site.listed import ListedRun, UnsoundListing, with_files
 from bench.site.runsite import SiteFile
 
 Pair = tuple[str, str]  # (a file of the cache, its path in the site)
@@ -229,20 +229,31 @@ def publish_runs(
     site_dir: str,
     cache_dir: str,
     old: OldSite | None,
+    last: LastFolders | None = None,
 ) -> Published:
     """Each run's files and its pages from the cache (`pages`, by run folder, checked when
     the page cache gave them) into the site, from the old site where it holds them. A run one
-    of whose files is gone from the cache, or no longer holds what this code wrote, is left
-    for the caller to make again; a run whose files had to be read to be checked (their
-    stamps changed, as in a cache CI restored) comes back with their stamps now, to keep."""
+    of whose files is gone from the cache, or no longer holds what this code wrote, or whose
+    kept listing names other files, is left for the caller to make again; a run whose files
+    had to be read to be checked (their stamps changed, as in a cache CI restored) comes back
+    with their stamps now, to keep. `last`: each run folder's `folder_digest` and
+    `folder_source` as the last build left it: a folder this build would fill the same, found
+    as it was left, is moved back whole without its files being read."""
     publisher = Publisher(site_dir, cache_dir)
     done = Published([], [], set())
     for run in runs:
         pairs = pages.get(run.folder, ())
+        if old is not None and _same_as_left(run, pairs, old, last, publisher):
+            done.taken.add(run.folder)
+            continue
+        try:
+            files = [*run.files, *(SiteFile(site_path, source) for source, site_path in pairs)]
+        except UnsoundListing:
+            done.missing.append(run)
+            continue
         if old is not None and old.take(run.folder, run.files, pairs, publisher):
             done.taken.add(run.folder)
             continue
-        files = [*run.files, *(SiteFile(site_path, source) for source, site_path in pairs)]
         try:
             checked = _checked(files)
         except (FileNotFoundError, DamagedFile):
@@ -258,6 +269,22 @@ def publish_runs(
     return done
 
 
+LastFolders = Mapping[str, tuple[str, str]]  # run folder -> (`folder_digest`, `folder_source`)
+
+
+def _same_as_left(
+    run: ListedRun, pairs: Sequence[Pair], old: OldSite, last: LastFolders | None, to: Publisher
+) -> bool:
+    """The run's folder moved back from the old site, as the last build left it, if this build
+    would fill it the same (`folder_source`)."""
+    left = last.get(run.folder) if last is not None else None
+    return (
+        left is not None
+        and left[1] == folder_source(run.lines, pairs)
+        and old.take_same(run.folder, left[0], to)
+    )
+
+
 def _restamped(run: ListedRun, checked: Mapping[str, os.stat_result]) -> ListedRun | None:
     """The run with its files' stamps as `checked` found them, if any changed; else None."""
     if all(f.stamp == cache_stamp(checked[f.site_path]) for f in run.files):
@@ -265,7 +292,7 @@ def _restamped(run: ListedRun, checked: Mapping[str, os.stat_result]) -> ListedR
     files = tuple(
         dataclasses.replace(f, stamp=cache_stamp(checked[f.site_path])) for f in run.files
     )
-    return dataclasses.replace(run, files=files)
+    return with_files(run, files)
 
 
 def _checked(files: Iterable[SiteFile]) -> dict[str, os.stat_result]:
