@@ -278,12 +278,14 @@ class SiteSize:
 class Served:
     """`mkdocs serve` of the project, after its builds: seconds from starting the server to its
     first page, for the first server and for one started after it; and, while the second
-    serves, from a run moved into the archive to that run's page being served."""
+    serves, from a run moved into the archive to that run's page being served, and the CPU
+    the second server spends while nothing changes (its watcher's), as a share of one core."""
 
     first_page_s: float
     next_first_page_s: float
     run_added_s: float
     load_1m: float
+    idle_cpu_share: float | None = None  # not measured by earlier versions of this script
 
 
 @dataclass
@@ -482,7 +484,7 @@ def serve_times(project: Path, run: tuple[RunRecord, dict[str, str]], landing: P
     the second serves, a run is moved into the archive whole (one change for its watcher)
     and timed until its page is served."""
     load_1m = os.getloadavg()[0]
-    first, _ = _serve(project)
+    first, _, _ = _serve(project)
     record, sources = run
     shutil.rmtree(landing, ignore_errors=True)
     folder = write_run(landing, record, sources)
@@ -492,13 +494,19 @@ def serve_times(project: Path, run: tuple[RunRecord, dict[str, str]], landing: P
         folder.rename(target)
         return f"{record.benchmark_id}/{record.run_id}/{REPORT_NAME}"
 
-    second, added = _serve(project, add_run)
-    return Served(first, second, added, load_1m)
+    second, added, idle = _serve(project, add_run)
+    return Served(first, second, added, load_1m, idle)
 
 
-def _serve(project: Path, change: Callable[[], str] | None = None) -> tuple[float, float]:
+IDLE_S = 5.0  # how long a server that has served its first page is watched doing nothing
+
+
+def _serve(
+    project: Path, change: Callable[[], str] | None = None
+) -> tuple[float, float, float | None]:
     """Seconds to the first page of a new `mkdocs serve`, and after `change()` (which returns
-    a page's path) to that page being served; the server is stopped after."""
+    a page's path) to that page being served; before the change, the server's CPU over
+    IDLE_S seconds of nothing to do, as a share of one core. The server is stopped after."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -512,15 +520,24 @@ def _serve(project: Path, change: Callable[[], str] | None = None) -> tuple[floa
     try:
         _until_served(root, server)
         first_s = time.perf_counter() - start
-        changed_s = 0.0
+        changed_s, idle = 0.0, None
         if change is not None:
+            spent = _cpu_s(server.pid)
+            time.sleep(IDLE_S)
+            idle = (_cpu_s(server.pid) - spent) / IDLE_S
             start = time.perf_counter()
             _until_served(root + change(), server)
             changed_s = time.perf_counter() - start
     finally:
         server.terminate()
         server.wait(timeout=60)
-    return first_s, changed_s
+    return first_s, changed_s, idle
+
+
+def _cpu_s(pid: int) -> float:
+    """The user and system CPU seconds process `pid` has spent (its own, all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _until_served(url: str, server: subprocess.Popen[bytes], bound_s: float = 1800) -> None:
@@ -682,7 +699,12 @@ def _serve_verdicts(p: Measured, judged: bool, where: str) -> list[Verdict]:
             first,
             max(s.first_page_s, s.next_first_page_s) <= same_s if judged else None,
             f"first server {s.first_page_s:.1f}s, the next {s.next_first_page_s:.1f}s; "
-            f"no-change build {same_s:.1f}s{where}",
+            f"no-change build {same_s:.1f}s{where}"
+            + (
+                ""
+                if s.idle_cpu_share is None
+                else f"; idle, it spends {s.idle_cpu_share:.0%} of a core"
+            ),
         ),
         Verdict(
             added,

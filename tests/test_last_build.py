@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import bench.site.build as build_module
+import bench.record.archive as archive_module
 from bench.record.archive import load_archive
 from bench.site.cache import CacheLayout
 from tests.support.records import synthetic_record, write_run
@@ -44,7 +44,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         read.append(archive_dir)
         return load_archive(archive_dir, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(build_module, "load_archive", counted)
+    monkeypatch.setattr(archive_module, "load_archive", counted)  # as the build imports it
     return read
 
 

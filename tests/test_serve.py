@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from bench.site.watch import ArchiveWatch
+from tests.support.records import synthetic_record, write_run
 from tests.support.sitebuild import SEED_RUN, ServeLog, make_project, mkdocs_build
 
 if TYPE_CHECKING:
@@ -149,3 +151,29 @@ def test_serve_shows_the_pages_the_build_publishes_from_a_site_kept_for_the_next
             not_found = _LIVERELOAD.sub("", missing.value.read().decode("utf-8"))
             assert not_found == (project / "site" / "404.html").read_text(encoding="utf-8")
         assert (kept / SEED_RUN / "report.html").is_file(), start
+
+
+def test_a_run_moved_into_the_archive_while_serving_is_served_after_the_rebuild(
+    tmp_path: Path,
+) -> None:
+    """The archive is watched through the system's file events (`bench.site.watch`), not by
+    listing its every folder twice a second: a run moved in starts one rebuild that serves it."""
+    project = make_project(tmp_path)
+    record, sources = synthetic_record(0, 1, seed=7)
+    staged = write_run(tmp_path / "staging", record, sources)
+    with _serving(project) as (root, log):
+        log.wait_for("Serving on", BOUND_S)
+        page = f"{record.benchmark_id}/{record.run_id}/report.html"
+        with pytest.raises(urllib.error.HTTPError):
+            _page(root + page)
+        (project / "archive" / record.benchmark_id).mkdir(exist_ok=True)
+        staged.rename(project / "archive" / record.benchmark_id / record.run_id)
+        log.wait_for("Reloading browsers", BOUND_S)
+        assert record.run_id in _page(root + page)
+
+
+def test_an_archive_the_system_cannot_watch_is_left_to_the_server_to_poll(
+    tmp_path: Path,
+) -> None:
+    watch = ArchiveWatch(tmp_path / "no-such-archive", tmp_path / "signal")
+    assert watch.start() is False

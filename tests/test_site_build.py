@@ -252,7 +252,8 @@ def test_the_old_site_moves_back_a_folder_only_when_it_holds_exactly_the_links(
 
 
 def test_the_plugin_hooks_hold_no_build_state() -> None:
-    """Each hook calls the build: the plugin keeps its options, the command and the build."""
+    """Each hook calls the build: the plugin keeps its options, the command (and a server's
+    watcher of the archive) and the build."""
     source = Path(PACKAGE, "site", "mkdocs_plugin.py").read_text(encoding="utf-8")
     tree = ast.parse(source)
     assigned = {
@@ -262,7 +263,7 @@ def test_the_plugin_hooks_hold_no_build_state() -> None:
         for target in node.targets
         if isinstance(target, ast.Attribute) and ast.unparse(target.value) == "self"
     }
-    assert assigned <= {"build", "serving", "cleaning", "archive_dir"}
+    assert assigned <= {"build", "serving", "cleaning", "archive_dir", "watch"}
 
 
 def test_mkdocs_build_twice_on_the_command_line_reuses_the_old_site(tmp_path: Path) -> None:

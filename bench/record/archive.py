@@ -21,32 +21,13 @@ from bench.record import strictjson
 from bench.record.errors import error_loc, expected_and_found, field_path, root_causes, shorten
 from bench.record.files import Stamp, stamp
 from bench.record.safety import file_inside, publishable
+from bench.record.scan import ArchiveError as ArchiveError
+from bench.record.scan import ArchiveScan as ArchiveScan
+from bench.record.scan import RecordProblem as RecordProblem
+from bench.record.scan import Where
+from bench.record.scan import scan_archive as scan_archive
 from bench.record.schema import RECORD_FILENAME, SCHEMA_VERSIONS, RunRecord
 from bench.record.upgrade import upgrade_v1, v1_loc
-
-
-@dataclass(frozen=True)
-class RecordProblem:
-    """One thing wrong with one record file."""
-
-    file: Path
-    field: str
-    expected: str
-    found: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.field}: expected {self.expected}, found {self.found}"
-
-
-class ArchiveError(Exception):
-    """Every problem found in the archive, one per line."""
-
-    def __init__(self, problems: list[RecordProblem]) -> None:
-        self.problems = problems
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        super().__init__(
-            f"invalid run records ({count}):\n" + "\n".join(f"  {p}" for p in problems)
-        )
 
 
 @dataclass(frozen=True)
@@ -342,81 +323,6 @@ def _not_a_record_file(path: Path) -> RecordProblem | None:
     if path.is_symlink():
         return RecordProblem(path, "(file)", "a file inside its run folder", f"a symlink, {why}")
     return RecordProblem(path, "(file)", "a regular file", why.removeprefix("which is "))
-
-
-Where = tuple[str, ...]  # a record's path below the archive folder, as its parts
-Found = tuple[Path, Where, os.stat_result | None]  # a record file, where, its lstat
-
-
-@dataclass(frozen=True)
-class ArchiveScan:
-    """One walk of the archive folder (`scan_archive`): its records, what the walk itself
-    finds wrong, and the lstat of every file below it (what a caller that keeps what its
-    inputs were, the site's build, compares)."""
-
-    found: list[Found]
-    problems: list[RecordProblem]
-    files: list[tuple[str, os.stat_result | None]]  # path below the archive -> lstat (None:
-    # a folder that could not be listed, its path ending in "/")
-
-
-def scan_archive(root: Path) -> ArchiveScan:
-    """Every run record below `root` (a record file, a run folder or an archive folder),
-    broken and looping symlinks included so that they are reported rather than skipped, and
-    every symlinked folder outside the run folders, in one walk, with each file's lstat (from
-    the folder's listing: one call a file). Records are read from real folders: a symlinked
-    benchmark or run folder could lead anywhere (the walk does not follow it). Inside a run
-    folder, a symlink matters only when a record names a file through it: see
-    _bad_candidates."""
-    if not root.is_dir():
-        return ArchiveScan([(root, (), None)], [], [])
-    found: list[Found] = []
-    problems = []
-    files: list[tuple[str, os.stat_result | None]] = []
-    folders: list[tuple[str, Where, bool]] = [(str(root), (), False)]  # folder, where, in a run
-    while folders:
-        folder, where, inside = folders.pop()
-        prefix = "".join(f"{part}/" for part in where)
-        try:
-            with os.scandir(folder) as listing:
-                entries = [(entry, _lstat(entry)) for entry in listing]
-        except OSError:  # as os.walk: a folder that cannot be listed is skipped
-            files.append((prefix, None))
-            continue
-        record = next((e for e in entries if e[0].name == RECORD_FILENAME), None)
-        if record is not None:
-            found.append((Path(record[0].path), (*where, RECORD_FILENAME), record[1]))
-        inside = inside or record is not None
-        for entry, info in entries:
-            if info is not None and stat_module.S_ISDIR(info.st_mode):
-                folders.append((entry.path, (*where, entry.name), inside))
-                continue
-            files.append((prefix + entry.name, info))
-            if not inside and entry.is_symlink() and _is_folder(entry):
-                problems.append(
-                    RecordProblem(
-                        Path(entry.path),
-                        "(folder)",
-                        "a folder, not a symlink",
-                        f"a symlink to {os.readlink(entry.path)}",
-                    )
-                )
-    found.sort(key=lambda f: f[1])  # as Paths sort: by their parts
-    return ArchiveScan(found, problems, files)
-
-
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-def _lstat(entry: os.DirEntry[str]) -> os.stat_result | None:
-    try:
-        return entry.stat(follow_symlinks=False)
-    except OSError:
-        return None
 
 
 def _bad_candidates(runs: list[ArchivedRun]) -> list[RecordProblem]:

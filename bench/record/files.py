@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+RECORD_FILENAME = "run.json"  # a run record's name in its run folder
 Stamp = tuple[int, int, int, int]  # a file's size, mtime (ns), inode and ctime (ns)
 
 

@@ -25,12 +25,12 @@ from pydantic import (
 )
 
 from bench.record.errors import FieldError
+from bench.record.files import RECORD_FILENAME as RECORD_FILENAME
 from bench.record.safety import RELATIVE_PATH_PATTERN, RELATIVE_PATH_RULE, is_plain_relative_path
 
 SCHEMA_VERSION = 2  # what the runner writes; version 1 records load as one-task runs
 SCHEMA_VERSIONS = (1, 2)  # what the loader reads
 METHODOLOGY_VERSION = 4  # the current one; the changelog is site_src/methodology.md
-RECORD_FILENAME = "run.json"
 
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 Identifier = Annotated[str, Field(pattern=_ID_PATTERN, max_length=200)]

@@ -26,17 +26,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment
 
-from bench.record.archive import ArchiveError, load_archive, scan_archive
+from bench.record.scan import ArchiveError, scan_archive
 from bench.site import lastbuild
 from bench.site.cache import BuildCache, CacheLayout, cache_stamp
 from bench.site.codekey import PACKAGE, CodeKeys
 from bench.site.feed import FEED_PATH, render_feed
-from bench.site.index import render_index
 from bench.site.kinds import GeneratedPage, PageKind, Rendered
-from bench.site.listed import ListedRun, Listings
 from bench.site.pagecache import PageCache, build_fingerprint, tree_digest
 from bench.site.publish import (
     OldSite,
@@ -48,8 +47,11 @@ from bench.site.publish import (
     put_all,
 )
 from bench.site.render import environment
-from bench.site.report import Section
-from bench.site.sitepages import HOME_RUNS, SitePages, data_stems, site_pages
+from bench.site.sections import Section
+
+if TYPE_CHECKING:
+    from bench.site.listed import ListedRun
+    from bench.site.sitepages import SitePages
 
 # The code every page passes through besides its kind's: a change renders every page again.
 # Their own bytes: what they import (every kind, through the site's data) is not all pages'.
@@ -184,6 +186,12 @@ class SiteBuild:
             last = self._same_as_last()
             if last is not None:
                 return self._again(last)
+        # Imported here: a build with nothing changed reads no record, and these modules import
+        # every page's code, the record's schema and statistics (~0.4 s of such a build).
+        from bench.record.archive import load_archive
+        from bench.site.listed import Listings
+        from bench.site.sitepages import site_pages
+
         root = self.layout.root
         listings = Listings(self.layout.listed, f"{self.cache.code}\0{root}\0{self.archive_dir}")
         self.listings = listings
@@ -309,6 +317,9 @@ class SiteBuild:
     def index_html(self) -> str | None:
         """The home page's list of runs (None: the archive is in error)."""
         if self._index_html is None and self.site is not None and self.archive_error is None:
+            from bench.site.index import render_index  # see `plan`
+            from bench.site.sitepages import HOME_RUNS, data_stems
+
             site = self.site
             self._index_html = render_index(
                 self.env,

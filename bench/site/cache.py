@@ -50,6 +50,7 @@ FIGURES = "figures"  # leaderboards' pooled figures, filters' data (`bench.site.
 OLD_SITES = "old-sites"  # the last build's site, moved aside while a build runs
 LAST_BUILD = "last-build-v2.json"  # what the last build published (`bench.site.lastbuild`)
 SERVE_SITE = "serve-site"  # what `mkdocs serve` serves: kept, so a new server starts warm
+SERVE_SIGNAL = "serve-signal"  # a file `mkdocs serve` polls, replaced on each archive change
 RECORD_COPY_FORMAT = "v3"  # v2: DEL and C1 controls escaped; v3: format controls too
 LISTED_FORMAT = "listed-v6"  # v3: leaderboard scores as means with intervals; v4: files carry
 # digests; v5: model identities; v6: files as lines of text
@@ -91,6 +92,10 @@ class CacheLayout:
     @property
     def serve_site(self) -> Path:
         return self.root / SERVE_SITE
+
+    @property
+    def serve_signal(self) -> Path:
+        return self.root / SERVE_SIGNAL
 
 
 SEAL_SUFFIX = ".sha256"

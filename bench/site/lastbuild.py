@@ -31,7 +31,7 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 
 from bench.site.cache import CacheStamp, cache_stamp, read_checked, writable, write_checked
-from bench.site.report import Section
+from bench.site.sections import Section
 
 FORMAT = "v2"  # of the key; the record's own is in its file name (`bench.site.cache`)
 

@@ -19,15 +19,16 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.yaml import yaml_load
 
-from bench.record.archive import ArchiveError
 from bench.record.safety import printable
+from bench.record.scan import ArchiveError
 from bench.site.build import BuildError, Fingerprint, SiteBuild
 from bench.site.feed import FEED_PATH
 from bench.site.kinds import GeneratedPage
 from bench.site.minify import strip_indentation, strip_script
 from bench.site.publish import RefusedFile
 from bench.site.render import TEMPLATES_DIR, bytecode_cache
-from bench.site.report import Section
+from bench.site.sections import Section
+from bench.site.watch import ArchiveWatch
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -66,6 +67,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
 
     def __init__(self) -> None:
         self.build: SiteBuild | None = None
+        self.watch: ArchiveWatch | None = None  # the archive's, while serving
         self.serving = False
         self.cleaning = False  # this build empties site_dir (not --dirty)
 
@@ -80,6 +82,9 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         # `on_startup` says what it is; until then, a plain build.
         self.serving = self.cleaning = False
         self.build = None
+        if self.watch is not None:
+            self.watch.stop()
+            self.watch = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -242,7 +247,13 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer:
-        server.watch(str(self.archive_dir))
+        assert self.build is not None
+        watch = ArchiveWatch(self.archive_dir, self.build.layout.serve_signal)
+        if watch.start():  # the system's events: see `bench.site.watch`
+            self.watch = watch
+            server.watch(str(watch.signal_dir))
+        else:
+            server.watch(str(self.archive_dir))
         site_dir = os.path.abspath(config.site_dir)  # the build's folder, not MkDocs' own
         server.root = site_dir
         server.error_handler = lambda code: _error_page(site_dir, code)

@@ -23,13 +23,15 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from bench.record.safety import is_plain_relative_path
 from bench.site.cache import cache_stamp, unchanged, writable
 from bench.site.lastbuild import folder_digest, folder_source
-from bench.site.listed import ListedRun, UnsoundListing, with_files
-from bench.site.runsite import SiteFile
+
+if TYPE_CHECKING:
+    from bench.site.listed import ListedRun
+    from bench.site.runsite import SiteFile
 
 Pair = tuple[str, str]  # (a file of the cache, its path in the site)
 
@@ -239,6 +241,11 @@ def publish_runs(
     with their stamps now, to keep. `last`: each run folder's `folder_digest` and
     `folder_source` as the last build left it: a folder this build would fill the same, found
     as it was left, is moved back whole without its files being read."""
+    # Here, not at the top: a build with nothing changed publishes no listed run, and these
+    # import every page's code (~0.3 s).
+    from bench.site.listed import UnsoundListing
+    from bench.site.runsite import SiteFile
+
     publisher = Publisher(site_dir, cache_dir)
     done = Published([], [], set())
     for run in runs:
@@ -292,6 +299,8 @@ def _restamped(run: ListedRun, checked: Mapping[str, os.stat_result]) -> ListedR
     files = tuple(
         dataclasses.replace(f, stamp=cache_stamp(checked[f.site_path])) for f in run.files
     )
+    from bench.site.listed import with_files  # see `publish_runs`
+
     return with_files(run, files)
 
 

@@ -27,6 +27,7 @@ from bench.site.charts.frontier import FrontierChart
 from bench.site.charts.model import Chart
 from bench.site.findings import Finding, findings_for
 from bench.site.reproduce import Reproduce, reproduce_section
+from bench.site.sections import Section as Section
 from bench.site.suitepage import (
     PairedLine,
     TaskHotspotLine,
@@ -56,24 +57,6 @@ LEGACY_FINDINGS_INTRO = (
 FINDINGS_INTRO = "What this run's record supports, each conclusion with the figures it rests on."
 MARK = {"passed": "✓", "failed": "✗", "skipped": "–"}
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-@dataclass(frozen=True)
-class Section:
-    """A part of a page with an anchor: one block of the body and one line of its contents.
-
-    The template renders the page's sections in order, each from its block, and the plugin
-    makes the table of contents from the same list, so the two cannot differ.
-    """
-
-    id: str
-    title: str  # in the table of contents
-    level: int = 2
-
-    @property
-    def block(self) -> str:
-        """The template block that renders it: `bench_<id>`, dashes as underscores."""
-        return "bench_" + self.id.replace("-", "_")
 
 
 @dataclass(frozen=True)
