@@ -15,7 +15,7 @@ from bench.site import listed as listed_module
 from bench.site.build import Fingerprint, SiteBuild, build_code
 from bench.site.codekey import PACKAGE, CodeKeys, imported
 from bench.site.kinds import page_kinds
-from bench.site.listed import Listings
+from bench.site.listed import Listings, listed_run
 from bench.site.pagecache import PageCache
 from bench.site.publish import OldSite, Publisher
 from bench.site.render import TEMPLATES_DIR, bytecode_cache
@@ -28,7 +28,10 @@ NO_SETTINGS = Fingerprint(theme_dirs=[], settings={}, docs=[])
 
 def _build(archive: Path, cache: Path, site: Path, *, cleaning: bool = False) -> list[str]:
     """One build, the pages it renders written as a site generator would: their sources."""
-    build = SiteBuild(archive, cache, [TEMPLATES_DIR])
+    return _run(SiteBuild(archive, cache, [TEMPLATES_DIR]), site, cleaning=cleaning)
+
+
+def _run(build: SiteBuild, site: Path, *, cleaning: bool = False) -> list[str]:
     build.begin(str(site), cleaning=cleaning)
     if cleaning:  # as MkDocs does next
         site.mkdir(exist_ok=True)
@@ -204,6 +207,56 @@ def test_listings_kept_are_read_back_without_analysing_a_record(
     monkeypatch.setattr(listed_module, "listed_run", refuse)
     assert _build(archive, cache, site)
     assert Listings(cache / "listed", "other code").get(next(iter(_digests(cache)))) is None
+
+
+def test_a_servers_next_build_takes_its_last_builds_listings_and_makes_the_same_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mkdocs serve` builds again in the same process: the listings its last build kept are
+    held, not read from the cache again; what it publishes is what a build of its own makes."""
+    records = make_series(4)
+    archive = write_archive(tmp_path / "archive", records[:3])
+    cache, site = tmp_path / "cache", tmp_path / "site"
+    last = SiteBuild(archive, cache, [TEMPLATES_DIR], serving=True)
+    _run(last, site, cleaning=True)
+    shutil.rmtree(cache / "listed")  # whatever the next build lists, it did not read it here
+    write_archive(archive, records[3:])
+    made = []
+
+    def counted(site: object, cache_dir: Path) -> object:
+        made.append(site)
+        return listed_run(site, cache_dir)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(listed_module, "listed_run", counted)
+    _run(SiteBuild(archive, cache, [TEMPLATES_DIR], serving=True, after=last), site, cleaning=True)
+    assert len(made) == 1, "only the added run is listed"
+    monkeypatch.undo()
+    fresh = tmp_path / "fresh"
+    _build(archive, tmp_path / "fresh-cache", fresh)
+    assert _files(site) == _files(fresh)
+
+
+def test_a_servers_build_of_an_archive_in_error_keeps_the_cache_as_it_was(
+    archive: Path, tmp_path: Path
+) -> None:
+    """While a record is bad, `mkdocs serve` lists no run: the cache's listings and page index
+    stay as they were, so the build after the fix renders no run's page again."""
+    cache, site = tmp_path / "cache", tmp_path / "site"
+    _build(archive, cache, site)
+    before = _files(cache)
+    record = next(archive.rglob("run.json"))
+    good = record.read_text(encoding="utf-8")
+    record.write_text("{", encoding="utf-8")
+    failed = SiteBuild(archive, cache, [TEMPLATES_DIR], serving=True)
+    _run(failed, site)
+    assert failed.archive_error is not None
+    assert _files(cache) == before
+    record.write_text(good, encoding="utf-8")
+    assert not [page for page in _build(archive, cache, site) if page.endswith("/report.md")]
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def _digests(cache: Path) -> set[str]:

@@ -167,7 +167,7 @@ def load_archive(
     scanned = scan if scan is not None else scan_archive(root)
     found, problems = scanned.found, list(scanned.problems)
     for path, where, info in found:
-        run, bad = _load(path, known, info)
+        run, bad = _load(Path(path), known, info)
         problems += bad
         if run is not None:
             runs.append(run)

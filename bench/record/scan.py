@@ -7,7 +7,6 @@ whose inputs are unchanged walks the archive and reads no record.
 from __future__ import annotations
 
 import os
-import stat as stat_module
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +38,7 @@ class ArchiveError(Exception):
 
 
 Where = tuple[str, ...]  # a record's path below the archive folder, as its parts
-Found = tuple[Path, Where, os.stat_result | None]  # a record file, where, its lstat
+Found = tuple[str, Where, os.stat_result | None]  # a record file, where, its lstat
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ def scan_archive(root: Path) -> ArchiveScan:
     folder, a symlink matters only when a record names a file through it: see
     _bad_candidates."""
     if not root.is_dir():
-        return ArchiveScan([(root, (), None)], [], [])
+        return ArchiveScan([(str(root), (), None)], [], [])
     found: list[Found] = []
     problems = []
     files: list[tuple[str, os.stat_result | None]] = []
@@ -73,19 +72,19 @@ def scan_archive(root: Path) -> ArchiveScan:
         prefix = "".join(f"{part}/" for part in where)
         try:
             with os.scandir(folder) as listing:
-                entries = [(entry, _lstat(entry)) for entry in listing]
+                entries = list(listing)
         except OSError:  # as os.walk: a folder that cannot be listed is skipped
             files.append((prefix, None))
             continue
-        record = next((e for e in entries if e[0].name == RECORD_FILENAME), None)
+        record = next((e for e in entries if e.name == RECORD_FILENAME), None)
         if record is not None:
-            found.append((Path(record[0].path), (*where, RECORD_FILENAME), record[1]))
+            found.append((record.path, (*where, RECORD_FILENAME), _lstat(record)))
         inside = inside or record is not None
-        for entry, info in entries:
-            if info is not None and stat_module.S_ISDIR(info.st_mode):
+        for entry in entries:
+            if _is_real_folder(entry):  # from the listing's entry type: no call
                 folders.append((entry.path, (*where, entry.name), inside))
                 continue
-            files.append((prefix + entry.name, info))
+            files.append((prefix + entry.name, found[-1][2] if entry is record else _lstat(entry)))
             if not inside and entry.is_symlink() and _is_folder(entry):
                 problems.append(
                     RecordProblem(
@@ -97,6 +96,13 @@ def scan_archive(root: Path) -> ArchiveScan:
                 )
     found.sort(key=lambda f: f[1])  # as Paths sort: by their parts
     return ArchiveScan(found, problems, files)
+
+
+def _is_real_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

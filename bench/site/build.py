@@ -50,7 +50,7 @@ from bench.site.render import environment
 from bench.site.sections import Section
 
 if TYPE_CHECKING:
-    from bench.site.listed import ListedRun
+    from bench.site.listed import ListedRun, Listings
     from bench.site.sitepages import SitePages
 
 # The code every page passes through besides its kind's: a change renders every page again.
@@ -100,9 +100,12 @@ class SiteBuild:
         *,
         serving: bool = False,
         search_all: bool = False,
+        after: SiteBuild | None = None,
     ) -> None:
         """`serving`: a bad record is shown on every page (`archive_error`), not raised;
-        `search_all`: every page goes through the site generator (its search reads it)."""
+        `search_all`: every page goes through the site generator (its search reads it);
+        `after`: the build before this one in the same process (`mkdocs serve`), whose
+        listings this one takes rather than read them again."""
         self.archive_dir = archive_dir
         self.layout = CacheLayout(cache_dir)
         self.serving = serving
@@ -134,6 +137,8 @@ class SiteBuild:
         self._bodies: list[lastbuild.KeptPage] = []  # pages rendered every build, this one's
         self._feed: str | None = None
         self._index_html: str | None = None
+        self.listings: Listings | None = None  # read by `plan` when it reads the archive
+        self._kept_listings = after.listings if after is not None else None
 
     def check_places(self, docs_dir: Path, site_dir: Path) -> None:
         """BuildError if the archive or the cache is inside the docs or the site, or the cache
@@ -194,6 +199,9 @@ class SiteBuild:
 
         root = self.layout.root
         listings = Listings(self.layout.listed, f"{self.cache.code}\0{root}\0{self.archive_dir}")
+        kept, self._kept_listings = self._kept_listings, None
+        if kept is not None and (kept.folder, kept.code) == (listings.folder, listings.code):
+            listings = kept.again()
         self.listings = listings
         try:
             archived = load_archive(self.archive_dir, listings, scan)
@@ -375,7 +383,10 @@ class SiteBuild:
             return
         if self.site is None:
             return
-        self.pages.save()
+        listings = self.listings
+        assert listings is not None  # made with the site
+        if self.archive_error is None:  # a build that lists no run keeps the cache's index
+            self.pages.save()
         publisher = Publisher(self.site_dir, str(self.layout.root))
         # A page written this build becomes a link to its cached copy, as it will be next time:
         # so the next build finds its folder as it would make it, and moves it back whole.
@@ -386,13 +397,14 @@ class SiteBuild:
         if self._linked is not None:
             done = self._linked.result()
             for run in done.restamped:
-                self.listings.keep(run)
+                listings.keep(run)
             for run in done.missing:  # a file deleted from the cache, or changed: made again
                 remade = self._remade[run.folder] = self.site.redraw(run)
                 pages = self._run_pages.get(run.folder, [])
                 put_all(publisher, [*((f.source, f.site_path) for f in remade.files), *pages])
             taken = done.taken
-        self.listings.save()
+        if self.archive_error is None:  # see `pages.save` above
+            listings.save()
         self._keep(taken)
         if self._old_site is not None:  # what is left of it, deleted: nothing links it
             self._old_site.delete()

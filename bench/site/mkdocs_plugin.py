@@ -100,6 +100,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
             config.theme.dirs,
             serving=self.serving,
             search_all=self.config.search_run_pages,
+            after=self.build if self.serving else None,  # the server's last build
         )
         if self.serving:
             _serve_as_built(config, self.build.layout.serve_site)
