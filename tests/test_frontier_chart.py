@@ -64,10 +64,11 @@ def read(svg: str) -> Drawn:
         if mark == "rule" and tag == "line":  # Vega's
             x2, y2 = float(node.get("x2", "0")), float(node.get("y2", "0"))
             drawn.rules.append(_segment(dx, dy, dx + x2, dy + y2))
-        elif mark == "rule" and tag == "path":  # ours: M x,y V y2 or M x,y H x2
-            x, y, to = numbers
-            end = (x, to) if "V" in d else (to, y)
-            drawn.rules.append(_segment(dx + x, dy + y, dx + end[0], dy + end[1]))
+        elif mark == "rule" and tag == "path":  # ours, a path a layer: M x,y V y2 or M x,y H x2
+            for rule in d.split("M")[1:]:
+                x, y, to = (float(n) for n in _NUMBER.findall(rule))
+                end = (x, to) if "V" in rule else (to, y)
+                drawn.rules.append(_segment(dx + x, dy + y, dx + end[0], dy + end[1]))
         elif mark == "symbol" and tag == "path":
             drawn.symbols.append(("circle" if "A" in d else "square", dx, dy))
         elif mark == "line" and tag == "path":
