@@ -22,7 +22,14 @@ from bench.site.charts.frontier import FrontierChart, altair_spec, frontier_char
 from bench.site.report import report_path
 from tests.support import records as varied
 from tests.support.records import handoff_run, make_record, write_archive
-from tests.support.sitebuild import REPO, SEED_RUN, build_in_process, make_project, page_text
+from tests.support.sitebuild import (
+    REPO,
+    SEED_RUN,
+    build_in_process,
+    downloaded_spec,
+    make_project,
+    page_text,
+)
 
 MARK_PX = 0.051  # the same arithmetic, to 1/10 of a pixel
 TEXT_PX = 1.0
@@ -176,10 +183,10 @@ def test_the_run_page_shows_the_chart_and_publishes_its_svg_and_spec(site: Path)
     text = page_text(html)
 
     assert '<img src="charts/frontier.svg" alt="Score against time: the frontier"' in html
-    assert '<a href="charts/frontier.vl.json" download>' in html
     svg = (page.parent / "charts" / "frontier.svg").read_text(encoding="utf-8")
     assert svg == chart_of(ON).draw()
-    spec = json.loads((page.parent / "charts" / "frontier.vl.json").read_text(encoding="utf-8"))
+    spec = json.loads(downloaded_spec(site, page, "frontier"))
+    assert spec == chart_of(ON).spec
     assert "vega-lite" in spec["$schema"]
     names = {row["name"] for row in spec["data"]["values"] if row["layer"] == "point"}
     assert names == {"small:1b", "big:7b", "small:1b -> big:7b"}

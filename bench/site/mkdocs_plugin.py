@@ -22,6 +22,7 @@ from mkdocs.utils.yaml import yaml_load
 from bench.record.archive import ArchiveError
 from bench.record.safety import printable
 from bench.site.build import BuildError, Fingerprint, SiteBuild
+from bench.site.charts.specs import SPECS_URI, specs_script
 from bench.site.feed import FEED_PATH
 from bench.site.kinds import GeneratedPage
 from bench.site.minify import strip_indentation, strip_script
@@ -137,6 +138,8 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         files.append(File.generated(config, CSS_URI, abs_src_path=str(ASSETS / "bench.css")))
         script = strip_script((ASSETS / "index.js").read_text(encoding="utf-8"))
         files.append(File.generated(config, JS_URI, content=script))
+        specs = specs_script(self.build.cache)  # the run charts' spec templates (charts.specs)
+        files.append(File.generated(config, SPECS_URI, content=specs))
         if files.get_file_from_path(self.config.index_page) is None:
             files.append(File.generated(config, self.config.index_page, content="# Runs\n"))
         return files

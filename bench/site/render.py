@@ -25,6 +25,7 @@ from pygments.lexers import PythonLexer
 from bench.record.safety import printable
 from bench.site import fmt
 from bench.site.charts.model import drawn_size
+from bench.site.charts.specs import spec_data_json
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 """Our templates' folder: `bench/<kind>.html` to override, `bench/base/<kind>.html` to extend."""
@@ -52,6 +53,7 @@ def environment(search_path: Iterable[str | Path] = (TEMPLATES_DIR,)) -> Environ
     env.filters["drawn_size"] = drawn_size
     env.filters["highlighted"] = highlighted
     env.filters["seconds"] = fmt.seconds
+    env.filters["spec_data"] = spec_data_json
     env.filters["tok_s"] = fmt.tok_s
     return env
 
