@@ -87,7 +87,9 @@ def downloaded_spec(site: Path, page: Path, chart: str) -> str:
     head = "window.benchSpecs = "
     assert script.startswith(head) and script.endswith(";\n")
     text = str(json.loads(script[len(head) : -2])[data["template"]])
-    text = text.replace('"__bench_values__"', json.dumps(data["values"]))
+    tables = data["tables"]  # each [fields, rows]: a row's values in its fields' order
+    rows = [dict(zip(fields, row, strict=True)) for fields, table in tables for row in table]
+    text = text.replace('"__bench_values__"', json.dumps(rows))
     if "order" in data:
         text = text.replace('"__bench_order__"', json.dumps(data["order"]))
     return text + "\n"

@@ -357,9 +357,25 @@
     return specTemplates;
   }
 
+  /* The data's rows, from its tables: each a list of fields and rows of values. */
+  function specRows(tables) {
+    var rows = [];
+    tables.forEach(function (table) {
+      table[1].forEach(function (values) {
+        var row = {};
+        table[0].forEach(function (field, i) {
+          row[field] = values[i];
+        });
+        rows.push(row);
+      });
+    });
+    return rows;
+  }
+
   /* The spec: the template with the chart's data (and x order) where its marks are. */
   function specText(template, data) {
-    var text = template.split('"__bench_values__"').join(JSON.stringify(data.values));
+    var values = JSON.stringify(specRows(data.tables));
+    var text = template.split('"__bench_values__"').join(values);
     if (data.order) text = text.split('"__bench_order__"').join(JSON.stringify(data.order));
     return text + "\n";
   }
