@@ -14,6 +14,7 @@ from bench.record.archive import load_record
 from bench.record.schema import METHODOLOGY_VERSION
 from bench.site.cache import BuildCache
 from bench.site.charts.model import charts_for
+from tests.support.html import with_end_tags
 from tests.support.sitebuild import (
     REPO,
     SEED_RUN,
@@ -69,7 +70,7 @@ def seed_lines() -> list[str]:
 
 def joined_rows(html: str) -> set[str]:
     parser = Tables()
-    parser.feed(html)
+    parser.feed(with_end_tags(html))  # the cells a browser reads
     return {"".join(row).replace(NOT_ARCHIVED, "") for row in parser.rows}
 
 
@@ -210,5 +211,5 @@ def test_run_pages_stay_out_of_the_sidebar(site: Path) -> None:
 
 def _rows(html: str) -> list[list[str]]:
     parser = Tables()
-    parser.feed(html)
+    parser.feed(with_end_tags(html))  # the cells a browser reads
     return parser.rows

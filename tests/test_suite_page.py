@@ -19,6 +19,7 @@ from bench.record.suite import TaskState, paired_table, task_hotspots, task_tabl
 from bench.site import fmt
 from bench.site.report import report_path
 from bench.site.sure import mean_score
+from tests.support.html import with_end_tags
 from tests.support.records import CHECKS, COMPILE, evaluation, make_record, write_run
 from tests.support.sitebuild import SEED_RUN, build_site, downloaded_spec, make_project, page_text
 
@@ -135,7 +136,7 @@ class Rows(HTMLParser):
 
 def rows(html: str, section: str) -> list[tuple[list[str], list[str]]]:
     parser = Rows(section)
-    parser.feed(html)
+    parser.feed(with_end_tags(html))  # the cells a browser reads
     return parser.rows
 
 

@@ -25,7 +25,7 @@ from bench.site.build import BuildError, Fingerprint, SiteBuild
 from bench.site.charts.specs import SPECS_URI, specs_script
 from bench.site.feed import FEED_PATH
 from bench.site.kinds import GeneratedPage
-from bench.site.minify import strip_indentation, strip_script
+from bench.site.minify import omit_end_tags, strip_indentation, strip_script
 from bench.site.publish import RefusedFile
 from bench.site.render import TEMPLATES_DIR, bytecode_cache
 from bench.site.report import Section
@@ -198,7 +198,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         return context
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        output = strip_indentation(output)
+        output = omit_end_tags(strip_indentation(output))
         if self._page(page) is not None and self.build is not None:
             page.content = None
             self.build.written(page.file.src_uri, page.file.dest_uri, output)
