@@ -2,7 +2,9 @@
 
 Page bodies are templates under `templates/bench/`, looked up along the theme's search path
 (the user's `custom_dir` first, the theme, then ours), so a user's file of the same name wins.
-Every value from a record reaches the HTML through autoescape; nothing here is marked safe.
+Every value from a record reaches the HTML through autoescape, or escaped by the filter that
+marks it safe: `breakable` (escaped, then `<wbr>` added), `highlighted` (Pygments escapes),
+`spec_data` (JSON for a <script>, its `<`, `>` and `&` written as \\u escapes).
 """
 
 from __future__ import annotations
