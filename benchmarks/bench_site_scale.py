@@ -114,8 +114,6 @@ def baseline_markdown(record: RunRecord, cache: BuildCache, env: Environment) ->
             lines += [
                 f"![{chart.title}](charts/{chart.name}.svg)",
                 "",
-                f"[Vega-Lite spec (JSON)](charts/{chart.name}.vl.json)",
-                "",
                 *_md_table(
                     ["Series", "Label", "Value", "Min", "Max"],
                     [

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from bench.record.analysis import RunAnalysis
+from bench.record.archive import load_record
+from bench.site.cache import BuildCache
+from bench.site.charts.frontier import frontier_chart
 from tests.support.browser import (
     BrowserLog,
     draw_images,
     screenshot,
     serve_site,
 )
-from tests.support.sitebuild import SEED_RUN, build_site, make_project
+from tests.support.sitebuild import REPO, SEED_RUN, build_site, downloaded_spec, make_project
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -128,8 +133,30 @@ def test_charts_and_run_links_show_without_javascript(browser: Browser, root: st
     assert charts.count() >= 1
     widths = draw_images(page)
     assert widths and all(width > 0 for width in widths.values()), widths
+    assert page.locator("button.bench-spec").count() >= 1
+    assert not page.locator("button.bench-spec").first.is_visible()  # it needs the script
     screenshot(page, f"run-no-js-{_origin(root)}")
     assert not log.off_site(root), "\n".join(log.off_site(root))
+    context.close()
+
+
+def test_a_chart_spec_downloads_as_its_file(browser: Browser, site: Path, root: str) -> None:
+    """The page's script makes the spec from the site's template and the page's data: the
+    file saved is the chart's spec, as altair builds it, under the chart's file name."""
+    context = browser.new_context(accept_downloads=True)
+    log = BrowserLog().watch(context)
+    page = context.new_page()
+    page.goto(root + SEED_REPORT)
+    button = page.locator('button.bench-spec[data-file="frontier.vl.json"]')
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "frontier.vl.json"
+    saved = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    run = RunAnalysis(load_record(REPO / "archive" / SEED_RUN / "run.json"))
+    assert saved == frontier_chart(run, BuildCache()).spec
+    assert saved == json.loads(downloaded_spec(site, site / SEED_REPORT, "frontier"))
+    assert not log.errors, "\n".join(log.errors)
     context.close()
 
 

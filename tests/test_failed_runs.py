@@ -13,6 +13,7 @@ import pytest
 from bench.record.schema import RunRecord
 from bench.site.report import report_path
 from tests.support.browser import serve_site
+from tests.support.html import with_end_tags
 from tests.support.records import cascade, direct, record, sample, write_archive
 from tests.support.sitebuild import build_in_process, make_project, page_text
 
@@ -126,7 +127,7 @@ def test_the_host_is_in_the_banner_and_in_the_provenance(site: Path) -> None:
 
 
 def test_the_direct_table_shows_prompt_speed_and_first_token(site: Path) -> None:
-    html = _page(site, mixed())
+    html = with_end_tags(_page(site, mixed()))
     table = html[html.index('id="direct-models"') : html.index('id="handoff-pairs"')]
 
     assert "<th>Prompt tok/s</th><th>First Token</th>" in table
@@ -175,7 +176,7 @@ def test_a_reader_sees_the_failure_first_and_the_kpi_fits_its_card(
 
 
 def test_long_check_names_wrap_at_their_underscores_not_mid_word(site: Path) -> None:
-    html = _page(site, mixed())
+    html = with_end_tags(_page(site, mixed()))
     matrix = html[html.index('id="check-matrix"') :]
 
     assert "<th><code>parse_<wbr>events_<wbr>rejects_<wbr>invalid_<wbr>window</code>" in matrix

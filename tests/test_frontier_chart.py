@@ -22,7 +22,14 @@ from bench.site.charts.frontier import FrontierChart, altair_spec, frontier_char
 from bench.site.report import report_path
 from tests.support import records as varied
 from tests.support.records import handoff_run, make_record, write_archive
-from tests.support.sitebuild import REPO, SEED_RUN, build_in_process, make_project, page_text
+from tests.support.sitebuild import (
+    REPO,
+    SEED_RUN,
+    build_in_process,
+    downloaded_spec,
+    make_project,
+    page_text,
+)
 
 MARK_PX = 0.051  # the same arithmetic, to 1/10 of a pixel
 TEXT_PX = 1.0
@@ -64,10 +71,11 @@ def read(svg: str) -> Drawn:
         if mark == "rule" and tag == "line":  # Vega's
             x2, y2 = float(node.get("x2", "0")), float(node.get("y2", "0"))
             drawn.rules.append(_segment(dx, dy, dx + x2, dy + y2))
-        elif mark == "rule" and tag == "path":  # ours: M x,y V y2 or M x,y H x2
-            x, y, to = numbers
-            end = (x, to) if "V" in d else (to, y)
-            drawn.rules.append(_segment(dx + x, dy + y, dx + end[0], dy + end[1]))
+        elif mark == "rule" and tag == "path":  # ours, a path a layer: M x,y V y2 or M x,y H x2
+            for rule in d.split("M")[1:]:
+                x, y, to = (float(n) for n in _NUMBER.findall(rule))
+                end = (x, to) if "V" in rule else (to, y)
+                drawn.rules.append(_segment(dx + x, dy + y, dx + end[0], dy + end[1]))
         elif mark == "symbol" and tag == "path":
             drawn.symbols.append(("circle" if "A" in d else "square", dx, dy))
         elif mark == "line" and tag == "path":
@@ -175,10 +183,10 @@ def test_the_run_page_shows_the_chart_and_publishes_its_svg_and_spec(site: Path)
     text = page_text(html)
 
     assert '<img src="charts/frontier.svg" alt="Score against time: the frontier"' in html
-    assert '<a href="charts/frontier.vl.json" download>' in html
     svg = (page.parent / "charts" / "frontier.svg").read_text(encoding="utf-8")
     assert svg == chart_of(ON).draw()
-    spec = json.loads((page.parent / "charts" / "frontier.vl.json").read_text(encoding="utf-8"))
+    spec = json.loads(downloaded_spec(site, page, "frontier"))
+    assert spec == chart_of(ON).spec
     assert "vega-lite" in spec["$schema"]
     names = {row["name"] for row in spec["data"]["values"] if row["layer"] == "point"}
     assert names == {"small:1b", "big:7b", "small:1b -> big:7b"}

@@ -1,14 +1,19 @@
-"""Built pages carry no template indentation, and show exactly what they showed before."""
+"""Built pages carry no template indentation nor the table end tags HTML lets them leave out,
+and show exactly what they showed before."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from bench.site.minify import strip_indentation, strip_script
+from bench.site.minify import omit_end_tags, strip_indentation, strip_script
 from tests.support.sitebuild import SEED_RUN, build_site, make_project, page_text
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 CODE = "def f():\n    return {\n        'a': 1,\n    }\n"
 SCRIPT = "<script>\nconst s = `a\n    b`;\n</script>"
@@ -34,6 +39,32 @@ def test_indentation_goes_and_text_stays() -> None:
 def test_whitespace_that_is_content_is_kept(kept: str) -> None:
     html = f"<div>\n    {kept}\n    <p>after</p>\n</div>"
     assert strip_indentation(html) == f"<div>\n{kept}\n<p>after</p>\n</div>"
+
+
+def test_table_cells_and_rows_lose_the_end_tags_the_next_tag_implies() -> None:
+    html = (
+        "<table><thead><tr><th>A</th><th>B</th></tr></thead><tbody>"
+        '<tr><th scope="row">1</th><td>2</td></tr><tr><td>3</td></tr></tbody></table>'
+    )
+    assert omit_end_tags(html) == (
+        "<table><thead><tr><th>A<th>B</thead><tbody>"
+        '<tr><th scope="row">1<td>2<tr><td>3</tbody></table>'
+    )
+    assert page_text(omit_end_tags(html)) == page_text(html)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "<pre><code>&lt;/td&gt;</td><td></code></pre>",
+        '<script>var s = "</td><td>";</script>',
+        "<textarea></tr><tr></textarea>",
+        "<td>a</td>\n<td>b</td>",  # only an end tag right before the tag that implies it
+        "<p>a</p><td>",
+    ],
+)
+def test_other_end_tags_and_content_are_kept(kept: str) -> None:
+    assert omit_end_tags(kept) == kept
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +102,16 @@ def test_the_script_loses_comments_and_indentation_and_keeps_its_strings() -> No
 def test_the_script_stripper_refuses_what_it_cannot_read(unsafe: str) -> None:
     with pytest.raises(ValueError, match="strip_script"):
         strip_script(unsafe)
+
+
+@pytest.mark.slow
+def test_a_browser_builds_the_same_page_without_the_end_tags(site: Path, browser: Browser) -> None:
+    """The run page as a browser reads it, written out again with every end tag, reads the
+    same with the end tags left out: the same document, cell for cell."""
+    page = browser.new_page(java_script_enabled=False)
+    page.set_content((site / SEED_RUN / "report.html").read_text(encoding="utf-8"))
+    full = page.evaluate("document.documentElement.outerHTML")
+    assert "</td>" in full and "</tr>" in full
+    page.set_content(omit_end_tags(full))
+    assert page.evaluate("document.documentElement.outerHTML") == full
+    page.close()

@@ -15,6 +15,7 @@ import pytest
 
 from bench.record.models import ModelIdentity, ModelName, model_names, unified
 from bench.record.schema import RunRecord
+from tests.support.html import with_end_tags
 from tests.support.records import HOSTS, make_series, write_archive
 from tests.support.sitebuild import build_site, make_project, page_text
 
@@ -102,7 +103,7 @@ def test_every_page_names_a_model_one_way_and_aliases_only_as_aliases(site: Path
 
 
 def test_the_leaderboard_has_one_row_per_model_and_host(site: Path) -> None:
-    html = (site / BENCHMARK / "index.html").read_text(encoding="utf-8")
+    html = with_end_tags((site / BENCHMARK / "index.html").read_text(encoding="utf-8"))
     board = html[html.index('id="leaderboard"') : html.index('id="newest-runs"')]
     rows = re.findall(r"<tr><td data-value.*?</tr>", board, flags=re.S)
     names = [re.search(r'<td><a href="[^"]+">([^<]+)</a>', row) for row in rows]

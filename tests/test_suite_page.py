@@ -19,8 +19,9 @@ from bench.record.suite import TaskState, paired_table, task_hotspots, task_tabl
 from bench.site import fmt
 from bench.site.report import report_path
 from bench.site.sure import mean_score
+from tests.support.html import with_end_tags
 from tests.support.records import CHECKS, COMPILE, evaluation, make_record, write_run
-from tests.support.sitebuild import SEED_RUN, build_site, make_project, page_text
+from tests.support.sitebuild import SEED_RUN, build_site, downloaded_spec, make_project, page_text
 
 pytestmark = pytest.mark.slow  # builds sites or runs servers: not in `scripts/test --fast`
 
@@ -135,7 +136,7 @@ class Rows(HTMLParser):
 
 def rows(html: str, section: str) -> list[tuple[list[str], list[str]]]:
     parser = Rows(section)
-    parser.feed(html)
+    parser.feed(with_end_tags(html))  # the cells a browser reads
     return parser.rows
 
 
@@ -155,7 +156,7 @@ def test_the_kpis_give_the_mean_score_and_pass_rate_with_their_intervals(html: s
 
 def test_the_score_charts_draw_the_mean_and_its_interval(site: Path, html: str) -> None:
     folder = site / RECORD.benchmark_id / RECORD.run_id / "charts"
-    spec = json.loads((folder / "direct-score.vl.json").read_text(encoding="utf-8"))
+    spec = json.loads(downloaded_spec(site, folder.parent / "report.html", "direct-score"))
     values = {v["x"]: v for v in spec["data"]["values"]}
     for d in RUN.direct:
         s = d.summary

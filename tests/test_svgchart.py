@@ -80,8 +80,10 @@ def _read(svg: str) -> Drawn:
         tag = node.tag.rpartition("}")[2]
         d = [float(n) for n in _NUMBER.findall(node.get("d", ""))]
         if mark and tag in ("path", "line", "circle"):
-            if mark == "rect":
-                drawn.bars.append((dx + d[0], dy + d[1], d[2], d[3]))
+            if mark == "rect":  # Vega's: a path a bar; ours: a path a series, a subpath a bar
+                for bar in _subpaths(node.get("d", "")):
+                    assert len(bar) == 5, bar  # M x,y h width v height h -width Z
+                    drawn.bars.append((dx + bar[0], dy + bar[1], bar[2], bar[3]))
             elif mark == "symbol" and tag == "circle":  # ours
                 drawn.points.append(
                     (dx + float(node.get("cx", "")), dy + float(node.get("cy", "")))
@@ -90,8 +92,9 @@ def _read(svg: str) -> Drawn:
                 drawn.points.append((dx, dy))
             elif mark == "rule" and tag == "line":  # Vega's: translate(x, y1), y2 = y2 - y1
                 drawn.rules.append((dx, *sorted((dy, dy + float(node.get("y2", "0"))))))
-            elif mark == "rule":  # ours: M x,y1 V y2
-                drawn.rules.append((dx + d[0], *sorted((dy + d[1], dy + d[2]))))
+            elif mark == "rule":  # ours: a path a colour, each rule M x,y1 V y2
+                for x, y1, y2 in map(tuple, _subpaths(node.get("d", ""))):
+                    drawn.rules.append((dx + x, *sorted((dy + y1, dy + y2))))
             elif mark in ("area", "line"):
                 points: list[Geometry] = [
                     (dx + x, dy + y) for x, y in zip(d[::2], d[1::2], strict=True)
@@ -113,6 +116,11 @@ def _read(svg: str) -> Drawn:
     walk(root, 0.0, 0.0, "")
     assert origin, "the chart has a plot frame"
     return drawn.moved(*origin[0])
+
+
+def _subpaths(d: str) -> list[list[float]]:
+    """Each subpath's numbers, from its M to the next."""
+    return [[float(n) for n in _NUMBER.findall(sub)] for sub in d.split("M")[1:]]
 
 
 def _close(ours: Geometry, vega: Geometry, tolerance: float) -> bool:

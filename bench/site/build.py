@@ -137,6 +137,7 @@ class SiteBuild:
         self._bodies: list[lastbuild.KeptPage] = []  # pages rendered every build, this one's
         self._feed: str | None = None
         self._index_html: str | None = None
+        self._specs: str | None = None
         self.listings: Listings | None = None  # read by `plan` when it reads the archive
         self._kept_listings = after.listings if after is not None else None
 
@@ -263,7 +264,7 @@ class SiteBuild:
         """This build publishes what the last one did: see `bench.site.lastbuild`."""
         self._last = last
         self.from_cache = list(last.from_cache)
-        self._feed, self._index_html = last.feed, last.index_html
+        self._feed, self._index_html, self._specs = last.feed, last.index_html, last.specs
         self._kept_pages = {
             page.src_uri: GeneratedPage(
                 page.src_uri, page.title, _as_rendered(page), searched=page.searched
@@ -321,6 +322,14 @@ class SiteBuild:
             assert self.site is not None
             self._feed = render_feed(self.site.entries, title=title, site_url=site_url)
         return self._feed
+
+    def specs_script(self) -> str:
+        """The run charts' spec templates, as `bench.site.charts.specs` publishes them."""
+        if self._specs is None:
+            from bench.site.charts.specs import specs_script  # see `plan`
+
+            self._specs = specs_script(self.cache)
+        return self._specs
 
     def index_html(self) -> str | None:
         """The home page's list of runs (None: the archive is in error)."""
@@ -452,6 +461,7 @@ class SiteBuild:
                 data_files=dict(site.data_files),
                 feed=self._feed or "",
                 index_html=self._index_html or "",
+                specs=self.specs_script(),
                 from_cache=tuple(
                     p.src_uri.removesuffix(".md") + ".html"
                     for p in site.pages.values()

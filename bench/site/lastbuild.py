@@ -57,6 +57,7 @@ class LastBuild:
     data_files: dict[str, str]  # site path -> content
     feed: str
     index_html: str  # the home page's list of runs
+    specs: str  # the run charts' spec templates, `assets/bench/specs.js`
     from_cache: tuple[str, ...]  # site paths of the generated pages: the sitemap's
 
 

@@ -24,7 +24,7 @@ from bench.record.scan import ArchiveError
 from bench.site.build import BuildError, Fingerprint, SiteBuild
 from bench.site.feed import FEED_PATH
 from bench.site.kinds import GeneratedPage
-from bench.site.minify import strip_indentation, strip_script
+from bench.site.minify import omit_end_tags, strip_indentation, strip_script
 from bench.site.publish import RefusedFile
 from bench.site.render import TEMPLATES_DIR, bytecode_cache
 from bench.site.sections import Section
@@ -42,6 +42,7 @@ log = logging.getLogger("mkdocs.plugins.bench-archive")
 ASSETS = Path(__file__).parent / "assets"
 CSS_URI = "assets/bench/bench.css"
 JS_URI = "assets/bench/index.js"
+SPECS_URI = "assets/bench/specs.js"  # the run charts' spec templates (`bench.site.charts.specs`)
 # A link from the host's root (`/assets/...`), not a protocol-relative one (`//host/...`).
 _ROOTED = re.compile(r'\b(href|src)="/(?!/)')
 
@@ -143,6 +144,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         files.append(File.generated(config, CSS_URI, abs_src_path=str(ASSETS / "bench.css")))
         script = strip_script((ASSETS / "index.js").read_text(encoding="utf-8"))
         files.append(File.generated(config, JS_URI, content=script))
+        files.append(File.generated(config, SPECS_URI, content=self.build.specs_script()))
         if files.get_file_from_path(self.config.index_page) is None:
             files.append(File.generated(config, self.config.index_page, content="# Runs\n"))
         return files
@@ -201,7 +203,7 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         return context
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        output = strip_indentation(output)
+        output = omit_end_tags(strip_indentation(output))
         if self._page(page) is not None and self.build is not None:
             page.content = None
             self.build.written(page.file.src_uri, page.file.dest_uri, output)

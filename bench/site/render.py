@@ -2,7 +2,9 @@
 
 Page bodies are templates under `templates/bench/`, looked up along the theme's search path
 (the user's `custom_dir` first, the theme, then ours), so a user's file of the same name wins.
-Every value from a record reaches the HTML through autoescape; nothing here is marked safe.
+Every value from a record reaches the HTML through autoescape, or escaped by the filter that
+marks it safe: `breakable` (escaped, then `<wbr>` added), `highlighted` (Pygments escapes),
+`spec_data` (JSON for a <script>, its `<`, `>` and `&` written as \\u escapes).
 """
 
 from __future__ import annotations
@@ -55,8 +57,17 @@ def environment(search_path: Iterable[str | Path] = (TEMPLATES_DIR,)) -> Environ
     env.filters["drawn_size"] = drawn_size
     env.filters["highlighted"] = highlighted
     env.filters["seconds"] = fmt.seconds
+    env.filters["spec_data"] = spec_data
     env.filters["tok_s"] = fmt.tok_s
     return env
+
+
+def spec_data(chart: Drawable) -> Markup:
+    """`bench.site.charts.specs.spec_data_json`, imported when a page shows its first chart
+    (see `drawn_size`)."""
+    from bench.site.charts.specs import spec_data_json
+
+    return spec_data_json(chart)
 
 
 def drawn_size(chart: Drawable) -> tuple[int, int] | None:

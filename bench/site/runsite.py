@@ -20,7 +20,7 @@ from bench.record.safety import as_text_file
 from bench.record.schema import RECORD_FILENAME, CascadeSample, RunRecord, Sample
 from bench.site.cache import BuildCache, CacheStamp, checked_stamp, compact_record, file_copy
 from bench.site.charts.frontier import FrontierChart, frontier_chart
-from bench.site.charts.model import Chart, charts_for, spec_path_for, svg_path_for
+from bench.site.charts.model import Chart, charts_for, svg_path_for
 from bench.site.index import IndexEntry
 from bench.site.report import REPORT_NAME, ReportPage, report_page
 from bench.site.suitepage import TASKS_FOLDER, TaskPage, is_suite, task_page
@@ -169,8 +169,9 @@ class RunSite:
 
     def files(self, cache_dir: Path) -> list[SiteFile]:
         """The raw record, each archived candidate (as text: `x.svg` is published as
-        `x.svg.txt`), and each chart as SVG and as spec, all from `cache_dir`, each checked to
-        hold what this code makes of the record (drawn or copied into it again otherwise)."""
+        `x.svg.txt`), and each chart as SVG (its spec is made in the browser: `charts.specs`),
+        all from `cache_dir`, each checked to hold what this code makes of the record (drawn or
+        copied into it again otherwise)."""
         record = compact_record(self.archived.path, self.archived.digest, cache_dir)
         found = [SiteFile.checked(f"{self.folder}/{RECORD_FILENAME}", record)]
         for path in self.archived.candidate_paths():
@@ -178,10 +179,8 @@ class RunSite:
             found.append(SiteFile.checked(f"{self.folder}/{as_text_file(path)}", copy))
         for chart in self.charts:
             if chart.rows:
-                charts = f"{self.folder}/charts/{chart.name}"
-                found.append(SiteFile.checked(f"{charts}.svg", svg_path_for(chart, cache_dir)))
-                spec = spec_path_for(chart, cache_dir)
-                found.append(SiteFile.checked(f"{charts}.vl.json", spec))
+                svg = f"{self.folder}/charts/{chart.name}.svg"
+                found.append(SiteFile.checked(svg, svg_path_for(chart, cache_dir)))
         return found
 
 

@@ -71,6 +71,30 @@ def filter_data(site: Path, benchmark: str) -> list[dict[str, object]]:
     return rows
 
 
+def downloaded_spec(site: Path, page: Path, chart: str) -> str:
+    """The Vega-Lite spec a reader downloads from a run page's chart, made as the page's
+    script makes it: the page's JSON after the chart's button, put into the template of that
+    name in `assets/bench/specs.js` (tests/test_browser.py clicks the button for real)."""
+    html = page.read_text(encoding="utf-8")
+    found = re.search(
+        rf'<button type="button" class="bench-spec" data-file="{re.escape(chart)}\.vl\.json" '
+        r'hidden>Vega-Lite spec \(JSON\)</button><script type="application/json">(.*?)</script>',
+        html,
+    )
+    assert found, f"{page}: no spec download for {chart}"
+    data = json.loads(found[1])
+    script = (site / "assets" / "bench" / "specs.js").read_text(encoding="utf-8")
+    head = "window.benchSpecs = "
+    assert script.startswith(head) and script.endswith(";\n")
+    text = str(json.loads(script[len(head) : -2])[data["template"]])
+    tables = data["tables"]  # each [fields, rows]: a row's values in its fields' order
+    rows = [dict(zip(fields, row, strict=True)) for fields, table in tables for row in table]
+    text = text.replace('"__bench_values__"', json.dumps(rows))
+    if "order" in data:
+        text = text.replace('"__bench_order__"', json.dumps(data["order"]))
+    return text + "\n"
+
+
 def build_in_process(project: Path) -> Path:
     """`mkdocs build --strict` of `project` in this process: the same build, no interpreter
     start-up; a failure raises with MkDocs' own message."""

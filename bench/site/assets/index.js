@@ -8,6 +8,11 @@
  * lists the runs that match, built as text, never as markup. A click on a column header sorts that table. The filters
  * live in the page's query string, so a filtered view can be linked. No network beyond the
  * site's own files, no dependencies.
+ *
+ * On a run page it offers each chart's Vega-Lite spec: the site publishes one template per
+ * kind of chart (assets/bench/specs.js, loaded on the first click) and the page each chart's
+ * data in a JSON script after its button; the spec is the template with the data put in
+ * (bench/site/charts/specs.py), saved under the chart's file name.
  */
 (function () {
   "use strict";
@@ -327,7 +332,83 @@
     });
   }
 
+  /* This script's folder, where specs.js is: known only while the script first runs. */
+  var scriptFolder = (function () {
+    var src = document.currentScript ? document.currentScript.src : "";
+    return src.slice(0, src.lastIndexOf("/") + 1);
+  })();
+  var specTemplates = null;
+
+  function loadSpecTemplates() {
+    if (!specTemplates) {
+      specTemplates = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = scriptFolder + "specs.js";
+        script.onload = function () {
+          resolve(window.benchSpecs || {});
+        };
+        script.onerror = function () {
+          specTemplates = null; /* asked again by the next click */
+          reject(new Error("specs.js"));
+        };
+        document.head.appendChild(script);
+      });
+    }
+    return specTemplates;
+  }
+
+  /* The data's rows, from its tables: each a list of fields and rows of values. */
+  function specRows(tables) {
+    var rows = [];
+    tables.forEach(function (table) {
+      table[1].forEach(function (values) {
+        var row = {};
+        table[0].forEach(function (field, i) {
+          row[field] = values[i];
+        });
+        rows.push(row);
+      });
+    });
+    return rows;
+  }
+
+  /* The spec: the template with the chart's data (and x order) where its marks are. */
+  function specText(template, data) {
+    var values = JSON.stringify(specRows(data.tables));
+    var text = template.split('"__bench_values__"').join(values);
+    if (data.order) text = text.split('"__bench_order__"').join(JSON.stringify(data.order));
+    return text + "\n";
+  }
+
+  function saveSpec(button) {
+    var data = JSON.parse(button.nextElementSibling.textContent);
+    loadSpecTemplates().then(function (templates) {
+      var blob = new Blob([specText(templates[data.template], data)], {
+        type: "application/json",
+      });
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = button.getAttribute("data-file");
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () {
+        URL.revokeObjectURL(link.href);
+      }, 1000);
+    });
+  }
+
+  function offerSpecs() {
+    document.querySelectorAll("button.bench-spec").forEach(function (button) {
+      button.addEventListener("click", function () {
+        saveSpec(button);
+      });
+      button.hidden = false;
+    });
+  }
+
   function init() {
+    offerSpecs();
     document.querySelectorAll("table.bench-index").forEach(makeSortable);
     var form = document.querySelector("form.bench-filters");
     if (!form) return;

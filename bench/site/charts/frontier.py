@@ -17,7 +17,7 @@ from bench.record.safety import printable
 from bench.site import fmt, sure
 from bench.site.cache import BuildCache
 from bench.site.charts.frontier_svg import draw_frontier_svg
-from bench.site.charts.model import HEIGHT_PX, WIDTH_PX, ChartKind, spec_text
+from bench.site.charts.model import HEIGHT_PX, WIDTH_PX, ChartKind, SpecData, spec_text
 
 NAME = "frontier"
 X_TITLE = "Median wall time per task (s)"
@@ -42,6 +42,7 @@ class FrontierChart:
 
     figures: Frontier
     spec: dict[str, Any]
+    spec_data: SpecData
     name: str = NAME
     kind: ChartKind = ChartKind.FRONTIER
     title: str = "Score against time: the frontier"
@@ -87,7 +88,8 @@ class FrontierChart:
 
 def frontier_chart(run: RunAnalysis, cache: BuildCache) -> FrontierChart:
     figures = run_frontier(run)
-    return FrontierChart(figures, _spec(cache, figures))
+    data = SpecData(TEMPLATE, values(figures))
+    return FrontierChart(figures, _spec(cache, data), data)
 
 
 def _row(p: Point) -> FrontierRow:
@@ -134,13 +136,19 @@ def values(figures: Frontier) -> list[dict[str, Any]]:
 
 # A placeholder altair carries through into the template spec, and how it reads in its JSON.
 _VALUES = [{"\x00values": 0}]
-_VALUES_JSON = json.dumps(_VALUES)
+VALUES_JSON = json.dumps(_VALUES)
+TEMPLATE = "run-frontier"
 
 
-def _spec(cache: BuildCache, figures: Frontier) -> dict[str, Any]:
+def template_json(cache: BuildCache) -> str:
+    """altair's spec for the frontier chart, its data a placeholder."""
+    return cache.template(TEMPLATE, [__file__], lambda: json.dumps(altair_spec(_VALUES)))
+
+
+def _spec(cache: BuildCache, data: SpecData) -> dict[str, Any]:
     """altair's spec for this data: its template, with the data put in (as `model._spec`)."""
-    template = cache.template("run-frontier", [__file__], lambda: json.dumps(altair_spec(_VALUES)))
-    spec: dict[str, Any] = json.loads(template.replace(_VALUES_JSON, json.dumps(values(figures))))
+    text = template_json(cache).replace(VALUES_JSON, json.dumps(data.values))
+    spec: dict[str, Any] = json.loads(text)
     return spec
 
 

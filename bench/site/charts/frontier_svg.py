@@ -18,18 +18,21 @@ from bench.record.frontier import Frontier, Point
 from bench.site.charts.svg import (
     AXIS_TITLE_FONT_PX,
     CATEGORY,
-    FONT,
-    GRID,
     LABEL_FONT_PX,
     PADDING,
     RULE_STROKE,
     TICK_PX,
     ValueScale,
     axis_group,
+    axis_title,
+    circle_path,
     coord,
+    document_start,
     escape,
+    frame_and_grid,
+    mark_group,
     nice_top,
-    quoteattr,
+    rule_path,
     text_width,
     tick_labels,
     tick_values,
@@ -72,19 +75,12 @@ def draw_frontier_svg(
     svg_w = left + math.ceil(max(w + 1, legend_w)) + PADDING
     svg_h = math.ceil(top + legend_y + LEGEND_ROW_PX * max(len(names) - 1, 0) + 12 + PADDING)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="marks" width="{svg_w}" '
-        f'height="{svg_h}" viewBox="0 0 {svg_w} {svg_h}" role="graphics-document" '
-        f"aria-label={quoteattr(title)}>",
-        f'<rect width="{svg_w}" height="{svg_h}" fill="white"/>',
-        f'<g class="mark-group role-frame root" transform="translate({left},{top})" fill="none">',
-        f'<path class="background" d="M0.5,0.5h{coord(w)}v{coord(h)}h-{coord(w)}Z" '
-        f'stroke="{GRID}"/>',
-        _grid(x_ticks, x, y_ticks, y, w, h),
+        document_start(svg_w, svg_h, title, left, top),
+        frame_and_grid(w, h, _grid(x_ticks, x, y_ticks, y, w, h)),
         _x_axis(x_ticks, x, w, h, x_title),
         y_axis(y_ticks, y_labels, y, h, title_x, y_title),
         *_marks(figures, x, y, colour),
-        f'<g class="mark-group role-legend" transform="translate(0,{coord(legend_y)})">',
-        f"{legend}</g>",
+        f'<g transform="translate(0,{coord(legend_y)})">{legend}</g>',
         "</g></svg>",
     ]
     return "".join(parts)
@@ -99,8 +95,7 @@ def _grid(
     h: float,
 ) -> str:
     lines = "".join(f"M{coord(x(t) + 0.5)},0.5v{coord(h)}" for t in x_ticks)
-    lines += "".join(f"M0.5,{coord(y(t) + 0.5)}h{coord(w)}" for t in y_ticks)
-    return f'<path class="role-axis-grid" d="{lines}" stroke="{GRID}"/>'
+    return lines + "".join(f"M0.5,{coord(y(t) + 0.5)}h{coord(w)}" for t in y_ticks)
 
 
 def _x_axis(
@@ -115,17 +110,12 @@ def _x_axis(
         at = f'x="{coord(x(t) + 0.5)}" y="{coord(base + X_LABEL_Y_PX)}"'
         texts.append(f'<text text-anchor="{anchor}" {at}>{escape(label)}</text>')
     axis = axis_group(
-        "x",
         f"M0.5,{coord(base)}h{coord(w)}",
         "".join(f"M{coord(x(t) + 0.5)},{coord(base)}v{TICK_PX}" for t in ticks),
         "middle",
         "".join(texts),
     )
-    return (
-        f'{axis}<text class="role-axis-title" text-anchor="middle" x="{coord(w / 2 + 0.5)}" '
-        f'y="{coord(base + X_TITLE_Y_PX)}" {FONT} font-size="{AXIS_TITLE_FONT_PX}px" '
-        f'font-weight="bold" fill="#000">{escape(title)}</text>'
-    )
+    return axis + axis_title(f'x="{coord(w / 2 + 0.5)}" y="{coord(base + X_TITLE_Y_PX)}"', title)
 
 
 def _marks(
@@ -133,37 +123,29 @@ def _marks(
 ) -> list[str]:
     """As the spec's layers: mixing lines, the frontier, score bars, time bars, points."""
     mixes = "".join(
-        f'<path d="{_line([(e.wall_s, e.score_pts) for e in (m.small, m.large)], x, y)}" '
-        f'stroke="{MIX_STROKE}" stroke-width="2" stroke-dasharray="4,3"/>'
+        f'<path d="{_line([(e.wall_s, e.score_pts) for e in (m.small, m.large)], x, y)}"/>'
         for m in figures.mixes
     )
     steps = [(p.wall_s, p.score_pts) for p in figures.frontier]
-    frontier = (
-        f'<path d="{_steps(steps, x, y)}" stroke="{RULE_STROKE}" stroke-width="2"/>'
-        if steps
-        else ""
-    )
+    frontier = f'<path d="{_steps(steps, x, y)}"/>' if steps else ""
     points = figures.points
     score_bars = "".join(
-        _rule(f"M{coord(x(p.wall_s))},{coord(y(p.score_low_pts))}V{coord(y(p.score_high_pts))}")
+        f"M{coord(x(p.wall_s))},{coord(y(p.score_low_pts))}V{coord(y(p.score_high_pts))}"
         for p in points
     )
     wall_bars = "".join(
-        _rule(f"M{coord(x(p.wall.low_s))},{coord(y(p.score_pts))}H{coord(x(p.wall.high_s))}")
+        f"M{coord(x(p.wall.low_s))},{coord(y(p.score_pts))}H{coord(x(p.wall.high_s))}"
         for p in points
     )
     symbols = "".join(_symbol(p, x(p.wall_s), y(p.score_pts), colour[p.name]) for p in points)
+    line = 'fill="none" stroke-width="2" stroke='
     return [
-        f'<g class="mark-line role-mark">{mixes}</g>',
-        f'<g class="mark-line role-mark">{frontier}</g>',
-        f'<g class="mark-rule role-mark">{score_bars}</g>',
-        f'<g class="mark-rule role-mark">{wall_bars}</g>',
-        f'<g class="mark-symbol role-mark">{symbols}</g>',
+        mark_group("line", mixes, f'{line}"{MIX_STROKE}" stroke-dasharray="4,3"'),
+        mark_group("line", frontier, f'{line}"{RULE_STROKE}"'),
+        mark_group("rule", rule_path(score_bars, RULE_STROKE) if points else ""),
+        mark_group("rule", rule_path(wall_bars, RULE_STROKE) if points else ""),
+        mark_group("symbol", symbols),
     ]
-
-
-def _rule(d: str) -> str:
-    return f'<path d="{d}" stroke="{RULE_STROKE}"/>'
 
 
 def _line(ends: list[tuple[float, float]], x: Callable[[float], float], y: ValueScale) -> str:
@@ -192,10 +174,8 @@ def _symbol(p: Point, cx: float, cy: float, fill: str) -> str:
 def _legend(names: Sequence[str], colour: dict[str, str]) -> tuple[str, float]:
     """One entry a line, each a circle in its colour and its name; and the legend's width."""
     entries = [
-        f'<g class="role-legend-entry" transform="translate(0,{LEGEND_ROW_PX * i})">'
-        f'<path transform="translate(6,6)" d="M5,0A5,5,0,1,1,-5,0A5,5,0,1,1,5,0" '
-        f'fill="{colour[name]}"/><text x="16" y="9" {FONT} font-size="{LABEL_FONT_PX}px" '
-        f'fill="#000">{escape(name)}</text></g>'
+        f'<path d="{circle_path(6, 6 + LEGEND_ROW_PX * i, 5)}" fill="{colour[name]}"/>'
+        f'<text x="16" y="{9 + LEGEND_ROW_PX * i}">{escape(name)}</text>'
         for i, name in enumerate(names)
     ]
     width = max((16 + text_width(name) for name in names), default=0.0)

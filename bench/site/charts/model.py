@@ -1,7 +1,9 @@
 """The report's four charts: Vega-Lite specs built with altair, drawn to SVG offline.
 
-A run chart's SVG is drawn by `bench.site.charts.svg` from the chart's rows, as Vega draws its spec;
-the spec itself is published next to it.
+A run chart's SVG is drawn by `bench.site.charts.svg` from the chart's rows, as Vega draws its spec.
+The spec is not a file of each run: the site publishes its template once for each kind of chart
+(`bench.site.charts.specs`) and the page the chart's data, from which the page's script makes
+the spec when a reader downloads it.
 """
 
 from __future__ import annotations
@@ -75,6 +77,16 @@ class DrawsItself(Drawable, Protocol):
 
 
 @dataclass(frozen=True)
+class SpecData:
+    """What a chart's spec has of its own: the name of its kind's template (`run-bar-score-0`),
+    and what fills that template's placeholders (its data; for a run chart, its x order)."""
+
+    template: str
+    values: list[dict[str, Any]]
+    order: list[str] | None = None
+
+
+@dataclass(frozen=True)
 class ChartRow:
     x: str
     series: str
@@ -95,6 +107,7 @@ class Chart:
     label_angle: int  # of the x axis's labels: 0, or SLANT_DEG when they would overlap
     unit: Unit
     spec: dict[str, Any]
+    spec_data: SpecData
     spread: Spread = "range"
 
     @property
@@ -258,8 +271,11 @@ def _chart(
     if kind is ChartKind.AREA and len(shown) == 1:
         kind = ChartKind.BAR  # an area over one category is a lone dot: a bar shows the value
     angle = label_angle(kind, list(shown))
-    spec = _spec(cache, kind, rows, order, unit, angle)
-    return Chart(name, kind, title, description, series, rows, shown, angle, unit, spec, spread)
+    data = SpecData(template_name(kind, unit, angle), [r.__dict__ for r in rows], order)
+    spec = _spec(cache, data, kind, unit, angle)
+    return Chart(
+        name, kind, title, description, series, rows, shown, angle, unit, spec, data, spread
+    )
 
 
 def label_angle(kind: ChartKind, labels: list[str]) -> int:
@@ -272,23 +288,17 @@ def label_angle(kind: ChartKind, labels: list[str]) -> int:
 
 
 def _spec(
-    cache: BuildCache,
-    kind: ChartKind,
-    rows: tuple[ChartRow, ...],
-    order: list[str],
-    unit: Unit,
-    angle: int,
+    cache: BuildCache, data: SpecData, kind: ChartKind, unit: Unit, angle: int
 ) -> dict[str, Any]:
     """altair's spec for this data: its template for `kind` and `unit`, with the data put in.
 
     altair takes ~20 ms to build and validate a spec; filling its template takes ~0.05 ms and
     gives the same spec (tests/test_cache.py compares them).
     """
-    values = [r.__dict__ for r in rows]
     text = (
-        _template_json(cache, kind, unit, angle)
-        .replace(_VALUES_JSON, json.dumps(values))
-        .replace(_ORDER_JSON, json.dumps(order))
+        template_json(cache, kind, unit, angle)
+        .replace(VALUES_JSON, json.dumps(data.values))
+        .replace(ORDER_JSON, json.dumps(data.order))
     )
     spec: dict[str, Any] = json.loads(text)
     return spec
@@ -297,12 +307,24 @@ def _spec(
 # Placeholders altair carries through into a template spec, and how they read in its JSON.
 _ORDER = ["\x00order"]
 _VALUES = [{"\x00values": 0}]
-_ORDER_JSON, _VALUES_JSON = (json.dumps(x) for x in (_ORDER, _VALUES))
+ORDER_JSON, VALUES_JSON = (json.dumps(x) for x in (_ORDER, _VALUES))
+_UNITS: tuple[Unit, ...] = ("score", "seconds")
+RUN_TEMPLATES = [
+    (kind, unit, angle)
+    for kind in (ChartKind.AREA, ChartKind.BAR)
+    for unit in _UNITS
+    for angle in (0, SLANT_DEG)
+]  # every run chart's template: its kind, unit and x labels' angle
 
 
-def _template_json(cache: BuildCache, kind: ChartKind, unit: Unit, angle: int) -> str:
+def template_name(kind: ChartKind, unit: Unit, angle: int) -> str:
+    return f"run-{kind}-{unit}-{angle}"
+
+
+def template_json(cache: BuildCache, kind: ChartKind, unit: Unit, angle: int) -> str:
+    """altair's spec for a run chart of this kind, its data and x order placeholders."""
     return cache.template(
-        f"run-{kind}-{unit}-{angle}",
+        template_name(kind, unit, angle),
         [__file__],
         lambda: json.dumps(altair_spec(kind, _VALUES, _ORDER, unit, angle)),
     )
