@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from bench.record.archive import ArchiveError, load_archive, load_record
 from bench.record.schema import MAX_SECONDS
 from bench.record.strictjson import MAX_DEPTH
+from bench.record.upgrade import upgrade_v1
 from scripts.export_schema import V1
 from tests.support.sitebuild import REPO, SEED_RUN, make_project, mkdocs_build
 
@@ -256,6 +257,26 @@ def test_a_repeated_key_is_named_with_its_object(tmp_path: Path) -> None:
         f"{path}: direct[0].samples[0].evaluation: expected each key once in an object, "
         "found 'score' more than once"
     ]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_record_read_again_is_the_record_loaded(tmp_path: Path, version: int) -> None:
+    data = json.loads(SEED_TEXT)
+    text = SEED_TEXT if version == 1 else json.dumps(upgrade_v1(data))
+    write(tmp_path / "archive" / SEED_RUN, text)
+    [run] = load_archive(tmp_path / "archive")
+
+    assert run.read() == run.read() == run.record
+
+
+def test_a_record_edited_after_its_load_is_refused_when_read_again(tmp_path: Path) -> None:
+    path = write(tmp_path / "archive" / SEED_RUN, SEED_TEXT)
+    [run] = load_archive(tmp_path / "archive")
+    run.read()
+    path.write_text(SEED_TEXT.replace('"score": 0,', '"score": 0, "score": 50,', 1))
+
+    with pytest.raises(ArchiveError, match="the bytes it was loaded with"):
+        run.read()
 
 
 def test_one_bad_sample_is_one_problem_with_no_follow_on(tmp_path: Path) -> None:

@@ -308,10 +308,14 @@ def test_the_plugin_hooks_hold_no_build_state() -> None:
     """Each hook calls the build: the plugin keeps its options, the command (and a server's
     watcher of the archive) and the build."""
     source = Path(PACKAGE, "site", "mkdocs_plugin.py").read_text(encoding="utf-8")
-    tree = ast.parse(source)
+    [plugin] = [
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.ClassDef) and node.name == "ArchivePlugin"
+    ]
     assigned = {
         target.attr
-        for node in ast.walk(tree)
+        for node in ast.walk(plugin)
         if isinstance(node, ast.Assign)
         for target in node.targets
         if isinstance(target, ast.Attribute) and ast.unparse(target.value) == "self"

@@ -20,7 +20,7 @@ from bench.record.archive import load_record
 from bench.record.schema import RunRecord
 from bench.site.cache import BuildCache
 from bench.site.charts.frontier import frontier_chart
-from bench.site.charts.model import Chart, ChartKind, charts_for
+from bench.site.charts.model import Chart, ChartKind, charts_for, drawn_size
 from bench.site.charts.svg import draw_svg
 from tests.support import records as varied
 from tests.support.records import make_record
@@ -292,6 +292,16 @@ def test_a_chart_is_a_standalone_svg_document(
     assert float(root.get("width", "0")) > chart.spec["width"]
     assert float(root.get("height", "0")) > chart.spec["height"]
     assert root.get("aria-label") == chart.title
+
+
+def test_a_page_gives_each_chart_the_size_it_is_drawn_at(
+    records: dict[str, RunRecord], cache: BuildCache
+) -> None:
+    charts = [c for record in records.values() for c in charts_for(RunAnalysis(record), cache)]
+
+    for chart in charts:
+        root = ET.fromstring(draw_svg(chart))
+        assert drawn_size(chart) == (int(root.get("width", "")), int(root.get("height", "")))
 
 
 def test_one_model_is_drawn_as_a_bar_not_a_lone_dot(

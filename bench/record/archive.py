@@ -66,15 +66,21 @@ class ArchivedRun:
         return self.read()
 
     def read(self) -> RunRecord:
-        """The record parsed and validated now (~2 ms), not kept: for a caller that holds a few
-        records at a time (a site build of 10,000 runs cannot hold them all)."""
+        """The record parsed and validated now (~1 ms; ~0.4 ms once its bytes passed the checks
+        of the strict parse), not kept: for a caller that holds a few records at a time (a site
+        build of 10,000 runs cannot hold them all)."""
         raw = self.path.read_bytes()
         if hashlib.sha256(raw).hexdigest() != self.digest:
             problem = RecordProblem(self.path, "(file)", "the bytes it was loaded with", "a change")
             raise ArchiveError([problem])
+        if self.__dict__.get(_PARSED):
+            record = _validated_again(raw)
+            if record is not None:
+                return record
         record, problems = _parse(self.path, raw)
         if record is None:
             raise ArchiveError(problems)
+        self.__dict__[_PARSED] = True
         return record
 
     @property
@@ -86,8 +92,24 @@ class ArchivedRun:
         return list(dict.fromkeys(path for _, path in self.facts.candidates))
 
 
+# Set on an ArchivedRun whose bytes (its digest's) passed every check of `_parse` once: read
+# again (a site build reads each record ~3 times), they are only validated into a record.
+_PARSED = "_parsed"
+
+
+def _validated_again(raw: bytes) -> RunRecord | None:
+    """The record of bytes that `_parse` accepted before, validated as it validates them; None
+    for a version 1 record (upgraded first: `_parse` again)."""
+    try:
+        with _collector_paused():
+            return RunRecord.model_validate_json(raw, strict=True)
+    except ValidationError:
+        return None
+
+
 def _archived(path: Path, digest: str, record: RunRecord, keep: bool) -> ArchivedRun:
     run = ArchivedRun(path, digest, RecordFacts.of(record))
+    run.__dict__[_PARSED] = True
     if keep:  # read already: kept, as cached_property would keep it
         run.__dict__["record"] = record
     return run

@@ -16,6 +16,7 @@ from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.yaml import yaml_load
 
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.livereload import LiveReloadServer
     from mkdocs.structure.nav import Navigation
-    from mkdocs.structure.pages import Page
     from mkdocs.utils.templates import TemplateContext
 
 log = logging.getLogger("mkdocs.plugins.bench-archive")
@@ -132,11 +132,11 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         if self.build.archive_error is not None:  # info: a warning would stop a strict serve
             log.info("bench-archive: %s", self.build.archive_error)
         for page in plan.to_render:
-            files.append(
-                File.generated(
-                    config, page.src_uri, content="", inclusion=InclusionLevel.NOT_IN_NAV
-                )
+            file = File.generated(
+                config, page.src_uri, content="", inclusion=InclusionLevel.NOT_IN_NAV
             )
+            files.append(file)
+            _BodyPage(None, file, config)
         for path, content in plan.data_files.items():
             files.append(File.generated(config, path, content=content))
         feed = self.build.feed(config.site_name, config.site_url or "")
@@ -261,6 +261,21 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         server.root = site_dir
         server.error_handler = lambda code: _error_page(site_dir, code)
         return server
+
+
+class _BodyPage(Page):
+    """A generated page: its Markdown is empty and its body is rendered in `on_page_context`,
+    so no Markdown converter is made for it. MkDocs makes one a page (~3 ms: every extension
+    built again, each found through its entry point), the largest part of its own work for a
+    run page; an empty document gives no content, headings, anchors, links nor title."""
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        if self.markdown:  # another plugin wrote some: converted as MkDocs would
+            super().render(config, files)
+            return
+        self.content = ""
+        self.toc = get_toc([])
+        self.present_anchor_ids = set()
 
 
 def _serve_as_built(config: MkDocsConfig, site_dir: Path) -> None:

@@ -22,7 +22,7 @@ from bench.record.analysis import CascadeSummary, DirectSummary, RunAnalysis, St
 from bench.site import fmt, summary
 from bench.site.cache import CHARTS, BuildCache, cached, made, sealed
 from bench.site.charts import svg as svgchart
-from bench.site.charts.svg import draw_svg
+from bench.site.charts.svg import draw_svg, svg_size
 
 WIDTH_PX = 360
 HEIGHT_PX = 220
@@ -389,8 +389,8 @@ def drawn_size(chart: Drawable) -> tuple[int, int] | None:
     """The width and height (px) of the SVG this code draws of `chart`, for its <img> to say so
     the page keeps its place while charts load; None for a chart vl-convert draws."""
     if isinstance(chart, Chart):
-        svg = draw_svg(chart)
-    elif isinstance(chart, DrawsItself):
+        return svg_size(chart)  # its marks are most of a drawing: not drawn again for this
+    if isinstance(chart, DrawsItself):
         svg = chart.draw()
     else:
         return None

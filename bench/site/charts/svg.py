@@ -116,24 +116,35 @@ class Band:
         return self.start + index * self.step
 
 
-def draw_svg(chart: Chart) -> str:
-    """The chart as a standalone SVG document."""
+@dataclass(frozen=True)
+class _Frame:
+    """Where a chart's parts go, and the size of its SVG: all but its marks."""
+
+    y: ValueScale
+    ticks: list[float]
+    labels: list[str]
+    band: Band
+    series: list[str]
+    colour: dict[str, str]
+    left: int
+    top: int
+    title_x: float
+    legend: str
+    legend_y: float
+    width: int
+    height: int
+
+
+def _frame(chart: Chart) -> _Frame:
     width = float(chart.width_px)
     height = float(chart.height_px)
-    y_title = chart.y_title
     xs = chart.order
     series = sorted(chart.series)  # Vega sorts the colour and offset domains
     colour = {s: CATEGORY[i % len(CATEGORY)] for i, s in enumerate(series)}
     y = ValueScale(_value_top(chart), height)
     ticks = tick_values(y.top, math.ceil(height / 40))
     labels = tick_labels(ticks)
-
     band = x_band(chart.kind, len(xs), width)
-    if chart.kind == "area":
-        marks = _area_marks(chart.rows, xs, band, y, colour)
-    else:
-        offsets = _band(len(series), band.bandwidth, 0.0, 0.0)
-        marks = _bar_marks(chart.rows, xs, series, band, offsets, y, colour)
     angle = chart.label_angle
 
     label_w = max(text_width(t) for t in labels)
@@ -160,16 +171,48 @@ def draw_svg(chart: Chart) -> str:
         (c + (0 if angle else w / 2) - width for w, c in zip(x_widths, x_centres, strict=True)),
         default=0.0,
     )
-    svg_w = left + math.ceil(max(width, legend_w, width + x_overhang)) + PADDING
-    svg_h = math.ceil(top + legend_y + LEGEND_SYMBOL_PX + 2 + PADDING)
+    return _Frame(
+        y=y,
+        ticks=ticks,
+        labels=labels,
+        band=band,
+        series=series,
+        colour=colour,
+        left=left,
+        top=top,
+        title_x=title_x,
+        legend=legend,
+        legend_y=legend_y,
+        width=left + math.ceil(max(width, legend_w, width + x_overhang)) + PADDING,
+        height=math.ceil(top + legend_y + LEGEND_SYMBOL_PX + 2 + PADDING),
+    )
 
+
+def svg_size(chart: Chart) -> tuple[int, int]:
+    """The width and height (px) of `draw_svg(chart)`, without drawing its marks."""
+    frame = _frame(chart)
+    return round(frame.width), round(frame.height)
+
+
+def draw_svg(chart: Chart) -> str:
+    """The chart as a standalone SVG document."""
+    f = _frame(chart)
+    width = float(chart.width_px)
+    height = float(chart.height_px)
+    xs = chart.order
+    if chart.kind == "area":
+        marks = _area_marks(chart.rows, xs, f.band, f.y, f.colour)
+    else:
+        offsets = _band(len(f.series), f.band.bandwidth, 0.0, 0.0)
+        marks = _bar_marks(chart.rows, xs, f.series, f.band, offsets, f.y, f.colour)
+    svg_w, svg_h = f.width, f.height
     parts = [
-        document_start(svg_w, svg_h, chart.title, left, top),
-        frame_and_grid(width, height, grid_lines(ticks, y, width)),
-        _x_axis(xs, band, height, width, angle),
-        y_axis(ticks, labels, y, height, title_x, y_title),
+        document_start(svg_w, svg_h, chart.title, f.left, f.top),
+        frame_and_grid(width, height, grid_lines(f.ticks, f.y, width)),
+        _x_axis(xs, f.band, height, width, chart.label_angle),
+        y_axis(f.ticks, f.labels, f.y, height, f.title_x, chart.y_title),
         *marks,
-        f'<g transform="translate(0,{coord(legend_y)})">{legend}</g>',
+        f'<g transform="translate(0,{coord(f.legend_y)})">{f.legend}</g>',
         "</g></svg>",
     ]
     return "".join(parts)
