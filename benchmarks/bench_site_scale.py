@@ -496,7 +496,7 @@ def serve_times(project: Path, run: tuple[RunRecord, dict[str, str]], landing: P
     return Served(first, second, added, load_1m, idle)
 
 
-IDLE_S = 5.0  # how long a server that has served its first page is watched doing nothing
+IDLE_S = 5.0  # how long a server is let settle after its first page, then watched idle
 
 
 def _serve(
@@ -504,7 +504,8 @@ def _serve(
 ) -> tuple[float, float, float | None]:
     """Seconds to the first page of a new `mkdocs serve`, and after `change()` (which returns
     a page's path) to that page being served; before the change, the server's CPU over
-    IDLE_S seconds of nothing to do, as a share of one core. The server is stopped after."""
+    IDLE_S seconds of nothing to do (from IDLE_S after its first page), as a share of one
+    core. The server is stopped after."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -520,6 +521,7 @@ def _serve(
         first_s = time.perf_counter() - start
         changed_s, idle = 0.0, None
         if change is not None:
+            time.sleep(IDLE_S)  # its watcher's start (a watch on each archive folder) is past
             spent = _cpu_s(server.pid)
             time.sleep(IDLE_S)
             idle = (_cpu_s(server.pid) - spent) / IDLE_S
