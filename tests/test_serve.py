@@ -175,5 +175,8 @@ def test_a_run_moved_into_the_archive_while_serving_is_served_after_the_rebuild(
 def test_an_archive_the_system_cannot_watch_is_left_to_the_server_to_poll(
     tmp_path: Path,
 ) -> None:
+    polled: list[bool] = []
     watch = ArchiveWatch(tmp_path / "no-such-archive", tmp_path / "signal")
-    assert watch.start() is False
+    watch.start(unwatched=lambda: polled.append(True))
+    watch.stop()  # once it has started
+    assert polled == [True]

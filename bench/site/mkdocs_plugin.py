@@ -251,12 +251,10 @@ class ArchivePlugin(BasePlugin[ArchiveConfig]):
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer:
         assert self.build is not None
-        watch = ArchiveWatch(self.archive_dir, self.build.layout.serve_signal)
-        if watch.start():  # the system's events: see `bench.site.watch`
-            self.watch = watch
-            server.watch(str(watch.signal_dir))
-        else:
-            server.watch(str(self.archive_dir))
+        # The system's events (`bench.site.watch`), else the server polls the archive itself.
+        self.watch = watch = ArchiveWatch(self.archive_dir, self.build.layout.serve_signal)
+        watch.start(unwatched=lambda: server.watch(str(self.archive_dir)))
+        server.watch(str(watch.signal_dir))
         site_dir = os.path.abspath(config.site_dir)  # the build's folder, not MkDocs' own
         server.root = site_dir
         server.error_handler = lambda code: _error_page(site_dir, code)
