@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment
 
-from bench.record.scan import ArchiveError, scan_archive
+from bench.record.scan import ArchiveError, ArchiveScan, scan_archive
 from bench.site import lastbuild
 from bench.site.cache import BuildCache, CacheLayout, cache_stamp
 from bench.site.codekey import PACKAGE, CodeKeys
@@ -129,6 +129,7 @@ class SiteBuild:
         self._run_pages: dict[str, list[Pair]] = {}  # the cached pages of each run folder
         self._written: list[Pair] = []  # pages rendered this build, and their cached copies
         self._scanning: Future[None] | None = None  # the old site's scan
+        self._walking: Future[ArchiveScan] | None = None  # the archive's walk
         self._inputs: str | None = None  # `lastbuild.inputs_key` of this build
         self._last: lastbuild.LastBuild | None = None  # nothing changed: its site again
         self._left: lastbuild.LastBuild | None = None  # the last build's record, if sound
@@ -165,6 +166,11 @@ class SiteBuild:
         self.site_dir = site_dir
         self.cleaning = cleaning
         self._linking = ThreadPoolExecutor(1, thread_name_prefix="bench-publish")
+        # The archive is walked on a thread of its own meanwhile too (its calls are the
+        # kernel's), while MkDocs lists the theme's and the docs' files on this one.
+        walker = ThreadPoolExecutor(1, thread_name_prefix="bench-archive")
+        self._walking = walker.submit(scan_archive, self.archive_dir)
+        walker.shutdown(wait=False)  # its thread ends with the walk
         if cleaning and os.path.isdir(site_dir):
             self._old_site = OldSite(site_dir, str(self.layout.old_sites))
             # What it holds is read on the other core while this one reads the archive.
@@ -186,7 +192,9 @@ class SiteBuild:
             docs=fingerprint.docs,
         )
         self.pages = PageCache(self.layout.pages, settings)
-        scan = scan_archive(self.archive_dir)  # once: for the key and for the archive's load
+        # Walked once: for the key and for the archive's load (begun by `begin`, if called).
+        walking, self._walking = self._walking, None
+        scan = walking.result() if walking is not None else scan_archive(self.archive_dir)
         if not self.search_all:
             self._inputs = lastbuild.inputs_key(tree_digest([PACKAGE]), settings, scan.files)
             last = self._same_as_last()
