@@ -306,7 +306,6 @@ class SiteBuild:
         os.makedirs(self.site_dir, exist_ok=True)
         if self._linking is None:  # begun without `begin` (a test's build)
             self._linking = ThreadPoolExecutor(1, thread_name_prefix="bench-publish")
-        left = self._left
         self._linked = self._linking.submit(
             publish_runs,
             self.site.runs,
@@ -314,9 +313,7 @@ class SiteBuild:
             self.site_dir,
             str(self.layout.root),
             self._old_site,
-            None
-            if left is None
-            else {f: (d, left.sources.get(f, "")) for f, d in left.folders.items()},
+            self._left,
         )
 
     def page(self, src_uri: str) -> GeneratedPage | None:

@@ -86,7 +86,7 @@ def inputs_key(
     code: str, fingerprint: str, files: Iterable[tuple[str, os.stat_result | None]]
 ) -> str:
     """The digest of a build's inputs: its code, its settings and every archive file's path
-    and stamp (`files`, as `bench.record.archive.scan_archive` found them: anything but a plain
+    and stamp (`files`, as `bench.record.scan.scan_archive` found them: anything but a plain
     file or folder counts by its kind, a folder that could not be listed as such)."""
     lines = [
         f"{name}\0unreadable\n"

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from bench.record.safety import is_plain_relative_path
 from bench.site.cache import cache_stamp, unchanged, writable
-from bench.site.lastbuild import folder_digest, folder_source
+from bench.site.lastbuild import LastBuild, folder_digest, folder_source
 
 if TYPE_CHECKING:
     from bench.site.listed import ListedRun
@@ -231,16 +231,16 @@ def publish_runs(
     site_dir: str,
     cache_dir: str,
     old: OldSite | None,
-    last: LastFolders | None = None,
+    last: LastBuild | None = None,
 ) -> Published:
     """Each run's files and its pages from the cache (`pages`, by run folder, checked when
     the page cache gave them) into the site, from the old site where it holds them. A run one
     of whose files is gone from the cache, or no longer holds what this code wrote, or whose
     kept listing names other files, is left for the caller to make again; a run whose files
     had to be read to be checked (their stamps changed, as in a cache CI restored) comes back
-    with their stamps now, to keep. `last`: each run folder's `folder_digest` and
-    `folder_source` as the last build left it: a folder this build would fill the same, found
-    as it was left, is moved back whole without its files being read."""
+    with their stamps now, to keep. `last`: the last build's record, with each run folder's
+    `folder_digest` and `folder_source`: a folder this build would fill the same, found as it
+    was left, is moved back whole without its files being read."""
     # Here, not at the top: a build with nothing changed publishes no listed run, and these
     # import every page's code (~0.3 s).
     from bench.site.listed import UnsoundListing
@@ -276,20 +276,15 @@ def publish_runs(
     return done
 
 
-LastFolders = Mapping[str, tuple[str, str]]  # run folder -> (`folder_digest`, `folder_source`)
-
-
 def _same_as_left(
-    run: ListedRun, pairs: Sequence[Pair], old: OldSite, last: LastFolders | None, to: Publisher
+    run: ListedRun, pairs: Sequence[Pair], old: OldSite, last: LastBuild | None, to: Publisher
 ) -> bool:
     """The run's folder moved back from the old site, as the last build left it, if this build
     would fill it the same (`folder_source`)."""
-    left = last.get(run.folder) if last is not None else None
-    return (
-        left is not None
-        and left[1] == folder_source(run.lines, pairs)
-        and old.take_same(run.folder, left[0], to)
-    )
+    if last is None or last.sources.get(run.folder) != folder_source(run.lines, pairs):
+        return False
+    digest = last.folders.get(run.folder)
+    return digest is not None and old.take_same(run.folder, digest, to)
 
 
 def _restamped(run: ListedRun, checked: Mapping[str, os.stat_result]) -> ListedRun | None:

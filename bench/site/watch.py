@@ -13,7 +13,6 @@ a thread of its own, which the server's first page does not wait for.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,8 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
+
+from bench.record.files import write_atomic
 
 SIGNAL_NAME = "changed"
 
@@ -79,6 +80,4 @@ class ArchiveWatch(FileSystemEventHandler):
         """A new file in place of the signal (a new inode: seen by any poll, however soon)."""
         with self._lock:
             self._count += 1
-            temporary = self.signal_dir / f".{SIGNAL_NAME}.{os.getpid()}"
-            temporary.write_text(f"{self._count}\n", encoding="utf-8")
-            os.replace(temporary, self.signal)
+            write_atomic(self.signal, f"{self._count}\n", durable=False)
